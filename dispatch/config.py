@@ -1,0 +1,60 @@
+"""Every setting Doorstep reads, with its default, in one place.
+
+Each key can be overridden by an environment variable of the same name with a
+``DISPATCH_`` prefix (``DISPATCH_DATABASE_URL`` overrides ``DATABASE_URL``);
+tests pass a mapping to ``create_app`` instead. The README's configuration
+table mirrors this module: keep them in step.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "DISPATCH_"
+
+# key: (default, comment). The default may be a callable of the settings read so far.
+SETTINGS: dict[str, tuple[Any, str]] = {
+    "DATA_DIR": (str(Path.cwd() / "instance"), "Directory for the SQLite file, uploads and logs (git-ignored)."),
+    "DATABASE_URL": (None, "SQLAlchemy URL; empty means SQLite at DATA_DIR/doorstep.sqlite3. "
+                           "Production: postgresql+psycopg://user@host/db."),
+    "SECRET_KEY": (None, "Session signing key; a random one is generated into DATA_DIR if unset."),
+    "SECURITY_PASSWORD_SALT": (None, "Salt for Flask-Security tokens; derived from SECRET_KEY if unset."),
+    "REDIS_URL": ("", "Redis URL for RQ background jobs; empty runs jobs in-process."),
+    "TRAVEL_PROVIDER": ("geodesic", "Travel-time provider: 'geodesic' or 'osrm'."),
+    "OSRM_URL": ("", "Base URL of an OSRM server (table API) when TRAVEL_PROVIDER is 'osrm'."),
+    "CIRCUITY_FACTOR": (1.3, "Road distance over great-circle distance for the geodesic provider."),
+    "SOLVER_TIME_LIMIT": (10, "Seconds the route solver may search per plan."),
+    "DEFAULT_LANGUAGE": ("en", "UI language when the user has chosen none: 'en' or 'zh_Hans_CN'."),
+    "TIMEZONE": ("Asia/Shanghai", "Timezone for showing times; times are stored in UTC."),
+    "SESSION_IDLE_MINUTES": (30, "A session idle this long is ended."),
+    "SESSION_MAX_HOURS": (12, "A session this old is ended whatever its activity."),
+    "SECURE_COOKIES": (False, "Set the Secure flag on cookies (turn on behind HTTPS)."),
+    "DEMO_CENTER": ("31.2304,121.4737", "lat,lon of the demo district's centre (central Shanghai)."),
+    "PAGE_SIZE": (25, "Rows per page in staff lists."),
+}
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    """Read an environment string as the default's type, so '0' is False and '10' is 10."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, (list, dict)):
+        return json.loads(raw)
+    return raw
+
+
+def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Defaults, then DISPATCH_* environment variables, then explicit overrides."""
+    environ = os.environ if environ is None else environ
+    settings: dict[str, Any] = {}
+    for key, (default, _comment) in SETTINGS.items():
+        env_key = ENV_PREFIX + key
+        settings[key] = _coerce(environ[env_key], default) if env_key in environ else default
+    settings.update(overrides or {})
+    return settings

@@ -1,0 +1,111 @@
+"""Shared fixtures: an app on a freshly migrated database, emptied after each test.
+
+The database is SQLite in a temporary folder by default; set
+``DISPATCH_TEST_DATABASE_URL`` (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/test``)
+to run the same tests on PostgreSQL. The schema is built once per run by the
+migrations, never by ``create_all``, so every test also exercises them.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask_migrate import upgrade
+
+from dispatch import create_app
+from dispatch.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("DISPATCH_TEST_DATABASE_URL", "")
+
+
+def reset_database(url: str) -> None:
+    """Leave an empty database (PostgreSQL: an empty public schema)."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        else:
+            meta = sa.MetaData()
+            meta.reflect(conn)
+            meta.drop_all(conn)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if TEST_DATABASE_URL:
+        reset_database(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory):
+    return tmp_path_factory.mktemp("data")
+
+
+def make_config(database_url: str, data_dir, **extra) -> dict:
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "DATA_DIR": str(data_dir),
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "SECURITY_PASSWORD_HASH": "argon2",
+        "SERVER_NAME": None,
+    }
+    config.update(extra)
+    return config
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url: str, data_dir) -> str:
+    """Build the schema once per run with ``flask db upgrade``'s own code path."""
+    app = create_app(make_config(database_url, data_dir))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def empty_all_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        if tables:
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app_config(migrated_database: str, data_dir) -> dict:
+    """Override keys in a test with ``@pytest.mark.parametrize`` or by wrapping this fixture."""
+    return make_config(migrated_database, data_dir)
+
+
+@pytest.fixture
+def app(app_config: dict) -> Iterator[Flask]:
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        empty_all_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
