@@ -1,0 +1,41 @@
+"""Navigation per role, declared once so the layout and tests agree on it.
+
+Items whose endpoint is not registered (a feature not yet built) are left out
+rather than shown as dead links.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object
+    roles: tuple[str, ...]
+
+
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("staff.seniors", _l("Seniors"), ("admin", "staff")),
+    NavItem("staff.enrollments", _l("Enrollments"), ("admin", "staff")),
+    NavItem("staff.sites", _l("Meal sites"), ("admin", "staff")),
+    NavItem("staff.workers", _l("Workers"), ("admin", "staff")),
+    NavItem("worker.today", _l("Today's route"), ("worker",)),
+    NavItem("family.home", _l("My family"), ("family",)),
+    NavItem("admin.users", _l("Users"), ("admin",)),
+)
+
+
+def nav_for(user) -> list[tuple[str, object, str]]:
+    """(url, label, endpoint) for each item this user's roles may use."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    role_names = {role.name for role in getattr(user, "roles", [])}
+    items = []
+    for item in NAV_ITEMS:
+        if role_names.intersection(item.roles) and item.endpoint in current_app.view_functions:
+            items.append((url_for(item.endpoint), item.label, item.endpoint))
+    return items
