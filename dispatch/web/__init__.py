@@ -4,11 +4,12 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
-from dispatch.web import errors, main
+from dispatch.web import errors, main, staff
 from dispatch.web.nav import nav_for
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(main.bp)
+    app.register_blueprint(staff.bp)
     errors.init_app(app)
     app.context_processor(lambda: {"nav_items": nav_for(current_user)})

@@ -1,0 +1,4 @@
+"""Staff pages for workers."""
+from __future__ import annotations
+
+from dispatch.web.staff import bp  # noqa: F401
