@@ -1,0 +1,54 @@
+"""Doorstep's data model, one module per aggregate; import models and enums from here.
+
+Importing this package registers every table on ``db.metadata``, which is what
+Alembic compares against.
+"""
+from dispatch.models.alert import AlertAction, AlertActionKind, AlertKind, AlertSeverity, AlertStatus, WelfareAlert
+from dispatch.models.audit import AuditEvent
+from dispatch.models.meals import (
+    ALL_WEEKDAYS,
+    MealEnrollment,
+    MealHold,
+    MealMode,
+    MealOrder,
+    MealOrderStatus,
+    weekdays_to_mask,
+)
+from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, Stop, StopKind, StopOutcome
+from dispatch.models.senior import (
+    Diet,
+    EmergencyContact,
+    FamilyLink,
+    Gender,
+    GeocodeStatus,
+    Mobility,
+    Senior,
+    SeniorCategory,
+    SeniorCategoryType,
+)
+from dispatch.models.service_request import (
+    STATUSES_NEEDING_REASON,
+    TERMINAL_STATUSES,
+    TRANSITIONS,
+    Recurrence,
+    RequestStatus,
+    ServiceRequest,
+    ServiceType,
+)
+from dispatch.models.site import MealSite, MealType, MealWindow, SiteKind, TravelMode
+from dispatch.models.subsidy import SubsidyRule
+from dispatch.models.types import UTCDateTime, utcnow
+from dispatch.models.user import Role, RoleName, StaffSite, User, WebAuthn, roles_users
+from dispatch.models.worker import Skill, Worker, WorkerKind, WorkerShift, WorkerSkill
+
+__all__ = [
+    "ALL_WEEKDAYS", "STATUSES_NEEDING_REASON", "TERMINAL_STATUSES", "TRANSITIONS",
+    "AlertAction", "AlertActionKind", "AlertKind", "AlertSeverity", "AlertStatus", "AuditEvent",
+    "Diet", "EmergencyContact", "FamilyLink", "Gender", "GeocodeStatus",
+    "MealEnrollment", "MealHold", "MealMode", "MealOrder", "MealOrderStatus", "MealSite", "MealType", "MealWindow",
+    "Mobility", "Plan", "PlanKind", "PlanStatus", "Recurrence", "RequestStatus", "Role", "RoleName", "Route",
+    "Senior", "SeniorCategory", "SeniorCategoryType", "ServiceRequest", "ServiceType", "SiteKind", "Skill",
+    "StaffSite", "Stop", "StopKind", "StopOutcome", "SubsidyRule", "TravelMode", "User", "UTCDateTime",
+    "WebAuthn", "WelfareAlert", "Worker", "WorkerKind", "WorkerShift", "WorkerSkill",
+    "roles_users", "utcnow", "weekdays_to_mask",
+]

@@ -1,0 +1,98 @@
+"""Meal sites (community canteens, central kitchens) and their meal windows.
+
+A site is where meals leave from and where routes start and end; its
+capacity, hold limit and service circle are the constraints planning respects.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, time
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dispatch.extensions import db
+from dispatch.models.types import UTCDateTime, enum_type, utcnow
+
+
+class SiteKind(enum.StrEnum):
+    CANTEEN = "canteen"
+    CENTRAL_KITCHEN = "central_kitchen"
+
+
+class TravelMode(enum.StrEnum):
+    """How a worker moves between stops; also the mode a service circle is measured in."""
+
+    WALK = "walk"
+    E_BIKE = "e_bike"
+    CAR = "car"
+
+
+class MealType(enum.StrEnum):
+    BREAKFAST = "breakfast"
+    LUNCH = "lunch"
+    DINNER = "dinner"
+
+
+class MealSite(db.Model):
+    """A kitchen or canteen that serves the seniors inside its service circle."""
+
+    __tablename__ = "meal_site"
+    __table_args__ = (
+        sa.CheckConstraint("lat >= -90 AND lat <= 90", name="lat_range"),
+        sa.CheckConstraint("lon >= -180 AND lon <= 180", name="lon_range"),
+        sa.CheckConstraint("daily_capacity >= 0", name="capacity_nonneg"),
+        sa.CheckConstraint("hold_limit_minutes BETWEEN 1 AND 240", name="hold_limit_range"),
+        sa.CheckConstraint("circle_minutes BETWEEN 1 AND 120", name="circle_minutes_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    name_zh: Mapped[str | None] = mapped_column(sa.String(120))
+    kind: Mapped[SiteKind] = mapped_column(enum_type(SiteKind, "kind"), default=SiteKind.CANTEEN)
+    address: Mapped[str] = mapped_column(sa.String(255))
+    district: Mapped[str | None] = mapped_column(sa.String(80))
+    neighbourhood: Mapped[str | None] = mapped_column(sa.String(80))
+    lat: Mapped[float] = mapped_column(sa.Float)
+    lon: Mapped[float] = mapped_column(sa.Float)
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    daily_capacity: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Minutes a hot meal may spend between leaving the kitchen and the door.
+    hold_limit_minutes: Mapped[int] = mapped_column(default=45, server_default="45")
+    circle_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
+    circle_mode: Mapped[TravelMode] = mapped_column(
+        enum_type(TravelMode, "circle_mode"), default=TravelMode.WALK, server_default=TravelMode.WALK.value
+    )
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Shanghai", server_default="Asia/Shanghai")
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    windows: Mapped[list[MealWindow]] = relationship(
+        back_populates="site", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="MealWindow.start_time",
+    )
+
+    def window_for(self, meal: MealType) -> MealWindow | None:
+        """The site's serving window for ``meal``, if it serves that meal."""
+        return next((w for w in self.windows if w.meal == meal), None)
+
+    def __repr__(self) -> str:
+        return f"<MealSite {self.id} {self.name!r}>"
+
+
+class MealWindow(db.Model):
+    """When a site serves one meal, in the site's local time (e.g. lunch 11:00-12:30)."""
+
+    __tablename__ = "meal_window"
+    __table_args__ = (
+        sa.UniqueConstraint("site_id", "meal"),
+        sa.CheckConstraint("end_time > start_time", name="end_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("meal_site.id", ondelete="CASCADE"))
+    meal: Mapped[MealType] = mapped_column(enum_type(MealType, "meal"))
+    start_time: Mapped[time] = mapped_column(sa.Time)
+    end_time: Mapped[time] = mapped_column(sa.Time)
+
+    site: Mapped[MealSite] = relationship(back_populates="windows")
