@@ -30,6 +30,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "TIMEZONE": ("Asia/Shanghai", "Timezone for showing times; times are stored in UTC."),
     "SESSION_IDLE_MINUTES": (30, "A session idle this long is ended."),
     "SESSION_MAX_HOURS": (12, "A session this old is ended whatever its activity."),
+    "REQUIRE_2FA_FOR_STAFF": (True, "Admins and staff must set up an authenticator app before using Doorstep "
+                                    "(the demo turns this off so it works without a phone)."),
     "SECURE_COOKIES": (False, "Set the Secure flag on cookies (turn on behind HTTPS)."),
     "DEMO_CENTER": ("31.2304,121.4737", "lat,lon of the demo district's centre (central Shanghai)."),
     "PAGE_SIZE": (25, "Rows per page in staff lists."),

@@ -1,0 +1,136 @@
+"""Builders for test data: keyword overrides on sensible defaults, flushed and committed.
+
+    site = create_site(name="North canteen")
+    senior = create_senior(site=site, lives_alone=True)
+    staff = create_user("staff", sites=[site])
+    login_as(client, staff)
+
+Users get the password ``PASSWORD``. Admin and staff users get an
+authenticator set up when the app requires two-factor for them
+(``REQUIRE_2FA_FOR_STAFF``), and ``login_as`` types the code, so tests
+written against either setting keep working.
+"""
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from typing import Any
+
+from flask import current_app
+
+from dispatch.extensions import db, security
+from dispatch.models.senior import FamilyLink, Senior
+from dispatch.models.site import MealSite
+from dispatch.models.user import RoleName, StaffSite, User
+from dispatch.models.worker import Worker, WorkerKind
+
+PASSWORD = "correct horse battery staple"
+
+_seq = itertools.count(1)
+
+
+def _id(obj_or_id: Any) -> int:
+    return obj_or_id if isinstance(obj_or_id, int) else obj_or_id.id
+
+
+def _save(obj):
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+def create_site(**overrides: Any) -> MealSite:
+    n = next(_seq)
+    fields = dict(
+        name=f"Site {n}", address=f"{n} Canteen Road", lat=31.23 + n * 0.001, lon=121.47 + n * 0.001,
+        daily_capacity=200,
+    )
+    fields.update(overrides)
+    return _save(MealSite(**fields))
+
+
+def create_senior(site: MealSite | int | None = None, **overrides: Any) -> Senior:
+    n = next(_seq)
+    fields = dict(
+        full_name=f"Senior {n}", date_of_birth=date(1940, 1, 1), address=f"{n} Lane {n}",
+        lat=31.23 + n * 0.0005, lon=121.47 + n * 0.0005,
+        home_site_id=_id(site) if site is not None else None,
+    )
+    fields.update(overrides)
+    return _save(Senior(**fields))
+
+
+def create_worker(site: MealSite | int | None = None, user: User | None = None, **overrides: Any) -> Worker:
+    n = next(_seq)
+    if site is None:
+        site = create_site()
+    fields = dict(
+        full_name=f"Worker {n}", kind=WorkerKind.DRIVER, home_site_id=_id(site), capacity_meals=10,
+        user_id=user.id if user is not None else None,
+    )
+    fields.update(overrides)
+    return _save(Worker(**fields))
+
+
+def needs_two_factor(role: str) -> bool:
+    return role in ("admin", "staff") and bool(current_app.config.get("REQUIRE_2FA_FOR_STAFF", True))
+
+
+def create_user(
+    role: RoleName | str,
+    email: str | None = None,
+    password: str = PASSWORD,
+    sites: tuple = (),
+    seniors: tuple = (),
+    *,
+    two_factor: bool | None = None,
+    **overrides: Any,
+) -> User:
+    """A user with ``role``; staff scoped to ``sites``, family linked to ``seniors``.
+
+    ``two_factor``: True sets up an authenticator, False leaves none, None
+    (default) sets one up only when the app would force admin/staff to.
+    """
+    from flask_security import hash_password
+
+    role = str(role)
+    n = next(_seq)
+    datastore = security.datastore
+    fields = dict(
+        email=email or f"{role}{n}@example.org",
+        password=hash_password(password),
+        display_name=f"{role.title()} {n}",
+        roles=[datastore.find_or_create_role(role)],
+        active=True,
+    )
+    fields.update(overrides)
+    user = datastore.create_user(**fields)
+    db.session.flush()
+    for site in sites:
+        db.session.add(StaffSite(user_id=user.id, site_id=_id(site)))
+    for senior in seniors:
+        db.session.add(FamilyLink(user_id=user.id, senior_id=_id(senior), relation="daughter"))
+    if two_factor if two_factor is not None else needs_two_factor(role):
+        datastore.tf_set(user, "authenticator", totp_secret=security.totp_factory.generate_totp_secret())
+    db.session.commit()
+    return user
+
+
+def totp_code(user: User) -> str:
+    """The code the user's authenticator app would show now."""
+    return security.totp_factory.generate_totp_password(user.tf_totp_secret)
+
+
+def login_as(client, user: User, password: str = PASSWORD, *, follow: bool = False):
+    """Log ``user`` in through the real login form (and the 2FA code step, if asked).
+
+    Returns the last response; asserts the login went through.
+    """
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, f"login failed for {user.email}: {response.status_code}"
+    if "/tf-validate" in response.headers.get("Location", ""):
+        response = client.post("/tf-validate", data={"code": totp_code(user)})
+        assert response.status_code == 302, f"two-factor code refused for {user.email}"
+    if follow:
+        response = client.get(response.headers["Location"], follow_redirects=True)
+    return response
