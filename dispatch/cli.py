@@ -7,7 +7,9 @@ from flask.cli import FlaskGroup
 
 
 def init_app(app: Flask) -> None:
-    pass
+    from dispatch.cli_accounts import create_user_command
+
+    app.cli.add_command(create_user_command)
 
 
 def _create_app():
