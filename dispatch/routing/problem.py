@@ -1,0 +1,363 @@
+"""The routing problem as data: stops, workers, kitchens and travel matrices.
+
+Everything here is a frozen dataclass that checks itself when it is built, so a
+bad value fails at the caller's line with `InvalidProblem` instead of deep in
+the solver. Times are integer seconds from a reference the caller chooses
+(usually midnight of the day in the site's timezone); the core never looks at
+clocks or timezones.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+
+
+class InvalidProblem(ValueError):
+    """Raised when input cannot describe a routing problem at all."""
+
+
+def _int(name: str, value, *, minimum: int | None = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise InvalidProblem(f"{name} must be an integer number of seconds/units, got {value!r}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise InvalidProblem(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Location:
+    """A point on Earth; the geodesic travel provider needs nothing more."""
+
+    lat: float
+    lon: float
+
+    def __post_init__(self):
+        for name, value, bound in (("lat", self.lat, 90.0), ("lon", self.lon, 180.0)):
+            if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise InvalidProblem(f"location {name} must be a finite number, got {value!r}")
+            if abs(value) > bound:
+                raise InvalidProblem(f"location {name}={value} is outside ±{bound}")
+
+
+@dataclass(frozen=True, order=True)
+class TimeWindow:
+    """When something may happen: [start, end] in integer seconds, inclusive."""
+
+    start: int
+    end: int
+
+    def __post_init__(self):
+        _int("time window start", self.start)
+        _int("time window end", self.end)
+        if self.end < self.start:
+            raise InvalidProblem(f"time window ends ({self.end}) before it starts ({self.start})")
+
+    def __contains__(self, t: int) -> bool:
+        return self.start <= t <= self.end
+
+
+class Priority(enum.IntEnum):
+    """How much dropping a stop hurts; CRITICAL is dropped only if nothing else works."""
+
+    LOW = 1
+    NORMAL = 2
+    HIGH = 3
+    CRITICAL = 4
+
+
+@dataclass(frozen=True)
+class Break:
+    """A rest the worker must take somewhere on the route, starting within `window`."""
+
+    window: TimeWindow
+    duration: int
+
+    def __post_init__(self):
+        _int("break duration", self.duration)
+
+
+@dataclass(frozen=True)
+class Depot:
+    """A kitchen or meal site; hot meals leave from it and must arrive within `hold_limit`."""
+
+    id: str
+    location: Location | None = None
+    hold_limit: int | None = None
+
+    def __post_init__(self):
+        if not self.id:
+            raise InvalidProblem("depot needs an id")
+        if self.hold_limit is not None:
+            _int(f"depot {self.id} hold_limit", self.hold_limit, minimum=1)
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A meal drop or a home visit.
+
+    Windows bound the start of service (the moment the meal is handed over or the
+    visit begins), the convention of the Solomon benchmarks. No windows means any
+    time within the worker's shift. A hot meal must come from a kitchen (`depot`)
+    and be handed over within that kitchen's hold limit of the route leaving it.
+    """
+
+    id: str
+    location: Location | None = None
+    demand: tuple[int, ...] = ()
+    service: int = 0
+    windows: tuple[TimeWindow, ...] = ()
+    skills: frozenset[str] = frozenset()
+    priority: Priority = Priority.NORMAL
+    droppable: bool = True
+    senior_id: str | None = None
+    hot_meal: bool = False
+    depot: str | None = None
+    previous_worker: str | None = None
+    pinned_worker: str | None = None
+    pinned_position: int | None = None
+    served: bool = False
+
+    def __post_init__(self):
+        if not self.id:
+            raise InvalidProblem("stop needs an id")
+        object.__setattr__(self, "demand", tuple(_int(f"stop {self.id} demand", d) for d in self.demand))
+        _int(f"stop {self.id} service duration", self.service)
+        windows = self.windows
+        if isinstance(windows, TimeWindow):
+            windows = (windows,)
+        windows = tuple(sorted(windows))
+        for w in windows:
+            if not isinstance(w, TimeWindow):
+                raise InvalidProblem(f"stop {self.id} windows must be TimeWindow values, got {w!r}")
+        for a, b in zip(windows, windows[1:]):
+            if b.start <= a.end:
+                raise InvalidProblem(f"stop {self.id} has overlapping windows {a} and {b}")
+        object.__setattr__(self, "windows", windows)
+        object.__setattr__(self, "skills", frozenset(self.skills))
+        object.__setattr__(self, "priority", Priority(self.priority))
+        if self.hot_meal and self.depot is None:
+            raise InvalidProblem(f"hot-meal stop {self.id} must name the depot (kitchen) it comes from")
+        if self.pinned_position is not None:
+            _int(f"stop {self.id} pinned_position", self.pinned_position)
+            if self.pinned_worker is None:
+                raise InvalidProblem(f"stop {self.id} has a pinned position but no pinned worker")
+        if self.served and (self.pinned_worker is None or self.pinned_position is None):
+            raise InvalidProblem(f"served stop {self.id} must keep its worker and position (pin both)")
+
+    @property
+    def must_serve(self) -> bool:
+        """Whether dropping is a last resort rather than a trade-off."""
+        return (not self.droppable) or self.priority >= Priority.CRITICAL or self.hot_meal or self.served
+
+
+@dataclass(frozen=True)
+class Worker:
+    """A driver, caregiver or volunteer, seen by the solver as a vehicle.
+
+    A worker with a `depot` starts at that kitchen (unless `start` says otherwise)
+    and may carry its hot meals. A route ends at `end`, or back at `start` when
+    `end` is None; `returns=False` ends it at the last stop instead (the worker
+    goes home off the clock), so the way back costs nothing.
+    """
+
+    id: str
+    shift: TimeWindow
+    start: Location | None = None
+    end: Location | None = None
+    depot: str | None = None
+    skills: frozenset[str] = frozenset()
+    capacity: tuple[int, ...] = ()
+    mode: str = "car"
+    max_work: int | None = None
+    breaks: tuple[Break, ...] = ()
+    returns: bool = True
+
+    def __post_init__(self):
+        if not self.id:
+            raise InvalidProblem("worker needs an id")
+        if not isinstance(self.shift, TimeWindow):
+            raise InvalidProblem(f"worker {self.id} shift must be a TimeWindow")
+        object.__setattr__(self, "capacity", tuple(_int(f"worker {self.id} capacity", c) for c in self.capacity))
+        object.__setattr__(self, "skills", frozenset(self.skills))
+        if self.max_work is not None:
+            _int(f"worker {self.id} max_work", self.max_work)
+        breaks = self.breaks
+        if isinstance(breaks, Break):
+            breaks = (breaks,)
+        object.__setattr__(self, "breaks", tuple(breaks))
+        if len(self.breaks) > 1:
+            raise InvalidProblem(f"worker {self.id}: at most one break per shift is supported")
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """One site's window or shift: the stops to place, the workers and their travel matrices.
+
+    Matrices are indexed by `nodes`: every stop, then every worker's start, then
+    every worker's end, in that order, so equal positions always mean the same
+    place without a lookup table. Build them with `Problem.build` from
+    coordinates, or pass them in (the Solomon reader does).
+    """
+
+    stops: tuple[Stop, ...]
+    workers: tuple[Worker, ...]
+    matrices: Mapping[str, np.ndarray]
+    depots: tuple[Depot, ...] = ()
+    dimensions: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        stops, workers, depots = tuple(self.stops), tuple(self.workers), tuple(self.depots)
+        object.__setattr__(self, "stops", stops)
+        object.__setattr__(self, "workers", workers)
+        object.__setattr__(self, "depots", depots)
+        if not workers:
+            raise InvalidProblem("no workers: nobody can serve any stop")
+        for kind, items in (("stop", stops), ("worker", workers), ("depot", depots)):
+            ids = [x.id for x in items]
+            if len(set(ids)) != len(ids):
+                dup = sorted({i for i in ids if ids.count(i) > 1})
+                raise InvalidProblem(f"duplicate {kind} ids: {dup}")
+        ndim = max([len(s.demand) for s in stops] + [len(w.capacity) for w in workers] + [len(self.dimensions)])
+        if self.dimensions and len(self.dimensions) != ndim:
+            raise InvalidProblem(f"{len(self.dimensions)} dimension names for {ndim} capacity dimensions")
+        for s in stops:
+            if len(s.demand) not in (0, ndim):
+                raise InvalidProblem(f"stop {s.id} has {len(s.demand)} demands, expected {ndim}")
+        for w in workers:
+            if len(w.capacity) not in (0, ndim):
+                raise InvalidProblem(f"worker {w.id} has {len(w.capacity)} capacities, expected {ndim}")
+        depot_ids = {d.id for d in depots}
+        worker_ids = {w.id for w in workers}
+        for s in stops:
+            if s.depot is not None and s.depot not in depot_ids:
+                raise InvalidProblem(f"stop {s.id} comes from unknown depot {s.depot!r}")
+            if s.pinned_worker is not None and s.pinned_worker not in worker_ids:
+                raise InvalidProblem(f"stop {s.id} is pinned to unknown worker {s.pinned_worker!r}")
+        for w in workers:
+            if w.depot is not None and w.depot not in depot_ids:
+                raise InvalidProblem(f"worker {w.id} starts from unknown depot {w.depot!r}")
+        n = self.num_nodes
+        matrices = {}
+        for mode, m in dict(self.matrices).items():
+            m = np.asarray(m)
+            if m.shape != (n, n):
+                raise InvalidProblem(f"travel matrix for {mode!r} has shape {m.shape}, expected {(n, n)}")
+            if not np.issubdtype(m.dtype, np.integer):
+                raise InvalidProblem(f"travel matrix for {mode!r} must hold integer seconds, got {m.dtype}")
+            if (m < 0).any():
+                raise InvalidProblem(f"travel matrix for {mode!r} has negative times")
+            m = m.astype(np.int64, copy=True)
+            m.setflags(write=False)
+            matrices[mode] = m
+        object.__setattr__(self, "matrices", matrices)
+        for w in workers:
+            if w.mode not in matrices:
+                raise InvalidProblem(f"worker {w.id} travels by {w.mode!r} but there is no matrix for it")
+        pins: dict[tuple[str, int], str] = {}
+        for s in stops:
+            if s.pinned_position is not None:
+                key = (s.pinned_worker, s.pinned_position)
+                if key in pins:
+                    raise InvalidProblem(f"stops {pins[key]} and {s.id} are pinned to the same position")
+                pins[key] = s.id
+        for w in workers:
+            positions = sorted(p for (wid, p) in pins if wid == w.id)
+            if positions != list(range(len(positions))):
+                raise InvalidProblem(f"pinned positions of worker {w.id} must be 0..k-1 (the route's head), "
+                                     f"got {positions}")
+
+    @classmethod
+    def build(cls, stops: Sequence[Stop], workers: Sequence[Worker], depots: Sequence[Depot] = (),
+              *, travel=None, dimensions: tuple[str, ...] = ()) -> "Problem":
+        """Resolve worker starts at their kitchens and compute one matrix per travel mode."""
+        from .travel import GeodesicTravel
+
+        travel = travel or GeodesicTravel()
+        by_id = {d.id: d for d in depots}
+        resolved = []
+        for w in workers:
+            if w.start is None and w.depot is not None and w.depot in by_id:
+                loc = by_id[w.depot].location
+                end = w.end if w.end is not None or not w.returns else loc
+                w = Worker(**{**w.__dict__, "start": loc, "end": end})
+            elif w.end is None and w.returns and w.start is not None:
+                w = Worker(**{**w.__dict__, "end": w.start})
+            resolved.append(w)
+        places = node_locations(stops, resolved)
+        for i, loc in enumerate(places):
+            if loc is None and not _is_open_end(i, len(stops), resolved):
+                raise InvalidProblem(f"{_node_name(i, stops, resolved)} has no coordinates")
+        modes = sorted({w.mode for w in resolved})
+        matrices = {mode: travel.matrix(places, mode) for mode in modes}
+        return cls(tuple(stops), tuple(resolved), matrices, tuple(depots), dimensions)
+
+    # --- node numbering shared by solver and checker ---------------------------------
+    @property
+    def num_nodes(self) -> int:
+        return len(self.stops) + 2 * len(self.workers)
+
+    def start_node(self, v: int) -> int:
+        return len(self.stops) + v
+
+    def end_node(self, v: int) -> int:
+        return len(self.stops) + len(self.workers) + v
+
+    @property
+    def num_dimensions(self) -> int:
+        return max([len(s.demand) for s in self.stops] + [len(w.capacity) for w in self.workers] + [0])
+
+    def demand(self, stop: Stop) -> tuple[int, ...]:
+        return stop.demand or (0,) * self.num_dimensions
+
+    def capacity(self, worker: Worker) -> tuple[int, ...] | None:
+        """None means unlimited: a worker with no capacity listed carries anything."""
+        return worker.capacity or None
+
+    def travel(self, v: int, a: int, b: int) -> int:
+        """Seconds for worker v from node a to node b; an open route's end costs nothing."""
+        w = self.workers[v]
+        if b == self.end_node(v) and not w.returns:
+            return 0
+        return int(self.matrices[w.mode][a, b])
+
+    def depot(self, depot_id: str | None) -> Depot | None:
+        return next((d for d in self.depots if d.id == depot_id), None)
+
+    def can_serve(self, worker: Worker, stop: Stop) -> bool:
+        """Skills, kitchen and pin: the yes/no rules that make a worker eligible."""
+        if not stop.skills <= worker.skills:
+            return False
+        if stop.hot_meal and worker.depot != stop.depot:
+            return False
+        if stop.pinned_worker is not None and stop.pinned_worker != worker.id:
+            return False
+        return True
+
+    def horizon(self) -> int:
+        ends = [w.shift.end for w in self.workers] + [tw.end for s in self.stops for tw in s.windows]
+        return max(ends)
+
+
+def node_locations(stops: Sequence[Stop], workers: Sequence[Worker]) -> list[Location | None]:
+    return ([s.location for s in stops] + [w.start for w in workers]
+            + [w.end if w.returns else None for w in workers])
+
+
+def _is_open_end(i: int, n: int, workers: Sequence[Worker]) -> bool:
+    m = len(workers)
+    return i >= n + m and not workers[i - n - m].returns
+
+
+def _node_name(i: int, stops, workers) -> str:
+    n, m = len(stops), len(workers)
+    if i < n:
+        return f"stop {stops[i].id}"
+    if i < n + m:
+        return f"start of worker {workers[i - n].id}"
+    return f"end of worker {workers[i - n - m].id}"

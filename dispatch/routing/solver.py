@@ -1,0 +1,376 @@
+"""The OR-Tools model: the only module that imports OR-Tools.
+
+Every stop is optional with a penalty (a disjunction), so the model always has a
+solution — at worst the empty plan — and an over-full day degrades into
+unassigned stops with reasons instead of a failure. Stops that must not be
+dropped get a penalty larger than any plan's total travel, so they are dropped
+only when no feasible plan holds them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time as _time
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from .checker import check
+from .precheck import eligible_workers
+from .problem import InvalidProblem, Priority, Problem
+from .result import Reason, Route, Solution, Unassigned, Visit
+
+log = logging.getLogger(__name__)
+
+_FIRST = routing_enums_pb2.FirstSolutionStrategy
+_META = routing_enums_pb2.LocalSearchMetaheuristic
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """How hard and how to search; the defaults suit a site's day in a few seconds.
+
+    `continuity_weight` is what keeping a senior's usual worker is worth, in
+    seconds of extra travel. `balance_weight` is charged per second a route's
+    working time exceeds the day's fair share (0 = off). `initial_routes` warm-start
+    the search (worker id -> stop ids), which is how re-planning stays close to
+    the published plan. With a time limit the result depends on machine speed;
+    `solution_limit` stops after a fixed amount of work and is repeatable.
+    """
+
+    time_limit: float = 5.0
+    seed: int = 0
+    continuity_weight: int = 600
+    balance_weight: int = 0
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    gls_lambda: float = 0.1
+    initial_routes: Mapping[str, Sequence[str]] | None = None
+    solution_limit: int | None = None
+    construction: bool = True
+    log_search: bool = False
+    extra_operators: tuple[str, ...] = ()
+
+
+def _penalty_unit(problem: Problem) -> int:
+    biggest = max((int(m.max()) for m in problem.matrices.values()), default=0)
+    service = max((s.service for s in problem.stops), default=0)
+    return max(1, 2 * biggest + service)
+
+
+def drop_penalties(problem: Problem, options: SolveOptions) -> list[int]:
+    """What dropping each stop costs; tiers are far apart so priority always wins over travel."""
+    unit = _penalty_unit(problem) + options.continuity_weight + options.balance_weight
+    n = len(problem.stops)
+    tiers = {Priority.LOW: 5 * unit, Priority.NORMAL: 50 * unit, Priority.HIGH: 500 * unit}
+    must = 1000 * unit * (n + 1)
+    return [must if s.must_serve else tiers[s.priority] for s in problem.stops]
+
+
+class _Model:
+    """The routing model for one problem, kept together so solutions can be read back."""
+
+    def __init__(self, problem: Problem, options: SolveOptions, allowed: list[list[int]]):
+        self.problem = problem
+        self.options = options
+        p = problem
+        n, m = len(p.stops), len(p.workers)
+        self.n, self.m = n, m
+        starts = [p.start_node(v) for v in range(m)]
+        ends = [p.end_node(v) for v in range(m)]
+        self.manager = manager = pywrapcp.RoutingIndexManager(p.num_nodes, m, starts, ends)
+        self.routing = routing = pywrapcp.RoutingModel(manager)
+        solver = routing.solver()
+        N = p.num_nodes
+        service = [s.service for s in p.stops] + [0] * (2 * m)
+        node_of = [manager.IndexToNode(i) for i in range(routing.Size())]
+        self.node_of = node_of
+
+        # Travel per mode, with open routes' way back made free (each end node has one vehicle).
+        travel = {}
+        for mode, mat in p.matrices.items():
+            t = mat.copy()
+            for v, w in enumerate(p.workers):
+                if not w.returns:
+                    t[:, p.end_node(v)] = 0
+            travel[mode] = t
+        self.travel = travel
+
+        # Time transits include the service at the origin (OR-Tools' usual VRPTW form).
+        time_cb = {}
+        for mode, t in travel.items():
+            rows = (t + [[x] for x in service]).tolist()
+            time_cb[mode] = routing.RegisterTransitMatrix(rows)
+
+        # Arc costs: travel, plus the continuity charge for serving someone else's senior.
+        prefers = {}
+        ids = {w.id for w in p.workers}
+        for i, s in enumerate(p.stops):
+            if s.previous_worker in ids and options.continuity_weight > 0:
+                prefers[i] = s.previous_worker
+        referenced = set(prefers.values())
+        cost_cb = {}
+        for v, w in enumerate(p.workers):
+            key = (w.mode, w.id if w.id in referenced else None)
+            if key not in cost_cb:
+                t = travel[w.mode]
+                if prefers:
+                    t = t.copy()
+                    for i, who in prefers.items():
+                        if who != key[1]:
+                            t[:, i] += options.continuity_weight
+                cost_cb[key] = routing.RegisterTransitMatrix(t.tolist())
+            routing.SetArcCostEvaluatorOfVehicle(cost_cb[key], v)
+
+        horizon = max(p.horizon(), 1) + 1
+        self.horizon = horizon
+        routing.AddDimensionWithVehicleTransits(
+            [time_cb[w.mode] for w in p.workers], horizon, horizon, False, "time")
+        self.time = time = routing.GetDimensionOrDie("time")
+
+        for i, s in enumerate(p.stops):
+            idx = manager.NodeToIndex(i)
+            if s.windows:
+                cv = time.CumulVar(idx)
+                cv.SetRange(s.windows[0].start, min(s.windows[-1].end, horizon))
+                for a, b in zip(s.windows, s.windows[1:]):
+                    cv.RemoveInterval(a.end + 1, b.start - 1)
+        for v, w in enumerate(p.workers):
+            s_idx, e_idx = routing.Start(v), routing.End(v)
+            time.CumulVar(s_idx).SetRange(w.shift.start, w.shift.end)
+            time.CumulVar(e_idx).SetRange(w.shift.start, w.shift.end)
+            # Departure is the start cumul: no hidden waiting at the kitchen, so the
+            # hold limit measures from the real departure.
+            time.SlackVar(s_idx).SetValue(0)
+            if w.max_work is not None:
+                time.SetSpanUpperBoundForVehicle(w.max_work, v)
+            routing.AddVariableMaximizedByFinalizer(time.CumulVar(s_idx))
+            routing.AddVariableMinimizedByFinalizer(time.CumulVar(e_idx))
+        for i in range(n):
+            routing.AddVariableMinimizedByFinalizer(time.CumulVar(manager.NodeToIndex(i)))
+
+        # Capacities, one dimension per kind of load.
+        for d in range(p.num_dimensions):
+            demand = [p.demand(s)[d] for s in p.stops] + [0] * (2 * m)
+            cb = routing.RegisterUnaryTransitVector(demand)
+            caps = [(p.capacity(w) or (None,) * (d + 1))[d] for w in p.workers]
+            caps = [c if c is not None else sum(demand) + 1 for c in caps]
+            routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"load{d}")
+
+        # Breaks, taken while travelling or waiting but never during a service.
+        self.breaks = {}
+        visit = [service[n_] for n_ in node_of]
+        for v, w in enumerate(p.workers):
+            if w.breaks:
+                b = w.breaks[0]
+                iv = solver.FixedDurationIntervalVar(b.window.start, b.window.end, b.duration, False, f"break {w.id}")
+                time.SetBreakIntervalsOfVehicle([iv], v, visit)
+                routing.AddIntervalToAssignment(iv)
+                self.breaks[v] = iv
+
+        # Hot meals: a twin of the time dimension that starts at zero on leaving the
+        # kitchen; with slacks tied together its cumul is exactly the time since departure.
+        holds = {}
+        for i, s in enumerate(p.stops):
+            if s.hot_meal and p.depot(s.depot) is not None and p.depot(s.depot).hold_limit is not None:
+                holds[i] = p.depot(s.depot).hold_limit
+        if holds:
+            routing.AddDimensionWithVehicleTransits(
+                [time_cb[w.mode] for w in p.workers], horizon, horizon, True, "elapsed")
+            elapsed = routing.GetDimensionOrDie("elapsed")
+            for idx in range(routing.Size()):
+                if not routing.IsEnd(idx):
+                    solver.Add(elapsed.SlackVar(idx) == time.SlackVar(idx))
+            for i, limit in holds.items():
+                elapsed.CumulVar(manager.NodeToIndex(i)).SetMax(limit)
+
+        # Balanced workloads: a soft cap on each route's working time at the fair share.
+        if options.balance_weight > 0 and n:
+            # Work = travel + service (a twin dimension whose free slack drops the waiting).
+            mean_arc = int(travel[p.workers[0].mode][:n, :n].mean())
+            fair = max(1, (sum(service[:n]) + mean_arc * n) // m)
+            routing.AddDimensionWithVehicleTransits(
+                [time_cb[w.mode] for w in p.workers], horizon, horizon, True, "work")
+            work = routing.GetDimensionOrDie("work")
+            for v in range(m):
+                work.SetCumulVarSoftUpperBound(routing.End(v), fair, options.balance_weight)
+
+        # Who may serve what, and what dropping costs.
+        penalties = drop_penalties(p, options)
+        for i, s in enumerate(p.stops):
+            idx = manager.NodeToIndex(i)
+            if not allowed[i]:
+                routing.AddDisjunction([idx], 0)
+                routing.ActiveVar(idx).SetValue(0)
+                continue
+            if len(allowed[i]) < m:
+                routing.SetAllowedVehiclesForIndex(allowed[i], idx)
+            routing.AddDisjunction([idx], penalties[i])
+
+        # Pinned heads of routes (already served or promised stops), in order.
+        self.pinned_heads = {}
+        for v, w in enumerate(p.workers):
+            head = sorted((s.pinned_position, i) for i, s in enumerate(p.stops)
+                          if s.pinned_worker == w.id and s.pinned_position is not None and allowed[i])
+            self.pinned_heads[v] = [i for _, i in head]
+
+    def apply_pins(self):
+        routing, manager = self.routing, self.manager
+        for v, head in self.pinned_heads.items():
+            prev = routing.Start(v)
+            for i in head:
+                idx = manager.NodeToIndex(i)
+                routing.NextVar(prev).SetValue(idx)
+                prev = idx
+
+    def parameters(self, time_limit: float):
+        o = self.options
+        params = pywrapcp.DefaultRoutingSearchParameters()
+        params.first_solution_strategy = getattr(_FIRST, o.first_solution)
+        params.local_search_metaheuristic = getattr(_META, o.metaheuristic)
+        params.guided_local_search_lambda_coefficient = o.gls_lambda
+        params.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
+        if o.solution_limit is not None:
+            params.solution_limit = o.solution_limit
+        for op in o.extra_operators:
+            setattr(params.local_search_operators, op, True)
+        params.log_search = o.log_search
+        return params
+
+    def read(self, assignment, reasons: dict[int, Unassigned], status: str, wall: float) -> Solution:
+        p, routing, manager, time = self.problem, self.routing, self.manager, self.time
+        routes, placed = [], set()
+        for v, w in enumerate(p.workers):
+            idx = routing.Start(v)
+            depart = assignment.Value(time.CumulVar(idx))
+            order = []
+            idx = assignment.Value(routing.NextVar(idx))
+            while not routing.IsEnd(idx):
+                order.append(manager.IndexToNode(idx))
+                idx = assignment.Value(routing.NextVar(idx))
+            end = assignment.Value(time.CumulVar(idx))
+            placed.update(order)
+            brk = None
+            if v in self.breaks:
+                brk = _break_start(assignment, self.breaks[v])
+            routes.append(self._route(v, order, depart, end, assignment, brk))
+        unassigned = []
+        for i, s in enumerate(p.stops):
+            if i not in placed:
+                unassigned.append(reasons.get(i) or Unassigned(s.id, Reason.NO_ROOM))
+        return Solution(p, tuple(routes), tuple(unassigned), assignment.ObjectiveValue(), status, wall)
+
+    def _route(self, v, order, depart, end, assignment, brk) -> Route:
+        p = self.problem
+        w = p.workers[v]
+        t = self.travel[w.mode]
+        total = [sum(x) for x in zip(*(p.demand(p.stops[i]) for i in order))] if order else []
+        load = list(total)
+        visits, prev, leave, travel = [], p.start_node(v), depart, 0
+        for i in order:
+            s = p.stops[i]
+            start = assignment.Value(self.time.CumulVar(self.manager.NodeToIndex(i)))
+            arrival = min(start, leave + int(t[prev, i]))
+            travel += int(t[prev, i])
+            visits.append(Visit(s.id, arrival, start, start + s.service, tuple(load)))
+            load = [a - b for a, b in zip(load, p.demand(s))]
+            prev, leave = i, start + s.service
+        if order:
+            travel += int(t[prev, p.end_node(v)])
+        return Route(w.id, tuple(p.stops[i].id for i in order), depart, tuple(visits),
+                     end if order else depart, travel, brk if order else None)
+
+
+def _break_start(assignment, interval) -> int | None:
+    container = assignment.IntervalVarContainer()
+    for k in range(container.Size()):
+        element = container.Element(k)
+        if element.Var().Name() == interval.Name():
+            return element.StartValue() if element.PerformedValue() else None
+    return None
+
+
+def _empty(problem: Problem, reasons, status: str, wall: float) -> Solution:
+    routes = tuple(Route(w.id, (), w.shift.start) for w in problem.workers)
+    unassigned = tuple(reasons.get(i) or Unassigned(s.id, Reason.NO_ROOM) for i, s in enumerate(problem.stops))
+    return Solution(problem, routes, unassigned, 0, status, wall)
+
+
+def solve(problem: Problem, options: SolveOptions | None = None, **overrides) -> Solution:
+    """Plan the routes; always returns a checker-valid plan, possibly with unassigned stops.
+
+    Keyword overrides (`time_limit=2`, `seed=1`, ...) replace fields of `options`.
+    """
+    if not isinstance(problem, Problem):
+        raise InvalidProblem(f"solve() needs a Problem, got {type(problem).__name__}")
+    options = options or SolveOptions()
+    if overrides:
+        options = SolveOptions(**{**options.__dict__, **overrides})
+    began = _time.monotonic()
+    allowed, reasons = eligible_workers(problem)
+    if not any(allowed):
+        return _empty(problem, reasons, "nothing can be served", _time.monotonic() - began)
+
+    model = _Model(problem, options, allowed)
+    model.apply_pins()
+    routing = model.routing
+    params = model.parameters(options.time_limit)
+
+    start_routes = _initial_routes(model, options, allowed)
+    assignment = None
+    if start_routes is not None:
+        hint = routing.ReadAssignmentFromRoutes(start_routes, True)
+        if hint is not None:
+            assignment = routing.SolveFromAssignmentWithParameters(hint, params)
+    if assignment is None:
+        assignment = routing.SolveWithParameters(params)
+    wall = _time.monotonic() - began
+    if assignment is None:
+        # Pins or hard rules left no plan at all: an empty plan is still a valid answer.
+        log.warning("routing found no solution (status %s); returning an empty plan", routing.status())
+        return _empty(problem, reasons, "no solution found", wall)
+    solution = model.read(assignment, reasons, _status(routing), wall)
+    return _repaired(solution)
+
+
+def _status(routing) -> str:
+    names = {0: "not solved", 1: "success", 2: "no solution", 3: "time limit", 4: "invalid",
+             5: "infeasible", 6: "optimal"}
+    return names.get(routing.status(), str(routing.status()))
+
+
+def _initial_routes(model: _Model, options: SolveOptions, allowed) -> list[list[int]] | None:
+    p, manager = model.problem, model.manager
+    if options.initial_routes:
+        index = {s.id: i for i, s in enumerate(p.stops)}
+        routes = []
+        for w in p.workers:
+            ids = options.initial_routes.get(w.id, ())
+            routes.append([manager.NodeToIndex(index[s]) for s in ids if s in index])
+        return routes
+    if options.construction and not p.workers[0].breaks:
+        from .construction import insertion_routes
+
+        routes = insertion_routes(p, allowed, model.travel, seed=options.seed)
+        if routes is not None:
+            return [[manager.NodeToIndex(i) for i in r] for r in routes]
+    return None
+
+
+def _repaired(solution: Solution) -> Solution:
+    """Belt and braces: if the checker finds a broken rule, drop the offending stops."""
+    violations = check(solution.problem, solution.routes, solution.unassigned)
+    if not violations:
+        return solution
+    log.error("solver produced violations, removing stops: %s", "; ".join(map(str, violations)))
+    bad_workers = {v.worker_id for v in violations if v.worker_id}
+    routes, unassigned = [], list(solution.unassigned)
+    for r in solution.routes:
+        if r.worker_id in bad_workers:
+            unassigned += [Unassigned(s, Reason.NO_ROOM, "removed by the feasibility check") for s in r.stops]
+            r = Route(r.worker_id, (), r.depart)
+        routes.append(r)
+    return Solution(solution.problem, tuple(routes), tuple(unassigned), solution.cost,
+                    solution.status + " (repaired)", solution.wall_time)
