@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timezone
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
