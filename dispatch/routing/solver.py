@@ -146,10 +146,12 @@ class _Model:
             time.SlackVar(s_idx).SetValue(0)
             if w.max_work is not None:
                 time.SetSpanUpperBoundForVehicle(w.max_work, v)
-            routing.AddVariableMaximizedByFinalizer(time.CumulVar(s_idx))
-            routing.AddVariableMinimizedByFinalizer(time.CumulVar(e_idx))
+        # Report the earliest schedule, then leave as late as it allows (no idle start).
         for i in range(n):
             routing.AddVariableMinimizedByFinalizer(time.CumulVar(manager.NodeToIndex(i)))
+        for v in range(m):
+            routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
+            routing.AddVariableMaximizedByFinalizer(time.CumulVar(routing.Start(v)))
 
         # Capacities, one dimension per kind of load.
         for d in range(p.num_dimensions):
@@ -167,6 +169,10 @@ class _Model:
                 b = w.breaks[0]
                 iv = solver.FixedDurationIntervalVar(b.window.start, b.window.end, b.duration, False, f"break {w.id}")
                 time.SetBreakIntervalsOfVehicle([iv], v, visit)
+                # OR-Tools would let the break fall before departure or after the return,
+                # off the clock; a worker's break is part of the working day.
+                solver.Add(iv.StartExpr() >= time.CumulVar(routing.Start(v)))
+                solver.Add(iv.EndExpr() <= time.CumulVar(routing.End(v)))
                 routing.AddIntervalToAssignment(iv)
                 self.breaks[v] = iv
 
@@ -206,7 +212,7 @@ class _Model:
                 routing.ActiveVar(idx).SetValue(0)
                 continue
             if len(allowed[i]) < m:
-                routing.SetAllowedVehiclesForIndex(allowed[i], idx)
+                routing.VehicleVar(idx).SetValues([-1] + allowed[i])
             routing.AddDisjunction([idx], penalties[i])
 
         # Pinned heads of routes (already served or promised stops), in order.
