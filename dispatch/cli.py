@@ -8,8 +8,11 @@ from flask.cli import FlaskGroup
 
 def init_app(app: Flask) -> None:
     from dispatch.cli_accounts import create_user_command
+    from dispatch.cli_seed import demo_command, seed_command
 
     app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_command)
+    app.cli.add_command(demo_command)
 
 
 def _create_app():

@@ -1,0 +1,205 @@
+"""The demo district: a deterministic generator, a one-transaction seed, and the two commands."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, time
+
+import pytest
+import sqlalchemy as sa
+
+from dispatch.extensions import db
+from dispatch.models import (
+    FamilyLink,
+    MealEnrollment,
+    MealHold,
+    MealSite,
+    Senior,
+    ServiceRequest,
+    StaffSite,
+    User,
+    Worker,
+)
+from dispatch.services.demo_district import SERVICE_TYPES, generate_district, haversine_m
+from dispatch.services.seed import DEMO_EMAILS, DEMO_PASSWORD
+
+TODAY = date(2026, 3, 12)  # a Thursday
+
+
+@pytest.fixture(scope="module")
+def district():
+    return generate_district(seed=1, today=TODAY)
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+# ---------------------------------------------------------------- the generator (no database)
+
+def test_same_seed_gives_the_same_district(district):
+    assert generate_district(seed=1, today=TODAY) == district
+
+
+def test_another_seed_gives_another_district(district):
+    other = generate_district(seed=2, today=TODAY)
+    assert other != district
+    assert [s.full_name_zh for s in other.seniors] != [s.full_name_zh for s in district.seniors]
+
+
+def test_district_has_sites_with_capacities_and_windows(district):
+    assert len(district.sites) >= 8
+    assert {s.kind for s in district.sites} == {"canteen", "central_kitchen"}
+    for site in district.sites:
+        assert 60 <= site.daily_capacity <= 200
+        assert site.hold_limit_minutes == 45 and site.circle_minutes == 15
+        lunch = next(w for w in site.windows if w.meal == "lunch")
+        assert (lunch.start, lunch.end) == (time(11, 0), time(12, 30))
+    assert any(w.meal == "dinner" for s in district.sites for w in s.windows)
+    assert len({s.name for s in district.sites}) == len(district.sites)
+
+
+def test_seniors_live_in_clustered_compounds_inside_the_district(district):
+    assert len(district.seniors) == 600
+    compounds = {c.key: c for c in district.compounds}
+    sizes = Counter(p.compound for p in district.seniors)
+    assert all(20 <= n <= 80 for n in sizes.values())
+    for p in district.seniors:
+        assert district.bounds.contains(p.lat, p.lon)
+        c = compounds[p.compound]
+        assert haversine_m(p.lat, p.lon, c.lat, c.lon) <= 160
+    side_km = haversine_m(district.bounds.south, district.bounds.west, district.bounds.north, district.bounds.west) / 1000
+    assert 3.9 < side_km < 4.1
+
+
+def test_seniors_are_varied_and_plausible(district):
+    seniors = district.seniors
+    alone = sum(p.lives_alone for p in seniors) / len(seniors)
+    assert 0.2 < alone < 0.4
+    assert all(60 <= p.age <= 100 for p in seniors)
+    assert sum(70 <= p.age <= 85 for p in seniors) > len(seniors) / 2
+    diets = Counter(p.diet for p in seniors)
+    assert diets.most_common(1)[0][0] == "regular" and diets["regular"] > len(seniors) / 2
+    assert {"diabetic", "low_salt", "soft", "halal", "vegetarian"} <= set(diets)
+    for p in seniors:
+        assert ("aged_80_plus" in p.categories) == (p.age >= 80)
+        assert len(p.full_name_zh) in (2, 3, 4) and " " in p.full_name
+        assert p.contacts and all(c.phone.isdigit() and len(c.phone) == 11 for c in p.contacts)
+        nearest = min(district.sites, key=lambda s: haversine_m(p.lat, p.lon, s.lat, s.lon))
+        assert p.home_site == nearest.key
+    assert any("gate code" in p.access_notes for p in seniors)
+    assert any(p.allergies for p in seniors)
+
+
+def test_workers_have_skills_modes_capacities_and_valid_shifts(district):
+    workers = district.workers
+    assert len(workers) == 40
+    assert {w.kind for w in workers} == {"driver", "caregiver", "nurse", "volunteer"}
+    assert {w.travel_mode for w in workers} == {"walk", "e_bike", "car"}
+    skills = {k for w in workers for k in w.skills}
+    assert set(SERVICE_TYPES) | {"meal_delivery"} <= skills
+    for w in workers:
+        assert 8 <= w.capacity_meals <= 30
+        assert w.shifts and all(0 <= s.weekday <= 6 and s.start < s.end for s in w.shifts)
+        assert {s.weekday for s in w.shifts} & set(range(5))  # everyone works some weekdays
+        if w.kind == "nurse":
+            assert "medical_assistance" in w.skills
+
+
+def test_enrollments_and_holds(district):
+    enrolled = {e.senior for e in district.enrollments}
+    assert len(enrolled) > 0.7 * len(district.seniors)
+    assert {e.mode for e in district.enrollments} == {"delivery", "dine_in"}
+    assert {e.meal for e in district.enrollments} == {"lunch", "dinner"}
+    assert district.holds and all(h.covers(TODAY) for h in district.holds)
+    assert {h.senior for h in district.holds} <= enrolled
+
+
+def test_todays_service_requests_cover_every_type(district):
+    requests = district.service_requests
+    assert 20 <= len(requests) <= 40
+    assert {r.service_type for r in requests} == set(SERVICE_TYPES)
+    assert all(r.day == TODAY and r.window_start < r.window_end for r in requests)
+    statuses = Counter(r.status for r in requests)
+    assert statuses["requested"] + statuses["approved"] > len(requests) / 2
+    urgent = [r for r in requests if r.service_type == "emergency_assistance" and r.priority == 1]
+    assert len(urgent) >= 2
+
+
+def test_center_is_configurable():
+    d = generate_district(seed=1, today=TODAY, seniors=40, sites=3, center="39.9042,116.4074")
+    assert d.bounds.contains(39.9042, 116.4074)
+    assert all(d.bounds.contains(s.lat, s.lon) for s in d.sites)
+    with pytest.raises(ValueError):
+        generate_district(seed=1, today=TODAY, center="nowhere")
+
+
+# ---------------------------------------------------------------- seeding through the commands
+
+def test_seed_command_fills_an_empty_database(app, runner):
+    result = runner.invoke(args=["seed", "--seniors", "60", "--sites", "8", "--today", TODAY.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert count(MealSite) == 8
+    assert count(Senior) == 60
+    assert count(Worker) >= 8
+    assert count(MealEnrollment) > 0 and count(MealHold) > 0
+    types = set(db.session.scalars(sa.select(ServiceRequest.service_type).where(
+        ServiceRequest.requested_date == TODAY)))
+    assert types == set(SERVICE_TYPES)
+    for role, email in DEMO_EMAILS.items():
+        assert email in result.output
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        assert [r.name for r in user.roles] == [role]
+    staff = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["staff"]))
+    assert len(staff.site_ids) == 2
+    assert count(StaffSite) == 2
+    family = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["family"]))
+    links = db.session.scalars(sa.select(FamilyLink)).all()
+    assert len(links) == 2 and {link.user_id for link in links} == {family.id}
+    worker = db.session.scalar(sa.select(Worker).where(Worker.user_id.is_not(None)))
+    assert worker.user.email == DEMO_EMAILS["worker"]
+
+
+def test_seeded_data_is_the_generated_district(app, runner):
+    runner.invoke(args=["seed", "--seniors", "60", "--seed", "5", "--today", TODAY.isoformat(), "--no-logins"])
+    expected = generate_district(seed=5, today=TODAY, seniors=60, sites=8)
+    names = sorted(db.session.scalars(sa.select(Senior.full_name_zh)))
+    assert names == sorted(p.full_name_zh for p in expected.seniors)
+    assert count(User) == 0
+
+
+def test_seeding_a_used_database_is_refused_and_changes_nothing(app, runner):
+    first = runner.invoke(args=["seed", "--seniors", "60", "--today", TODAY.isoformat()])
+    assert first.exit_code == 0, first.output
+    before = (count(MealSite), count(Senior), count(Worker), count(User), count(ServiceRequest))
+
+    again = runner.invoke(args=["seed", "--seniors", "80", "--seed", "9"])
+    assert again.exit_code == 1
+    assert "--reset" in again.output
+    assert (count(MealSite), count(Senior), count(Worker), count(User), count(ServiceRequest)) == before
+
+
+def test_reset_replaces_the_district(app, runner):
+    runner.invoke(args=["seed", "--seniors", "60", "--today", TODAY.isoformat()])
+    result = runner.invoke(args=["seed", "--reset", "--seniors", "70", "--sites", "9", "--today", TODAY.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert (count(MealSite), count(Senior), count(User)) == (9, 70, 4)
+
+
+def test_demo_logins_sign_in(app, runner, client):
+    runner.invoke(args=["seed", "--seniors", "60", "--today", TODAY.isoformat()])
+    response = client.post("/login", data={"email": DEMO_EMAILS["family"], "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+
+
+def test_demo_without_serving_prints_the_four_logins(app, runner):
+    result = runner.invoke(args=["demo", "--no-serve", "--seniors", "60"])
+    assert result.exit_code == 0, result.output
+    for email in DEMO_EMAILS.values():
+        assert email in result.output
+    assert DEMO_PASSWORD in result.output
+    assert count(Senior) == 60
+
+    again = runner.invoke(args=["demo", "--no-serve", "--seniors", "60"])
+    assert again.exit_code == 0, again.output
+    assert "already seeded" in again.output and DEMO_EMAILS["admin"] in again.output
+    assert count(Senior) == 60
