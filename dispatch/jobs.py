@@ -1,0 +1,70 @@
+"""Background jobs: RQ on Redis when ``REDIS_URL`` is set, in-process otherwise.
+
+Route solving can take the solver's whole time limit, so in production it runs
+on RQ workers (``rq worker --url $DISPATCH_REDIS_URL doorstep``), as many as
+there are sites planning at once. The embedded demo has no Redis and runs the
+same function in-process, so callers never branch on the deployment.
+"""
+from __future__ import annotations
+
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from flask import current_app
+
+QUEUE_NAME = "doorstep"
+
+
+@dataclass
+class JobHandle:
+    """What a caller needs to show progress: an id, a status and the outcome."""
+
+    id: str
+    status: str  # queued, started, finished, failed
+    result: Any = None
+    error: str | None = None
+    meta: dict = field(default_factory=dict)
+
+
+def _queue():
+    from redis import Redis
+    from rq import Queue
+
+    return Queue(QUEUE_NAME, connection=Redis.from_url(current_app.config["REDIS_URL"]))
+
+
+def enqueue(func: Callable[..., Any], *args: Any, job_timeout: int = 600, **kwargs: Any) -> JobHandle:
+    """Run ``func`` in the background (RQ) or now (in-process), same outcome either way.
+
+    ``func`` must be importable by name (a module-level function) so an RQ
+    worker on another machine can run it.
+    """
+    if current_app.config.get("REDIS_URL"):
+        from rq import Retry
+
+        job = _queue().enqueue(func, *args, job_timeout=job_timeout, retry=Retry(max=2), **kwargs)
+        return JobHandle(id=job.id, status=job.get_status(refresh=False).value)
+    job_id = uuid.uuid4().hex
+    try:
+        return JobHandle(id=job_id, status="finished", result=func(*args, **kwargs))
+    except Exception as error:  # the caller shows it; the traceback goes to the log
+        current_app.logger.error("In-process job %s failed:\n%s", job_id, traceback.format_exc())
+        return JobHandle(id=job_id, status="failed", error=str(error))
+
+
+def fetch(job_id: str) -> JobHandle | None:
+    """Look an RQ job up again (for progress polling); None when unknown."""
+    if not current_app.config.get("REDIS_URL"):
+        return None
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    try:
+        job = Job.fetch(job_id, connection=_queue().connection)
+    except NoSuchJobError:
+        return None
+    status = job.get_status().value
+    error = job.latest_result().exc_string if status == "failed" and job.latest_result() else None
+    return JobHandle(id=job.id, status=status, result=job.return_value(), error=error, meta=dict(job.meta))
