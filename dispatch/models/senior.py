@@ -82,6 +82,7 @@ class Senior(db.Model):
     date_of_birth: Mapped[date] = mapped_column(sa.Date)
     phone: Mapped[str | None] = mapped_column(sa.String(32))
     address: Mapped[str] = mapped_column(sa.String(255))
+    address_zh: Mapped[str | None] = mapped_column(sa.String(255))
     neighbourhood: Mapped[str | None] = mapped_column(sa.String(80))
     # Null until geocoded; routing skips seniors without coordinates.
     lat: Mapped[float | None] = mapped_column(sa.Float)

@@ -51,6 +51,7 @@ class MealSite(db.Model):
     name_zh: Mapped[str | None] = mapped_column(sa.String(120))
     kind: Mapped[SiteKind] = mapped_column(enum_type(SiteKind, "kind"), default=SiteKind.CANTEEN)
     address: Mapped[str] = mapped_column(sa.String(255))
+    address_zh: Mapped[str | None] = mapped_column(sa.String(255))
     district: Mapped[str | None] = mapped_column(sa.String(80))
     neighbourhood: Mapped[str | None] = mapped_column(sa.String(80))
     lat: Mapped[float] = mapped_column(sa.Float)

@@ -53,6 +53,7 @@ class Worker(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(120))
+    full_name_zh: Mapped[str | None] = mapped_column(sa.String(120))
     phone: Mapped[str | None] = mapped_column(sa.String(32))
     kind: Mapped[WorkerKind] = mapped_column(enum_type(WorkerKind, "kind"))
     travel_mode: Mapped[TravelMode] = mapped_column(

@@ -118,7 +118,7 @@ def _write(d: DemoDistrict, *, with_logins: bool) -> SeedResult:
     sites: dict[str, MealSite] = {}
     for s in d.sites:
         site = MealSite(
-            name=s.name, name_zh=s.name_zh, kind=s.kind, address=s.address, district=DEMO_DISTRICT_NAME,
+            name=s.name, name_zh=s.name_zh, kind=s.kind, address=s.address, address_zh=s.address_zh, district=DEMO_DISTRICT_NAME,
             neighbourhood=s.neighbourhood, lat=s.lat, lon=s.lon, phone=s.phone, daily_capacity=s.daily_capacity,
             hold_limit_minutes=s.hold_limit_minutes, circle_minutes=s.circle_minutes, circle_mode=s.circle_mode,
             windows=[MealWindow(meal=w.meal, start_time=w.start, end_time=w.end) for w in s.windows],
@@ -132,7 +132,7 @@ def _write(d: DemoDistrict, *, with_logins: bool) -> SeedResult:
     for p in d.seniors:
         seniors[p.key] = Senior(
             full_name=p.full_name, full_name_zh=p.full_name_zh, gender=p.gender, date_of_birth=p.date_of_birth,
-            phone=p.phone, address=p.address, neighbourhood=compounds[p.compound].name, lat=p.lat, lon=p.lon,
+            phone=p.phone, address=p.address, address_zh=p.address_zh, neighbourhood=compounds[p.compound].name, lat=p.lat, lon=p.lon,
             geocode_status=GeocodeStatus.OK, lives_alone=p.lives_alone, mobility=p.mobility, diet=p.diet,
             allergies=p.allergies, access_notes=p.access_notes, home_site=sites[p.home_site],
             categories=[SeniorCategory(category=c) for c in p.categories],
@@ -145,7 +145,7 @@ def _write(d: DemoDistrict, *, with_logins: bool) -> SeedResult:
     for w in d.workers:
         site = sites[w.home_site]
         workers[w.key] = Worker(
-            full_name=w.full_name, phone=w.phone, kind=w.kind, travel_mode=w.travel_mode,
+            full_name=w.full_name, full_name_zh=w.full_name_zh, phone=w.phone, kind=w.kind, travel_mode=w.travel_mode,
             capacity_meals=w.capacity_meals, home_site=site, max_minutes_per_day=w.max_minutes_per_day,
             skills=[WorkerSkill(skill=k) for k in w.skills],
             shifts=[WorkerShift(site_id=site.id, weekday=sh.weekday, start_time=sh.start, end_time=sh.end,
