@@ -2,7 +2,8 @@
 
 The database is SQLite in a temporary folder by default; set
 ``DISPATCH_TEST_DATABASE_URL`` (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/test``)
-to run the same tests on PostgreSQL. The schema is built once per run by the
+to run the same tests on PostgreSQL. On PostgreSQL each run works in a schema of
+its own. The schema is built once per run by the
 migrations, never by ``create_all``, so every test also exercises them.
 """
 from __future__ import annotations
@@ -21,26 +22,41 @@ from dispatch.extensions import db
 TEST_DATABASE_URL = os.environ.get("DISPATCH_TEST_DATABASE_URL", "")
 
 
-def reset_database(url: str) -> None:
-    """Leave an empty database (PostgreSQL: an empty public schema)."""
-    engine = sa.create_engine(url)
+def _is_postgres(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> Iterator[str | None]:
+    """On PostgreSQL, a schema of this run's own, so that several runs (CI, developers,
+    xdist workers) can share one database without emptying each other's tables."""
+    if not _is_postgres(TEST_DATABASE_URL):
+        yield None
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    schema = f"test_{os.getpid()}_{worker}"
+    engine = sa.create_engine(TEST_DATABASE_URL)
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
-        else:
-            meta = sa.MetaData()
-            meta.reflect(conn)
-            meta.drop_all(conn)
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    yield schema
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory, pg_schema) -> str:
     if TEST_DATABASE_URL:
-        reset_database(TEST_DATABASE_URL)
         return TEST_DATABASE_URL
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def engine_options(schema: str | None) -> dict:
+    options: dict = {"pool_pre_ping": True}
+    if schema:
+        options["connect_args"] = {"options": f"-csearch_path={schema}"}
+    return options
 
 
 @pytest.fixture(scope="session")
@@ -48,8 +64,9 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory):
     return tmp_path_factory.mktemp("data")
 
 
-def make_config(database_url: str, data_dir, **extra) -> dict:
+def make_config(database_url: str, data_dir, schema: str | None = None, **extra) -> dict:
     config = {
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(schema),
         "TESTING": True,
         "DATABASE_URL": database_url,
         "DATA_DIR": str(data_dir),
@@ -63,9 +80,9 @@ def make_config(database_url: str, data_dir, **extra) -> dict:
 
 
 @pytest.fixture(scope="session")
-def migrated_database(database_url: str, data_dir) -> str:
+def migrated_database(database_url: str, data_dir, pg_schema) -> str:
     """Build the schema once per run with ``flask db upgrade``'s own code path."""
-    app = create_app(make_config(database_url, data_dir))
+    app = create_app(make_config(database_url, data_dir, pg_schema))
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -85,9 +102,9 @@ def empty_all_tables() -> None:
 
 
 @pytest.fixture
-def app_config(migrated_database: str, data_dir) -> dict:
+def app_config(migrated_database: str, data_dir, pg_schema) -> dict:
     """Override keys in a test with ``@pytest.mark.parametrize`` or by wrapping this fixture."""
-    return make_config(migrated_database, data_dir)
+    return make_config(migrated_database, data_dir, pg_schema)
 
 
 @pytest.fixture

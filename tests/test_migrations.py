@@ -26,7 +26,7 @@ def test_every_model_table_is_created_by_migrations(app):
 
 def test_downgrade_to_base_then_upgrade_round_trip(app_config, tmp_path):
     url = f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}"
-    app = create_app({**app_config, "DATABASE_URL": url})
+    app = create_app({**app_config, "DATABASE_URL": url, "SQLALCHEMY_ENGINE_OPTIONS": {}})
     with app.app_context():
         upgrade()
         assert set(db.metadata.tables) <= set(sa.inspect(db.engine).get_table_names())
@@ -41,7 +41,7 @@ def test_downgrade_to_base_then_upgrade_round_trip(app_config, tmp_path):
 
 def test_app_start_up_creates_no_tables(app_config, tmp_path):
     url = f"sqlite:///{tmp_path / 'untouched.sqlite3'}"
-    app = create_app({**app_config, "DATABASE_URL": url})
+    app = create_app({**app_config, "DATABASE_URL": url, "SQLALCHEMY_ENGINE_OPTIONS": {}})
     with app.app_context():
         assert sa.inspect(db.engine).get_table_names() == []
         db.engine.dispose()
