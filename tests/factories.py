@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
+from flask.testing import FlaskClient
 
 from dispatch.extensions import db, security
 from dispatch.models.senior import FamilyLink, Senior
@@ -25,6 +26,23 @@ from dispatch.models.user import RoleName, StaffSite, User
 from dispatch.models.worker import Worker, WorkerKind
 
 PASSWORD = "correct horse battery staple"
+
+
+class FreshContextClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    The ``app`` fixture keeps an app context pushed for the whole test, and a
+    request reuses a pushed context of its app, so ``flask.g`` would be shared
+    by all requests of a test: Flask-Login's cached ``g._login_user`` and
+    Flask-Security's ``g.fs_authn_via`` then leak from one request into the
+    next (a logged-out client still looks logged in, a new login looks like no
+    session). Install with ``app.test_client_class = FreshContextClient``.
+    Database objects the test holds may be stale after a request: refresh them.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 _seq = itertools.count(1)
 
@@ -72,6 +90,18 @@ def create_worker(site: MealSite | int | None = None, user: User | None = None, 
     return _save(Worker(**fields))
 
 
+_hashes: dict[str, str] = {}
+
+
+def _hashed(password: str) -> str:
+    """argon2 is slow on purpose; one hash per password serves every test user."""
+    from flask_security import hash_password
+
+    if password not in _hashes:
+        _hashes[password] = hash_password(password)
+    return _hashes[password]
+
+
 def needs_two_factor(role: str) -> bool:
     return role in ("admin", "staff") and bool(current_app.config.get("REQUIRE_2FA_FOR_STAFF", True))
 
@@ -91,14 +121,12 @@ def create_user(
     ``two_factor``: True sets up an authenticator, False leaves none, None
     (default) sets one up only when the app would force admin/staff to.
     """
-    from flask_security import hash_password
-
     role = str(role)
     n = next(_seq)
     datastore = security.datastore
     fields = dict(
         email=email or f"{role}{n}@example.org",
-        password=hash_password(password),
+        password=_hashed(password),
         display_name=f"{role.title()} {n}",
         roles=[datastore.find_or_create_role(role)],
         active=True,

@@ -6,8 +6,10 @@ only decides what a valid account is and owns the transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 
 import sqlalchemy as sa
+from flask import current_app, has_request_context
 from flask_security import hash_password
 from flask_security.mail_util import EmailValidateException
 
@@ -65,16 +67,18 @@ def create_user(
         raise ValidationError("role", f"unknown role {role!r}; choose one of "
                               + ", ".join(r.value for r in RoleName)) from None
 
-    try:
-        email = security.mail_util.normalize((email or "").strip())
-    except EmailValidateException as exc:
-        raise ValidationError("email", str(exc.msg)) from None
-    if security.datastore.find_user(case_insensitive=True, email=email) is not None:
-        raise ValidationError("email", "an account with this email already exists")
-
-    errors, password = security.password_util.validate(password or "", True, email=email)
+    # Flask-Security's validators translate their messages, which needs a
+    # request; the CLI has none, so lend them one.
+    with nullcontext() if has_request_context() else current_app.test_request_context():
+        try:
+            email = security.mail_util.normalize((email or "").strip())
+        except EmailValidateException as exc:
+            raise ValidationError("email", str(exc.msg)) from None
+        errors, password = security.password_util.validate(password or "", True, email=email)
     if errors:
         raise ValidationError("password", " ".join(str(e) for e in errors))
+    if security.datastore.find_user(case_insensitive=True, email=email) is not None:
+        raise ValidationError("email", "an account with this email already exists")
 
     sites = _ids(site_ids, "site")
     seniors = _ids(senior_ids, "senior")
