@@ -193,6 +193,9 @@ class Worker:
         object.__setattr__(self, "breaks", tuple(breaks))
         if len(self.breaks) > 1:
             raise InvalidProblem(f"worker {self.id}: at most one break per shift is supported")
+        for b in self.breaks:
+            if max(b.window.start, self.shift.start) + b.duration > self.shift.end or b.window.end < self.shift.start:
+                raise InvalidProblem(f"worker {self.id}: the break cannot be taken within the shift")
 
 
 @dataclass(frozen=True, eq=False)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import math
 import time as _time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
 
 from .checker import check
 from .precheck import eligible_workers
@@ -49,9 +50,10 @@ class SolveOptions:
     gls_lambda: float = 0.1
     initial_routes: Mapping[str, Sequence[str]] | None = None
     solution_limit: int | None = None
-    construction: bool = True
     log_search: bool = False
     extra_operators: tuple[str, ...] = ()
+    disabled_operators: tuple[str, ...] = ()
+    search_text: str = ""
 
 
 def _penalty_unit(problem: Problem) -> int:
@@ -141,9 +143,6 @@ class _Model:
             s_idx, e_idx = routing.Start(v), routing.End(v)
             time.CumulVar(s_idx).SetRange(w.shift.start, w.shift.end)
             time.CumulVar(e_idx).SetRange(w.shift.start, w.shift.end)
-            # Departure is the start cumul: no hidden waiting at the kitchen, so the
-            # hold limit measures from the real departure.
-            time.SlackVar(s_idx).SetValue(0)
             if w.max_work is not None:
                 time.SetSpanUpperBoundForVehicle(w.max_work, v)
         # Report the earliest schedule, then leave as late as it allows (no idle start).
@@ -176,8 +175,9 @@ class _Model:
                 routing.AddIntervalToAssignment(iv)
                 self.breaks[v] = iv
 
-        # Hot meals: a twin of the time dimension that starts at zero on leaving the
-        # kitchen; with slacks tied together its cumul is exactly the time since departure.
+        # Hot meals: a twin of the time dimension that starts at zero at the route start;
+        # with slacks tied together its cumul is exactly the time since then, waiting
+        # at the kitchen included, so the limit holds for the reported departure.
         holds = {}
         for i, s in enumerate(p.stops):
             if s.hot_meal and p.depot(s.depot) is not None and p.depot(s.depot).hold_limit is not None:
@@ -241,7 +241,13 @@ class _Model:
         if o.solution_limit is not None:
             params.solution_limit = o.solution_limit
         for op in o.extra_operators:
-            setattr(params.local_search_operators, op, True)
+            setattr(params.local_search_operators, op, optional_boolean_pb2.BOOL_TRUE)
+        for op in o.disabled_operators:
+            setattr(params.local_search_operators, op, optional_boolean_pb2.BOOL_FALSE)
+        if o.search_text:
+            from google.protobuf import text_format
+
+            text_format.Merge(o.search_text, params)
         params.log_search = o.log_search
         return params
 
@@ -322,7 +328,8 @@ def solve(problem: Problem, options: SolveOptions | None = None, **overrides) ->
     model = _Model(problem, options, allowed)
     model.apply_pins()
     routing = model.routing
-    params = model.parameters(options.time_limit)
+    # The budget covers building the model too, so callers get an answer on time.
+    params = model.parameters(max(0.1, options.time_limit - (_time.monotonic() - began)))
 
     start_routes = _initial_routes(model, options, allowed)
     assignment = None
@@ -332,6 +339,14 @@ def solve(problem: Problem, options: SolveOptions | None = None, **overrides) ->
             assignment = routing.SolveFromAssignmentWithParameters(hint, params)
     if assignment is None:
         assignment = routing.SolveWithParameters(params)
+    if assignment is None:
+        # Insertion heuristics can fail on side constraints (breaks, hold limits);
+        # starting from the empty plan and letting local search add stops cannot.
+        left = max(0.5, options.time_limit - (_time.monotonic() - began))
+        retry = _Model(problem, replace(options, first_solution="ALL_UNPERFORMED"), allowed)
+        retry.apply_pins()
+        assignment = retry.routing.SolveWithParameters(retry.parameters(left))
+        model, routing = retry, retry.routing
     wall = _time.monotonic() - began
     if assignment is None:
         # Pins or hard rules left no plan at all: an empty plan is still a valid answer.
@@ -342,8 +357,8 @@ def solve(problem: Problem, options: SolveOptions | None = None, **overrides) ->
 
 
 def _status(routing) -> str:
-    names = {0: "not solved", 1: "success", 2: "no solution", 3: "time limit", 4: "invalid",
-             5: "infeasible", 6: "optimal"}
+    names = {0: "not solved", 1: "success", 2: "stopped before a local optimum", 3: "failed",
+             4: "time limit before any solution", 5: "invalid model", 6: "infeasible", 7: "optimal"}
     return names.get(routing.status(), str(routing.status()))
 
 
@@ -356,12 +371,6 @@ def _initial_routes(model: _Model, options: SolveOptions, allowed) -> list[list[
             ids = options.initial_routes.get(w.id, ())
             routes.append([manager.NodeToIndex(index[s]) for s in ids if s in index])
         return routes
-    if options.construction and not p.workers[0].breaks:
-        from .construction import insertion_routes
-
-        routes = insertion_routes(p, allowed, model.travel, seed=options.seed)
-        if routes is not None:
-            return [[manager.NodeToIndex(i) for i in r] for r in routes]
     return None
 
 

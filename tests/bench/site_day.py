@@ -1,0 +1,116 @@
+"""A realistic site's lunch and afternoon, generated deterministically, solved at two time limits.
+
+    python tests/bench/site_day.py --short 10 --long 120
+
+200 hot lunches from one kitchen near People's Square, Shanghai (hold limit
+45 min), 20 home visits needing bathing / nursing / cleaning skills, 20 workers
+on e-bikes (5 of them caregivers with skills and longer shifts). Travel times
+come from the geodesic provider. Reports the plan after `--short` seconds
+against the plan after `--long` seconds, and writes a section into RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+from dispatch.routing import (Break, Depot, GeodesicTravel, Location, Priority, Problem, Stop,  # noqa: E402
+                              TimeWindow, Worker, solve)
+
+CENTRE = (31.2304, 121.4737)
+H = 3600
+
+
+def site(seed: int = 0, meals: int = 200, visits: int = 20, workers: int = 20, caregivers: int = 5,
+         hold_minutes: int = 45) -> Problem:
+    rng = np.random.default_rng(seed)
+    kitchen = Depot("kitchen", Location(*CENTRE), hold_limit=hold_minutes * 60)
+
+    def around(radius_km: float) -> Location:
+        r = radius_km * np.sqrt(rng.random())
+        a = rng.random() * 2 * np.pi
+        return Location(CENTRE[0] + r * np.sin(a) / 111.0, CENTRE[1] + r * np.cos(a) / (111.0 * np.cos(np.radians(CENTRE[0]))))
+
+    stops = []
+    for i in range(meals):
+        stops.append(Stop(f"meal-{i:03d}", around(2.5), demand=(1,), service=int(rng.integers(60, 180)),
+                          windows=(TimeWindow(11 * H, 12 * H + 30 * 60),), hot_meal=True, depot="kitchen",
+                          senior_id=f"senior-{i:03d}", priority=Priority.CRITICAL,
+                          previous_worker=f"w{int(rng.integers(0, workers)):02d}" if rng.random() < 0.5 else None))
+    skills = ["bathing", "nursing", "cleaning"]
+    for j in range(visits):
+        start = int(rng.integers(13 * H, 16 * H))
+        stops.append(Stop(f"visit-{j:02d}", around(3.0), demand=(0,), service=int(rng.choice([1800, 2700, 3600])),
+                          windows=(TimeWindow(start, start + H),), skills={skills[j % 3]},
+                          priority=Priority.HIGH, senior_id=f"senior-v{j:02d}"))
+    team = []
+    for v in range(workers):
+        care = v < caregivers
+        team.append(Worker(
+            f"w{v:02d}", TimeWindow(10 * H + 30 * 60, (17 if care else 14) * H), depot="kitchen",
+            capacity=(14,), mode="e_bike", skills=set(skills) if care else set(),
+            max_work=(6 if care else 3) * H,
+            breaks=(Break(TimeWindow(12 * H + 30 * 60, 13 * H + 30 * 60), 30 * 60),) if care else ()))
+    return Problem.build(stops, team, [kitchen], travel=GeodesicTravel(), dimensions=("meals",))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--short", type=float, default=10.0)
+    parser.add_argument("--long", type=float, default=120.0)
+    parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    rows = []
+    for limit in (args.short, args.long):
+        began = time.monotonic()
+        problem = site(args.seed)
+        solution = solve(problem, time_limit=limit - (time.monotonic() - began), seed=args.seed)
+        wall = time.monotonic() - began
+        row = dict(limit=limit, wall=wall, travel=solution.travel_time, cost=solution.cost,
+                   unassigned=len(solution.unassigned), routes=sum(1 for r in solution.routes if r.stops),
+                   feasible=solution.is_feasible(),
+                   reasons=sorted({u.reason.name for u in solution.unassigned}))
+        rows.append(row)
+        print(row, flush=True)
+    short, long = rows
+    gap = 100 * (short["travel"] - long["travel"]) / long["travel"]
+    print(f"short vs long travel gap {gap:.2f}%")
+    if not args.no_write:
+        lines = [f"## Realistic site (seed {args.seed}): {args.short:g} s vs {args.long:g} s", "",
+                 f"* date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}; {os.cpu_count()} cores, shared",
+                 f"* command: `python tests/bench/site_day.py {' '.join(sys.argv[1:])}`",
+                 "* 200 hot meals (one kitchen, hold limit 45 min, lunch window 11:00–12:30), 20 skilled home "
+                 "visits (13:00–17:00), 20 e-bike workers (5 caregivers with a 30 min break), geodesic travel",
+                 f"* travel at {args.short:g} s is **{gap:+.2f} %** vs {args.long:g} s", "",
+                 "| time limit s | wall s | routes | travel min | objective | unassigned | feasible (checker) |",
+                 "|---:|---:|---:|---:|---:|---:|---|"]
+        for r in rows:
+            lines.append(f"| {r['limit']:g} | {r['wall']:.1f} | {r['routes']} | {r['travel'] / 60:.1f} | {r['cost']} | "
+                         f"{r['unassigned']} {','.join(r['reasons'])} | {r['feasible']} |")
+        section = "\n".join(lines) + "\n"
+        path = Path(args.out)
+        text = path.read_text() if path.exists() else "# Routing benchmarks\n"
+        title = lines[0]
+        start = text.find(title)
+        if start >= 0:
+            end = text.find("\n## ", start + 1)
+            text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
+        else:
+            text = text.rstrip("\n") + "\n\n" + section
+        path.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
