@@ -1,4 +1,132 @@
-"""Staff pages for seniors."""
+"""Staff pages for seniors: list and search, detail, create, edit, deactivate."""
 from __future__ import annotations
 
-from dispatch.web.staff import bp  # noqa: F401
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from dispatch.extensions import db
+from dispatch.forms.enrollments import MEAL_LABELS, MODE_LABELS, WEEKDAY_LABELS, HoldForm
+from dispatch.forms.seniors import LABELS, ConfirmForm, SeniorEditForm, SeniorForm, SeniorSearchForm, add_error
+from dispatch.models.site import MealSite
+from dispatch.services import seniors as service
+from dispatch.services.access import get_senior_or_404, role_required, sites_editable_by, sites_visible_to
+from dispatch.web.staff import bp
+
+MAX_PAGE = 10_000
+
+
+def page_number() -> int:
+    """The ``page`` query parameter, clamped to a sane range (a huge offset is a database error)."""
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+def _site_choices(query) -> list[tuple[int, str]]:
+    return [(s.id, s.name) for s in db.session.scalars(query.order_by(MealSite.name))]
+
+
+def _form_for(form: SeniorForm, *, current_site: MealSite | None = None) -> SeniorForm:
+    choices = _site_choices(sites_editable_by(current_user))
+    if current_site is not None and current_site.id not in {c[0] for c in choices}:
+        choices.append((current_site.id, current_site.name))
+    if current_user.has_role("admin"):
+        choices.insert(0, (None, _("No home site yet")))
+    form.home_site_id.choices = choices
+    return form
+
+
+@bp.route("/seniors")
+@role_required("admin", "staff")
+def seniors():
+    """List the seniors this user may see, searched and filtered, one page at a time."""
+    form = SeniorSearchForm(formdata=request.args)
+    form.site.choices = [(None, _("All my sites"))] + _site_choices(sites_visible_to(current_user))
+    form.validate()
+    ok = lambda name: getattr(form, name).data if not getattr(form, name).errors else None  # noqa: E731
+    filters = service.SeniorFilters(
+        site_id=ok("site"),
+        lives_alone={"yes": True, "no": False}.get(ok("lives_alone") or ""),
+        diet=ok("diet") or None,
+        status=ok("status") or "active",
+    )
+    query = service.search_seniors(current_user, ok("q"), filters)
+    page = db.paginate(query, page=page_number(), per_page=current_app.config.get("PAGE_SIZE", 25),
+                       error_out=False, count=True)
+    args = {k: v for k, v in request.args.items() if k != "page" and v and k in form._fields}
+    return render_template("staff/seniors/list.html", form=form, page=page, args=args, labels=LABELS,
+                           today=service.local_today(), age_on=service.age_on)
+
+
+@bp.route("/seniors/<int:senior_id>")
+@role_required("admin", "staff")
+def senior_detail(senior_id: int):
+    """Show everything staff need about one senior (an audited read)."""
+    senior = get_senior_or_404(senior_id, current_user)
+    return render_detail(senior, HoldForm())
+
+
+def render_detail(senior, hold_form, status: int = 200):
+    """Render the detail page (the hold views re-use it to show their form's errors)."""
+    overview = service.read_senior(senior, by=current_user)
+    return render_template("staff/seniors/detail.html", o=overview, s=senior, labels=LABELS,
+                           hold_form=hold_form, confirm=ConfirmForm(), today=service.local_today(),
+                           elabels={"meal": MEAL_LABELS, "mode": MODE_LABELS, "weekdays": WEEKDAY_LABELS}), status
+
+
+@bp.route("/seniors/new", methods=["GET", "POST"])
+@role_required("admin", "staff")
+def senior_new():
+    """Create a senior at one of the user's sites."""
+    form = _form_for(SeniorForm())
+    if form.validate_on_submit():
+        try:
+            senior = service.create_senior(form.service_data(), by=current_user)
+        except service.FieldError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Senior %(name)s added.", name=senior.full_name), "success")
+            return redirect(url_for("staff.senior_detail", senior_id=senior.id))
+    status = 422 if form.errors else 200
+    return render_template("staff/seniors/form.html", form=form, senior=None), status
+
+
+@bp.route("/seniors/<int:senior_id>/edit", methods=["GET", "POST"])
+@role_required("admin", "staff")
+def senior_edit(senior_id: int):
+    """Change a senior's facts; refuses (409) if someone else saved in between."""
+    senior = get_senior_or_404(senior_id, current_user, for_edit=True)
+    form = _form_for(SeniorEditForm(obj=senior), current_site=senior.home_site)
+    if request.method == "GET":
+        form.categories.data = [c.category.value for c in senior.categories]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            service.update_senior(senior, form.service_data(), by=current_user, expected_version=form.version.data)
+        except service.FieldError as error:
+            add_error(form, error.field, error.message)
+        except service.StaleRecord:
+            form.form_errors.append(_("This senior was changed by someone else while you were editing — "
+                                      "reload the page to see their changes, then edit again."))
+            status = 409
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("staff.senior_detail", senior_id=senior.id))
+    if form.errors and status == 200:
+        status = 422
+    return render_template("staff/seniors/form.html", form=form, senior=senior), status
+
+
+@bp.route("/seniors/<int:senior_id>/deactivate", methods=["GET", "POST"])
+@role_required("admin", "staff")
+def senior_deactivate(senior_id: int):
+    """Ask, then retire a senior (kept for history, no longer planned or listed)."""
+    senior = get_senior_or_404(senior_id, current_user, for_edit=True)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        service.deactivate_senior(senior, by=current_user)
+        flash(_("%(name)s is no longer active.", name=senior.full_name), "success")
+        return redirect(url_for("staff.seniors"))
+    if request.method == "POST":
+        abort(400)
+    return render_template("staff/seniors/deactivate.html", form=form, senior=senior)

@@ -1,0 +1,62 @@
+"""Forms for meal enrollments and holds."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms.fields import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from dispatch.forms.seniors import MultiCheckboxField, optional_int
+from dispatch.models.meals import MealMode
+from dispatch.models.site import MealType
+
+MEAL_LABELS = {MealType.BREAKFAST: _l("Breakfast"), MealType.LUNCH: _l("Lunch"), MealType.DINNER: _l("Dinner")}
+MODE_LABELS = {MealMode.DELIVERY: _l("Delivered"), MealMode.DINE_IN: _l("Dine-in")}
+WEEKDAY_LABELS = [_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun")]
+DATE_MESSAGE = _l("Enter a date as YYYY-MM-DD.")
+
+
+class EnrollmentForm(FlaskForm):
+    """Create or edit an enrollment. Set ``site_id.choices`` before validating."""
+
+    senior_id = IntegerField(_l("Senior number"), validators=[InputRequired(), NumberRange(min=1, max=2**31 - 1)],
+                             description=_l("Find the senior above, or type the number shown on their page."))
+    site_id = SelectField(_l("Site"), coerce=optional_int, choices=[], validators=[InputRequired()])
+    meal = SelectField(_l("Meal"), choices=list(MEAL_LABELS.items()), default=MealType.LUNCH.value)
+    weekdays = MultiCheckboxField(_l("Weekdays"), coerce=int, choices=list(enumerate(WEEKDAY_LABELS)),
+                                  default=[0, 1, 2, 3, 4])
+    mode = SelectField(_l("How"), choices=list(MODE_LABELS.items()), default=MealMode.DELIVERY.value)
+    start_date = DateField(_l("First day"), validators=[InputRequired(message=DATE_MESSAGE)])
+    end_date = DateField(_l("Last day"), validators=[Optional()], description=_l("Leave empty if open-ended."))
+    is_active = BooleanField(_l("Active"), default=True)
+
+    def service_data(self) -> dict[str, Any]:
+        return {name: self[name].data for name in (
+            "senior_id", "site_id", "meal", "weekdays", "mode", "start_date", "end_date", "is_active")}
+
+
+class EnrollmentSearchForm(FlaskForm):
+    """List filters (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    site = SelectField(_l("Site"), coerce=optional_int, choices=[], validators=[Optional()])
+    meal = SelectField(_l("Meal"), choices=[("", _l("Any"))] + list(MEAL_LABELS.items()), validators=[Optional()])
+    mode = SelectField(_l("How"), choices=[("", _l("Any"))] + list(MODE_LABELS.items()), validators=[Optional()])
+    active = SelectField(_l("Status"), choices=[("yes", _l("Active")), ("no", _l("Inactive")), ("", _l("All"))],
+                         default="yes", validators=[Optional()])
+
+
+class HoldForm(FlaskForm):
+    """Pause all of a senior's meals between two dates (both included)."""
+
+    start_date = DateField(_l("Hold from"), validators=[InputRequired(message=DATE_MESSAGE)])
+    end_date = DateField(_l("Hold until"), validators=[InputRequired(message=DATE_MESSAGE)])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)],
+                         description=_l("e.g. hospital stay, family visit"))
+
+    def service_data(self) -> dict[str, Any]:
+        return {"start_date": self.start_date.data, "end_date": self.end_date.data, "reason": self.reason.data}

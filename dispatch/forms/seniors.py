@@ -1,0 +1,159 @@
+"""Forms for seniors: the search toolbar and the create/edit form with emergency contacts.
+
+The forms check the shape of the input (types, lengths, formats) so errors
+show next to the field; the senior service re-checks everything and owns the
+rules that need the database or the user (age range, allowed sites).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Form
+from wtforms.fields import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FloatField,
+    FormField,
+    HiddenField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from dispatch.models.senior import Diet, Gender, GeocodeStatus, Mobility, SeniorCategoryType
+
+PHONE = Regexp(r"^[0-9+\- ]{5,20}$", message=_l("Use 5 to 20 digits, spaces, dashes or a leading +."))
+
+GENDER_LABELS = {Gender.FEMALE: _l("Female"), Gender.MALE: _l("Male"), Gender.OTHER: _l("Other")}
+MOBILITY_LABELS = {
+    Mobility.INDEPENDENT: _l("Independent"), Mobility.WALKER: _l("Uses a walker"),
+    Mobility.WHEELCHAIR: _l("Wheelchair"), Mobility.BEDRIDDEN: _l("Bedridden"),
+}
+DIET_LABELS = {
+    Diet.REGULAR: _l("Regular"), Diet.DIABETIC: _l("Diabetic"), Diet.LOW_SALT: _l("Low salt"),
+    Diet.SOFT: _l("Soft"), Diet.MINCED: _l("Minced"), Diet.PUREED: _l("Pureed"),
+    Diet.VEGETARIAN: _l("Vegetarian"), Diet.HALAL: _l("Halal"),
+}
+CATEGORY_LABELS = {
+    SeniorCategoryType.LOW_INCOME: _l("Low income"), SeniorCategoryType.EXTREME_POVERTY: _l("Extreme poverty"),
+    SeniorCategoryType.DISABLED: _l("Disabled"), SeniorCategoryType.AGED_80_PLUS: _l("Aged 80+"),
+    SeniorCategoryType.LIVING_ALONE_PRIORITY: _l("Living alone (priority)"),
+}
+GEOCODE_LABELS = {
+    GeocodeStatus.OK: _l("Located"), GeocodeStatus.PENDING: _l("Not located yet"),
+    GeocodeStatus.DOUBTFUL: _l("Location doubtful"), GeocodeStatus.FAILED: _l("Location failed"),
+    GeocodeStatus.MANUAL: _l("Located by hand"),
+}
+LABELS = {"gender": GENDER_LABELS, "mobility": MOBILITY_LABELS, "diet": DIET_LABELS,
+          "category": CATEGORY_LABELS, "geocode": GEOCODE_LABELS}
+
+
+def optional_int(value: Any) -> int | None:
+    """Coerce a select's value: empty is None, anything else must be an integer."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes (``_forms.html`` renders it as a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ContactForm(Form):
+    """One emergency contact; all three fields or none (the first is required)."""
+
+    name = StringField(_l("Contact name"), validators=[Optional(), Length(max=120)])
+    relation = StringField(_l("Relation"), validators=[Optional(), Length(max=60)],
+                           description=_l("e.g. daughter, neighbour"))
+    phone = StringField(_l("Contact phone"), validators=[Optional(), PHONE])
+
+
+class SeniorForm(FlaskForm):
+    """Create or edit a senior. Set ``home_site_id.choices`` before validating."""
+
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    full_name_zh = StringField(_l("Name in Chinese"), validators=[Optional(), Length(max=120)])
+    gender = SelectField(_l("Gender"), choices=[("", _l("Not recorded"))] + list(GENDER_LABELS.items()),
+                         validators=[Optional()])
+    date_of_birth = DateField(_l("Date of birth"), validators=[DataRequired(message=_l("Enter a date as YYYY-MM-DD."))],
+                              description=_l("Age must be between 50 and 120."))
+    phone = StringField(_l("Phone"), validators=[Optional(), PHONE])
+    address = StringField(_l("Address"), validators=[DataRequired(), Length(max=255)])
+    address_zh = StringField(_l("Address in Chinese"), validators=[Optional(), Length(max=255)])
+    neighbourhood = StringField(_l("Neighbourhood"), validators=[Optional(), Length(max=80)])
+    lat = FloatField(_l("Latitude"), validators=[Optional()], description=_l("Optional; give both or neither."))
+    lon = FloatField(_l("Longitude"), validators=[Optional()])
+    lives_alone = BooleanField(_l("Lives alone"))
+    mobility = SelectField(_l("Mobility"), choices=list(MOBILITY_LABELS.items()), default=Mobility.INDEPENDENT.value)
+    diet = SelectField(_l("Diet"), choices=list(DIET_LABELS.items()), default=Diet.REGULAR.value)
+    allergies = TextAreaField(_l("Allergies"), validators=[Optional(), Length(max=2000)])
+    access_notes = TextAreaField(_l("Access notes"), validators=[Optional(), Length(max=2000)],
+                                 description=_l("Gate code, dog, hard of hearing: what a worker needs at the door."))
+    categories = MultiCheckboxField(_l("Categories"), choices=list(CATEGORY_LABELS.items()))
+    home_site_id = SelectField(_l("Home site"), coerce=optional_int, choices=[])
+    contacts = FieldList(FormField(ContactForm), label=_l("Emergency contacts"), min_entries=3, max_entries=3)
+
+    def service_data(self) -> dict[str, Any]:
+        """The validated input as the senior service expects it."""
+        data = {name: self[name].data for name in (
+            "full_name", "full_name_zh", "gender", "date_of_birth", "phone", "address", "address_zh",
+            "neighbourhood", "lat", "lon", "lives_alone", "mobility", "diet", "allergies", "access_notes",
+            "categories", "home_site_id")}
+        data["contacts"] = [entry.form.data for entry in self.contacts]
+        return data
+
+
+class SeniorEditForm(SeniorForm):
+    """The edit form carries the version the user loaded (optimistic locking)."""
+
+    version = HiddenField()
+
+
+def add_error(form, name: str | None, message: str) -> None:
+    """Attach a service's error to the named field (``contacts-0-phone`` style), else to the form."""
+    field = None
+    if name:
+        parts = name.split("-")
+        try:
+            field = form[parts[0]]
+            if len(parts) == 3:
+                container = field
+                field = container.entries[int(parts[1])].form[parts[2]]
+                # A FieldList computes its errors during validate(); keep form.errors truthy.
+                container.errors = [*container.errors, {parts[2]: [message]}]
+        except (KeyError, IndexError, ValueError):
+            field = None
+    if field is None:
+        form.form_errors.append(message)
+    else:
+        field.errors = [*field.errors, message]
+
+
+class SeniorSearchForm(FlaskForm):
+    """The list's search box and filters (GET, no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)],
+                    description=_l("Name (English or Chinese), last digits of the phone, address or neighbourhood"))
+    site = SelectField(_l("Site"), coerce=optional_int, choices=[], validators=[Optional()])
+    lives_alone = SelectField(_l("Lives alone"), choices=[("", _l("Any")), ("yes", _l("Yes")), ("no", _l("No"))],
+                              validators=[Optional()])
+    diet = SelectField(_l("Diet"), choices=[("", _l("Any"))] + list(DIET_LABELS.items()), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=[("active", _l("Active")), ("inactive", _l("Inactive")),
+                                                ("all", _l("All"))], default="active", validators=[Optional()])
+
+
+class ConfirmForm(FlaskForm):
+    """A bare POST form: the CSRF token is the only field."""
