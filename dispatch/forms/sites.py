@@ -1,0 +1,176 @@
+"""The meal-site form: every field labelled, every bad value explained next to its field.
+
+Also home to small validators the worker form shares (``no_control_chars``,
+``finite``, ``strip``, ``none_if_empty``).
+"""
+from __future__ import annotations
+
+import math
+import unicodedata
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Form
+from wtforms.fields.choices import SelectChoice
+from wtforms.fields import BooleanField, FloatField, FormField, IntegerField, SelectField, StringField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from dispatch.models.site import MealType, SiteKind, TravelMode
+from dispatch.services.sites import (
+    CIRCLE_MINUTES_RANGE,
+    DAILY_CAPACITY_MAX,
+    HOLD_LIMIT_RANGE,
+    SiteData,
+    WindowTimes,
+    known_timezones,
+)
+
+SITE_KIND_LABELS = {SiteKind.CANTEEN: _l("Community canteen"), SiteKind.CENTRAL_KITCHEN: _l("Central kitchen")}
+TRAVEL_MODE_LABELS = {TravelMode.WALK: _l("Walking"), TravelMode.E_BIKE: _l("E-bike"), TravelMode.CAR: _l("Car")}
+MEAL_LABELS = {MealType.BREAKFAST: _l("Breakfast"), MealType.LUNCH: _l("Lunch"), MealType.DINNER: _l("Dinner")}
+PHONE_PATTERN = r"^[0-9+()\- ]*$"
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def none_if_empty(value):
+    return value or None
+
+
+def no_control_chars(form, field) -> None:
+    """Refuse NUL and other control characters: PostgreSQL rejects NUL, and none belong in a name."""
+    if isinstance(field.data, str) and any(
+        unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in field.data
+    ):
+        raise ValidationError(_("Contains characters that are not allowed."))
+
+
+def finite(form, field) -> None:
+    """``float('nan')`` passes a NumberRange; refuse it (and infinity) here."""
+    if isinstance(field.data, float) and not math.isfinite(field.data):
+        raise ValidationError(_("Enter a number."))
+
+
+def text_field(label, max_length: int, *, required: bool = False, **kwargs) -> StringField:
+    validators = [DataRequired() if required else Optional(), Length(max=max_length), no_control_chars]
+    filters = [strip] if required else [strip, none_if_empty]
+    return StringField(label, validators=validators + kwargs.pop("validators", []), filters=filters,
+                       render_kw={"maxlength": max_length, **kwargs.pop("render_kw", {})}, **kwargs)
+
+
+def phone_field(label) -> StringField:
+    return text_field(label, 32, validators=[Regexp(PHONE_PATTERN, message=_l("Use digits, spaces, +, - and brackets only."))],
+                      render_kw={"type": "tel", "autocomplete": "off"})
+
+
+class WindowForm(Form):
+    """One meal's window: both times or neither."""
+
+    start = TimeField(_l("Starts"), validators=[Optional()])
+    end = TimeField(_l("Ends"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        # Not ``validate_end``: Optional() stops the chain on an empty field before it would run.
+        valid = super().validate(extra_validators)
+        start, end = self.start, self.end
+        if start.errors or end.errors or (start.data is None and end.data is None):
+            return valid
+        if start.data is None or end.data is None:
+            (end if end.data is None else start).errors.append(_("Give both times, or neither."))
+            return False
+        if end.data <= start.data:
+            end.errors.append(_("The end must be after the start."))
+            return False
+        return valid
+
+
+class SiteForm(FlaskForm):
+    name = text_field(_l("Name"), 120, required=True)
+    name_zh = text_field(_l("Name in Chinese"), 120)
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label) for k, label in SITE_KIND_LABELS.items()],
+                       default=SiteKind.CANTEEN.value)
+    address = text_field(_l("Address"), 255, required=True)
+    address_zh = text_field(_l("Address in Chinese"), 255)
+    district = text_field(_l("District"), 80)
+    neighbourhood = text_field(_l("Neighbourhood"), 80)
+    lat = FloatField(_l("Latitude"), validators=[InputRequired(), finite, NumberRange(-90, 90)],
+                     render_kw={"inputmode": "decimal", "step": "any"})
+    lon = FloatField(_l("Longitude"), validators=[InputRequired(), finite, NumberRange(-180, 180)],
+                     render_kw={"inputmode": "decimal", "step": "any"})
+    phone = phone_field(_l("Phone"))
+    daily_capacity = IntegerField(_l("Meals per day"), default=0,
+                                  validators=[InputRequired(), NumberRange(0, DAILY_CAPACITY_MAX)],
+                                  render_kw={"min": 0, "max": DAILY_CAPACITY_MAX})
+    hold_limit_minutes = IntegerField(
+        _l("Hot-meal hold limit (minutes)"), default=45, validators=[InputRequired(), NumberRange(*HOLD_LIMIT_RANGE)],
+        description=_l("Longest time from leaving the kitchen to the door."),
+        render_kw={"min": HOLD_LIMIT_RANGE[0], "max": HOLD_LIMIT_RANGE[1]},
+    )
+    circle_minutes = IntegerField(
+        _l("Service circle (minutes)"), default=15, validators=[InputRequired(), NumberRange(*CIRCLE_MINUTES_RANGE)],
+        render_kw={"min": CIRCLE_MINUTES_RANGE[0], "max": CIRCLE_MINUTES_RANGE[1]},
+    )
+    circle_mode = SelectField(_l("Service circle measured by"),
+                              choices=[SelectChoice(m.value, label) for m, label in TRAVEL_MODE_LABELS.items()],
+                              default=TravelMode.WALK.value)
+    timezone = text_field(_l("Timezone"), 64, required=True, default="Asia/Shanghai",
+                          description=_l("An IANA name such as Asia/Shanghai; meal windows are in this local time."))
+    is_active = BooleanField(_l("Active"), default=True)
+    breakfast = FormField(WindowForm, label=_l("Breakfast"))
+    lunch = FormField(WindowForm, label=_l("Lunch"))
+    dinner = FormField(WindowForm, label=_l("Dinner"))
+
+    WINDOW_FIELDS = ("breakfast", "lunch", "dinner")
+
+    def validate_timezone(self, field) -> None:
+        if field.data and field.data not in known_timezones():
+            raise ValidationError(_("Unknown timezone; use a name like Asia/Shanghai."))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Look at field errors, not ``sub.errors``: that property caches and would hide what is added here.
+        windows = [(name, sub) for name in self.WINDOW_FIELDS
+                   if (sub := self[name].form).start.data and sub.end.data
+                   and not sub.start.errors and not sub.end.errors]
+        windows.sort(key=lambda pair: pair[1].start.data)
+        for (earlier_name, earlier), (_name, later) in zip(windows, windows[1:]):
+            if later.start.data < earlier.end.data:
+                later.start.errors.append(_("Overlaps the %(meal)s window.", meal=MEAL_LABELS[MealType(earlier_name)]))
+                valid = False
+        return valid
+
+    def fill_windows(self, windows) -> None:
+        """Show a site's stored windows (call on GET, before rendering)."""
+        for window in windows:
+            sub = self[window.meal.value].form
+            sub.start.data, sub.end.data = window.start_time, window.end_time
+
+    def to_data(self) -> SiteData:
+        """The validated input as a ``SiteData`` (call only after ``validate_on_submit``)."""
+        windows = tuple(
+            WindowTimes(MealType(name), sub.start.data, sub.end.data)
+            for name in self.WINDOW_FIELDS
+            if (sub := self[name].form).start.data and sub.end.data
+        )
+        return SiteData(
+            name=self.name.data, name_zh=self.name_zh.data, kind=SiteKind(self.kind.data),
+            address=self.address.data, address_zh=self.address_zh.data, district=self.district.data,
+            neighbourhood=self.neighbourhood.data, lat=self.lat.data, lon=self.lon.data, phone=self.phone.data,
+            daily_capacity=self.daily_capacity.data, hold_limit_minutes=self.hold_limit_minutes.data,
+            circle_minutes=self.circle_minutes.data, circle_mode=TravelMode(self.circle_mode.data),
+            timezone=self.timezone.data, is_active=self.is_active.data, windows=windows,
+        )
+
+    def blame(self, field: str, message) -> None:
+        """Show a service's ``SiteInvalid`` next to the field it names (``lunch-start`` for a window)."""
+        meal, _sep, part = field.partition("-")
+        if meal in self.WINDOW_FIELDS and part in ("start", "end"):
+            self[meal].form[part].errors.append(message)
+        elif field in self._fields and field not in self.WINDOW_FIELDS:
+            self[field].errors = [*self[field].errors, message]
+        else:
+            self.form_errors.append(message)
+        self._errors = None  # ``errors`` is cached; recompute it with this message
