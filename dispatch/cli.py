@@ -13,6 +13,21 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(solve_vrptw_command)
+
+
+@click.command("solve-vrptw")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--time-limit", type=click.FloatRange(min=0.5), default=10.0, show_default=True,
+              help="Seconds to search, reading included.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Search seed, for repeatable runs.")
+def solve_vrptw_command(path: str, time_limit: float, seed: int) -> None:
+    """Solve a Solomon VRPTW instance (DIMACS convention) and print the routes as JSON."""
+    import json
+
+    from dispatch.routing.vrptw import solve_file
+
+    click.echo(json.dumps(solve_file(path, time_limit, seed=seed)))
 
 
 def _create_app():
