@@ -1,4 +1,147 @@
-"""Staff pages for enrollments."""
+"""Staff pages for meal enrollments, and the holds added from a senior's page."""
 from __future__ import annotations
 
-from dispatch.web.staff import bp  # noqa: F401
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import NotFound
+
+from dispatch.extensions import db
+from dispatch.forms.enrollments import (
+    MEAL_LABELS,
+    MODE_LABELS,
+    WEEKDAY_LABELS,
+    EnrollmentForm,
+    EnrollmentSearchForm,
+    HoldForm,
+)
+from dispatch.forms.seniors import ConfirmForm, add_error
+from dispatch.models.senior import Senior
+from dispatch.services import enrollments as service
+from dispatch.services.access import get_senior_or_404, role_required, sites_editable_by, sites_visible_to
+from dispatch.services.seniors import FieldError, search_seniors
+from dispatch.web.staff import bp
+from dispatch.web.staff.seniors import _site_choices, page_number, render_detail
+
+LABELS = {"meal": MEAL_LABELS, "mode": MODE_LABELS, "weekdays": WEEKDAY_LABELS}
+
+
+@bp.route("/enrollments")
+@role_required("admin", "staff")
+def enrollments():
+    """List the enrollments of the seniors this user may see, filtered, one page at a time."""
+    form = EnrollmentSearchForm(formdata=request.args)
+    form.site.choices = [(None, _("All my sites"))] + _site_choices(sites_visible_to(current_user))
+    form.validate()
+    ok = lambda name: getattr(form, name).data if not getattr(form, name).errors else None  # noqa: E731
+    filters = service.EnrollmentFilters(
+        site_id=ok("site"), meal=ok("meal") or None, mode=ok("mode") or None,
+        active={"yes": True, "no": False}.get(ok("active") or ""),
+    )
+    page = db.paginate(service.search_enrollments(current_user, filters), page=page_number(),
+                       per_page=current_app.config.get("PAGE_SIZE", 25), error_out=False)
+    args = {k: v for k, v in request.args.items() if k != "page" and v and k in form._fields}
+    return render_template("staff/enrollments/list.html", form=form, page=page, args=args, labels=LABELS)
+
+
+def _render_form(form: EnrollmentForm, enrollment=None, status: int = 200):
+    """The form page, with a senior finder (``?q=``) and the chosen senior's name."""
+    q = (request.args.get("q") or "").strip()[:100]
+    matches = list(db.session.scalars(search_seniors(current_user, q).limit(10))) if q else []
+    chosen = None
+    if isinstance(form.senior_id.data, int) and 0 < form.senior_id.data < 2**31:
+        chosen = db.session.get(Senior, form.senior_id.data)
+        if chosen is not None and not _can_edit(chosen):
+            chosen = None
+    return render_template("staff/enrollments/form.html", form=form, enrollment=enrollment, q=q,
+                           matches=matches, chosen=chosen), status
+
+
+def _can_edit(senior: Senior) -> bool:
+    try:
+        get_senior_or_404(senior.id, current_user, for_edit=True)
+    except NotFound:
+        return False
+    return True
+
+
+def _enrollment_form(**kwargs) -> EnrollmentForm:
+    form = EnrollmentForm(**kwargs)
+    form.site_id.choices = _site_choices(sites_editable_by(current_user))
+    return form
+
+
+@bp.route("/enrollments/new", methods=["GET", "POST"])
+@role_required("admin", "staff")
+def enrollment_new():
+    """Enroll a senior for a meal (``?senior_id=`` pre-fills the senior, ``?q=`` finds one)."""
+    form = _enrollment_form()
+    if request.method == "GET":
+        form.senior_id.data = request.args.get("senior_id", type=int)
+        senior_site = None
+        if form.senior_id.data:
+            senior = db.session.get(Senior, form.senior_id.data) if 0 < form.senior_id.data < 2**31 else None
+            senior_site = senior.home_site_id if senior is not None and _can_edit(senior) else None
+        if senior_site is not None:
+            form.site_id.data = senior_site
+    if form.validate_on_submit():
+        try:
+            enrollment = service.create_enrollment({**form.service_data(), "is_active": True}, by=current_user)
+        except FieldError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Enrollment saved."), "success")
+            return redirect(url_for("staff.senior_detail", senior_id=enrollment.senior_id))
+    return _render_form(form, status=422 if form.errors else 200)
+
+
+@bp.route("/enrollments/<int:enrollment_id>/edit", methods=["GET", "POST"])
+@role_required("admin", "staff")
+def enrollment_edit(enrollment_id: int):
+    """Change an enrollment's site, meal, days, mode or dates, or stop it."""
+    enrollment = service.get_enrollment_or_404(enrollment_id, current_user, for_edit=True)
+    form = _enrollment_form(obj=enrollment)
+    if request.method == "GET":
+        form.weekdays.data = enrollment.weekday_list
+    if form.validate_on_submit():
+        try:
+            service.update_enrollment(enrollment, form.service_data(), by=current_user)
+        except FieldError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Enrollment saved."), "success")
+            return redirect(url_for("staff.senior_detail", senior_id=enrollment.senior_id))
+    return _render_form(form, enrollment, status=422 if form.errors else 200)
+
+
+@bp.route("/seniors/<int:senior_id>/holds", methods=["POST"])
+@role_required("admin", "staff")
+def hold_new(senior_id: int):
+    """Pause a senior's meals between two dates."""
+    senior = get_senior_or_404(senior_id, current_user, for_edit=True)
+    form = HoldForm()
+    if form.validate_on_submit():
+        try:
+            service.add_hold(senior, form.service_data(), by=current_user)
+        except FieldError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Meals are on hold for these dates."), "success")
+            return redirect(url_for("staff.senior_detail", senior_id=senior.id) + "#holds")
+    return render_detail(senior, form, status=422)
+
+
+@bp.route("/seniors/<int:senior_id>/holds/<int:hold_id>/end", methods=["POST"])
+@role_required("admin", "staff")
+def hold_end(senior_id: int, hold_id: int):
+    """End a hold early: meals resume tomorrow (a hold not yet started is removed)."""
+    senior = get_senior_or_404(senior_id, current_user, for_edit=True)
+    hold = service.get_hold_or_404(senior, hold_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            service.end_hold(hold, by=current_user)
+        except FieldError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("The hold is ended; meals resume tomorrow."), "success")
+    return redirect(url_for("staff.senior_detail", senior_id=senior.id) + "#holds")
