@@ -80,6 +80,42 @@ def test_login_page_uses_the_chosen_language(client):
     assert "密码" in response.get_data(as_text=True)  # Flask-Security's own zh_Hans_CN catalog
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"email": "", "password": ""},
+        {"email": "a" * 10_000 + "@example.org", "password": PASSWORD},
+        {"email": "worker\x00@example.org", "password": PASSWORD},
+        {"email": "' OR 1=1 --", "password": "' OR 1=1 --"},
+        {"email": "<script>alert(1)</script>", "password": "x"},
+        {"email": ["b@example.org", "a@example.org"], "password": PASSWORD},
+        {"email": "a@example.org", "password": "p" * 100_000},
+    ],
+    ids=["empty", "blank", "huge-email", "nul-byte", "sql", "script", "repeated", "huge-password"],
+)
+def test_hostile_login_posts_are_refused_without_a_500(client, data):
+    create_user("worker", email="a@example.org")
+    response = client.post("/login", data=data)
+    assert response.status_code in (200, 400, 413)
+    assert b"<script>alert(1)</script>" not in response.data
+    assert not _signed_in(client)
+
+
+def test_sensitive_pages_ask_for_the_password_again_after_a_while(client):
+    user = create_user("worker")
+    login_as(client, user)
+    with client.session_transaction() as session:
+        session["fs_paa"] = time.time() - 3600  # the password was typed an hour ago
+    response = client.get("/tf-setup")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/verify")
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200 and b'name="verify_form"' in page.data
+    response = client.post(response.headers["Location"], data={"password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/tf-setup").status_code == 200
+
+
 def test_passwords_are_hashed_with_argon2(app):
     user = create_user("worker")
     assert user.password.startswith("$argon2")
