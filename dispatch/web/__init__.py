@@ -5,11 +5,15 @@ from flask import Flask
 from flask_login import current_user
 
 from dispatch.web import errors, main, staff
+from dispatch.web import admin, family, worker
 from dispatch.web.nav import nav_for
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(main.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(worker.bp)
+    app.register_blueprint(family.bp)
+    app.register_blueprint(admin.bp)
     errors.init_app(app)
     app.context_processor(lambda: {"nav_items": nav_for(current_user)})

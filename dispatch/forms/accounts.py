@@ -1,0 +1,122 @@
+"""Forms for the administrators' user pages: search, create, and the per-user actions.
+
+The forms check shape only (required, lengths, a list of ids); whether an
+account is valid (email format, password strength, a staff account's sites)
+is ``services.accounts.create_user``'s call, and its ``ValidationError`` is
+shown next to the field it names via ``field_for``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms.fields import (
+    EmailField,
+    PasswordField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from dispatch.models.user import RoleName
+
+ROLE_LABELS = {
+    RoleName.ADMIN: _l("Administrator"),
+    RoleName.STAFF: _l("Staff (meal site coordinator)"),
+    RoleName.WORKER: _l("Worker (driver, caregiver, nurse, volunteer)"),
+    RoleName.FAMILY: _l("Family member"),
+}
+
+# ``services.accounts.ValidationError.field`` -> the form field showing it.
+SERVICE_FIELDS = {
+    "email": "email", "password": "password", "role": "role", "site": "sites",
+    "senior": "seniors", "worker": "worker_id",
+}
+
+
+def _optional_int(value: Any) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes (``_forms.html`` renders it as a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class IdListField(StringField):
+    """Record ids typed as "12, 15 40"; ``data`` is the list of ints."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.raw = valuelist[0] if valuelist else ""
+        self.data = []
+        for token in re.split(r"[\s,;，、]+", self.raw.strip()):
+            if not token:
+                continue
+            if not token.isdigit() or not 0 < int(token) < 2**31:
+                raise ValueError(_l("Use numbers separated by commas, e.g. 12, 15."))
+            self.data.append(int(token))
+
+    def _value(self) -> str:
+        if getattr(self, "raw", None) is not None:
+            return self.raw
+        return ", ".join(str(i) for i in self.data or [])
+
+
+class UserSearchForm(FlaskForm):
+    """The list's search box and role filter (GET, no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)], description=_l("Email or name"))
+    role = SelectField(_l("Role"), choices=[("", _l("Any role"))] + [(r.value, lbl) for r, lbl in ROLE_LABELS.items()],
+                       validators=[Optional()])
+    status = SelectField(_l("Status"), choices=[("", _l("All")), ("active", _l("Active")),
+                                                ("disabled", _l("Disabled"))], validators=[Optional()])
+
+
+class CreateUserForm(FlaskForm):
+    """A new account: one role, and its scope (sites for staff, seniors for family)."""
+
+    email = EmailField(_l("Email"), validators=[InputRequired(), Length(max=255)])
+    display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=120)],
+                               description=_l("Shown in the menu and on records; defaults to the part before @."))
+    role = SelectField(_l("Role"), choices=[(r.value, lbl) for r, lbl in ROLE_LABELS.items()],
+                       validators=[InputRequired()])
+    password = PasswordField(_l("Initial password"), validators=[InputRequired(), Length(max=128)],
+                             description=_l("At least 10 characters. Give it to the person privately; "
+                                            "they can change it after logging in."))
+    sites = MultiCheckboxField(_l("Meal sites (staff only)"), coerce=int, choices=[], validate_choice=False)
+    seniors = IdListField(_l("Senior ids (family only)"),
+                          description=_l("The ids of the seniors this family member may follow, "
+                                         "as shown on the staff seniors page, e.g. 12, 15."))
+    relation = StringField(_l("Relation to the seniors (family only)"), default="family",
+                           validators=[Optional(), Length(max=60)], description=_l("e.g. daughter, son, niece"))
+    worker_id = SelectField(_l("Worker record (workers only)"), coerce=_optional_int, choices=[],
+                            validators=[Optional()], validate_choice=False,
+                            description=_l("Link the login to the worker's record so their route shows up."))
+
+    def validate_relation(self, field: StringField) -> None:
+        if self.role.data == RoleName.FAMILY.value and not (field.data or "").strip():
+            raise ValidationError(_l("Say how this person is related, e.g. daughter."))
+
+    def add_service_error(self, field_name: str, reason: str) -> None:
+        """Show a service's ``ValidationError`` next to the field it names (else above the form)."""
+        field = getattr(self, SERVICE_FIELDS.get(field_name, ""), None)
+        if field is None:
+            self.form_errors.append(reason)
+        else:
+            field.errors = [*field.errors, reason]
+
+
+class UserActionForm(FlaskForm):
+    """A bare POST for disable / enable / log out everywhere / reset two-factor: the CSRF token."""
