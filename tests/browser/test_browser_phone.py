@@ -1,0 +1,76 @@
+"""On a 360 px phone, at normal and at double text size, pages fit the screen and their buttons stay usable."""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import no_horizontal_overflow
+from tests.browser.test_browser_login import home_path, user_for
+from tests.factories import create_senior, create_site
+
+pytestmark = pytest.mark.browser
+
+LARGE_TEXT = "document.documentElement.style.fontSize = '200%'"
+
+# Buttons and button-like links in the page body, and the language switch.
+BUTTONS = "main a.button, main button, main input[type=submit], .lang-switch button"
+
+
+def outside_the_screen(page) -> list[str]:
+    """Visible buttons whose box pokes out of the viewport sideways."""
+    return page.evaluate(
+        """(selector) => Array.from(document.querySelectorAll(selector))
+            .filter(el => el.offsetParent !== null)
+            .filter(el => { const r = el.getBoundingClientRect(); return r.left < 0 || r.right > document.documentElement.clientWidth + 0.5; })
+            .map(el => `${el.tagName.toLowerCase()} "${el.innerText.trim()}"`)""",
+        BUTTONS,
+    )
+
+
+def assert_fits(page, what: str) -> None:
+    scroll_width, inner_width = no_horizontal_overflow(page)
+    assert scroll_width <= inner_width, f"{what}: {scroll_width}px wide on a {inner_width}px screen"
+    assert not outside_the_screen(page), f"{what}: off-screen {outside_the_screen(page)}"
+
+
+def check_both_sizes(page, screenshot, name: str) -> None:
+    assert_fits(page, name)
+    screenshot(page, f"phone-{name}")
+    page.evaluate(LARGE_TEXT)
+    assert_fits(page, f"{name} at 200% text")
+    screenshot(page, f"phone-{name}-large-text")
+
+
+def test_welcome_and_login_fit_a_phone_at_any_text_size(live_server, phone_page, screenshot):
+    page = phone_page
+    page.goto(live_server + "/")
+    check_both_sizes(page, screenshot, "welcome")
+    # The big "Log in" button still works with large text.
+    page.locator("main a.button").click()
+    assert page.url.startswith(live_server + "/login")
+
+    check_both_sizes(page, screenshot, "login")
+    page.get_by_role("button", name="Log in").click(trial=True)
+
+
+@pytest.mark.parametrize("role", ["admin", "staff", "worker", "family"])
+def test_each_role_home_page_fits_a_phone_with_large_text(live_server, phone_page, log_in, screenshot, role):
+    user = user_for(role)
+    expected = home_path(role)
+    if role in ("admin", "staff"):
+        site = user.staff_sites[0].site if user.staff_sites else create_site()
+        for name in ("Ouyang Xiaoling-Fairweather", "Zhang Wei", "Li Na"):
+            create_senior(site=site, full_name=name, lives_alone=True,
+                          address="Apartment 1203, Building 7, 1455 Chang'an East Road, Pudong New District")
+    page = phone_page
+    log_in(page, user)
+    assert page.url == live_server + expected
+    check_both_sizes(page, screenshot, f"{role}-home")
+
+
+def test_the_add_senior_form_fits_a_phone_with_large_text(live_server, phone_page, log_in, screenshot):
+    staff = user_for("staff")
+    page = phone_page
+    log_in(page, staff)
+    page.goto(live_server + "/staff/seniors/new")
+    check_both_sizes(page, screenshot, "staff-senior-form")
+    page.get_by_role("button", name="Save").click(trial=True)
