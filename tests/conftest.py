@@ -18,6 +18,7 @@ from flask_migrate import upgrade
 
 from dispatch import create_app
 from dispatch.extensions import db
+from tests.factories import FreshContextClient
 
 TEST_DATABASE_URL = os.environ.get("DISPATCH_TEST_DATABASE_URL", "")
 
@@ -110,6 +111,8 @@ def app_config(migrated_database: str, data_dir, pg_schema) -> dict:
 @pytest.fixture
 def app(app_config: dict) -> Iterator[Flask]:
     app = create_app(app_config)
+    # Each test request gets its own app context, as in production (see FreshContextClient).
+    app.test_client_class = FreshContextClient
     with app.app_context():
         yield app
         db.session.rollback()
