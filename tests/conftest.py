@@ -74,6 +74,10 @@ def make_config(database_url: str, data_dir, schema: str | None = None, **extra)
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "SECURITY_PASSWORD_HASH": "argon2",
+        # Still argon2, with tiny costs: production's ~1 s per hash would dominate the suite.
+        "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": {
+            "argon2__rounds": 1, "argon2__memory_cost": 1024, "argon2__parallelism": 1,
+        },
         "SERVER_NAME": None,
     }
     config.update(extra)
