@@ -1,6 +1,8 @@
 """Staff pages for meal enrollments, and the holds added from a senior's page."""
 from __future__ import annotations
 
+from functools import partial
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,7 +23,7 @@ from dispatch.services import enrollments as service
 from dispatch.services.access import get_senior_or_404, role_required, sites_editable_by, sites_visible_to
 from dispatch.services.seniors import FieldError, search_seniors
 from dispatch.web.staff import bp
-from dispatch.web.staff.seniors import _site_choices, page_number, render_detail
+from dispatch.web.staff.seniors import _site_choices, page_number, render_detail, valid_or_none
 
 LABELS = {"meal": MEAL_LABELS, "mode": MODE_LABELS, "weekdays": WEEKDAY_LABELS}
 
@@ -33,7 +35,7 @@ def enrollments():
     form = EnrollmentSearchForm(formdata=request.args)
     form.site.choices = [(None, _("All my sites"))] + _site_choices(sites_visible_to(current_user))
     form.validate()
-    ok = lambda name: getattr(form, name).data if not getattr(form, name).errors else None  # noqa: E731
+    ok = partial(valid_or_none, form)
     filters = service.EnrollmentFilters(
         site_id=ok("site"), meal=ok("meal") or None, mode=ok("mode") or None,
         active={"yes": True, "no": False}.get(ok("active") or ""),

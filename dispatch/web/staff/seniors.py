@@ -1,6 +1,8 @@
 """Staff pages for seniors: list and search, detail, create, edit, deactivate."""
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,6 +22,12 @@ def page_number() -> int:
     """The ``page`` query parameter, clamped to a sane range (a huge offset is a database error)."""
     page = request.args.get("page", 1, type=int) or 1
     return min(max(page, 1), MAX_PAGE)
+
+
+def valid_or_none(form, name: str):
+    """A filter's value if it passed validation; a bad filter is dropped, not an error page."""
+    field = form[name]
+    return None if field.errors else field.data
 
 
 def _site_choices(query) -> list[tuple[int, str]]:
@@ -43,7 +51,7 @@ def seniors():
     form = SeniorSearchForm(formdata=request.args)
     form.site.choices = [(None, _("All my sites"))] + _site_choices(sites_visible_to(current_user))
     form.validate()
-    ok = lambda name: getattr(form, name).data if not getattr(form, name).errors else None  # noqa: E731
+    ok = partial(valid_or_none, form)
     filters = service.SeniorFilters(
         site_id=ok("site"),
         lives_alone={"yes": True, "no": False}.get(ok("lives_alone") or ""),
