@@ -8,13 +8,12 @@ import sqlalchemy as sa
 
 from dispatch.extensions import db
 from dispatch.models import AuditEvent, MealSite, MealType, MealWindow
-from tests.factories import FreshContextClient, create_senior, create_site, create_user, create_worker, login_as
+from tests.factories import create_senior, create_site, create_user, create_worker, login_as
 
 
 @pytest.fixture
 def world(app):
     """Two sites with a staff member each, an admin, a family member and a worker."""
-    app.test_client_class = FreshContextClient
     site_a = create_site(name="Alpha canteen", name_zh="甲食堂", neighbourhood="Riverside")
     site_b = create_site(name="Beta kitchen", address="9 Hill Road")
     db.session.add(MealWindow(site_id=site_a.id, meal=MealType.LUNCH, start_time=time(11), end_time=time(12, 30)))
