@@ -15,7 +15,7 @@ from wtforms.fields import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from dispatch.forms.sites import TRAVEL_MODE_LABELS, phone_field, text_field
 from dispatch.models.site import TravelMode
