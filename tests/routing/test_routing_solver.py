@@ -220,3 +220,13 @@ def test_summary_names_routes_and_reasons():
     s = solve(p, **FAST)
     text = s.summary()
     assert "1 routes, 2 stops placed, 0 unassigned" in text and "w0" in text
+
+
+def test_balance_spreads_equal_work_over_workers():
+    # Four stops next to the depot: one worker could do everything at no extra travel.
+    p = line_problem([1, 1, 1, 1], workers=2, service=100, shift=(0, 1000))
+    lazy = assert_valid(solve(p, **FAST))
+    assert sorted(len(r.stops) for r in lazy.routes) == [0, 4]  # without balancing, nothing splits them
+    balanced = assert_valid(solve(p, time_limit=1, balance_weight=10))
+    assert sorted(len(r.stops) for r in balanced.routes) == [2, 2]
+    assert balanced.travel_time <= lazy.travel_time + 2
