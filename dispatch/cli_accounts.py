@@ -20,12 +20,13 @@ from dispatch.models.user import RoleName
 @with_appcontext
 def create_user_command(role, email, password, display_name, site_ids, senior_ids, worker_id):
     """Create a user with a role; prints the new user's id (exit 2 on bad input)."""
-    from dispatch.services.accounts import ValidationError, create_user
+    from dispatch.services.accounts import create_user
+    from dispatch.services.errors import FieldError
 
     try:
         user = create_user(email, password, role, display_name=display_name,
                            site_ids=site_ids, senior_ids=senior_ids, worker_id=worker_id)
-    except ValidationError as exc:
-        click.echo(f"Error: {exc.field}: {exc.reason}", err=True)
+    except FieldError as exc:
+        click.echo(f"Error: {exc.field}: {exc.message}", err=True)
         sys.exit(2)
     click.echo(user.id)

@@ -2,7 +2,7 @@
 
 The forms check shape only (required, lengths, a list of ids); whether an
 account is valid (email format, password strength, a staff account's sites)
-is ``services.accounts.create_user``'s call, and its ``ValidationError`` is
+is ``services.accounts.create_user``'s call, and its ``FieldError`` is
 shown next to the field it names via ``field_for``.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ ROLE_LABELS = {
     RoleName.FAMILY: _l("Family member"),
 }
 
-# ``services.accounts.ValidationError.field`` -> the form field showing it.
+# ``services.errors.FieldError.field`` -> the form field showing it.
 SERVICE_FIELDS = {
     "email": "email", "password": "password", "role": "role", "site": "sites",
     "senior": "seniors", "worker": "worker_id",
@@ -109,8 +109,8 @@ class CreateUserForm(FlaskForm):
         if self.role.data == RoleName.FAMILY.value and not (field.data or "").strip():
             raise ValidationError(_l("Say how this person is related, e.g. daughter."))
 
-    def add_service_error(self, field_name: str, reason: str) -> None:
-        """Show a service's ``ValidationError`` next to the field it names (else above the form)."""
+    def add_service_error(self, field_name: str | None, reason: str) -> None:
+        """Show a service's ``FieldError`` next to the field it names (else above the form)."""
         field = getattr(self, SERVICE_FIELDS.get(field_name, ""), None)
         if field is None:
             self.form_errors.append(reason)

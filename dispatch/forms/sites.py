@@ -165,7 +165,7 @@ class SiteForm(FlaskForm):
         )
 
     def blame(self, field: str, message) -> None:
-        """Show a service's ``SiteInvalid`` next to the field it names (``lunch-start`` for a window)."""
+        """Show a service's ``FieldError`` next to the field it names (``lunch-start`` for a window)."""
         meal, _sep, part = field.partition("-")
         if meal in self.WINDOW_FIELDS and part in ("start", "end"):
             self[meal].form[part].errors.append(message)

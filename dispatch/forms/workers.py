@@ -170,7 +170,7 @@ class WorkerForm(FlaskForm):
         )
 
     def blame(self, field: str, message) -> None:
-        """Show a service's ``WorkerInvalid`` next to its field (``shifts-2-start`` for a shift row)."""
+        """Show a service's ``FieldError`` next to its field (``shifts-2-start`` for a shift row)."""
         parts = field.split("-")
         if len(parts) == 3 and parts[0] == "shifts" and parts[1].isdigit() and int(parts[1]) < len(self.shifts):
             self.shifts[int(parts[1])].form[parts[2]].errors.append(message)

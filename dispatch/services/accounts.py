@@ -18,15 +18,7 @@ from dispatch.models.senior import FamilyLink, Senior
 from dispatch.models.site import MealSite
 from dispatch.models.user import RoleName, StaffSite, User
 from dispatch.models.worker import Worker
-
-
-class ValidationError(ValueError):
-    """Bad input for an account use case: ``field`` is the input at fault, ``reason`` says why."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+from dispatch.services.errors import FieldError
 
 
 def _ids(values: Iterable, field: str) -> list[int]:
@@ -35,7 +27,7 @@ def _ids(values: Iterable, field: str) -> list[int]:
         try:
             ids.append(int(value))
         except (TypeError, ValueError):
-            raise ValidationError(field, f"not a number: {value!r}") from None
+            raise FieldError(field, f"not a number: {value!r}") from None
     return sorted(set(ids))
 
 
@@ -59,12 +51,12 @@ def create_user(
 
     Staff need at least one site (``site_ids``); family members are linked to
     ``senior_ids`` (with ``relation``); a worker login may be attached to an
-    existing worker record (``worker_id``). Raises ``ValidationError``.
+    existing worker record (``worker_id``). Raises ``FieldError``.
     """
     try:
         role_name = RoleName(str(role).strip().lower())
     except ValueError:
-        raise ValidationError("role", f"unknown role {role!r}; choose one of "
+        raise FieldError("role", f"unknown role {role!r}; choose one of "
                               + ", ".join(r.value for r in RoleName)) from None
 
     # Flask-Security's validators translate their messages, which needs a
@@ -73,35 +65,35 @@ def create_user(
         try:
             email = security.mail_util.normalize((email or "").strip())
         except EmailValidateException as exc:
-            raise ValidationError("email", str(exc.msg)) from None
+            raise FieldError("email", str(exc.msg)) from None
         errors, password = security.password_util.validate(password or "", True, email=email)
     if errors:
-        raise ValidationError("password", " ".join(str(e) for e in errors))
+        raise FieldError("password", " ".join(str(e) for e in errors))
     if security.datastore.find_user(case_insensitive=True, email=email) is not None:
-        raise ValidationError("email", "an account with this email already exists")
+        raise FieldError("email", "an account with this email already exists")
 
     sites = _ids(site_ids, "site")
     seniors = _ids(senior_ids, "senior")
     if sites and role_name != RoleName.STAFF:
-        raise ValidationError("site", "only staff accounts are scoped to sites")
+        raise FieldError("site", "only staff accounts are scoped to sites")
     if role_name == RoleName.STAFF and not sites:
-        raise ValidationError("site", "a staff account needs at least one site")
+        raise FieldError("site", "a staff account needs at least one site")
     if seniors and role_name != RoleName.FAMILY:
-        raise ValidationError("senior", "only family accounts are linked to seniors")
+        raise FieldError("senior", "only family accounts are linked to seniors")
     if missing := _missing(MealSite, sites):
-        raise ValidationError("site", "no such site: " + ", ".join(map(str, missing)))
+        raise FieldError("site", "no such site: " + ", ".join(map(str, missing)))
     if missing := _missing(Senior, seniors):
-        raise ValidationError("senior", "no such senior: " + ", ".join(map(str, missing)))
+        raise FieldError("senior", "no such senior: " + ", ".join(map(str, missing)))
 
     worker = None
     if worker_id is not None:
         if role_name != RoleName.WORKER:
-            raise ValidationError("worker", "only worker accounts are linked to a worker record")
+            raise FieldError("worker", "only worker accounts are linked to a worker record")
         worker = db.session.get(Worker, int(worker_id))
         if worker is None:
-            raise ValidationError("worker", f"no such worker: {worker_id}")
+            raise FieldError("worker", f"no such worker: {worker_id}")
         if worker.user_id is not None:
-            raise ValidationError("worker", "this worker already has a login")
+            raise FieldError("worker", "this worker already has a login")
 
     datastore = security.datastore
     user = datastore.create_user(

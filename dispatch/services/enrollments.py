@@ -26,7 +26,8 @@ from dispatch.services.access import (
     seniors_visible_to,
     sites_editable_by,
 )
-from dispatch.services.seniors import FieldError, local_today
+from dispatch.services.errors import FieldError
+from dispatch.services.seniors import local_today
 
 _MAX_ID = 2**31 - 1
 

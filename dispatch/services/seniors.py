@@ -35,25 +35,13 @@ from dispatch.models.service_request import ServiceRequest
 from dispatch.models.site import MealSite
 from dispatch.services import audit
 from dispatch.services.access import is_admin, seniors_visible_to, sites_editable_by
+from dispatch.services.errors import FieldError, StaleRecord
 
 MAX_CONTACTS = 3
 MIN_AGE, MAX_AGE = 50, 120
 PHONE_RE = re.compile(r"^[0-9+\- ]{5,20}$")
 _LENGTHS = {"full_name": 120, "full_name_zh": 120, "address": 255, "address_zh": 255, "neighbourhood": 80,
             "allergies": 2000, "access_notes": 2000}
-
-
-class FieldError(ValueError):
-    """Bad input: ``field`` names the form field at fault (None: the whole form), ``message`` says why."""
-
-    def __init__(self, field: str | None, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-class StaleRecord(RuntimeError):
-    """Someone else saved the record after the user loaded it."""
 
 
 def local_today() -> date:

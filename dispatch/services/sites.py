@@ -3,7 +3,7 @@
 Views hand in a ``SiteData`` (already checked by the form); it checks itself
 again where it is built, so no caller can store a window that ends before it
 starts or overlaps another. Errors a form cannot know about (a name already
-taken) come back as ``SiteInvalid`` naming the field.
+taken) come back as ``FieldError`` naming the field.
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from dispatch.models.site import MealSite, MealType, MealWindow, SiteKind, Trave
 from dispatch.models.worker import Worker
 from dispatch.services import audit
 from dispatch.services.access import sites_editable_by, sites_visible_to
+from dispatch.services.errors import FieldError
 
 DAILY_CAPACITY_MAX = 5000
 HOLD_LIMIT_RANGE = (1, 240)
@@ -37,15 +38,6 @@ def known_timezones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-class SiteInvalid(ValueError):
-    """A site value that cannot be stored; ``field`` names the form field to blame."""
-
-    def __init__(self, field: str, message: Any) -> None:
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
-
-
 @dataclass(frozen=True)
 class WindowTimes:
     """One meal's serving window in the site's local time."""
@@ -56,7 +48,7 @@ class WindowTimes:
 
     def __post_init__(self) -> None:
         if self.end <= self.start:
-            raise SiteInvalid(f"{self.meal.value}-end", _l("The end must be after the start."))
+            raise FieldError(f"{self.meal.value}-end", _l("The end must be after the start."))
 
     def overlaps(self, other: WindowTimes) -> bool:
         return self.start < other.end and other.start < self.end
@@ -86,29 +78,29 @@ class SiteData:
 
     def __post_init__(self) -> None:
         if not self.name.strip():
-            raise SiteInvalid("name", _l("This field is required."))
+            raise FieldError("name", _l("This field is required."))
         if not self.address.strip():
-            raise SiteInvalid("address", _l("This field is required."))
+            raise FieldError("address", _l("This field is required."))
         for name, low, high in (("lat", -90, 90), ("lon", -180, 180)):
             value = getattr(self, name)
             if not (math.isfinite(value) and low <= value <= high):
-                raise SiteInvalid(name, _l("Must be between %(low)s and %(high)s.", low=low, high=high))
+                raise FieldError(name, _l("Must be between %(low)s and %(high)s.", low=low, high=high))
         for name, (low, high) in (
             ("daily_capacity", (0, DAILY_CAPACITY_MAX)),
             ("hold_limit_minutes", HOLD_LIMIT_RANGE),
             ("circle_minutes", CIRCLE_MINUTES_RANGE),
         ):
             if not low <= getattr(self, name) <= high:
-                raise SiteInvalid(name, _l("Must be between %(low)s and %(high)s.", low=low, high=high))
+                raise FieldError(name, _l("Must be between %(low)s and %(high)s.", low=low, high=high))
         if self.timezone not in known_timezones():
-            raise SiteInvalid("timezone", _l("Unknown timezone; use a name like Asia/Shanghai."))
+            raise FieldError("timezone", _l("Unknown timezone; use a name like Asia/Shanghai."))
         meals = [w.meal for w in self.windows]
         if len(meals) != len(set(meals)):
-            raise SiteInvalid("windows", _l("Each meal may have one window."))
+            raise FieldError("windows", _l("Each meal may have one window."))
         ordered = sorted(self.windows, key=lambda w: w.start)
         for earlier, later in zip(ordered, ordered[1:]):
             if earlier.overlaps(later):
-                raise SiteInvalid(f"{later.meal.value}-start", _l("Overlaps another meal window."))
+                raise FieldError(f"{later.meal.value}-start", _l("Overlaps another meal window."))
 
 
 _SCALARS = (
@@ -232,13 +224,13 @@ def _commit(site: MealSite, action: str, by, detail: dict[str, Any] | None) -> M
         with db.session.no_autoflush:
             taken = _name_taken(site)
         if taken:
-            raise SiteInvalid("name", _l("Another site already has this name."))
+            raise FieldError("name", _l("Another site already has this name."))
         db.session.flush()
         audit.record(action, user=by, entity_type="meal_site", entity_id=site.id, detail=detail)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise SiteInvalid("name", _l("Another site already has this name.")) from None
+        raise FieldError("name", _l("Another site already has this name.")) from None
     except BaseException:
         db.session.rollback()
         raise

@@ -4,7 +4,7 @@
 before its start, two shifts overlapping on one weekday). Which sites a worker
 may be based at or work a shift at depends on who is asking, so the service
 checks that against ``sites_editable_by(by)``; problems come back as
-``WorkerInvalid`` naming the form field to blame.
+``FieldError`` naming the form field to blame.
 """
 from __future__ import annotations
 
@@ -21,20 +21,12 @@ from dispatch.models.site import MealSite, TravelMode
 from dispatch.models.worker import Skill, Worker, WorkerKind, WorkerShift, WorkerSkill
 from dispatch.services import audit
 from dispatch.services.access import sites_editable_by, sites_visible_to, workers_visible_to
+from dispatch.services.errors import FieldError
 from dispatch.services.sites import like_pattern
 
 CAPACITY_MEALS_RANGE = (0, 200)
 MAX_MINUTES_RANGE = (30, 720)
 MAX_SHIFTS = 10
-
-
-class WorkerInvalid(ValueError):
-    """A worker value that cannot be stored; ``field`` names the form field (``shifts-2-start`` for a row)."""
-
-    def __init__(self, field: str, message: Any) -> None:
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -50,11 +42,11 @@ class ShiftTimes:
 
     def __post_init__(self) -> None:
         if not 0 <= self.weekday <= 6:
-            raise WorkerInvalid(f"shifts-{self.row}-weekday", _l("Not a valid choice."))
+            raise FieldError(f"shifts-{self.row}-weekday", _l("Not a valid choice."))
         if self.end <= self.start:
-            raise WorkerInvalid(f"shifts-{self.row}-end", _l("The end must be after the start."))
+            raise FieldError(f"shifts-{self.row}-end", _l("The end must be after the start."))
         if not 0 <= self.break_minutes < self.minutes:
-            raise WorkerInvalid(f"shifts-{self.row}-break_minutes", _l("The break must be shorter than the shift."))
+            raise FieldError(f"shifts-{self.row}-break_minutes", _l("The break must be shorter than the shift."))
 
     @property
     def minutes(self) -> int:
@@ -82,16 +74,16 @@ class WorkerData:
 
     def __post_init__(self) -> None:
         if not self.full_name.strip():
-            raise WorkerInvalid("full_name", _l("This field is required."))
+            raise FieldError("full_name", _l("This field is required."))
         for name, (low, high) in (("capacity_meals", CAPACITY_MEALS_RANGE), ("max_minutes_per_day", MAX_MINUTES_RANGE)):
             if not low <= getattr(self, name) <= high:
-                raise WorkerInvalid(name, _l("Must be between %(low)s and %(high)s.", low=low, high=high))
+                raise FieldError(name, _l("Must be between %(low)s and %(high)s.", low=low, high=high))
         if len(self.shifts) > MAX_SHIFTS:
-            raise WorkerInvalid("shifts", _l("At most %(n)s shifts.", n=MAX_SHIFTS))
+            raise FieldError("shifts", _l("At most %(n)s shifts.", n=MAX_SHIFTS))
         for i, shift in enumerate(self.shifts):
             for other in self.shifts[i + 1:]:
                 if shift.overlaps(other):
-                    raise WorkerInvalid(f"shifts-{other.row}-start", _l("Overlaps another shift on the same day."))
+                    raise FieldError(f"shifts-{other.row}-start", _l("Overlaps another shift on the same day."))
 
     @property
     def site_ids(self) -> set[int]:
@@ -189,10 +181,10 @@ def update_worker(worker: Worker, data: WorkerData, *, by) -> Worker:
 def _check_sites(data: WorkerData, by) -> None:
     allowed = {site.id for site in editable_sites(by)}
     if data.home_site_id not in allowed:
-        raise WorkerInvalid("home_site_id", _l("Not a valid choice."))
+        raise FieldError("home_site_id", _l("Not a valid choice."))
     for shift in data.shifts:
         if shift.site_id not in allowed:
-            raise WorkerInvalid(f"shifts-{shift.row}-site_id", _l("Not a valid choice."))
+            raise FieldError(f"shifts-{shift.row}-site_id", _l("Not a valid choice."))
 
 
 def _snapshot(worker: Worker) -> dict[str, Any]:

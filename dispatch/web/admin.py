@@ -21,6 +21,7 @@ from dispatch.forms.accounts import CreateUserForm, UserActionForm, UserSearchFo
 from dispatch.models.user import RoleName, User
 from dispatch.services import accounts, audit, user_directory
 from dispatch.services.access import role_required
+from dispatch.services.errors import FieldError
 from dispatch.services.today import label, zone_for
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -92,9 +93,9 @@ def create_user():
                 site_ids=form.sites.data or (), senior_ids=form.seniors.data or (),
                 worker_id=form.worker_id.data, relation=(form.relation.data or "family").strip(),
             )
-        except accounts.ValidationError as error:
+        except FieldError as error:
             db.session.rollback()
-            form.add_service_error(error.field, error.reason)
+            form.add_service_error(error.field, error.message)
         else:
             audit.record("user.create", user=current_user, entity_type="user", entity_id=user.id,
                          detail={"role": form.role.data, "sites": len(form.sites.data or ()),

@@ -21,7 +21,8 @@ from dispatch.forms.seniors import ConfirmForm, add_error
 from dispatch.models.senior import Senior
 from dispatch.services import enrollments as service
 from dispatch.services.access import get_senior_or_404, role_required, sites_editable_by, sites_visible_to
-from dispatch.services.seniors import FieldError, search_seniors
+from dispatch.services.errors import FieldError
+from dispatch.services.seniors import search_seniors
 from dispatch.web.staff import bp
 from dispatch.web.staff.seniors import _site_choices, page_number, render_detail, valid_or_none
 

@@ -13,6 +13,7 @@ from dispatch.forms.seniors import LABELS, ConfirmForm, SeniorEditForm, SeniorFo
 from dispatch.models.site import MealSite
 from dispatch.services import seniors as service
 from dispatch.services.access import get_senior_or_404, role_required, sites_editable_by, sites_visible_to
+from dispatch.services.errors import FieldError, StaleRecord
 from dispatch.web.staff import bp
 
 MAX_PAGE = 10_000
@@ -90,7 +91,7 @@ def senior_new():
     if form.validate_on_submit():
         try:
             senior = service.create_senior(form.service_data(), by=current_user)
-        except service.FieldError as error:
+        except FieldError as error:
             add_error(form, error.field, error.message)
         else:
             flash(_("Senior %(name)s added.", name=senior.full_name), "success")
@@ -111,9 +112,9 @@ def senior_edit(senior_id: int):
     if form.validate_on_submit():
         try:
             service.update_senior(senior, form.service_data(), by=current_user, expected_version=form.version.data)
-        except service.FieldError as error:
+        except FieldError as error:
             add_error(form, error.field, error.message)
-        except service.StaleRecord:
+        except StaleRecord:
             form.form_errors.append(_("This senior was changed by someone else while you were editing — "
                                       "reload the page to see their changes, then edit again."))
             status = 409

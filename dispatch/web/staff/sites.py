@@ -11,7 +11,7 @@ from dispatch.forms.sites import MEAL_LABELS, SITE_KIND_LABELS, TRAVEL_MODE_LABE
 from dispatch.models.site import MealType
 from dispatch.services import sites as site_service
 from dispatch.services.access import get_site_or_404, is_admin, role_required
-from dispatch.services.sites import SiteInvalid
+from dispatch.services.errors import FieldError
 from dispatch.web.staff import bp
 
 MAX_PAGE = 10_000
@@ -59,7 +59,7 @@ def site_new():
     if form.validate_on_submit():
         try:
             site = site_service.create_site(form.to_data(), by=current_user)
-        except SiteInvalid as error:
+        except FieldError as error:
             form.blame(error.field, error.message)
         else:
             flash(_("Site %(name)s created.", name=site.name), "success")
@@ -79,7 +79,7 @@ def site_edit(site_id: int):
     if form.validate_on_submit():
         try:
             site_service.update_site(site, form.to_data(), by=current_user)
-        except SiteInvalid as error:
+        except FieldError as error:
             form.blame(error.field, error.message)
             site = get_site_or_404(site_id, current_user, for_edit=True)
         else:

@@ -11,7 +11,7 @@ from dispatch.forms.sites import TRAVEL_MODE_LABELS
 from dispatch.forms.workers import KIND_LABELS, SKILL_LABELS, WEEKDAY_LABELS, WEEKDAY_SHORT, WorkerFilterForm, WorkerForm
 from dispatch.services import workers as worker_service
 from dispatch.services.access import get_worker_or_404, role_required
-from dispatch.services.workers import WorkerInvalid
+from dispatch.services.errors import FieldError
 from dispatch.web.staff import bp
 from dispatch.web.staff.sites import page_arg
 
@@ -53,7 +53,7 @@ def worker_new():
     if form.validate_on_submit():
         try:
             worker = worker_service.create_worker(form.to_data(), by=current_user)
-        except WorkerInvalid as error:
+        except FieldError as error:
             form.blame(error.field, error.message)
         else:
             flash(_("Worker %(name)s added.", name=worker.full_name), "success")
@@ -78,7 +78,7 @@ def worker_edit(worker_id: int):
     if form.validate_on_submit():
         try:
             worker_service.update_worker(worker, form.to_data(), by=current_user)
-        except WorkerInvalid as error:
+        except FieldError as error:
             form.blame(error.field, error.message)
             worker = get_worker_or_404(worker_id, current_user, for_edit=True)
         else:
