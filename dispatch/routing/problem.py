@@ -163,7 +163,9 @@ class Worker:
     A worker with a `depot` starts at that kitchen (unless `start` says otherwise)
     and may carry its hot meals. A route ends at `end`, or back at `start` when
     `end` is None; `returns=False` ends it at the last stop instead (the worker
-    goes home off the clock), so the way back costs nothing.
+    goes home off the clock), so the way back costs nothing. The hot-meal hold
+    limit counts from the route's start, so a worker carrying hot meals should
+    start at the kitchen (the default when `depot` is set and `start` is not).
     """
 
     id: str

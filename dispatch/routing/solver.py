@@ -92,7 +92,6 @@ class _Model:
         self.manager = manager = pywrapcp.RoutingIndexManager(p.num_nodes, m, starts, ends)
         self.routing = routing = pywrapcp.RoutingModel(manager)
         solver = routing.solver()
-        N = p.num_nodes
         service = [s.service for s in p.stops] + [0] * (2 * m)
         node_of = [manager.IndexToNode(i) for i in range(routing.Size())]
         self.node_of = node_of
