@@ -35,6 +35,10 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "SECURE_COOKIES": (False, "Set the Secure flag on cookies (turn on behind HTTPS)."),
     "DEMO_CENTER": ("31.2304,121.4737", "lat,lon of the demo district's centre (central Shanghai)."),
     "PAGE_SIZE": (25, "Rows per page in staff lists."),
+    "MAP_TILE_URL": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                     "Map tile URL template ({z}/{x}/{y}); empty draws maps on a plain background. "
+                     "The page CSP must allow its host for images."),
+    "MAP_TILE_ATTRIBUTION": ("© OpenStreetMap contributors", "Attribution shown on maps drawn with MAP_TILE_URL."),
 }
 
 
