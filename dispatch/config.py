@@ -26,6 +26,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "OSRM_URL": ("", "Base URL of an OSRM server (table API) when TRAVEL_PROVIDER is 'osrm'."),
     "CIRCUITY_FACTOR": (1.3, "Road distance over great-circle distance for the geodesic provider."),
     "SOLVER_TIME_LIMIT": (10, "Seconds the route solver may search per plan."),
+    "URGENT_TIME_LIMIT": (3, "Seconds the solver may search when inserting an urgent visit into a live plan."),
     "DEFAULT_LANGUAGE": ("en", "UI language when the user has chosen none: 'en' or 'zh_Hans_CN'."),
     "TIMEZONE": ("Asia/Shanghai", "Timezone for showing times; times are stored in UTC."),
     "SESSION_IDLE_MINUTES": (30, "A session idle this long is ended."),
