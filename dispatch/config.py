@@ -36,10 +36,19 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "SECURE_COOKIES": (False, "Set the Secure flag on cookies (turn on behind HTTPS)."),
     "DEMO_CENTER": ("31.2304,121.4737", "lat,lon of the demo district's centre (central Shanghai)."),
     "PAGE_SIZE": (25, "Rows per page in staff lists."),
+    "MAIL_SERVER": ("", "SMTP host for notification e-mail; empty only logs e-mails (demo)."),
+    "MAIL_PORT": (25, "SMTP port (587 with MAIL_USE_TLS for most providers)."),
+    "MAIL_USE_TLS": (False, "Upgrade the SMTP connection with STARTTLS."),
+    "MAIL_USERNAME": ("", "SMTP login; empty sends without logging in."),
+    "MAIL_PASSWORD": ("", "SMTP password for MAIL_USERNAME."),
+    "MAIL_FROM": ("doorstep@localhost", "Sender address of notification e-mail."),
+    "NOTIFY_MAX_ATTEMPTS": (5, "Send attempts before a notification is marked failed."),
+    "NOTIFY_RETRY_MINUTES": (5, "Wait before retrying a failed send, times the attempts so far."),
     "MAP_TILE_URL": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
                      "Map tile URL template ({z}/{x}/{y}); empty draws maps on a plain background. "
                      "The page CSP must allow its host for images."),
     "MAP_TILE_ATTRIBUTION": ("© OpenStreetMap contributors", "Attribution shown on maps drawn with MAP_TILE_URL."),
+    "BOARD_POLL_SECONDS": (12, "How often the live board asks the server for news, in seconds."),
 }
 
 

@@ -23,6 +23,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("staff.enrollments", _l("Enrollments"), ("admin", "staff")),
     NavItem("staff.sites", _l("Meal sites"), ("admin", "staff")),
     NavItem("staff.workers", _l("Workers"), ("admin", "staff")),
+    NavItem("staff.board", _l("Live board"), ("admin", "staff")),
+    NavItem("staff.kitchen", _l("Kitchen"), ("admin", "staff")),
     NavItem("worker.today", _l("Today's route"), ("worker",)),
     NavItem("family.home", _l("My family"), ("family",)),
     NavItem("admin.users", _l("Users"), ("admin",)),
