@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(solve_vrptw_command)
+    from dispatch.cli_notifications import notifications_command; app.cli.add_command(notifications_command)  # noqa: E702
 
 
 @click.command("solve-vrptw")

@@ -14,6 +14,7 @@ from dispatch.models.meals import (
     MealOrderStatus,
     weekdays_to_mask,
 )
+from dispatch.models.notification import Channel, Notification, NotificationEvent, NotificationPreference, NotificationStatus
 from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, Stop, StopKind, StopOutcome
 from dispatch.models.senior import (
     Diet,
