@@ -23,14 +23,8 @@ from wtforms.fields import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from dispatch.labels import choices
 from dispatch.models.user import RoleName
-
-ROLE_LABELS = {
-    RoleName.ADMIN: _l("Administrator"),
-    RoleName.STAFF: _l("Staff (meal site coordinator)"),
-    RoleName.WORKER: _l("Worker (driver, caregiver, nurse, volunteer)"),
-    RoleName.FAMILY: _l("Family member"),
-}
 
 # ``services.errors.FieldError.field`` -> the form field showing it.
 SERVICE_FIELDS = {
@@ -78,7 +72,7 @@ class UserSearchForm(FlaskForm):
         csrf = False
 
     q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)], description=_l("Email or name"))
-    role = SelectField(_l("Role"), choices=[("", _l("Any role"))] + [(r.value, lbl) for r, lbl in ROLE_LABELS.items()],
+    role = SelectField(_l("Role"), choices=choices(RoleName, blank=_l("Any role")),
                        validators=[Optional()])
     status = SelectField(_l("Status"), choices=[("", _l("All")), ("active", _l("Active")),
                                                 ("disabled", _l("Disabled"))], validators=[Optional()])
@@ -90,7 +84,7 @@ class CreateUserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[InputRequired(), Length(max=255)])
     display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=120)],
                                description=_l("Shown in the menu and on records; defaults to the part before @."))
-    role = SelectField(_l("Role"), choices=[(r.value, lbl) for r, lbl in ROLE_LABELS.items()],
+    role = SelectField(_l("Role"), choices=choices(RoleName),
                        validators=[InputRequired()])
     password = PasswordField(_l("Initial password"), validators=[InputRequired(), Length(max=128)],
                              description=_l("At least 10 characters. Give it to the person privately; "

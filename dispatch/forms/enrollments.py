@@ -9,12 +9,10 @@ from wtforms.fields import BooleanField, DateField, IntegerField, SelectField, S
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from dispatch.forms.seniors import MultiCheckboxField, optional_int
+from dispatch.labels import WEEKDAYS_SHORT, choices
 from dispatch.models.meals import MealMode
 from dispatch.models.site import MealType
 
-MEAL_LABELS = {MealType.BREAKFAST: _l("Breakfast"), MealType.LUNCH: _l("Lunch"), MealType.DINNER: _l("Dinner")}
-MODE_LABELS = {MealMode.DELIVERY: _l("Delivered"), MealMode.DINE_IN: _l("Dine-in")}
-WEEKDAY_LABELS = [_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun")]
 DATE_MESSAGE = _l("Enter a date as YYYY-MM-DD.")
 
 
@@ -24,10 +22,10 @@ class EnrollmentForm(FlaskForm):
     senior_id = IntegerField(_l("Senior number"), validators=[InputRequired(), NumberRange(min=1, max=2**31 - 1)],
                              description=_l("Find the senior above, or type the number shown on their page."))
     site_id = SelectField(_l("Site"), coerce=optional_int, choices=[], validators=[InputRequired()])
-    meal = SelectField(_l("Meal"), choices=list(MEAL_LABELS.items()), default=MealType.LUNCH.value)
-    weekdays = MultiCheckboxField(_l("Weekdays"), coerce=int, choices=list(enumerate(WEEKDAY_LABELS)),
+    meal = SelectField(_l("Meal"), choices=choices(MealType), default=MealType.LUNCH.value)
+    weekdays = MultiCheckboxField(_l("Weekdays"), coerce=int, choices=list(enumerate(WEEKDAYS_SHORT)),
                                   default=[0, 1, 2, 3, 4])
-    mode = SelectField(_l("How"), choices=list(MODE_LABELS.items()), default=MealMode.DELIVERY.value)
+    mode = SelectField(_l("How"), choices=choices(MealMode), default=MealMode.DELIVERY.value)
     start_date = DateField(_l("First day"), validators=[InputRequired(message=DATE_MESSAGE)])
     end_date = DateField(_l("Last day"), validators=[Optional()], description=_l("Leave empty if open-ended."))
     is_active = BooleanField(_l("Active"), default=True)
@@ -44,8 +42,8 @@ class EnrollmentSearchForm(FlaskForm):
         csrf = False
 
     site = SelectField(_l("Site"), coerce=optional_int, choices=[], validators=[Optional()])
-    meal = SelectField(_l("Meal"), choices=[("", _l("Any"))] + list(MEAL_LABELS.items()), validators=[Optional()])
-    mode = SelectField(_l("How"), choices=[("", _l("Any"))] + list(MODE_LABELS.items()), validators=[Optional()])
+    meal = SelectField(_l("Meal"), choices=choices(MealType, blank=_l("Any")), validators=[Optional()])
+    mode = SelectField(_l("How"), choices=choices(MealMode, blank=_l("Any")), validators=[Optional()])
     active = SelectField(_l("Status"), choices=[("yes", _l("Active")), ("no", _l("Inactive")), ("", _l("All"))],
                          default="yes", validators=[Optional()])
 

@@ -27,32 +27,11 @@ from wtforms.fields import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from dispatch.models.senior import Diet, Gender, GeocodeStatus, Mobility, SeniorCategoryType
+from dispatch.labels import choices
+from dispatch.models.senior import Diet, Gender, Mobility, SeniorCategoryType
 
 PHONE = Regexp(r"^[0-9+\- ]{5,20}$", message=_l("Use 5 to 20 digits, spaces, dashes or a leading +."))
 
-GENDER_LABELS = {Gender.FEMALE: _l("Female"), Gender.MALE: _l("Male"), Gender.OTHER: _l("Other")}
-MOBILITY_LABELS = {
-    Mobility.INDEPENDENT: _l("Independent"), Mobility.WALKER: _l("Uses a walker"),
-    Mobility.WHEELCHAIR: _l("Wheelchair"), Mobility.BEDRIDDEN: _l("Bedridden"),
-}
-DIET_LABELS = {
-    Diet.REGULAR: _l("Regular"), Diet.DIABETIC: _l("Diabetic"), Diet.LOW_SALT: _l("Low salt"),
-    Diet.SOFT: _l("Soft"), Diet.MINCED: _l("Minced"), Diet.PUREED: _l("Pureed"),
-    Diet.VEGETARIAN: _l("Vegetarian"), Diet.HALAL: _l("Halal"),
-}
-CATEGORY_LABELS = {
-    SeniorCategoryType.LOW_INCOME: _l("Low income"), SeniorCategoryType.EXTREME_POVERTY: _l("Extreme poverty"),
-    SeniorCategoryType.DISABLED: _l("Disabled"), SeniorCategoryType.AGED_80_PLUS: _l("Aged 80+"),
-    SeniorCategoryType.LIVING_ALONE_PRIORITY: _l("Living alone (priority)"),
-}
-GEOCODE_LABELS = {
-    GeocodeStatus.OK: _l("Located"), GeocodeStatus.PENDING: _l("Not located yet"),
-    GeocodeStatus.DOUBTFUL: _l("Location doubtful"), GeocodeStatus.FAILED: _l("Location failed"),
-    GeocodeStatus.MANUAL: _l("Located by hand"),
-}
-LABELS = {"gender": GENDER_LABELS, "mobility": MOBILITY_LABELS, "diet": DIET_LABELS,
-          "category": CATEGORY_LABELS, "geocode": GEOCODE_LABELS}
 
 
 def optional_int(value: Any) -> int | None:
@@ -83,7 +62,7 @@ class SeniorForm(FlaskForm):
 
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     full_name_zh = StringField(_l("Name in Chinese"), validators=[Optional(), Length(max=120)])
-    gender = SelectField(_l("Gender"), choices=[("", _l("Not recorded"))] + list(GENDER_LABELS.items()),
+    gender = SelectField(_l("Gender"), choices=choices(Gender, blank=_l("Not recorded")),
                          validators=[Optional()])
     date_of_birth = DateField(_l("Date of birth"), validators=[DataRequired(message=_l("Enter a date as YYYY-MM-DD."))],
                               description=_l("Age must be between 50 and 120."))
@@ -94,12 +73,12 @@ class SeniorForm(FlaskForm):
     lat = FloatField(_l("Latitude"), validators=[Optional()], description=_l("Optional; give both or neither."))
     lon = FloatField(_l("Longitude"), validators=[Optional()])
     lives_alone = BooleanField(_l("Lives alone"))
-    mobility = SelectField(_l("Mobility"), choices=list(MOBILITY_LABELS.items()), default=Mobility.INDEPENDENT.value)
-    diet = SelectField(_l("Diet"), choices=list(DIET_LABELS.items()), default=Diet.REGULAR.value)
+    mobility = SelectField(_l("Mobility"), choices=choices(Mobility), default=Mobility.INDEPENDENT.value)
+    diet = SelectField(_l("Diet"), choices=choices(Diet), default=Diet.REGULAR.value)
     allergies = TextAreaField(_l("Allergies"), validators=[Optional(), Length(max=2000)])
     access_notes = TextAreaField(_l("Access notes"), validators=[Optional(), Length(max=2000)],
                                  description=_l("Gate code, dog, hard of hearing: what a worker needs at the door."))
-    categories = MultiCheckboxField(_l("Categories"), choices=list(CATEGORY_LABELS.items()))
+    categories = MultiCheckboxField(_l("Categories"), choices=choices(SeniorCategoryType))
     home_site_id = SelectField(_l("Home site"), coerce=optional_int, choices=[])
     contacts = FieldList(FormField(ContactForm), label=_l("Emergency contacts"), min_entries=3, max_entries=3)
 
@@ -150,7 +129,7 @@ class SeniorSearchForm(FlaskForm):
     site = SelectField(_l("Site"), coerce=optional_int, choices=[], validators=[Optional()])
     lives_alone = SelectField(_l("Lives alone"), choices=[("", _l("Any")), ("yes", _l("Yes")), ("no", _l("No"))],
                               validators=[Optional()])
-    diet = SelectField(_l("Diet"), choices=[("", _l("Any"))] + list(DIET_LABELS.items()), validators=[Optional()])
+    diet = SelectField(_l("Diet"), choices=choices(Diet, blank=_l("Any")), validators=[Optional()])
     status = SelectField(_l("Status"), choices=[("active", _l("Active")), ("inactive", _l("Inactive")),
                                                 ("all", _l("All"))], default="active", validators=[Optional()])
 

@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.fields import BooleanField, FloatField, FormField, IntegerField, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from dispatch.labels import choices, label
 from dispatch.models.site import MealType, SiteKind, TravelMode
 from dispatch.services.sites import (
     CIRCLE_MINUTES_RANGE,
@@ -26,9 +27,6 @@ from dispatch.services.sites import (
     known_timezones,
 )
 
-SITE_KIND_LABELS = {SiteKind.CANTEEN: _l("Community canteen"), SiteKind.CENTRAL_KITCHEN: _l("Central kitchen")}
-TRAVEL_MODE_LABELS = {TravelMode.WALK: _l("Walking"), TravelMode.E_BIKE: _l("E-bike"), TravelMode.CAR: _l("Car")}
-MEAL_LABELS = {MealType.BREAKFAST: _l("Breakfast"), MealType.LUNCH: _l("Lunch"), MealType.DINNER: _l("Dinner")}
 PHONE_PATTERN = r"^[0-9+()\- ]*$"
 
 
@@ -90,7 +88,7 @@ class WindowForm(Form):
 class SiteForm(FlaskForm):
     name = text_field(_l("Name"), 120, required=True)
     name_zh = text_field(_l("Name in Chinese"), 120)
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label) for k, label in SITE_KIND_LABELS.items()],
+    kind = SelectField(_l("Kind"), choices=choices(SiteKind),
                        default=SiteKind.CANTEEN.value)
     address = text_field(_l("Address"), 255, required=True)
     address_zh = text_field(_l("Address in Chinese"), 255)
@@ -114,7 +112,7 @@ class SiteForm(FlaskForm):
         render_kw={"min": CIRCLE_MINUTES_RANGE[0], "max": CIRCLE_MINUTES_RANGE[1]},
     )
     circle_mode = SelectField(_l("Service circle measured by"),
-                              choices=[SelectChoice(m.value, label) for m, label in TRAVEL_MODE_LABELS.items()],
+                              choices=choices(TravelMode),
                               default=TravelMode.WALK.value)
     timezone = text_field(_l("Timezone"), 64, required=True, default="Asia/Shanghai",
                           description=_l("An IANA name such as Asia/Shanghai; meal windows are in this local time."))
@@ -138,7 +136,7 @@ class SiteForm(FlaskForm):
         windows.sort(key=lambda pair: pair[1].start.data)
         for (earlier_name, earlier), (_name, later) in zip(windows, windows[1:]):
             if later.start.data < earlier.end.data:
-                later.start.errors.append(_("Overlaps the %(meal)s window.", meal=MEAL_LABELS[MealType(earlier_name)]))
+                later.start.errors.append(_("Overlaps the %(meal)s window.", meal=label(MealType(earlier_name))))
                 valid = False
         return valid
 

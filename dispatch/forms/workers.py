@@ -17,7 +17,8 @@ from wtforms.fields import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from dispatch.forms.sites import TRAVEL_MODE_LABELS, phone_field, text_field
+from dispatch.forms.sites import phone_field, text_field
+from dispatch.labels import WEEKDAYS, choices
 from dispatch.models.site import TravelMode
 from dispatch.models.worker import Skill, WorkerKind
 from dispatch.services.workers import (
@@ -29,19 +30,6 @@ from dispatch.services.workers import (
     WorkerFilters,
 )
 
-KIND_LABELS = {
-    WorkerKind.DRIVER: _l("Driver"), WorkerKind.CAREGIVER: _l("Caregiver"),
-    WorkerKind.NURSE: _l("Nurse"), WorkerKind.VOLUNTEER: _l("Volunteer"),
-}
-SKILL_LABELS = {
-    Skill.MEAL_DELIVERY: _l("Meal delivery"), Skill.BATHING: _l("Bathing"), Skill.CLEANING: _l("Cleaning"),
-    Skill.WALKING_ASSISTANCE: _l("Walking assistance"), Skill.MEDICAL_ASSISTANCE: _l("Medical assistance"),
-    Skill.EMERGENCY_ASSISTANCE: _l("Emergency assistance"), Skill.COMPANIONSHIP: _l("Companionship"),
-    Skill.NURSING: _l("Nursing"),
-}
-WEEKDAY_LABELS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"),
-                  _l("Sunday"))
-WEEKDAY_SHORT = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
 SHIFT_ROWS = 7  # rows offered on the form: the stored shifts plus empty ones, up to MAX_SHIFTS
 
 
@@ -65,7 +53,7 @@ class ShiftForm(Form):
     """One weekly shift row; a row with no weekday and no times is ignored."""
 
     weekday = SelectField(_l("Day"), choices=[SelectChoice("", _l("No shift"))]
-                          + [SelectChoice(str(i), label) for i, label in enumerate(WEEKDAY_LABELS)])
+                          + [SelectChoice(str(i), label) for i, label in enumerate(WEEKDAYS)])
     site_id = SelectField(_l("Site"), coerce=int, choices=[])
     start = TimeField(_l("Starts"), validators=[Optional()])
     end = TimeField(_l("Ends"), validators=[Optional()])
@@ -96,9 +84,9 @@ class WorkerForm(FlaskForm):
     full_name = text_field(_l("Full name"), 120, required=True)
     full_name_zh = text_field(_l("Name in Chinese"), 120)
     phone = phone_field(_l("Phone"))
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()])
+    kind = SelectField(_l("Kind"), choices=choices(WorkerKind))
     travel_mode = SelectField(_l("Travels by"), default=TravelMode.E_BIKE.value,
-                              choices=[SelectChoice(m.value, label) for m, label in TRAVEL_MODE_LABELS.items()])
+                              choices=choices(TravelMode))
     capacity_meals = IntegerField(_l("Meals carried at once"), default=0,
                                   validators=[InputRequired(), NumberRange(*CAPACITY_MEALS_RANGE)],
                                   render_kw={"min": CAPACITY_MEALS_RANGE[0], "max": CAPACITY_MEALS_RANGE[1]})
@@ -107,7 +95,7 @@ class WorkerForm(FlaskForm):
         _l("Most minutes of work per day"), default=480, validators=[InputRequired(), NumberRange(*MAX_MINUTES_RANGE)],
         render_kw={"min": MAX_MINUTES_RANGE[0], "max": MAX_MINUTES_RANGE[1]},
     )
-    skills = MultiCheckboxField(_l("Skills"), choices=[SelectChoice(s.value, label) for s, label in SKILL_LABELS.items()])
+    skills = MultiCheckboxField(_l("Skills"), choices=choices(Skill))
     is_active = BooleanField(_l("Active"), default=True)
     shifts = FieldList(FormField(ShiftForm), label=_l("Weekly shifts"), max_entries=MAX_SHIFTS)
 
@@ -189,12 +177,9 @@ class WorkerFilterForm(FlaskForm):
 
     q = text_field(_l("Search"), 100, description=_l("Name, or the last digits of the phone number."))
     site = SelectField(_l("Home site"), coerce=str, choices=[])
-    kind = SelectField(_l("Kind"), choices=[SelectChoice("", _l("Any"))]
-                       + [SelectChoice(k.value, label) for k, label in KIND_LABELS.items()])
-    skill = SelectField(_l("Skill"), choices=[SelectChoice("", _l("Any"))]
-                        + [SelectChoice(s.value, label) for s, label in SKILL_LABELS.items()])
-    mode = SelectField(_l("Travels by"), choices=[SelectChoice("", _l("Any"))]
-                       + [SelectChoice(m.value, label) for m, label in TRAVEL_MODE_LABELS.items()])
+    kind = SelectField(_l("Kind"), choices=choices(WorkerKind, blank=_l("Any")))
+    skill = SelectField(_l("Skill"), choices=choices(Skill, blank=_l("Any")))
+    mode = SelectField(_l("Travels by"), choices=choices(TravelMode, blank=_l("Any")))
     active = SelectField(_l("Status"), default="yes", choices=[
         SelectChoice("yes", _l("Active")), SelectChoice("no", _l("Inactive")), SelectChoice("", _l("Any")),
     ])

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from dispatch.extensions import db
+from dispatch.labels import label  # noqa: F401  (kept importable from here: services/board.py, exports.py use it)
 from dispatch.models.alert import AlertStatus, WelfareAlert
 from dispatch.models.meals import MealEnrollment, MealHold, MealOrder
 from dispatch.models.plan import Plan, PlanStatus, Route, Stop, StopKind
@@ -57,53 +57,6 @@ def tel_uri(phone: str | None) -> str | None:
     if digits.count("+") > 1 or "+" in digits[1:]:
         digits = digits.replace("+", "")
     return f"tel:{digits}" if re.search(r"[0-9]{3,}", digits) else None
-
-
-# Words for stored values ------------------------------------------------------------
-
-# Enum values are stored in English snake case; pages show these words instead.
-LABELS: dict[str, object] = {
-    # diets
-    "regular": _l("Regular diet"), "diabetic": _l("Diabetic"), "low_salt": _l("Low salt"), "soft": _l("Soft"),
-    "minced": _l("Minced"), "pureed": _l("Pureed"), "vegetarian": _l("Vegetarian"), "halal": _l("Halal"),
-    # meals and modes
-    "breakfast": _l("Breakfast"), "lunch": _l("Lunch"), "dinner": _l("Dinner"),
-    "delivery": _l("Delivered to the door"), "dine_in": _l("Eats at the canteen"),
-    # meal order statuses
-    "ordered": _l("Ordered"), "cancelled": _l("Cancelled"), "delivered": _l("Delivered"),
-    "dined_in": _l("Ate at the canteen"), "missed": _l("Missed"),
-    # services
-    "bathing": _l("Bathing"), "cleaning": _l("Cleaning"), "walking_assistance": _l("Walking assistance"),
-    "medical_assistance": _l("Medical assistance"), "emergency_assistance": _l("Emergency assistance"),
-    "companionship": _l("Companionship"),
-    # request statuses
-    "requested": _l("Requested"), "approved": _l("Approved"), "scheduled": _l("Scheduled"),
-    "en_route": _l("On the way"), "in_progress": _l("In progress"), "completed": _l("Completed"),
-    "declined": _l("Declined"),
-    # stop outcomes
-    "not_home": _l("Not home"), "refused": _l("Refused"), "hospitalised": _l("Hospitalised"),
-    "could_not_access": _l("Could not get in"), "could_not_complete": _l("Could not complete"),
-    # alerts
-    "not_home_lives_alone": _l("Not home (lives alone)"), "no_answer": _l("No answer"), "concern": _l("Concern"),
-    "missed_meals": _l("Missed meals"), "overdue_stop": _l("Visit overdue"),
-    "open": _l("Open"), "acknowledged": _l("Staff following up"), "resolved": _l("Resolved"),
-    # plans and stops
-    "meals": _l("Meals"), "visits": _l("Visits"), "meal": _l("Meal"), "visit": _l("Visit"),
-    # roles
-    "admin": _l("Administrator"), "staff": _l("Staff"), "worker": _l("Worker"), "family": _l("Family"),
-}
-# Same stored word, different meaning by context.
-PLAN_STATUS_LABELS: dict[str, object] = {
-    "draft": _l("Draft"), "published": _l("Published"), "in_progress": _l("Under way"), "closed": _l("Closed"),
-}
-
-
-def label(value) -> str:
-    """The words for a stored enum value (the raw value when none is defined)."""
-    if value is None:
-        return ""
-    key = getattr(value, "value", value)
-    return str(LABELS.get(key, key))
 
 
 # A worker's day -----------------------------------------------------------------

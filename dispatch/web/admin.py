@@ -22,14 +22,14 @@ from dispatch.models.user import RoleName, User
 from dispatch.services import accounts, audit, user_directory
 from dispatch.services.access import role_required
 from dispatch.services.errors import FieldError
-from dispatch.services.today import label, zone_for
+from dispatch.services.today import zone_for
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"label": label, "local_dt": _local_dt}
+    return {"local_dt": _local_dt}
 
 
 def _local_dt(dt: datetime | None) -> datetime | None:

@@ -15,7 +15,6 @@ bp = Blueprint("family", __name__, url_prefix="/family")
 @bp.context_processor
 def _helpers() -> dict:
     return {
-        "label": today_service.label,
         "tel_uri": today_service.tel_uri,
         # babel numbers days 0 = Monday, as ``date.weekday()`` and enrollments do.
         "weekday_names": get_day_names("abbreviated", locale=get_locale()),

@@ -11,12 +11,8 @@ bp = Blueprint("worker", __name__, url_prefix="/worker")
 
 
 @bp.context_processor
-def _labels() -> dict:
-    return {
-        "label": today_service.label,
-        "tel_uri": today_service.tel_uri,
-        "plan_status_label": lambda s: str(today_service.PLAN_STATUS_LABELS.get(str(s), s)),
-    }
+def _helpers() -> dict:
+    return {"tel_uri": today_service.tel_uri}
 
 
 @bp.route("/today")

@@ -9,14 +9,7 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from dispatch.extensions import db
-from dispatch.forms.enrollments import (
-    MEAL_LABELS,
-    MODE_LABELS,
-    WEEKDAY_LABELS,
-    EnrollmentForm,
-    EnrollmentSearchForm,
-    HoldForm,
-)
+from dispatch.forms.enrollments import EnrollmentForm, EnrollmentSearchForm, HoldForm
 from dispatch.forms.seniors import ConfirmForm, add_error
 from dispatch.models.senior import Senior
 from dispatch.services import enrollments as service
@@ -26,7 +19,6 @@ from dispatch.services.seniors import search_seniors
 from dispatch.web.staff import bp
 from dispatch.web.staff.seniors import _site_choices, page_number, render_detail, valid_or_none
 
-LABELS = {"meal": MEAL_LABELS, "mode": MODE_LABELS, "weekdays": WEEKDAY_LABELS}
 
 
 @bp.route("/enrollments")
@@ -44,7 +36,7 @@ def enrollments():
     page = db.paginate(service.search_enrollments(current_user, filters), page=page_number(),
                        per_page=current_app.config.get("PAGE_SIZE", 25), error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v and k in form._fields}
-    return render_template("staff/enrollments/list.html", form=form, page=page, args=args, labels=LABELS)
+    return render_template("staff/enrollments/list.html", form=form, page=page, args=args)
 
 
 def _render_form(form: EnrollmentForm, enrollment=None, status: int = 200):

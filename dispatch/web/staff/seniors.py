@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from dispatch.extensions import db
-from dispatch.forms.enrollments import MEAL_LABELS, MODE_LABELS, WEEKDAY_LABELS, HoldForm
-from dispatch.forms.seniors import LABELS, ConfirmForm, SeniorEditForm, SeniorForm, SeniorSearchForm, add_error
+from dispatch.forms.enrollments import HoldForm
+from dispatch.forms.seniors import ConfirmForm, SeniorEditForm, SeniorForm, SeniorSearchForm, add_error
 from dispatch.models.site import MealSite
 from dispatch.services import seniors as service
 from dispatch.services.access import get_senior_or_404, role_required, sites_editable_by, sites_visible_to
@@ -63,7 +63,7 @@ def seniors():
     page = db.paginate(query, page=page_number(), per_page=current_app.config.get("PAGE_SIZE", 25),
                        error_out=False, count=True)
     args = {k: v for k, v in request.args.items() if k != "page" and v and k in form._fields}
-    return render_template("staff/seniors/list.html", form=form, page=page, args=args, labels=LABELS,
+    return render_template("staff/seniors/list.html", form=form, page=page, args=args,
                            today=service.local_today(), age_on=service.age_on)
 
 
@@ -78,9 +78,8 @@ def senior_detail(senior_id: int):
 def render_detail(senior, hold_form, status: int = 200):
     """Render the detail page (the hold views re-use it to show their form's errors)."""
     overview = service.read_senior(senior, by=current_user)
-    return render_template("staff/seniors/detail.html", o=overview, s=senior, labels=LABELS,
-                           hold_form=hold_form, confirm=ConfirmForm(), today=service.local_today(),
-                           elabels={"meal": MEAL_LABELS, "mode": MODE_LABELS, "weekdays": WEEKDAY_LABELS}), status
+    return render_template("staff/seniors/detail.html", o=overview, s=senior,
+                           hold_form=hold_form, confirm=ConfirmForm(), today=service.local_today()), status
 
 
 @bp.route("/seniors/new", methods=["GET", "POST"])

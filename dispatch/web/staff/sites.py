@@ -7,7 +7,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from dispatch.forms.sites import MEAL_LABELS, SITE_KIND_LABELS, TRAVEL_MODE_LABELS, SiteForm
+from dispatch.forms.sites import SiteForm
 from dispatch.models.site import MealType
 from dispatch.services import sites as site_service
 from dispatch.services.access import get_site_or_404, is_admin, role_required
@@ -24,8 +24,7 @@ def page_arg() -> int:
 
 
 def labels() -> dict:
-    return {"kind_labels": SITE_KIND_LABELS, "mode_labels": TRAVEL_MODE_LABELS, "meal_labels": MEAL_LABELS,
-            "meals": list(MealType)}
+    return {"meals": list(MealType)}
 
 
 @bp.route("/sites")

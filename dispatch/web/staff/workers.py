@@ -7,18 +7,12 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from dispatch.forms.sites import TRAVEL_MODE_LABELS
-from dispatch.forms.workers import KIND_LABELS, SKILL_LABELS, WEEKDAY_LABELS, WEEKDAY_SHORT, WorkerFilterForm, WorkerForm
+from dispatch.forms.workers import WorkerFilterForm, WorkerForm
 from dispatch.services import workers as worker_service
 from dispatch.services.access import get_worker_or_404, role_required
 from dispatch.services.errors import FieldError
 from dispatch.web.staff import bp
 from dispatch.web.staff.sites import page_arg
-
-
-def labels() -> dict:
-    return {"kind_labels": KIND_LABELS, "skill_labels": SKILL_LABELS, "mode_labels": TRAVEL_MODE_LABELS,
-            "weekdays": WEEKDAY_LABELS, "weekdays_short": WEEKDAY_SHORT}
 
 
 @bp.route("/workers")
@@ -28,8 +22,7 @@ def workers():
     filters = WorkerFilterForm(formdata=request.args, sites=worker_service.visible_sites(current_user))
     page = worker_service.list_workers(current_user, filters.to_filters(), page=page_arg(),
                                        per_page=current_app.config.get("PAGE_SIZE", 25))
-    return render_template("staff/workers/list.html", page=page, filters=filters, query_args=filters.query_args(),
-                           **labels())
+    return render_template("staff/workers/list.html", page=page, filters=filters, query_args=filters.query_args())
 
 
 @bp.route("/workers/<int:worker_id>")
@@ -41,8 +34,7 @@ def worker_detail(worker_id: int):
     return render_template("staff/workers/detail.html", worker=worker,
                            can_edit=worker_service.can_edit(current_user, worker),
                            shift_sites=worker_service.shift_site_names(worker),
-                           created_local=worker.created_dt.astimezone(tz) if worker.created_dt else None,
-                           **labels())
+                           created_local=worker.created_dt.astimezone(tz) if worker.created_dt else None)
 
 
 @bp.route("/workers/new", methods=["GET", "POST"])
@@ -60,7 +52,7 @@ def worker_new():
             return redirect(url_for("staff.worker_detail", worker_id=worker.id))
     elif request.method == "GET":
         form.add_blank_shift_rows()
-    return render_template("staff/workers/form.html", form=form, worker=None, **labels()), _status(form)
+    return render_template("staff/workers/form.html", form=form, worker=None), _status(form)
 
 
 @bp.route("/workers/<int:worker_id>/edit", methods=["GET", "POST"])
@@ -84,7 +76,7 @@ def worker_edit(worker_id: int):
         else:
             flash(_("Worker %(name)s saved.", name=worker.full_name), "success")
             return redirect(url_for("staff.worker_detail", worker_id=worker.id))
-    return render_template("staff/workers/form.html", form=form, worker=worker, **labels()), _status(form)
+    return render_template("staff/workers/form.html", form=form, worker=worker), _status(form)
 
 
 def _status(form) -> int:
