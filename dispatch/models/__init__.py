@@ -14,6 +14,7 @@ from dispatch.models.meals import (
     MealOrderStatus,
     weekdays_to_mask,
 )
+from dispatch.models.outcome import AlertReraise, ConcernKind, StopEvent, StopEventKind
 from dispatch.models.notification import Channel, Notification, NotificationEvent, NotificationPreference, NotificationStatus
 from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, Stop, StopKind, StopOutcome
 from dispatch.models.senior import (
@@ -44,12 +45,12 @@ from dispatch.models.worker import Skill, Worker, WorkerKind, WorkerShift, Worke
 
 __all__ = [
     "ALL_WEEKDAYS", "STATUSES_NEEDING_REASON", "TERMINAL_STATUSES", "TRANSITIONS",
-    "AlertAction", "AlertActionKind", "AlertKind", "AlertSeverity", "AlertStatus", "AuditEvent",
-    "Diet", "EmergencyContact", "FamilyLink", "Gender", "GeocodeStatus",
+    "AlertAction", "AlertActionKind", "AlertKind", "AlertReraise", "AlertSeverity", "AlertStatus", "AuditEvent",
+    "ConcernKind", "Diet", "EmergencyContact", "FamilyLink", "Gender", "GeocodeStatus",
     "MealEnrollment", "MealHold", "MealMode", "MealOrder", "MealOrderStatus", "MealSite", "MealType", "MealWindow",
     "Mobility", "Plan", "PlanKind", "PlanStatus", "Recurrence", "RequestStatus", "Role", "RoleName", "Route",
     "Senior", "SeniorCategory", "SeniorCategoryType", "ServiceRequest", "ServiceType", "SiteKind", "Skill",
-    "StaffSite", "Stop", "StopKind", "StopOutcome", "SubsidyRule", "TravelMode", "User", "UTCDateTime",
+    "StaffSite", "Stop", "StopEvent", "StopEventKind", "StopKind", "StopOutcome", "SubsidyRule", "TravelMode", "User", "UTCDateTime",
     "WebAuthn", "WelfareAlert", "Worker", "WorkerKind", "WorkerShift", "WorkerSkill",
     "roles_users", "utcnow", "weekdays_to_mask",
 ]
