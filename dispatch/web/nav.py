@@ -19,10 +19,12 @@ class NavItem:
 
 
 NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("staff.today", _l("Today"), ("admin", "staff")),
     NavItem("staff.seniors", _l("Seniors"), ("admin", "staff")),
     NavItem("staff.enrollments", _l("Enrollments"), ("admin", "staff")),
     NavItem("staff.sites", _l("Meal sites"), ("admin", "staff")),
     NavItem("staff.workers", _l("Workers"), ("admin", "staff")),
+    NavItem("coverage.index", _l("Coverage"), ("admin", "staff")),
     NavItem("staff.board", _l("Live board"), ("admin", "staff")),
     NavItem("staff.kitchen", _l("Kitchen"), ("admin", "staff")),
     NavItem("worker.today", _l("Today's route"), ("worker",)),
