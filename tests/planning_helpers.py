@@ -1,0 +1,59 @@
+"""A small site ready to plan, shared by the planning tests (in-process, RQ and browser)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time
+
+from dispatch.extensions import db
+from dispatch.models.meals import MealEnrollment, MealMode
+from dispatch.models.service_request import RequestStatus, ServiceRequest, ServiceType
+from dispatch.models.site import MealSite, MealType, MealWindow
+from dispatch.models.worker import Skill, Worker, WorkerKind, WorkerShift, WorkerSkill
+from tests.factories import create_senior, create_site, create_worker
+
+DAY = date(2030, 3, 4)  # a Monday
+
+
+@dataclass
+class SmallSite:
+    site: MealSite
+    drivers: list[Worker]
+    caregiver: Worker
+    seniors: list = field(default_factory=list)
+
+
+def add_worker(site, *, skills=(Skill.MEAL_DELIVERY,), start=time(10), end=time(14), day=DAY, **kw) -> Worker:
+    worker = create_worker(site, **{"capacity_meals": 10, "kind": WorkerKind.DRIVER, **kw})
+    for skill in skills:
+        db.session.add(WorkerSkill(worker_id=worker.id, skill=skill))
+    db.session.add(WorkerShift(worker_id=worker.id, site_id=site.id, weekday=day.weekday(), start_time=start,
+                               end_time=end))
+    db.session.commit()
+    return worker
+
+
+def small_site(*, seniors: int = 6, drivers: int = 2, day: date = DAY, **site_kw) -> SmallSite:
+    """A canteen with lunch 11:00-12:30, two drivers, a caregiver, and seniors enrolled for delivered lunch."""
+    site = create_site(lat=31.2300, lon=121.4700, hold_limit_minutes=45, **site_kw)
+    db.session.add(MealWindow(site_id=site.id, meal=MealType.LUNCH, start_time=time(11), end_time=time(12, 30)))
+    db.session.commit()
+    out = SmallSite(site, [add_worker(site, day=day) for _ in range(drivers)],
+                    add_worker(site, skills=(Skill.BATHING, Skill.EMERGENCY_ASSISTANCE), start=time(8),
+                               end=time(17), day=day, kind=WorkerKind.CAREGIVER))
+    for i in range(seniors):
+        senior = create_senior(site, lat=31.2300 + 0.002 * (i % 3), lon=121.4700 + 0.002 * (i // 3))
+        db.session.add(MealEnrollment(senior_id=senior.id, site_id=site.id, meal=MealType.LUNCH,
+                                      mode=MealMode.DELIVERY, start_date=date(2030, 1, 1)))
+        out.seniors.append(senior)
+    db.session.commit()
+    return out
+
+
+def add_request(site, senior, *, status=RequestStatus.APPROVED, service=ServiceType.BATHING, day=DAY,
+                start=time(9), end=time(12), duration=45, priority=3) -> ServiceRequest:
+    req = ServiceRequest(senior_id=senior.id, site_id=site.id, service_type=service, requested_date=day,
+                         window_start=start, window_end=end, duration_minutes=duration, priority=priority,
+                         status=status)
+    db.session.add(req)
+    db.session.commit()
+    return req
