@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(solve_vrptw_command)
+    from dispatch.cli_alerts import alerts_group; app.cli.add_command(alerts_group)  # noqa: E702
     from dispatch.cli_planning import plan_command; app.cli.add_command(plan_command)  # noqa: E702
     from dispatch.cli_coverage import coverage_command, suggest_sites_command; app.cli.add_command(coverage_command); app.cli.add_command(suggest_sites_command)  # noqa: E702
     from dispatch.cli_notifications import notifications_command; app.cli.add_command(notifications_command)  # noqa: E702

@@ -48,6 +48,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
                      "Map tile URL template ({z}/{x}/{y}); empty draws maps on a plain background. "
                      "The page CSP must allow its host for images."),
     "MAP_TILE_ATTRIBUTION": ("© OpenStreetMap contributors", "Attribution shown on maps drawn with MAP_TILE_URL."),
+    "ALERT_GRACE_MINUTES": (15, "Dead-man switch: a stop with no outcome this long after its window ends raises an alert."),
+    "ALERT_RERAISE_MINUTES": (10, "An open alert nobody acknowledged is raised again (staff told anew) this often."),
     "BOARD_POLL_SECONDS": (12, "How often the live board asks the server for news, in seconds."),
 }
 

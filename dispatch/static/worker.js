@@ -1,0 +1,265 @@
+/* Doorstep worker phone page: never lose a tap.
+ *
+ * A tap goes into a queue in localStorage first, then is sent; it leaves the
+ * queue only when the server answered (saved, or refused with a reason shown
+ * to the worker). Each tap carries its own client_id, so a request sent twice
+ * (lost answer, two tabs) is stored once. The queue is retried when the
+ * connection returns, with back-off, and after a token refresh.
+ *
+ * Stored on the phone: the queue, and for the offline page only the stop order,
+ * first names, door notes and diet flags. All of it is removed on logout.
+ * Settings and words come from #worker-app's data attributes (no inline script).
+ */
+(function () {
+  "use strict";
+
+  var printButton = document.querySelector("[data-print]");
+  if (printButton) printButton.addEventListener("click", function () { window.print(); });
+
+  var app = document.getElementById("worker-app");
+  if (!app) return;
+  var d = app.dataset;
+  var USER = d.user;
+  var QKEY = "doorstep.queue." + USER, DKEY = "doorstep.day." + USER, FKEY = "doorstep.failed." + USER;
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = meta ? meta.content : "";
+
+  function load(key, fallback) {
+    try { var v = JSON.parse(localStorage.getItem(key)); return v == null ? fallback : v; } catch (e) { return fallback; }
+  }
+  function save(key, value) {
+    try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* storage full: the tap stays in memory */ }
+  }
+  function fmt(text, n) { return String(text).replace("%(n)s", n); }
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  // Other users' offline data on a shared phone goes away.
+  Object.keys(localStorage).forEach(function (key) {
+    if (key.indexOf("doorstep.day.") === 0 && key !== DKEY) localStorage.removeItem(key);
+  });
+
+  // ---- Taps -------------------------------------------------------------------
+  function tapFrom(form, button) {
+    var t = {
+      client_id: uuid(), stop_id: form.dataset.stopId, n: form.dataset.stopN, name: form.dataset.name,
+      label: button.dataset.label || button.textContent.trim(), recorded_dt: new Date().toISOString(),
+      device: (navigator.userAgent || "").slice(0, 200)
+    };
+    if (button.name === "outcome") { t.kind = "outcome"; t.outcome = button.value; }
+    else if (button.name === "checkout") { t.kind = "check_out"; t.outcome = button.value; }
+    else if (button.name === "concern") { t.kind = "concern"; t.concern = button.value; }
+    else { t.kind = button.value; }
+    var note = form.querySelector("textarea[name=note]");
+    if (note && note.value.trim()) { t.note = note.value.trim(); note.value = ""; }
+    var ticked = form.querySelectorAll("input[name=tasks_done]:checked");
+    if (ticked.length) t.tasks_done = Array.prototype.map.call(ticked, function (x) { return x.value; });
+    return t;
+  }
+
+  function markStop(t, state) {
+    var item = document.getElementById("stop-" + t.stop_id);
+    if (!item) return;
+    var status = item.querySelector("[data-status]");
+    if (status) status.textContent = t.label + " — " + state;
+    if (t.outcome) item.classList.add("is-done");
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("tap-form")) return;
+    event.preventDefault();
+    var button = event.submitter;
+    if (!button || !button.name) return;
+    var t = tapFrom(form, button);
+    var queue = load(QKEY, []);
+    queue.push(t);
+    save(QKEY, queue);
+    markStop(t, d.tPending);
+    var details = form.querySelector("details[open]");
+    if (details) details.open = false;
+    render();
+    flush();
+  });
+
+  // ---- Sending ----------------------------------------------------------------
+  var sending = false, retryMs = 3000, timer = null, needLogin = false;
+
+  function drop(clientId) {
+    save(QKEY, load(QKEY, []).filter(function (x) { return x.client_id !== clientId; }));
+  }
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(flush, retryMs);
+    retryMs = Math.min(retryMs * 2, 60000);
+  }
+  function post(t) {
+    var body = { client_id: t.client_id, kind: t.kind, outcome: t.outcome, concern: t.concern, note: t.note,
+                 tasks_done: t.tasks_done, recorded_dt: t.recorded_dt, device: t.device };
+    return fetch(d.api.replace("STOP", encodeURIComponent(t.stop_id)), {
+      method: "POST", credentials: "same-origin", redirect: "manual",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body)
+    });
+  }
+  function refreshToken() {
+    return fetch(d.csrfUrl, { credentials: "same-origin", redirect: "manual", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) { if (data && data.csrf_token) { csrf = data.csrf_token; return true; } return false; })
+      .catch(function () { return false; });
+  }
+
+  async function flush() {
+    if (sending) return;
+    sending = true;
+    needLogin = false;
+    var tokenRefreshed = false;
+    try {
+      for (;;) {
+        var queue = load(QKEY, []);
+        if (!queue.length) { retryMs = 3000; break; }
+        var t = queue[0], response;
+        try { response = await post(t); } catch (e) { schedule(); break; }  // no connection
+        if (response.type === "opaqueredirect" || response.status === 401 || response.status === 403) {
+          needLogin = true; schedule(); break;
+        }
+        var data = await response.json().catch(function () { return {}; });
+        if (response.ok) { drop(t.client_id); markStop(t, d.tSaved); continue; }
+        if (response.status === 400 && data.error === "csrf" && !tokenRefreshed) {
+          tokenRefreshed = true;
+          if (await refreshToken()) continue;
+          schedule(); break;
+        }
+        if (response.status === 400 || response.status === 404 || response.status === 422) {
+          var failed = load(FKEY, []);
+          failed.push({ n: t.n, name: t.name, label: t.label, message: data.message || String(response.status) });
+          save(FKEY, failed.slice(-10));
+          drop(t.client_id);
+          continue;
+        }
+        schedule(); break;  // the server had a problem: try again later
+      }
+    } finally {
+      sending = false;
+      render();
+    }
+  }
+
+  function render() {
+    var queue = load(QKEY, []);
+    var status = document.getElementById("sync-status");
+    if (status) {
+      var text = queue.length ? fmt(d.tWaiting, queue.length) : d.tAllSent;
+      if (needLogin && queue.length) text += " " + d.tLogin;
+      else if (!navigator.onLine && queue.length) text += " " + d.tOffline;
+      status.textContent = text;
+      status.classList.toggle("is-waiting", queue.length > 0);
+    }
+    var list = document.getElementById("sync-queue");
+    if (list) {
+      list.textContent = "";
+      queue.forEach(function (t) {
+        list.appendChild(el("li", { "data-client-id": t.client_id }, fmt(d.tStop, t.n) + " · " + t.name + ": " + t.label));
+      });
+    }
+    var failedList = document.getElementById("sync-failed");
+    if (failedList) {
+      failedList.textContent = "";
+      load(FKEY, []).forEach(function (f) {
+        failedList.appendChild(el("li", {}, d.tFailed + " " + fmt(d.tStop, f.n) + " · " + f.name + ": " + f.label + " — " + f.message));
+      });
+    }
+  }
+
+  window.addEventListener("online", function () { retryMs = 3000; flush(); });
+  window.addEventListener("offline", render);
+  setInterval(function () { if (load(QKEY, []).length) flush(); }, 30000);
+
+  // ---- Hot-meal countdown -----------------------------------------------------
+  function tickHolds() {
+    var now = Date.now();
+    document.querySelectorAll(".hold[data-deadline]").forEach(function (p) {
+      var minutes = Math.round((Date.parse(p.dataset.deadline) - now) / 60000);
+      var left = p.querySelector(".hold-left");
+      if (left) left.textContent = "(" + (minutes >= 0 ? fmt(d.tLeft, minutes) : fmt(d.tOver, -minutes)) + ")";
+      p.classList.toggle("is-over", minutes < 0);
+    });
+  }
+  tickHolds();
+  setInterval(tickHolds, 30000);
+
+  // ---- What the phone keeps for the offline page --------------------------------
+  var dayBlock = document.getElementById("offline-day");
+  if (dayBlock) {
+    try { save(DKEY, JSON.parse(dayBlock.textContent)); } catch (e) { /* keep the previous copy */ }
+  }
+
+  var offlineRoot = document.getElementById("offline-stops");
+  if (offlineRoot) {
+    var labels = {};
+    try { labels = JSON.parse(document.getElementById("outcome-labels").textContent); } catch (e) { /* buttons show values */ }
+    var stored = load(DKEY, null);
+    if (!stored || !stored.routes || !stored.routes.length) {
+      offlineRoot.appendChild(el("p", { "class": "empty-state" }, offlineRoot.dataset.tEmpty));
+    } else {
+      stored.routes.forEach(function (route) {
+        offlineRoot.appendChild(el("h2", {}, route.title));
+        var list = el("ol", { "class": "stops" });
+        route.stops.forEach(function (s) {
+          var item = el("li", { "class": "stop" + (s.outcome ? " is-done" : ""), id: "stop-" + s.id });
+          item.appendChild(el("h3", { "class": "stop-name" }, s.n + ". " + s.name));
+          item.appendChild(el("p", { "class": "stop-times" }, s.window + (s.diet.length ? " · " + s.diet.join(", ") : "")));
+          if (s.door) item.appendChild(el("p", { "class": "stop-notes" }, offlineRoot.dataset.tDoor + " " + s.door));
+          item.appendChild(el("p", { "class": "stop-outcome", "data-status": "" }, s.outcome ? (labels[s.outcome] || s.outcome) : ""));
+          var form = el("form", { "class": "tap-form", "data-stop-id": s.id, "data-stop-n": s.n, "data-name": s.name });
+          var buttons = el("div", { "class": "outcomes" });
+          s.outcomes.forEach(function (o, i) {
+            var b = el("button", { type: "submit", name: "outcome", value: o, "class": "button" + (i ? " secondary" : " big"),
+                                   "data-label": labels[o] || o }, labels[o] || o);
+            buttons.appendChild(b);
+          });
+          form.appendChild(buttons);
+          var field = el("div", { "class": "field" });
+          field.appendChild(el("label", { "for": "note-" + s.id }, offlineRoot.dataset.tNote));
+          field.appendChild(el("textarea", { id: "note-" + s.id, name: "note", rows: "2", maxlength: "2000" }));
+          form.appendChild(field);
+          item.appendChild(form);
+          list.appendChild(item);
+        });
+        offlineRoot.appendChild(list);
+      });
+    }
+  }
+
+  // Waiting taps show on their stops after a reload.
+  load(QKEY, []).forEach(function (t) { markStop(t, d.tPending); });
+
+  // ---- Logout clears the phone ----------------------------------------------------
+  document.querySelectorAll('form[action*="logout"]').forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (load(QKEY, []).length && !window.confirm(d.tLogout)) { event.preventDefault(); return; }
+      [QKEY, DKEY, FKEY].forEach(function (k) { localStorage.removeItem(k); });
+      if (window.caches) caches.keys().then(function (keys) {
+        keys.forEach(function (k) { if (k.indexOf("doorstep-") === 0) caches.delete(k); });
+      });
+    });
+  });
+
+  // ---- Installable, works offline --------------------------------------------------
+  if ("serviceWorker" in navigator && d.sw) {
+    navigator.serviceWorker.register(d.sw, { scope: d.scope }).catch(function () { /* pages work without it */ });
+  }
+
+  render();
+  flush();
+})();
