@@ -8,7 +8,6 @@ shown next to the field it names via ``field_for``.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -17,12 +16,11 @@ from wtforms.fields import (
     PasswordField,
     SearchField,
     SelectField,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from dispatch.forms.fields import MultiCheckboxField, optional_int
 from dispatch.labels import choices
 from dispatch.models.user import RoleName
 
@@ -31,19 +29,6 @@ SERVICE_FIELDS = {
     "email": "email", "password": "password", "role": "role", "site": "sites",
     "senior": "seniors", "worker": "worker_id",
 }
-
-
-def _optional_int(value: Any) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    return int(value)
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as checkboxes (``_forms.html`` renders it as a fieldset)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class IdListField(StringField):
@@ -95,7 +80,7 @@ class CreateUserForm(FlaskForm):
                                          "as shown on the staff seniors page, e.g. 12, 15."))
     relation = StringField(_l("Relation to the seniors (family only)"), default="family",
                            validators=[Optional(), Length(max=60)], description=_l("e.g. daughter, son, niece"))
-    worker_id = SelectField(_l("Worker record (workers only)"), coerce=_optional_int, choices=[],
+    worker_id = SelectField(_l("Worker record (workers only)"), coerce=optional_int, choices=[],
                             validators=[Optional()], validate_choice=False,
                             description=_l("Link the login to the worker's record so their route shows up."))
 

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms.fields import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from dispatch.forms.seniors import MultiCheckboxField, optional_int
+from dispatch.forms.fields import MultiCheckboxField, optional_int
 from dispatch.labels import WEEKDAYS_SHORT, choices
 from dispatch.models.meals import MealMode
 from dispatch.models.site import MealType

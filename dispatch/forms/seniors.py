@@ -20,32 +20,17 @@ from wtforms.fields import (
     HiddenField,
     SearchField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from dispatch.forms.fields import MultiCheckboxField, optional_int
 from dispatch.labels import choices
 from dispatch.models.senior import Diet, Gender, Mobility, SeniorCategoryType
 
 PHONE = Regexp(r"^[0-9+\- ]{5,20}$", message=_l("Use 5 to 20 digits, spaces, dashes or a leading +."))
 
-
-
-def optional_int(value: Any) -> int | None:
-    """Coerce a select's value: empty is None, anything else must be an integer."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as checkboxes (``_forms.html`` renders it as a fieldset)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ContactForm(Form):

@@ -1,21 +1,14 @@
-"""The meal-site form: every field labelled, every bad value explained next to its field.
-
-Also home to small validators the worker form shares (``no_control_chars``,
-``finite``, ``strip``, ``none_if_empty``).
-"""
+"""The meal-site form: every field labelled, every bad value explained next to its field."""
 from __future__ import annotations
-
-import math
-import unicodedata
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form
-from wtforms.fields.choices import SelectChoice
-from wtforms.fields import BooleanField, FloatField, FormField, IntegerField, SelectField, StringField, TimeField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.fields import BooleanField, FloatField, FormField, IntegerField, SelectField, TimeField
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
+from dispatch.forms.fields import finite, phone_field, text_field
 from dispatch.labels import choices, label
 from dispatch.models.site import MealType, SiteKind, TravelMode
 from dispatch.services.sites import (
@@ -26,43 +19,6 @@ from dispatch.services.sites import (
     WindowTimes,
     known_timezones,
 )
-
-PHONE_PATTERN = r"^[0-9+()\- ]*$"
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def none_if_empty(value):
-    return value or None
-
-
-def no_control_chars(form, field) -> None:
-    """Refuse NUL and other control characters: PostgreSQL rejects NUL, and none belong in a name."""
-    if isinstance(field.data, str) and any(
-        unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in field.data
-    ):
-        raise ValidationError(_("Contains characters that are not allowed."))
-
-
-def finite(form, field) -> None:
-    """``float('nan')`` passes a NumberRange; refuse it (and infinity) here."""
-    if isinstance(field.data, float) and not math.isfinite(field.data):
-        raise ValidationError(_("Enter a number."))
-
-
-def text_field(label, max_length: int, *, required: bool = False, **kwargs) -> StringField:
-    validators = [DataRequired() if required else Optional(), Length(max=max_length), no_control_chars]
-    filters = [strip] if required else [strip, none_if_empty]
-    return StringField(label, validators=validators + kwargs.pop("validators", []), filters=filters,
-                       render_kw={"maxlength": max_length, **kwargs.pop("render_kw", {})}, **kwargs)
-
-
-def phone_field(label) -> StringField:
-    return text_field(label, 32, validators=[Regexp(PHONE_PATTERN, message=_l("Use digits, spaces, +, - and brackets only."))],
-                      render_kw={"type": "tel", "autocomplete": "off"})
-
 
 class WindowForm(Form):
     """One meal's window: both times or neither."""

@@ -4,20 +4,19 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Form, widgets
+from wtforms import Form
 from wtforms.fields import (
     BooleanField,
     FieldList,
     FormField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from dispatch.forms.sites import phone_field, text_field
+from dispatch.forms.fields import MultiCheckboxField, phone_field, text_field
 from dispatch.labels import WEEKDAYS, choices
 from dispatch.models.site import TravelMode
 from dispatch.models.worker import Skill, WorkerKind
@@ -31,13 +30,6 @@ from dispatch.services.workers import (
 )
 
 SHIFT_ROWS = 7  # rows offered on the form: the stored shifts plus empty ones, up to MAX_SHIFTS
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A set of checkboxes (``_forms.render_field`` draws it as a fieldset)."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 def _minutes(start, end) -> int:
