@@ -30,7 +30,8 @@ from dispatch.models.types import utcnow
 from dispatch.services import audit
 from dispatch.services.access import get_site_or_404
 from dispatch.services.errors import FieldError, StaleRecord
-from dispatch.services.today import label, zone_for
+from dispatch.labels import label
+from dispatch.services.today import zone_for
 
 Clock = Callable[[], datetime]
 BOARD_PLAN_STATUSES = (PlanStatus.PUBLISHED, PlanStatus.IN_PROGRESS, PlanStatus.CLOSED)

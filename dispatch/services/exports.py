@@ -22,7 +22,8 @@ from dispatch.models.types import utcnow
 from dispatch.services import audit
 from dispatch.services.access import get_site_or_404
 from dispatch.services.kitchen import allergy_items
-from dispatch.services.today import label, zone_for
+from dispatch.labels import label
+from dispatch.services.today import zone_for
 
 PRODID = "-//Doorstep//Route plans//EN"
 

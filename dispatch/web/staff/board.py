@@ -16,7 +16,8 @@ from dispatch.models.site import MealSite
 from dispatch.services import board as board_service
 from dispatch.services.access import get_site_or_404, role_required, sites_visible_to
 from dispatch.services.errors import FieldError, StaleRecord
-from dispatch.services.today import label, zone_for
+from dispatch.labels import label
+from dispatch.services.today import zone_for
 from dispatch.extensions import db
 from dispatch.models.types import utcnow
 from dispatch.web.staff import bp
@@ -111,8 +112,8 @@ def alert_follow_up(alert_id: int):
         )
     except FieldError as error:
         db.session.rollback()
-        return _render_board(site, day, status=422, errors={error.field or "form": str(error.message)},
-                             form_alert_id=alert_id)
+        field = error.field if error.field in ("kind", "note") else "form"
+        return _render_board(site, day, status=422, errors={field: str(error.message)}, form_alert_id=alert_id)
     except StaleRecord:
         db.session.rollback()
         message = _("Someone else acted on this alert at the same time. Its latest state is shown; "

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from dispatch.services import exports as export_service
 from dispatch.services.access import get_worker_or_404, role_required
-from dispatch.services.today import label
+from dispatch.labels import label
 from dispatch.web.staff import bp
 
 

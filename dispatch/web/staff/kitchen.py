@@ -8,7 +8,7 @@ from flask_login import current_user
 from dispatch.models.site import MealSite, MealType
 from dispatch.services import kitchen as kitchen_service
 from dispatch.services.access import role_required
-from dispatch.services.today import label
+from dispatch.labels import label
 from dispatch.web.staff import bp
 from dispatch.web.staff.board import pick_day, pick_site, visible_sites
 
