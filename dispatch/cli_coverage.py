@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from dispatch.services.errors import FieldError
@@ -77,10 +78,15 @@ def suggest_sites_command(k: int, candidates_path: Path | None, minutes: int, mo
             data = candidates_path.read_bytes()
         except OSError as error:
             raise click.UsageError(f"cannot read {candidates_path}: {error.strerror}") from None
-        try:
-            candidates = coverage_siting.parse_candidates(data)
-        except FieldError as error:
-            raise click.UsageError(f"{candidates_path}: {error.message}") from None
+        # Messages are translated per request (the locale selector reads one): give them one.
+        with current_app.test_request_context():
+            try:
+                candidates = coverage_siting.parse_candidates(data)
+                message = None
+            except FieldError as error:
+                message = str(error.message)
+        if message is not None:
+            raise click.UsageError(f"{candidates_path}: {message}")
     result = coverage_siting.suggest_sites(_District(), k, candidates=candidates, minutes=minutes, mode=mode,
                                            time_limit=time_limit)
     source = "grid over the gaps" if result.from_grid else str(candidates_path)
