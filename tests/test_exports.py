@@ -224,3 +224,46 @@ def test_unknown_ids_are_404(client, lunch):
     for url in ("/staff/plans/999999/sheets", "/staff/routes/99999999999.gpx",
                 f"/staff/plans/{plan.id}/workers/999999/visits.ics"):
         assert client.get(url).status_code == 404, url
+
+
+# On a plan the planner made ------------------------------------------------------------------
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "SOLVER_TIME_LIMIT": 1}
+
+
+def test_exports_and_kitchen_follow_a_planned_and_published_lunch(client):
+    from dispatch.models.site import MealType
+    from dispatch.services import kitchen, orders, planning
+    from tests.planning_helpers import DAY, small_site
+
+    s = small_site(seniors=6)
+    orders.generate_orders(s.site, DAY)
+    staff = create_user("staff", sites=(s.site,))
+    login_as(client, staff)
+    plan = planning.start_planning(s.site, DAY, "meals", "lunch", by=None)
+    db.session.expire_all()
+    plan = planning.load_plan(plan.id)
+    assert planning.check_plan(plan) == []
+    assert client.post(f"/staff/plans/{plan.id}/publish", data={"version": plan.version}).status_code == 302
+    db.session.expire_all()
+    plan = planning.load_plan(plan.id)
+    routes = [r for r in plan.routes if r.stops]
+    assert routes
+
+    html = client.get(f"/staff/plans/{plan.id}/sheets").get_data(as_text=True)
+    for route in routes:
+        section = re.search(rf'<section class="route-sheet" id="sheet-route-{route.id}".*?</section>', html, re.S)
+        in_sheet = [int(i) for i in re.findall(r'data-stop-id="(\d+)"', section.group(0))]
+        assert in_sheet == [st.id for st in sorted(route.stops, key=lambda st: st.position)]
+        gpx = ET.fromstring(client.get(f"/staff/routes/{route.id}.gpx").data)
+        assert len(gpx.findall("g:rte/g:rtept", GPX_NS)) == len(route.stops) + 2
+
+    sheet = kitchen.kitchen_sheet(s.site, DAY, MealType.LUNCH)
+    assert sheet.plan.id == plan.id and sheet.total == 6
+    for load, route in zip(sheet.routes, plan.routes):
+        ordered = [st.meal_order_id for st in sorted(route.stops, key=lambda st: st.position)]
+        assert [item.label.order.id for item in load.items] == list(reversed(ordered))
+    placed = sum(len(load.items) for load in sheet.routes)
+    assert placed + len(sheet.unrouted) == 6
