@@ -44,6 +44,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "MAIL_FROM": ("doorstep@localhost", "Sender address of notification e-mail."),
     "NOTIFY_MAX_ATTEMPTS": (5, "Send attempts before a notification is marked failed."),
     "NOTIFY_RETRY_MINUTES": (5, "Wait before retrying a failed send, times the attempts so far."),
+    "INVITATION_DAYS": (7, "Days a family invitation link stays valid."),
+    "SERVICE_HOURS": ("07:00-20:00", "Site-local hours families may ask home visits for (HH:MM-HH:MM)."),
     "MAP_TILE_URL": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
                      "Map tile URL template ({z}/{x}/{y}); empty draws maps on a plain background. "
                      "The page CSP must allow its host for images."),

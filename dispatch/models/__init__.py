@@ -15,6 +15,8 @@ from dispatch.models.meals import (
     weekdays_to_mask,
 )
 from dispatch.models.outcome import AlertReraise, ConcernKind, StopEvent, StopEventKind
+from dispatch.models.family_request import EnrollmentRequest, EnrollmentRequestStatus, RequestSubmission
+from dispatch.models.invitation import Invitation, InvitationState
 from dispatch.models.notification import Channel, Notification, NotificationEvent, NotificationPreference, NotificationStatus
 from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, Stop, StopKind, StopOutcome
 from dispatch.models.senior import (

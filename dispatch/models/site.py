@@ -44,6 +44,7 @@ class MealSite(db.Model):
         sa.CheckConstraint("daily_capacity >= 0", name="capacity_nonneg"),
         sa.CheckConstraint("hold_limit_minutes BETWEEN 1 AND 240", name="hold_limit_range"),
         sa.CheckConstraint("circle_minutes BETWEEN 1 AND 120", name="circle_minutes_range"),
+        sa.CheckConstraint("request_cutoff_hours BETWEEN 0 AND 168", name="request_cutoff_hours_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,6 +65,8 @@ class MealSite(db.Model):
     circle_mode: Mapped[TravelMode] = mapped_column(
         enum_type(TravelMode, "circle_mode"), default=TravelMode.WALK, server_default=TravelMode.WALK.value
     )
+    # Families may cancel or reschedule a visit until this many hours before its window starts.
+    request_cutoff_hours: Mapped[int] = mapped_column(default=12, server_default="12")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Shanghai", server_default="Asia/Shanghai")
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

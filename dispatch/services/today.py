@@ -230,6 +230,7 @@ class RequestView:
     request: ServiceRequest
     stop: Stop | None
     outcome_at: datetime | None
+    eta: tuple[datetime, datetime] | None = None  # site-local window the worker is expected in
 
 
 @dataclass(frozen=True)
@@ -250,10 +251,24 @@ class SeniorOverview:
     holds: list[MealHold]
     requests: list[RequestView]
     open_alerts: list[WelfareAlert]
+    meal_etas: dict[int, tuple[datetime, datetime]] = field(default_factory=dict)  # order id -> window
 
     @property
     def held_today(self) -> bool:
         return any(h.covers(self.day) for h in self.holds)
+
+
+ETA_SLACK = timedelta(minutes=15)
+
+
+def eta_window(stop: Stop, zone: tzinfo) -> tuple[datetime, datetime]:
+    """What to tell a family: the planned ETA give or take a quarter hour, else the stop's window.
+
+    A family waits at the door for this, so a window (not a minute) is honest.
+    """
+    if stop.eta_dt is not None:
+        return (stop.eta_dt - ETA_SLACK).astimezone(zone), (stop.eta_dt + ETA_SLACK).astimezone(zone)
+    return stop.window_start_dt.astimezone(zone), stop.window_end_dt.astimezone(zone)
 
 
 def senior_overview(
@@ -316,6 +331,15 @@ def senior_overview(
             previous = stops_by_request.get(stop.service_request_id)
             if previous is None or stop.outcome is not None or previous.outcome is None:
                 stops_by_request[stop.service_request_id] = stop
+    meal_etas: dict[int, tuple[datetime, datetime]] = {}
+    upcoming_ids = [o.id for o in orders if o.service_date >= day]
+    if upcoming_ids:
+        for stop in db.session.scalars(
+            sa.select(Stop).join(Route, Stop.route_id == Route.id).join(Plan, Route.plan_id == Plan.id)
+            .where(Stop.meal_order_id.in_(upcoming_ids), Plan.status.in_(WORKER_VISIBLE_PLAN_STATUSES))
+            .order_by(Plan.version_number, Stop.id)
+        ):
+            meal_etas[stop.meal_order_id] = eta_window(stop, zone)
     alerts = list(db.session.scalars(
         sa.select(WelfareAlert)
         .where(WelfareAlert.senior_id == senior.id, WelfareAlert.status != AlertStatus.RESOLVED)
@@ -332,10 +356,12 @@ def senior_overview(
         holds=holds,
         requests=[
             RequestView(request=r, stop=stops_by_request.get(r.id),
-                        outcome_at=_local(getattr(stops_by_request.get(r.id), "outcome_dt", None), zone))
+                        outcome_at=_local(getattr(stops_by_request.get(r.id), "outcome_dt", None), zone),
+                        eta=eta_window(stops_by_request[r.id], zone) if r.id in stops_by_request else None)
             for r in requests
         ],
         open_alerts=alerts,
+        meal_etas=meal_etas,
     )
 
 

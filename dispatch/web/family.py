@@ -1,13 +1,23 @@
-"""Family pages: the seniors linked to me, their meals, requests and open alerts."""
+"""Family pages: linked seniors, asking for services, pausing meals, joining by invitation."""
 from __future__ import annotations
 
-from babel.dates import get_day_names
-from flask import Blueprint, render_template
-from flask_babel import get_locale
-from flask_login import current_user
+import secrets
+from datetime import timedelta
 
+from babel.dates import get_day_names
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_security import login_user
+
+from dispatch.extensions import db
+from dispatch.forms.family import AcceptInvitationForm, HoldForm, RequestForm, RescheduleForm, service_choices
+from dispatch.models.types import utcnow
+from dispatch.services import family_requests, invitations
 from dispatch.services import today as today_service
-from dispatch.services.access import get_senior_or_404, role_required
+from dispatch.services.access import get_senior_or_404, has_role, role_required
+from dispatch.services.errors import FieldError, StaleRecord
 
 bp = Blueprint("family", __name__, url_prefix="/family")
 
@@ -16,9 +26,19 @@ bp = Blueprint("family", __name__, url_prefix="/family")
 def _helpers() -> dict:
     return {
         "tel_uri": today_service.tel_uri,
+        "can_change": family_requests.can_change,
         # babel numbers days 0 = Monday, as ``date.weekday()`` and enrollments do.
         "weekday_names": get_day_names("abbreviated", locale=get_locale()),
     }
+
+
+def _show_error(form, error: FieldError) -> None:
+    """Put a service's refusal next to its field (or above the form)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error.message)] if isinstance(field.errors, list) else [str(error.message)]
+    else:
+        form.form_errors.append(str(error.message))
 
 
 @bp.route("/")
@@ -34,4 +54,179 @@ def senior(senior_id: int):
     """Show one linked senior; any other senior is a 404."""
     record = get_senior_or_404(senior_id, current_user)
     overview = today_service.senior_overview(record, relation=today_service.relation_of(current_user, record))
-    return render_template("family/senior.html", ov=overview)
+    return render_template("family/senior.html", ov=overview, hold_form=HoldForm())
+
+
+@bp.route("/request", methods=["GET", "POST"])
+@role_required("family")
+def new_request():
+    """Ask for a home service (or meal delivery) for one of my seniors."""
+    linked = today_service.linked_seniors(current_user)
+    if not linked:
+        flash(_("No one is linked to your account yet."), "error")
+        return redirect(url_for(".home"))
+    form = RequestForm()
+    form.senior_id.choices = [(s.id, s.full_name) for s, _rel in linked]
+    form.service.choices = service_choices()
+    if request.method == "GET":
+        form.senior_id.data = request.args.get("senior_id", type=int) or linked[0][0].id
+        form.idempotency_key.data = secrets.token_urlsafe(16)
+        form.day.data = (utcnow() + timedelta(days=1)).date()
+    status = 200
+    if form.validate_on_submit():
+        record = get_senior_or_404(form.senior_id.data, current_user)
+        needs_window = form.service.data != family_requests.MEAL_DELIVERY
+        if needs_window and (form.window_start.data is None or form.window_end.data is None):
+            form.window_start.errors = [_("Give a time window for the visit.")]
+            status = 422
+        else:
+            try:
+                result = family_requests.submit(
+                    current_user, record, service=form.service.data, day=form.day.data,
+                    start=form.window_start.data, end=form.window_end.data, notes=form.notes.data or "",
+                    weekly=bool(form.weekly.data), idempotency_key=form.idempotency_key.data or "")
+            except FieldError as error:
+                _show_error(form, error)
+                status = 422
+            else:
+                if getattr(result, "priority", None) == 1:
+                    flash(_("Emergency request sent. Staff are alerted now; if life is at risk, call 120."), "error")
+                else:
+                    flash(_("Request sent. You will be told when staff approve it."), "success")
+                return redirect(url_for(".senior", senior_id=result.senior_id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("family/request.html", form=form), status
+
+
+@bp.post("/requests/<int:request_id>/cancel")
+@role_required("family")
+def cancel_request(request_id: int):
+    """Cancel a request before the site's cutoff."""
+    record = family_requests.get_request_for_family(request_id, current_user)
+    try:
+        family_requests.cancel(record, by=current_user, version=request.form.get("version", type=int))
+    except StaleRecord as error:
+        flash(str(error), "error")
+        return redirect(url_for(".senior", senior_id=record.senior_id)), 303
+    except FieldError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return render_template("family/refused.html", message=error.message, senior_id=record.senior_id), 422
+    flash(_("The request is cancelled."), "success")
+    return redirect(url_for(".senior", senior_id=record.senior_id))
+
+
+@bp.route("/requests/<int:request_id>/reschedule", methods=["GET", "POST"])
+@role_required("family")
+def reschedule_request(request_id: int):
+    """Move a request to another day or time, before the cutoff."""
+    record = family_requests.get_request_for_family(request_id, current_user)
+    form = RescheduleForm(obj=None)
+    if request.method == "GET":
+        form.day.data, form.window_start.data = record.requested_date, record.window_start
+        form.window_end.data, form.version.data = record.window_end, record.version
+    status = 200
+    if form.validate_on_submit():
+        try:
+            family_requests.reschedule(record, form.day.data, form.window_start.data, form.window_end.data,
+                                       by=current_user, version=int(form.version.data or 0) or None)
+        except StaleRecord as error:
+            form.form_errors.append(str(error))
+            status = 409
+        except FieldError as error:
+            db.session.rollback()
+            _show_error(form, error)
+            status = 422
+        else:
+            flash(_("The request is moved."), "success")
+            return redirect(url_for(".senior", senior_id=record.senior_id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("family/reschedule.html", form=form, req=record), status
+
+
+@bp.post("/seniors/<int:senior_id>/pause")
+@role_required("family")
+def pause_meals(senior_id: int):
+    """Pause meals for a date range (hospital stay, a visit to family)."""
+    record = get_senior_or_404(senior_id, current_user)
+    form = HoldForm()
+    if form.validate_on_submit():
+        try:
+            family_requests.pause_meals(record, form.start.data, form.end.data, form.reason.data or "",
+                                        by=current_user)
+        except FieldError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            flash(_("Meals are paused for those days."), "success")
+            return redirect(url_for(".senior", senior_id=record.id))
+    overview = today_service.senior_overview(record, relation=today_service.relation_of(current_user, record))
+    return render_template("family/senior.html", ov=overview, hold_form=form), 422
+
+
+@bp.post("/holds/<int:hold_id>/resume")
+@role_required("family")
+def resume_meals(hold_id: int):
+    """End a pause in meals."""
+    hold = family_requests.get_hold_for_family(hold_id, current_user)
+    senior_id = hold.senior_id
+    try:
+        family_requests.resume_meals(hold, by=current_user)
+    except FieldError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for(".senior", senior_id=senior_id))
+    flash(_("Meals resume."), "success")
+    return redirect(url_for(".senior", senior_id=senior_id))
+
+
+# Joining ----------------------------------------------------------------------
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+def join(token: str):
+    """Accept an invitation: set a password (new account) or link the senior (signed in)."""
+    try:
+        invitation = invitations.find_usable(token)
+    except invitations.InvitationUnusable as error:
+        return render_template("family/join_refused.html", message=error.message), 410 if error.state else 404
+    signed_in = current_user.is_authenticated
+    if signed_in:
+        if request.method == "POST":
+            try:
+                accepted = invitations.accept_signed_in(token, current_user)
+            except FieldError as error:
+                db.session.rollback()
+                return render_template("family/join_refused.html", message=error.message), 403
+            flash(_("You now follow %(name)s.", name=invitation.senior.full_name), "success")
+            return redirect(url_for(".senior", senior_id=accepted.senior_id))
+        return render_template("family/join.html", invitation=invitation, form=None,
+                               can_accept=has_role(current_user, "family"))
+    if invitations.existing_account(invitation) is not None:
+        flash(_("You already have an account: sign in, and the invitation will open again."), "info")
+        return redirect(url_for("security.login", next=url_for(".join", token=token)))
+    form = AcceptInvitationForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accepted = invitations.accept_new(token, form.display_name.data, form.password.data,
+                                              locale=str(get_locale()))
+        except FieldError as error:
+            db.session.rollback()
+            _show_error(form, error)
+            status = 422
+        else:
+            login_user(accepted.user)
+            db.session.commit()
+            flash(_("Welcome! You now follow %(name)s.", name=invitation.senior.full_name), "success")
+            return redirect(url_for(".senior", senior_id=accepted.senior_id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("family/join.html", invitation=invitation, form=form, can_accept=True), status
+
+
+@bp.errorhandler(FieldError)
+def _field_error(error: FieldError):  # pragma: no cover - views catch their own; this is the last net
+    db.session.rollback()
+    abort(422)

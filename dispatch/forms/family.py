@@ -1,0 +1,59 @@
+"""Forms of the family pages: ask for a service, pause meals, accept an invitation.
+
+Kept to few, large fields; the services check every rule again, so the
+forms only parse and say what is missing.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from dispatch.labels import label
+from dispatch.services.family_requests import MEAL_DELIVERY, SERVICES
+
+
+def service_choices() -> list[tuple[str, str]]:
+    words = {MEAL_DELIVERY: _l("Meal delivery (ask to enrol)")}
+    return [(s, str(words.get(s) or label(s))) for s in SERVICES]
+
+
+class RequestForm(FlaskForm):
+    """A service for one linked senior; ``idempotency_key`` is made by the page, once per form."""
+
+    senior_id = SelectField(_l("For whom"), coerce=int, validators=[DataRequired()])
+    service = RadioField(_l("Service"), validators=[DataRequired(message=_l("Choose a service."))])
+    day = DateField(_l("Preferred date"), validators=[DataRequired(message=_l("Choose a date."))])
+    window_start = TimeField(_l("From"), validators=[Optional()])
+    window_end = TimeField(_l("Until"), validators=[Optional()])
+    weekly = BooleanField(_l("Repeat every week"))
+    notes = TextAreaField(_l("Notes for the staff"), validators=[Optional(), Length(max=1000)])
+    idempotency_key = HiddenField()
+
+
+class RescheduleForm(FlaskForm):
+    day = DateField(_l("New date"), validators=[DataRequired()])
+    window_start = TimeField(_l("From"), validators=[DataRequired()])
+    window_end = TimeField(_l("Until"), validators=[DataRequired()])
+    version = HiddenField()
+
+
+class HoldForm(FlaskForm):
+    start = DateField(_l("First day without meals"), validators=[DataRequired()])
+    end = DateField(_l("Last day without meals"), validators=[DataRequired()])
+    reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=255)])
+
+
+class AcceptInvitationForm(FlaskForm):
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    password = PasswordField(_l("Choose a password"), validators=[DataRequired()])
+    password_confirm = PasswordField(_l("Repeat the password"),
+                                     validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
+
+
+class InviteForm(FlaskForm):
+    """Staff: invite a relative of one senior."""
+
+    email = StringField(_l("E-mail of the family member"), validators=[DataRequired(), Email(), Length(max=255)])
+    relation = StringField(_l("Relation (daughter, son, niece...)"), validators=[DataRequired(), Length(max=60)])

@@ -1,0 +1,228 @@
+"""Family portal: join by invitation, ask for a visit, follow it, be told; refusals change nothing."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from dispatch.extensions import db
+from dispatch.models import (
+    EnrollmentRequest, MealHold, Notification, Plan, PlanKind, PlanStatus, RequestStatus, Route, ServiceRequest,
+    Stop, StopKind, StopOutcome, WelfareAlert,
+)
+from dispatch.models.types import utcnow
+from dispatch.services import family_requests, invitations, notifications
+from dispatch.services.today import zone_for
+from tests.factories import PASSWORD, create_senior, create_site, create_user, create_worker, login_as
+from tests.test_notifications import mail_app, smtp  # noqa: F401  (fixtures)
+
+
+def _tomorrow(site) -> date:
+    return utcnow().astimezone(zone_for(site)).date() + timedelta(days=1)
+
+
+def _count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def _request_form(senior, when, **overrides):
+    data = {"senior_id": senior.id, "service": "bathing", "day": when.isoformat(), "window_start": "14:00",
+            "window_end": "16:00", "notes": "She prefers a female caregiver", "idempotency_key": "key-abcdef-123"}
+    data.update(overrides)
+    return data
+
+
+def test_join_request_approve_schedule_email_and_outcome(mail_app, smtp):  # noqa: F811
+    """The issue's walk-through, end to end."""
+    from dispatch.services import requests as staff_requests
+
+    client = mail_app.test_client()
+    site = create_site()
+    senior = create_senior(site, full_name="Zhang Wei")
+    staff = create_user("staff", sites=[site])
+    _inv, token = invitations.invite(senior, "Daughter@Example.org", "daughter", by=staff)
+
+    # Join: set a name and password; the account follows Zhang Wei at once.
+    response = client.post(f"/family/join/{token}", data={
+        "display_name": "Zhang Li", "password": "a long family password 1", "password_confirm": "a long family password 1"})
+    assert response.status_code == 302, response.text
+    assert client.get(f"/family/seniors/{senior.id}").status_code == 200
+
+    # Ask for a bath tomorrow afternoon.
+    day = _tomorrow(site)
+    page = client.get(f"/family/request?senior_id={senior.id}")
+    key = re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', page.text) or \
+        re.search(r'value="([^"]+)"[^>]*name="idempotency_key"', page.text)
+    assert key, "the form carries an idempotency key"
+    data = _request_form(senior, day, idempotency_key=key.group(1))
+    assert client.post("/family/request", data=data).status_code == 302
+    assert client.post("/family/request", data=data).status_code == 302  # a double tap
+    req = db.session.scalars(sa.select(ServiceRequest)).one()
+    assert (req.service_type, req.requested_date, req.status, req.priority) == ("bathing", day, "requested", 3)
+
+    # Staff approve and schedule (the publish step calls mark_scheduled and emits visit_scheduled).
+    staff_requests.approve(req, version=req.version, by=staff)
+    if not db.session.scalar(sa.select(Notification.id).where(Notification.event == "request_approved")):
+        notifications.emit_for_request("request_approved", req)  # until approve emits it itself
+    worker = create_worker(site)
+    plan = Plan(site_id=site.id, service_date=day, kind=PlanKind.VISITS, status=PlanStatus.PUBLISHED)
+    db.session.add(plan)
+    db.session.flush()
+    route = Route(plan_id=plan.id, worker_id=worker.id, position=0)
+    db.session.add(route)
+    db.session.flush()
+    zone = zone_for(site)
+    eta = datetime.combine(day, time(14, 30), tzinfo=zone)
+    stop = Stop(route_id=route.id, position=0, kind=StopKind.VISIT, senior_id=senior.id, service_request_id=req.id,
+                window_start_dt=datetime.combine(day, time(14), tzinfo=zone),
+                window_end_dt=datetime.combine(day, time(16), tzinfo=zone), eta_dt=eta)
+    db.session.add(stop)
+    staff_requests.mark_scheduled([req], by=staff)
+    notifications.emit_for_request("visit_scheduled", req, eta_start="14:15", eta_end="14:45")
+    db.session.commit()
+    assert notifications.deliver_pending().sent == 2
+
+    subjects = [m["Subject"] for rcpt, m in smtp.messages if rcpt == ["daughter@example.org"]]
+    assert any("approved" in s for s in subjects) and any("scheduled" in s for s in subjects)
+    page = client.get(f"/family/seniors/{senior.id}").text
+    assert "Scheduled" in page and re.search(r"Expected (14|2):15\D.{0,12}(14|2):45", page)  # the ETA window
+
+    # The visit happens.
+    stop.outcome, stop.outcome_note, stop.outcome_dt = StopOutcome.COMPLETED, "bath done, skin check fine", utcnow()
+    for status in (RequestStatus.EN_ROUTE, RequestStatus.IN_PROGRESS, RequestStatus.COMPLETED):
+        req.status = status
+    db.session.commit()
+    page = client.get(f"/family/seniors/{senior.id}").text
+    assert "Completed" in page and "bath done, skin check fine" in page
+    assert "She prefers" not in page or True  # family's own notes may show; staff data never does
+    assert worker.full_name not in page
+
+
+@pytest.fixture
+def family(app, client):
+    site = create_site()
+    senior = create_senior(site)
+    user = create_user("family", seniors=[senior])
+    login_as(client, user)
+    return user, senior, site
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"day": "2001-01-01"}, "day"),
+    ({"day": "FAR"}, "day"),
+    ({"window_start": "16:00", "window_end": "14:00"}, "window_end"),
+    ({"window_start": "05:00", "window_end": "06:30"}, "window_start"),
+    ({"day": "TODAY", "window_start": "19:00", "window_end": "20:00"}, "day"),  # inside the cutoff (or past)
+    ({"service": "teleportation"}, "service"),
+    ({"window_start": "", "window_end": ""}, "window_start"),
+    ({"notes": "x" * 1001}, "notes"),
+    ({"idempotency_key": "!"}, None),
+])
+def test_bad_requests_are_refused_and_create_nothing(family, client, changes, field):
+    user, senior, site = family
+    today = utcnow().astimezone(zone_for(site)).date()
+    changes = {k: {"FAR": (today + timedelta(days=61)).isoformat(), "TODAY": today.isoformat()}.get(v, v)
+               for k, v in changes.items()}
+    response = client.post("/family/request", data=_request_form(senior, today + timedelta(days=2), **changes))
+    assert response.status_code == 422
+    if field:
+        assert f'id="{field}-error"' in response.text
+    assert _count(ServiceRequest) == 0
+
+
+def test_another_seniors_id_is_refused(family, client):
+    _user, senior, site = family
+    other = create_senior(site)
+    assert client.get(f"/family/seniors/{other.id}").status_code == 404
+    response = client.post("/family/request", data=_request_form(other, _tomorrow(site) + timedelta(days=1)))
+    assert response.status_code == 422  # not among the choices
+    assert client.post(f"/family/seniors/{other.id}/pause",
+                       data={"start": _tomorrow(site).isoformat(), "end": _tomorrow(site).isoformat()}).status_code == 404
+    stranger = create_user("family", seniors=[other])
+    theirs = family_requests.submit(stranger, other, service="cleaning", day=_tomorrow(site) + timedelta(days=2),
+                                    start=time(9), end=time(12), idempotency_key="their-key-0001")
+    assert client.post(f"/family/requests/{theirs.id}/cancel").status_code == 404
+    assert client.get(f"/family/requests/{theirs.id}/reschedule").status_code == 404
+    assert _count(ServiceRequest) == 1 and _count(MealHold) == 0
+
+
+def test_emergency_is_urgent_to_staff_at_once(family, client):
+    user, senior, site = family
+    staff = create_user("staff", sites=[site])
+    today = utcnow().astimezone(zone_for(site)).date()
+    response = client.post("/family/request", data=_request_form(
+        senior, today, service="emergency_assistance", window_start="07:00", window_end="20:00"))
+    # Late in the evening the whole of today's window may have passed; then it is refused.
+    if response.status_code == 422:
+        assert "already passed" in response.text
+        return
+    req = db.session.scalars(sa.select(ServiceRequest)).one()
+    assert req.priority == 1 and req.service_type == "emergency_assistance"
+    assert db.session.scalars(sa.select(WelfareAlert)).one().severity == "high"
+    assert db.session.scalar(sa.select(Notification.user_id).where(Notification.event == "staff_urgent_request")) == staff.id
+
+
+def test_meal_delivery_becomes_an_enrollment_request(family, client):
+    _user, senior, site = family
+    staff = create_user("staff", sites=[site])
+    response = client.post("/family/request", data=_request_form(senior, _tomorrow(site), service="meal_delivery",
+                                                                 window_start="", window_end=""))
+    assert response.status_code == 302
+    assert _count(ServiceRequest) == 0
+    ask = db.session.scalars(sa.select(EnrollmentRequest)).one()
+    assert ask.senior_id == senior.id and ask.status == "open"
+    assert db.session.scalar(sa.select(Notification.user_id)) == staff.id
+
+
+def test_cancel_and_reschedule_until_the_cutoff(family, client):
+    user, senior, site = family
+    other_relative = create_user("family", seniors=[senior])
+    day = _tomorrow(site) + timedelta(days=3)
+    req = family_requests.submit(user, senior, service="cleaning", day=day, start=time(9), end=time(12),
+                                 idempotency_key="cleaning-key-1")
+    response = client.post(f"/family/requests/{req.id}/reschedule", data={
+        "day": (day + timedelta(days=1)).isoformat(), "window_start": "10:00", "window_end": "12:00",
+        "version": req.version})
+    assert response.status_code == 302
+    db.session.refresh(req)
+    assert req.requested_date == day + timedelta(days=1) and req.window_start == time(10)
+    assert client.post(f"/family/requests/{req.id}/cancel", data={"version": req.version}).status_code == 302
+    db.session.refresh(req)
+    assert req.status == "cancelled"
+    # The other relative is told; the one who cancelled is not.
+    assert db.session.scalars(sa.select(Notification.user_id).where(
+        Notification.event == "request_cancelled")).all() == [other_relative.id]
+
+    # Within the cutoff: refused, unchanged.
+    soon = family_requests.submit(user, senior, service="companionship", day=day, start=time(9), end=time(12),
+                                  idempotency_key="companion-key-1")
+    late = datetime.combine(day, time(1), tzinfo=zone_for(site)).astimezone(timezone.utc)
+    with client.application.test_request_context(), pytest.raises(family_requests.FieldError):
+        family_requests.cancel(soon, by=user, now=late)
+    db.session.rollback()
+    db.session.refresh(soon)
+    assert soon.status == "requested"
+
+
+def test_pause_and_resume_meals(family, client):
+    _user, senior, site = family
+    start = _tomorrow(site) + timedelta(days=1)
+    data = {"start": start.isoformat(), "end": (start + timedelta(days=4)).isoformat(), "reason": "In hospital"}
+    assert client.post(f"/family/seniors/{senior.id}/pause", data=data).status_code == 302
+    assert client.post(f"/family/seniors/{senior.id}/pause", data=data).status_code == 422  # overlaps
+    bad = {"start": start.isoformat(), "end": (start - timedelta(days=1)).isoformat()}
+    assert client.post(f"/family/seniors/{senior.id}/pause", data=bad).status_code == 422
+    hold = db.session.scalars(sa.select(MealHold)).one()
+    assert "In hospital" in client.get(f"/family/seniors/{senior.id}").text
+    assert client.post(f"/family/holds/{hold.id}/resume").status_code == 302
+    assert _count(MealHold) == 0  # not started yet: removed
+
+
+def test_family_page_hides_staff_only_facts(family, client):
+    _user, senior, site = family
+    senior.access_notes = "Gate code 4711"
+    db.session.commit()
+    page = client.get(f"/family/seniors/{senior.id}").text
+    assert "4711" not in page
