@@ -61,6 +61,10 @@ def main() -> None:
 
     gaps = [p for p, c in zip(people, result.covered) if not c]
     grid = grid_candidates(gaps, spacing_m=300, limit=2000)
+    rng = random.Random(11)
+    while len(grid) < 2000:  # top up to exactly 2,000 with places beside random gaps
+        p = rng.choice(gaps)
+        grid.append((p.lat + rng.uniform(-0.004, 0.004), p.lon + rng.uniform(-0.004, 0.004)))
     candidates = [CircleSite(f"c{n}", lat, lon, minutes=15, mode="walk") for n, (lat, lon) in enumerate(grid)]
     t0 = time.perf_counter()
     siting = choose_sites(candidates, gaps, 5, travel, time_limit=55)
