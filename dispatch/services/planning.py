@@ -28,6 +28,7 @@ from dispatch import jobs, routing
 from dispatch.extensions import db
 from dispatch.models.meals import MealOrder
 from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, Stop, StopKind
+from dispatch.models.senior import Senior
 from dispatch.models.service_request import ServiceRequest
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.types import utcnow
@@ -75,7 +76,8 @@ def plans_for_day(site: MealSite, day: date) -> list[Plan]:
 
 def load_plan(plan_id: int) -> Plan | None:
     return db.session.scalar(sa.select(Plan).where(Plan.id == plan_id).options(
-        selectinload(Plan.routes).selectinload(Route.stops).selectinload(Stop.senior),
+        selectinload(Plan.routes).selectinload(Route.stops).selectinload(Stop.senior).load_only(
+            Senior.id, Senior.full_name, Senior.lat, Senior.lon),
         selectinload(Plan.routes).selectinload(Route.worker)))
 
 

@@ -7,7 +7,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-import sqlalchemy as sa
+from wtforms.fields.choices import SelectChoice
 
 from dispatch.extensions import db
 from dispatch.forms.planning import MoveForm, VersionedForm
@@ -124,12 +124,13 @@ def _move_form(plan: Plan, view, formdata=None) -> MoveForm:
     choices = []
     for row in view.routes:
         for n, s in enumerate(row.stops, start=1):
-            choices.append((s.key, f"{row.route.worker.full_name} #{n}: {s.senior.full_name}"))
+            choices.append(SelectChoice(s.key, f"{row.route.worker.full_name} #{n}: {s.senior.full_name}"))
     for u in view.unassigned:
         name = u["senior"].full_name if u.get("senior") else u["stop"]
-        choices.append((u["stop"], _("Unassigned: %(name)s", name=name)))
+        choices.append(SelectChoice(u["stop"], _("Unassigned: %(name)s", name=name)))
     form.stop.choices = choices
-    form.worker.choices = [(w["key"], w["name"]) for w in view.workers] + [("none", _("Off every route"))]
+    form.worker.choices = ([SelectChoice(w["key"], w["name"]) for w in view.workers]
+                           + [SelectChoice("none", _("Off every route"))])
     return form
 
 
