@@ -33,6 +33,7 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from dispatch.extensions import db
+from dispatch.models.meals import MealEnrollment, MealHold
 from dispatch.models.plan import Plan, PlanStatus, Route, Stop
 from dispatch.models.senior import FamilyLink, Senior
 from dispatch.models.site import MealSite
@@ -114,6 +115,24 @@ def get_senior_or_404(senior_id: Any, for_user, *, for_edit: bool = False, today
     """Load a senior ``for_user`` may see (or change, with ``for_edit``), else 404."""
     query = seniors_editable_by(for_user) if for_edit else seniors_visible_to(for_user, today=today)
     return _one_or_404(query, Senior.id, senior_id)
+
+
+# Enrollments and holds: whoever sees (or edits) the senior ----------------
+
+def enrollments_visible_to(user) -> sa.Select:
+    return sa.select(MealEnrollment).where(
+        MealEnrollment.senior_id.in_(seniors_visible_to(user).with_only_columns(Senior.id)))
+
+
+def get_enrollment_or_404(enrollment_id: Any, for_user, *, for_edit: bool = False) -> MealEnrollment:
+    seniors = seniors_editable_by(for_user) if for_edit else seniors_visible_to(for_user)
+    query = sa.select(MealEnrollment).where(MealEnrollment.senior_id.in_(seniors.with_only_columns(Senior.id)))
+    return _one_or_404(query, MealEnrollment.id, enrollment_id)
+
+
+def get_hold_or_404(senior: Senior, hold_id: Any) -> MealHold:
+    """A hold of ``senior`` (already authorised by the caller), else 404."""
+    return _one_or_404(sa.select(MealHold).where(MealHold.senior_id == senior.id), MealHold.id, hold_id)
 
 
 # Meal sites ---------------------------------------------------------------

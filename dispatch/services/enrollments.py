@@ -20,35 +20,14 @@ from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite, MealType
 from dispatch.services import audit
 from dispatch.services.access import (
-    _one_or_404,
+    enrollments_visible_to,
     get_senior_or_404,
-    seniors_editable_by,
-    seniors_visible_to,
     sites_editable_by,
 )
 from dispatch.services.errors import FieldError
 from dispatch.services.seniors import local_today
 
 _MAX_ID = 2**31 - 1
-
-
-# Who sees which enrollment: whoever sees (or edits) its senior. -------------
-# (Candidates for dispatch/services/access.py; kept here until its owner moves them.)
-
-def enrollments_visible_to(user) -> sa.Select:
-    return sa.select(MealEnrollment).where(
-        MealEnrollment.senior_id.in_(seniors_visible_to(user).with_only_columns(Senior.id)))
-
-
-def get_enrollment_or_404(enrollment_id: Any, for_user, *, for_edit: bool = False) -> MealEnrollment:
-    seniors = seniors_editable_by(for_user) if for_edit else seniors_visible_to(for_user)
-    query = sa.select(MealEnrollment).where(MealEnrollment.senior_id.in_(seniors.with_only_columns(Senior.id)))
-    return _one_or_404(query, MealEnrollment.id, enrollment_id)
-
-
-def get_hold_or_404(senior: Senior, hold_id: Any) -> MealHold:
-    """A hold of ``senior`` (already authorised by the caller), else 404."""
-    return _one_or_404(sa.select(MealHold).where(MealHold.senior_id == senior.id), MealHold.id, hold_id)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,14 @@ from dispatch.forms.enrollments import EnrollmentForm, EnrollmentSearchForm, Hol
 from dispatch.forms.seniors import ConfirmForm, add_error
 from dispatch.models.senior import Senior
 from dispatch.services import enrollments as service
-from dispatch.services.access import get_senior_or_404, role_required, sites_editable_by, sites_visible_to
+from dispatch.services.access import (
+    get_enrollment_or_404,
+    get_hold_or_404,
+    get_senior_or_404,
+    role_required,
+    sites_editable_by,
+    sites_visible_to,
+)
 from dispatch.services.errors import FieldError
 from dispatch.services.seniors import search_seniors
 from dispatch.web.staff import bp
@@ -94,7 +101,7 @@ def enrollment_new():
 @role_required("admin", "staff")
 def enrollment_edit(enrollment_id: int):
     """Change an enrollment's site, meal, days, mode or dates, or stop it."""
-    enrollment = service.get_enrollment_or_404(enrollment_id, current_user, for_edit=True)
+    enrollment = get_enrollment_or_404(enrollment_id, current_user, for_edit=True)
     form = _enrollment_form(obj=enrollment)
     if request.method == "GET":
         form.weekdays.data = enrollment.weekday_list
@@ -131,7 +138,7 @@ def hold_new(senior_id: int):
 def hold_end(senior_id: int, hold_id: int):
     """End a hold early: meals resume tomorrow (a hold not yet started is removed)."""
     senior = get_senior_or_404(senior_id, current_user, for_edit=True)
-    hold = service.get_hold_or_404(senior, hold_id)
+    hold = get_hold_or_404(senior, hold_id)
     if ConfirmForm().validate_on_submit():
         try:
             service.end_hold(hold, by=current_user)
