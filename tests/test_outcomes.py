@@ -329,9 +329,9 @@ def test_twenty_concurrent_taps_on_one_stop_lose_none(app, crew):
     def tap(i: int) -> None:
         with app.app_context():
             try:
+                barrier.wait(timeout=30)  # all start together; the pool (15) then queues the rest
                 stop = fresh(Stop, stop_id)
                 user = db.session.get(User, user_id)
-                barrier.wait()
                 outcomes.record(stop, outcomes.Tap.parse({
                     "client_id": client_ids[i], "outcome": "delivered" if i % 2 else "not_home",
                     "recorded_dt": (NOON - timedelta(seconds=i)).isoformat()}), by=user)
