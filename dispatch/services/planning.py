@@ -156,14 +156,19 @@ def _record_failure(plan_id: int, error: str) -> None:
     _set_job(plan_id, state="failed", error=error.strip()[-300:])
 
 
+_worker_app = None
+
+
 def run_planning(plan_id: int, solve: Solve | None = None) -> dict[str, Any]:
     """The background job: solve the plan's day and store the routes. Importable by name for RQ."""
     if has_app_context():
         return _run_planning(plan_id, solve)
-    from dispatch import create_app
+    global _worker_app
+    if _worker_app is None:  # an RQ worker builds the app once, not once per plan
+        from dispatch import create_app
 
-    app = create_app()
-    with app.app_context():
+        _worker_app = create_app()
+    with _worker_app.app_context():
         try:
             return _run_planning(plan_id, solve)
         finally:

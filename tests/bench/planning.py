@@ -144,12 +144,13 @@ def bench_district(limit: float, sample: int) -> dict:
                     except Exception as error:  # noqa: BLE001 - reported
                         print("skip", site.id, meal, error)
             env = {**os.environ, "DISPATCH_DATA_DIR": tmp, "DISPATCH_SECRET_KEY": "bench",
-                   "DISPATCH_REDIS_URL": REDIS, "DISPATCH_SOLVER_TIME_LIMIT": str(limit)}
-            cmd = [sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", REDIS, "doorstep"]
-            procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                   "DISPATCH_REDIS_URL": REDIS, "DISPATCH_SOLVER_TIME_LIMIT": str(int(limit))}
+            cmd = [sys.executable, "-m", "rq.cli", "worker", "--burst", "-w", "rq.worker.SimpleWorker", "--url", REDIS, "doorstep"]
+            procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
                      for _ in range(2)]
-            for p in procs:
-                p.wait()
+            logs = [p.communicate()[0].decode(errors="replace") for p in procs]
+            if os.environ.get("BENCH_VERBOSE"):
+                print("\n".join(log[-3000:] for log in logs))
             took = time.monotonic() - began
             db.session.expire_all()
             loaded = [planning.load_plan(i) for i in plans]
@@ -181,5 +182,5 @@ if __name__ == "__main__":
     if which in ("page", "all"):
         print("page", bench_page())
     if which in ("district", "all"):
-        print("district", bench_district(float(os.environ.get("BENCH_DISTRICT_LIMIT", 3)),
+        print("district", bench_district(int(os.environ.get("BENCH_DISTRICT_LIMIT", 3)),
                                          int(os.environ.get("BENCH_SAMPLE", 3))))
