@@ -8,16 +8,15 @@ from flask.cli import FlaskGroup
 
 def init_app(app: Flask) -> None:
     from dispatch.cli_accounts import create_user_command
+    from dispatch.cli_alerts import alerts_group
+    from dispatch.cli_coverage import coverage_command, suggest_sites_command
+    from dispatch.cli_notifications import notifications_command
+    from dispatch.cli_planning import plan_command
     from dispatch.cli_seed import demo_command, seed_command
 
-    app.cli.add_command(create_user_command)
-    app.cli.add_command(seed_command)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(solve_vrptw_command)
-    from dispatch.cli_alerts import alerts_group; app.cli.add_command(alerts_group)  # noqa: E702
-    from dispatch.cli_planning import plan_command; app.cli.add_command(plan_command)  # noqa: E702
-    from dispatch.cli_coverage import coverage_command, suggest_sites_command; app.cli.add_command(coverage_command); app.cli.add_command(suggest_sites_command)  # noqa: E702
-    from dispatch.cli_notifications import notifications_command; app.cli.add_command(notifications_command)  # noqa: E702
+    for command in (create_user_command, seed_command, demo_command, solve_vrptw_command, plan_command,
+                    coverage_command, suggest_sites_command, alerts_group, notifications_command):
+        app.cli.add_command(command)
 
 
 @click.command("solve-vrptw")
