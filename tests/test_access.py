@@ -186,3 +186,13 @@ def test_role_required_sends_anonymous_users_to_login(guarded):
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
 
+
+
+@pytest.mark.parametrize("role", ["worker", "family"])
+@pytest.mark.parametrize("suffix", ["", "/edit", "/deactivate"])
+def test_other_roles_get_404_for_a_seniors_file(client, role, suffix):
+    """A worker or family member cannot even learn that a senior's staff file exists."""
+    site = create_site()
+    senior = create_senior(site)
+    login_as(client, create_user(role))
+    assert client.get(f"/staff/seniors/{senior.id}{suffix}").status_code == 404

@@ -203,8 +203,11 @@ def worker_for(user) -> Worker | None:
 
 # Views --------------------------------------------------------------------
 
-def role_required(*roles: RoleName | str) -> Callable[[F], F]:
+def role_required(*roles: RoleName | str, hide: bool = False) -> Callable[[F], F]:
     """Guard a view: anonymous users go to the login page, other roles get 403.
+
+    ``hide=True`` answers 404 instead, for pages about one person's record
+    (a senior's file): other roles must not learn whether that record exists.
 
     Admins pass every role check (they oversee all areas); name the roles a
     page serves, e.g. ``@role_required("staff")``. Record-level checks still
@@ -218,7 +221,7 @@ def role_required(*roles: RoleName | str) -> Callable[[F], F]:
             if not _signed_in(current_user):
                 return current_app.login_manager.unauthorized()
             if not is_admin(current_user) and not any(current_user.has_role(r) for r in wanted):
-                abort(403)
+                abort(404 if hide else 403)
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]

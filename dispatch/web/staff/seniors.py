@@ -68,7 +68,7 @@ def seniors():
 
 
 @bp.route("/seniors/<int:senior_id>")
-@role_required("admin", "staff")
+@role_required("admin", "staff", hide=True)
 def senior_detail(senior_id: int):
     """Show everything staff need about one senior (an audited read)."""
     senior = get_senior_or_404(senior_id, current_user)
@@ -100,7 +100,7 @@ def senior_new():
 
 
 @bp.route("/seniors/<int:senior_id>/edit", methods=["GET", "POST"])
-@role_required("admin", "staff")
+@role_required("admin", "staff", hide=True)
 def senior_edit(senior_id: int):
     """Change a senior's facts; refuses (409) if someone else saved in between."""
     senior = get_senior_or_404(senior_id, current_user, for_edit=True)
@@ -126,7 +126,7 @@ def senior_edit(senior_id: int):
 
 
 @bp.route("/seniors/<int:senior_id>/deactivate", methods=["GET", "POST"])
-@role_required("admin", "staff")
+@role_required("admin", "staff", hide=True)
 def senior_deactivate(senior_id: int):
     """Ask, then retire a senior (kept for history, no longer planned or listed)."""
     senior = get_senior_or_404(senior_id, current_user, for_edit=True)
