@@ -290,3 +290,19 @@ def test_bad_board_arguments(client, today):
     assert client.get("/staff/board?site=99999999999").status_code == 404
     # No site given: the user's own site.
     assert client.get("/staff/board").status_code == 200
+
+
+def test_an_alert_re_raised_without_acknowledgement_says_so_on_the_board(client, today):
+    from dispatch.models.outcome import AlertReraise
+
+    site, day, plan, routes, stops, seniors, staff = today
+    alert = pf.alert(seniors[1], site)
+    quiet = pf.alert(seniors[2], site)
+    db.session.add_all([AlertReraise(alert_id=alert.id, number=1), AlertReraise(alert_id=alert.id, number=2)])
+    db.session.commit()
+    login_as(client, staff)
+    payload = data(client, site, day)
+    counts = {a["id"]: a["reraised"] for a in payload["alerts"]}
+    assert counts == {alert.id: 2, quiet.id: 0}
+    html = client.get(f"/staff/board?site={site.id}&date={day.isoformat()}").get_data(as_text=True)
+    assert html.count("without acknowledgement") == 1

@@ -29,6 +29,7 @@ from dispatch.models.site import MealSite
 from dispatch.models.types import utcnow
 from dispatch.services import audit
 from dispatch.services.access import get_site_or_404
+from dispatch.services.alerts import reraise_counts
 from dispatch.services.errors import FieldError, StaleRecord
 from dispatch.labels import label
 from dispatch.services.today import zone_for
@@ -90,6 +91,7 @@ class Board:
     alerts: list[WelfareAlert]
     resolved_today: list[WelfareAlert]
     routes: list[RouteStatus] = field(default_factory=list)
+    reraised: dict[int, int] = field(default_factory=dict)  # alert id -> times re-raised unacknowledged
 
     @property
     def updated(self) -> datetime:
@@ -110,6 +112,7 @@ class Board:
                 "senior": a.senior.full_name, "senior_id": a.senior_id,
                 "raised": self.local(a.raised_dt).strftime("%H:%M"), "raised_dt": a.raised_dt.isoformat(),
                 "actions": [{"kind": x.kind.value, "note": x.note} for x in a.actions],
+                "reraised": self.reraised.get(a.id, 0),
             }
 
         return {
@@ -169,7 +172,8 @@ def build_board(site: MealSite, day: date, *, now: Clock = utcnow) -> Board:
         ).options(*alert_options).order_by(WelfareAlert.resolved_dt.desc())
     ).unique())
 
-    board = Board(site=site, day=day, zone=zone, now=moment, alerts=unresolved, resolved_today=resolved)
+    board = Board(site=site, day=day, zone=zone, now=moment, alerts=unresolved, resolved_today=resolved,
+                  reraised=reraise_counts([a.id for a in unresolved]))
     plans = _current_plans(site.id, day)
     if not plans:
         return board
