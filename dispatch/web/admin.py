@@ -121,7 +121,7 @@ def _render_user(record: User, *, action_error: str | None = None, status: int =
     ), status
 
 
-def _user_action(user_id: int, action: str, apply, *, refuse_self: str | None = None):
+def _user_action(user_id: int, action: str, apply, done: str, *, refuse_self: str | None = None):
     """Load -> authorise (role, freshness, CSRF) -> audit and act -> back to the user's page."""
     record = user_directory.get_user_or_404(user_id)
     if (stale := _reauthenticate_unless_fresh(url_for("admin.user", user_id=record.id))) is not None:
@@ -134,49 +134,36 @@ def _user_action(user_id: int, action: str, apply, *, refuse_self: str | None = 
     # Recorded first so the service's commit saves the event with the change.
     audit.record(f"user.{action}", user=current_user, entity_type="user", entity_id=record.id)
     apply(record)
-    return None
+    flash(done, "success")
+    return redirect(url_for("admin.user", user_id=record.id))
 
 
 @bp.route("/users/<int:user_id>/disable", methods=["POST"])
 @role_required(RoleName.ADMIN)
 def disable(user_id: int):
     """Stop an account from signing in and end its open sessions."""
-    early = _user_action(user_id, "disable", accounts.disable_user,
-                           refuse_self=_("You cannot disable your own account."))
-    if early is not None:
-        return early
-    flash(_("Account disabled; its sessions have ended."), "success")
-    return redirect(url_for("admin.user", user_id=user_id))
+    return _user_action(user_id, "disable", accounts.disable_user, _("Account disabled; its sessions have ended."),
+                        refuse_self=_("You cannot disable your own account."))
 
 
 @bp.route("/users/<int:user_id>/enable", methods=["POST"])
 @role_required(RoleName.ADMIN)
 def enable(user_id: int):
     """Let a disabled account sign in again."""
-    early = _user_action(user_id, "enable", accounts.enable_user)
-    if early is not None:
-        return early
-    flash(_("Account enabled."), "success")
-    return redirect(url_for("admin.user", user_id=user_id))
+    return _user_action(user_id, "enable", accounts.enable_user, _("Account enabled."))
 
 
 @bp.route("/users/<int:user_id>/log-out-everywhere", methods=["POST"])
 @role_required(RoleName.ADMIN)
 def log_out_everywhere(user_id: int):
     """End every session and API token of an account (a lost phone, a shared computer)."""
-    early = _user_action(user_id, "log_out_everywhere", accounts.log_out_everywhere)
-    if early is not None:
-        return early
-    flash(_("All sessions of this account have ended."), "success")
-    return redirect(url_for("admin.user", user_id=user_id))
+    return _user_action(user_id, "log_out_everywhere", accounts.log_out_everywhere,
+                        _("All sessions of this account have ended."))
 
 
 @bp.route("/users/<int:user_id>/reset-two-factor", methods=["POST"])
 @role_required(RoleName.ADMIN)
 def reset_two_factor(user_id: int):
     """Forget an account's authenticator so they set up a new one at next login."""
-    early = _user_action(user_id, "reset_two_factor", accounts.reset_two_factor)
-    if early is not None:
-        return early
-    flash(_("Two-factor was reset; they will set up a new authenticator at next login."), "success")
-    return redirect(url_for("admin.user", user_id=user_id))
+    return _user_action(user_id, "reset_two_factor", accounts.reset_two_factor,
+                        _("Two-factor was reset; they will set up a new authenticator at next login."))
