@@ -219,3 +219,36 @@ def test_csv_and_xlsx_exports_guard_formulas_and_add_up(ctx):
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert all(not (isinstance(v, str) and v.startswith(("=", "@"))) for row in values for v in row)
     assert values[-1][0] == "total" and values[-1][11] == 9.0
+
+
+def test_statement_pages_close_export_and_only_admins_reopen(client):
+    from tests.factories import login_as
+
+    with client.application.test_request_context():
+        site = create_site()
+        jurong_rules()
+        meals = Meals(site)
+        senior = senior_aged(site, 80, full_name="Zhou Meihua")
+        meals.dine(senior, date(2026, 3, 2))
+        staff = create_user("staff", sites=[site])
+        admin = create_user("admin")
+        site_id, senior_id = site.id, senior.id
+    login_as(client, staff)
+    page = client.get(f"/staff/statements?site={site_id}&month=2026-03").get_data(as_text=True)
+    assert "Zhou Meihua" in page and "¥5.00" in page and "Close 2026-03" in page
+    senior_page = client.get(f"/staff/statements/senior/{senior_id}?site={site_id}&month=2026-03")
+    assert "Ate at the canteen" in senior_page.get_data(as_text=True)
+    download = client.get(f"/staff/statements.csv?site={site_id}&month=2026-03")
+    assert download.status_code == 200 and "Zhou Meihua" in download.get_data(as_text=True)
+    assert client.get(f"/staff/statements.xlsx?site={site_id}&month=2026-03").data[:2] == b"PK"
+    assert client.get(f"/staff/statements?site={site_id}&month=March").status_code == 400
+    client.post(f"/staff/statements/close?site={site_id}&month=2026-03")
+    assert "Closed" in client.get(f"/staff/statements?site={site_id}&month=2026-03").get_data(as_text=True)
+    assert client.post(f"/staff/statements/reopen?site={site_id}&month=2026-03",
+                       data={"reason": "x"}).status_code == 403
+    client = client.application.test_client()
+    login_as(client, admin)
+    client.post(f"/staff/statements/reopen?site={site_id}&month=2026-03", data={"reason": "late sheet"})
+    assert "Open" in client.get(f"/staff/statements?site={site_id}&month=2026-03").get_data(as_text=True)
+    other = create_site()
+    assert client.get(f"/staff/statements?site={other.id + 999}").status_code == 404

@@ -257,3 +257,9 @@ def _replay(previous: DineInMeal, senior: Senior, site: MealSite) -> Recorded:
     return Recorded(meal=previous, replay=True, quote=Quote(
         senior=senior, meal=previous.meal, day=previous.service_date, priced=_billed(previous, senior, site),
         served=earlier, delivered=False))
+
+
+def record_card_print(senior: Senior, *, by) -> None:
+    """A printed card identifies a senior: note who printed it (one commit)."""
+    audit.record("senior.meal_card", user=by, entity_type="senior", entity_id=senior.id, senior_id=senior.id)
+    db.session.commit()

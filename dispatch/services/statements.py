@@ -258,3 +258,10 @@ def reopen_month(site: MealSite, month: date, *, reason: str, by) -> StatementMo
                          "frozen_lines": lines})
     db.session.commit()
     return record
+
+
+def record_export(st: Statement, kind: str, *, by, senior_id: int | None = None) -> None:
+    """Statements name seniors: note who downloaded which (one commit)."""
+    audit.record(f"statement.export_{kind}", user=by, entity_type="meal_site", entity_id=st.site.id,
+                 senior_id=senior_id, detail={"month": st.month.isoformat(), "lines": len(st.lines)})
+    db.session.commit()
