@@ -259,7 +259,7 @@ def _resolve_alerts(*, before: date) -> int:
 
 
 def _budgets(sites: list[MealSite], today: date, days: int) -> int:
-    """A monthly budget per site where none is set: about ¥6 a day per senior homed there."""
+    """A monthly budget per site where none is set: about ¥1 a day per senior homed there."""
     months = {subsidies.month_start(today - timedelta(days=d)) for d in range(days + 1)}
     added = 0
     for site in sites:
@@ -270,6 +270,6 @@ def _budgets(sites: list[MealSite], today: date, days: int) -> int:
             if exists is None:
                 days_in_month = subsidies.month_end(month).day
                 db.session.add(SubsidyBudget(site_id=site.id, month=month,
-                                             amount_cents=max(1, seniors) * 600 * days_in_month))
+                                             amount_cents=max(1, seniors) * 100 * days_in_month))
                 added += 1
     return added
