@@ -121,7 +121,8 @@ def _already_played(site: MealSite, day: date) -> bool:
 def _workers(site: MealSite) -> list[Worker]:
     return list(db.session.scalars(sa.select(Worker).where(Worker.home_site_id == site.id,
                                                            Worker.is_active.is_(True))
-                                   .options(selectinload(Worker.skills)).order_by(Worker.id)))
+                                   .options(selectinload(Worker.skills), selectinload(Worker.shifts))
+                                   .order_by(Worker.id)))
 
 
 def _play_meal(site, day, window, workers, rng, played) -> None:
@@ -134,6 +135,9 @@ def _play_meal(site, day, window, workers, rng, played) -> None:
             played.dine_in += 1
     deliveries = orders.open_orders(site, day, window.meal)
     drivers = [w for w in workers if w.has_skill(Skill.MEAL_DELIVERY)] or workers
+    # Whoever has a shift that day takes the routes, in a different order each day.
+    drivers = [w for w in drivers if any(sh.weekday == day.weekday() for sh in w.shifts)] or drivers
+    rng.shuffle(drivers)
     if not deliveries or not drivers:
         return
     plan = Plan(site_id=site.id, service_date=day, kind=PlanKind.MEALS, meal=window.meal,
