@@ -9,6 +9,7 @@ numbers are in a table below it for screen readers and for copying.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,6 +19,17 @@ W, H = 640, 280
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 24, 48
 PATTERNS = ("solid", "hatch", "dots", "cross")
 MARKERS = ("circle", "square", "diamond")
+
+
+def nice_top(value: float) -> float:
+    """The axis maximum: four gridline steps of 1, 2 or 5 times a power of ten (whole steps for counts)."""
+    if value <= 0:
+        return 4
+    raw = value / 4
+    power = 10 ** math.floor(math.log10(raw))
+    steps = (1, 2, 2.5, 5, 10) if power >= 10 else (1, 2, 5, 10)
+    step = next(m * power for m in steps if m * power >= raw)
+    return 4 * max(step, 1) if value >= 4 else 4 * step
 
 
 @dataclass
@@ -118,7 +130,7 @@ class Chart:
             top = max((v or 0 for s in self.series for v in s.values), default=0)
         if self.reference:
             top = max(top, self.reference[0])
-        return top * 1.1 or 1
+        return nice_top(top * 1.05)
 
     def _axes(self, top: float) -> str:
         plot_h = H - TOP - BOTTOM
@@ -194,15 +206,14 @@ class Chart:
 
     def _hbars(self) -> str:
         top = self._scale()
-        label_w = 170
-        plot_w = W - LEFT - RIGHT - label_w - 60
-        x0 = LEFT + label_w - 40
+        x0 = 230
+        plot_w = W - RIGHT - x0 - 70
         out = []
         for i, cat in enumerate(self.categories):
             y = TOP + 30 * i
             v = self.series[0].values[i] or 0
             w = plot_w * v / top
-            out.append(f'<text x="{x0 - 8}" y="{y + 15}" class="tick" text-anchor="end">{escape(cat[:28])}</text>'
+            out.append(f'<text x="{x0 - 8}" y="{y + 15}" class="tick" text-anchor="end">{escape(_short(cat))}</text>'
                        f'<rect x="{x0}" y="{y + 3}" width="{max(w, 0):.1f}" height="18" fill="{self._fill(i % 2)}" '
                        f'class="bar bar-{i % 2}"><title>{escape(cat)}: {escape(self.fmt(v))}</title></rect>'
                        f'<text x="{x0 + w + 6:.1f}" y="{y + 16}" class="value">{escape(self.fmt(v))}</text>')
@@ -213,3 +224,7 @@ class Chart:
                        f'<text x="{rx:.1f}" y="{bottom + 18}" class="value" text-anchor="middle">'
                        f'{escape(self.reference[1])}</text>')
         return "".join(out)
+
+
+def _short(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
