@@ -252,3 +252,23 @@ def test_statement_pages_close_export_and_only_admins_reopen(client):
     assert "Open" in client.get(f"/staff/statements?site={site_id}&month=2026-03").get_data(as_text=True)
     other = create_site()
     assert client.get(f"/staff/statements?site={other.id + 999}").status_code == 404
+
+
+def test_admins_set_a_sites_monthly_budget_and_staff_cannot(client):
+    from dispatch.models.subsidy import SubsidyBudget
+    from tests.factories import login_as
+
+    site = create_site()
+    staff = create_user("staff", sites=[site])
+    login_as(client, staff)
+    assert client.post(f"/staff/statements/budget?site={site.id}&month=2026-03", data={"amount": "1"}).status_code == 403
+    admin_client = client.application.test_client()
+    login_as(admin_client, create_user("admin"))
+    for bad in ("lots", "1.234", "-5", "nan"):
+        admin_client.post(f"/staff/statements/budget?site={site.id}&month=2026-03", data={"amount": bad})
+    assert db.session.scalar(sa.select(sa.func.count(SubsidyBudget.id))) == 0
+    admin_client.post(f"/staff/statements/budget?site={site.id}&month=2026-03", data={"amount": "12,000.50"})
+    admin_client.post(f"/staff/statements/budget?site={site.id}&month=2026-03", data={"amount": "13000"})
+    assert db.session.scalar(sa.select(SubsidyBudget.amount_cents)) == 1_300_000
+    page = client.get(f"/staff/statements?site={site.id}&month=2026-03").get_data(as_text=True)
+    assert "¥13,000.00" in page

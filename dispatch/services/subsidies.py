@@ -242,3 +242,35 @@ def supersede_rule(old: SubsidyRule, data: RuleData, *, by) -> SubsidyRule:
                  detail={"replaces": old.id, "valid_from": rule.valid_from.isoformat()})
     db.session.commit()
     return rule
+
+
+# Budgets ---------------------------------------------------------------------------
+
+def budget_for(site_id: int, month: date) -> int | None:
+    from dispatch.models.subsidy import SubsidyBudget
+
+    return db.session.scalar(sa.select(SubsidyBudget.amount_cents).where(
+        SubsidyBudget.site_id == site_id, SubsidyBudget.month == month_start(month)))
+
+
+def set_budget(site_id: int, month: date, amount_cents: int, *, by) -> None:
+    """Set the site's subsidy budget for a month (administrators); one commit, audited."""
+    from dispatch.models.subsidy import SubsidyBudget
+
+    if not is_admin(by):
+        raise FieldError("amount", _l("Only an administrator sets budgets."))
+    if not 0 <= amount_cents <= MAX_MONTH_CENTS * 100:
+        raise FieldError("amount", _l("Enter an amount between 0 and 100,000,000 yuan."))
+    month = month_start(month)
+    budget = db.session.scalar(sa.select(SubsidyBudget).where(SubsidyBudget.site_id == site_id,
+                                                              SubsidyBudget.month == month))
+    if budget is None:
+        budget = SubsidyBudget(site_id=site_id, month=month, amount_cents=amount_cents)
+        db.session.add(budget)
+    before = budget.amount_cents if budget.id else None
+    budget.amount_cents = amount_cents
+    db.session.flush()
+    audit.record("subsidy_budget.set", user=by, entity_type="subsidy_budget", entity_id=budget.id,
+                 detail={"site_id": site_id, "month": month.isoformat(), "amount_cents": amount_cents,
+                         "before_cents": before})
+    db.session.commit()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,6 +10,7 @@ from flask_login import current_user
 
 from dispatch.models.site import MealSite
 from dispatch.services import statement_exports, statements as statement_service
+from dispatch.services import subsidies as subsidy_service
 from dispatch.services.access import get_senior_or_404, get_site_or_404, is_admin, role_required
 from dispatch.services.errors import FieldError, StaleRecord
 from dispatch.services.today import zone_for
@@ -44,8 +46,8 @@ def statements():
     site, month, error = _args()
     st = statement_service.statement(site, month)
     return render_template("staff/statements/page.html", st=st, sites=visible_sites(), error=error,
-                           is_admin=is_admin(current_user), can_close=month < _today(site).replace(day=1)), \
-        (400 if error else 200)
+                           is_admin=is_admin(current_user), can_close=month < _today(site).replace(day=1),
+                           budget=subsidy_service.budget_for(site.id, month)), (400 if error else 200)
 
 
 @bp.route("/statements/senior/<int:senior_id>")
@@ -126,4 +128,26 @@ def statement_reopen():
         flash(str(error), "error")
     else:
         flash(_("%(month)s re-opened.", month=f"{month:%Y-%m}"), "success")
+    return redirect(url_for("staff.statements", site=site.id, month=f"{month:%Y-%m}"))
+
+
+@bp.route("/statements/budget", methods=["POST"])
+@role_required("admin")
+def statement_budget():
+    """Set the site's subsidy budget for the month (administrators), drawn on the dashboard."""
+    site = get_site_or_404(request.args.get("site"), current_user)
+    month = statement_service.parse_month(request.args.get("month"), default=_today(site))
+    raw = (request.form.get("amount") or "").strip().replace(",", "")
+    try:
+        amount = Decimal(raw)
+        if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+            raise InvalidOperation
+        subsidy_service.set_budget(site.id, month, int(amount * 100), by=current_user)
+    except InvalidOperation:
+        flash(_("Enter the budget in yuan, e.g. 12000 or 12000.50."), "error")
+        return redirect(url_for("staff.statements", site=site.id, month=f"{month:%Y-%m}")), 303
+    except FieldError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("staff.statements", site=site.id, month=f"{month:%Y-%m}")), 303
+    flash(_("Budget for %(month)s saved.", month=f"{month:%Y-%m}"), "success")
     return redirect(url_for("staff.statements", site=site.id, month=f"{month:%Y-%m}"))
