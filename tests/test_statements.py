@@ -14,7 +14,6 @@ from dispatch.extensions import db
 from dispatch.models.audit import AuditEvent
 from dispatch.models.meals import MealMode, MealOrderStatus
 from dispatch.models.plan import StopOutcome
-from dispatch.models.senior import SeniorCategory, SeniorCategoryType
 from dispatch.models.site import MealType
 from dispatch.models.statement import ProofKind
 from dispatch.models.subsidy import SubsidyRule

@@ -20,7 +20,7 @@ import io
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import current_app

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -19,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from dispatch.extensions import db
-from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, Stop
+from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route
 from dispatch.models.worker import Worker, WorkerKind
 from dispatch.services.access import workers_visible_to
 
