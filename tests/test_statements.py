@@ -185,6 +185,7 @@ def test_closing_freezes_the_month_against_rule_changes_and_late_records(ctx):
     statements.reopen_month(site, MARCH, reason="late counter sheet from 20 March", by=admin)
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "statement.reopen"))
     assert event.user_id == admin.id and event.detail["reason"] == "late counter sheet from 20 March"
+    assert event.detail["frozen_subsidy_cents"] == before.total.subsidy_cents  # what was frozen stays on record
     reopened = statements.statement(site, MARCH)
     assert not reopened.is_closed and reopened.total.meals == 2  # a's delivery is no longer proven; a ate in
 

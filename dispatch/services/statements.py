@@ -250,12 +250,15 @@ def reopen_month(site: MealSite, month: date, *, reason: str, by) -> StatementMo
     if record is None or not record.is_closed:
         raise StaleRecord(str(_l("This month is not closed.")))
     lines = len(record.lines)
+    frozen_totals = {"frozen_price_cents": record.total_price_cents,
+                     "frozen_subsidy_cents": record.total_subsidy_cents,
+                     "frozen_copay_cents": record.total_copay_cents}
     record.lines = []
     record.status, record.closed_dt, record.closed_by_id = StatementStatus.OPEN, None, None
     record.total_price_cents = record.total_subsidy_cents = record.total_copay_cents = 0
     audit.record("statement.reopen", user=by, entity_type="statement_month", entity_id=record.id,
                  detail={"site_id": site.id, "month": record.month.isoformat(), "reason": reason,
-                         "frozen_lines": lines})
+                         "frozen_lines": lines, **frozen_totals})
     db.session.commit()
     return record
 
