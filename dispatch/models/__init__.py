@@ -40,7 +40,9 @@ from dispatch.models.service_request import (
     ServiceType,
 )
 from dispatch.models.site import MealSite, MealType, MealWindow, SiteKind, TravelMode
-from dispatch.models.subsidy import SubsidyRule
+from dispatch.models.subsidy import SubsidyBudget, SubsidyRule
+from dispatch.models.dine_in import DineInMeal
+from dispatch.models.statement import ProofKind, StatementLine, StatementMonth, StatementStatus
 from dispatch.models.types import UTCDateTime, utcnow
 from dispatch.models.user import Role, RoleName, StaffSite, User, WebAuthn, roles_users
 from dispatch.models.worker import Skill, Worker, WorkerKind, WorkerShift, WorkerSkill
@@ -52,7 +54,8 @@ __all__ = [
     "MealEnrollment", "MealHold", "MealMode", "MealOrder", "MealOrderStatus", "MealSite", "MealType", "MealWindow",
     "Mobility", "Plan", "PlanKind", "PlanStatus", "Recurrence", "RequestStatus", "Role", "RoleName", "Route",
     "Senior", "SeniorCategory", "SeniorCategoryType", "ServiceRequest", "ServiceType", "SiteKind", "Skill",
-    "StaffSite", "Stop", "StopEvent", "StopEventKind", "StopKind", "StopOutcome", "SubsidyRule", "TravelMode", "User", "UTCDateTime",
+    "StaffSite", "Stop", "SubsidyBudget", "DineInMeal", "ProofKind", "StatementLine", "StatementMonth",
+    "StatementStatus", "StopEvent", "StopEventKind", "StopKind", "StopOutcome", "SubsidyRule", "TravelMode", "User", "UTCDateTime",
     "WebAuthn", "WelfareAlert", "Worker", "WorkerKind", "WorkerShift", "WorkerSkill",
     "roles_users", "utcnow", "weekdays_to_mask",
 ]
