@@ -52,6 +52,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "MAP_TILE_ATTRIBUTION": ("© OpenStreetMap contributors", "Attribution shown on maps drawn with MAP_TILE_URL."),
     "ALERT_GRACE_MINUTES": (15, "Dead-man switch: a stop with no outcome this long after its window ends raises an alert."),
     "ALERT_RERAISE_MINUTES": (10, "An open alert nobody acknowledged is raised again (staff told anew) this often."),
+    "UPLOAD_MAX_MB": (8, "Largest upload accepted (spreadsheets to import), in MB; bigger ones get a 413 page."),
     "BOARD_POLL_SECONDS": (12, "How often the live board asks the server for news, in seconds."),
 }
 

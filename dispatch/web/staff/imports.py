@@ -1,0 +1,118 @@
+"""Staff pages to bring seniors in from a spreadsheet and take them out again.
+
+Upload -> preview (columns matched by header, adjustable; every row checked)
+-> import the valid rows in one go. The file stays on the server between the
+steps so the import is of exactly what was previewed.
+"""
+from __future__ import annotations
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from dispatch.extensions import db
+from dispatch.forms.imports import UploadForm, mapping_form
+from dispatch.models.site import MealSite
+from dispatch.services import senior_import as service
+from dispatch.services import uploads
+from dispatch.services.access import is_admin, role_required, sites_editable_by
+from dispatch.services.columns import auto_map, parse_mapping
+from dispatch.services.errors import FieldError
+from dispatch.services.tabular import FileRefused, read_table, write_csv, write_xlsx
+from dispatch.web.staff import bp
+
+SHOW_NEW_ROWS = 20
+
+
+def _site_choices() -> list[tuple]:
+    sites = db.session.scalars(sites_editable_by(current_user).order_by(MealSite.name)).all()
+    first = [(None, _("None: admins assign it later"))] if is_admin(current_user) else []
+    if not first and len(sites) != 1:
+        first = [(None, _("None: each row names its site"))]
+    return first + [(s.id, s.name) for s in sites]
+
+
+@bp.route("/import/seniors", methods=["GET", "POST"])
+@role_required("admin", "staff")
+def import_seniors():
+    """Upload a CSV or XLSX of seniors to preview."""
+    form = UploadForm()
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        try:
+            read_table(data, upload.filename or "")
+        except FileRefused as error:
+            form.file.errors.append(error.message)
+        else:
+            token = uploads.keep(data, upload.filename or "", user_id=current_user.id)
+            return redirect(url_for("staff.import_seniors_preview", token=token))
+    if form.errors:
+        status = 422
+    limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    return render_template("staff/imports/upload.html", form=form, limit_mb=limit_mb,
+                           headings=[c.heading for c in service.COLUMNS]), status
+
+
+@bp.route("/import/seniors/<token>", methods=["GET", "POST"])
+@role_required("admin", "staff")
+def import_seniors_preview(token: str):
+    """Match columns, see every row's problems, then import the valid rows."""
+    stored = uploads.load(token, user_id=current_user.id)
+    if stored is None:
+        abort(404)
+    data, filename = stored
+    try:
+        table = read_table(data, filename)
+    except FileRefused:
+        abort(404)  # it was readable when kept; a changed file is not ours to import
+    form = mapping_form(table.headers, service.COLUMNS, service.column_label, _site_choices(),
+                        formdata=request.form if request.method == "POST" else None)
+    status = 200
+    if request.method == "GET":
+        for key, index in auto_map(table.headers, service.COLUMNS).items():
+            form[f"map_{key}"].data = "" if index is None else str(index)
+        choices = form.default_site.choices
+        form.default_site.data = choices[0].value if choices else None
+    checked = None
+    if request.method == "GET" or form.validate_on_submit():
+        try:
+            mapping = parse_mapping({k: form[k].data for k in form._fields if k.startswith("map_")},
+                                    table.headers, service.COLUMNS)
+            if request.method == "POST" and request.form.get("action") == "import":
+                result = service.run_import(table, mapping, by=current_user, default_site_id=form.default_site.data,
+                                            file_digest=service.digest(data))
+                uploads.discard(token, user_id=current_user.id)
+                flash(_("%(created)s seniors imported; %(existing)s were already recorded; %(errors)s rows had "
+                        "errors and were left out.", created=result.created, existing=result.existing,
+                        errors=result.errors), "success")
+                return redirect(url_for("staff.seniors"))
+            checked = service.preview(table, mapping, by=current_user, default_site_id=form.default_site.data)
+        except FieldError as error:
+            target = form._fields.get(error.field or "")
+            (target.errors if target is not None and isinstance(target.errors, list) else form.form_errors).append(
+                error.message)
+    if form.errors:
+        status = 422
+    return render_template("staff/imports/preview.html", form=form, token=token, filename=filename, table=table,
+                           checked=checked, columns=service.COLUMNS, column_label=service.column_label,
+                           show_new=SHOW_NEW_ROWS), status
+
+
+@bp.route("/seniors/export.<fmt>")
+@role_required("admin", "staff")
+def export_seniors(fmt: str):
+    """Download the seniors this user may see, in the columns the import reads."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    headings, rows = service.export_rows(by=current_user)
+    if fmt == "csv":
+        body, mimetype = write_csv(headings, rows), "text/csv; charset=utf-8"
+    else:
+        body = write_xlsx(headings, rows, title="Seniors")
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="seniors.{fmt}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
