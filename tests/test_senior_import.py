@@ -265,3 +265,36 @@ def test_an_upload_over_the_size_limit_gets_a_clear_413_page(app_config, site):
         assert response.status_code == 413
         assert "up to 1 MB" in response.get_data(as_text=True)
         assert count_seniors() == 0
+
+
+# Workers ----------------------------------------------------------------------------------------
+
+def test_workers_import_with_per_row_errors_and_a_second_import_adds_nothing(app, client, site, staff):
+    from dispatch.models.worker import Skill, Worker, WorkerKind
+    from dispatch.services import worker_import
+
+    headings = ["Name", "Phone", "Role", "Travel mode", "Meals carried", "Skills", "Site"]
+    rows = [
+        ["Li Wei", "138 0000 0001", "driver", "car", "12", "meal_delivery", site.name],
+        ["Zhou Min", "138 0000 0002", "护理员", "walk", "", "Bathing; companionship", site.name],
+        ["Bad Kind", "138 0000 0003", "astronaut", "", "", "", site.name],
+        ["Bad Skill", "138 0000 0004", "volunteer", "", "", "juggling", site.name],
+        ["Too Much", "138 0000 0005", "driver", "", "999", "", site.name],
+        ["Li Wei", "138-0000-0001", "driver", "", "", "", site.name],  # same person as line 2
+    ]
+    login_as(client, staff)
+    url = preview_url(client.post("/staff/import/workers", data={"file": (io.BytesIO(as_csv(rows, headings)), "w.csv")},
+                                  content_type="multipart/form-data"))
+    text = client.get(url).get_data(as_text=True)
+    assert "2 new, ready to import" in text and "4 with errors" in text
+    assert client.post(url, data={**form_of(text), "action": "import"}).status_code == 302
+    workers = {w.full_name: w for w in db.session.scalars(sa.select(Worker))}
+    assert set(workers) == {"Li Wei", "Zhou Min"}
+    assert workers["Zhou Min"].kind == WorkerKind.CAREGIVER
+    assert workers["Zhou Min"].skill_values == {Skill.BATHING, Skill.COMPANIONSHIP}
+    # Export, import back: all recognised.
+    body = client.get("/staff/workers/export.xlsx").data
+    with app.test_request_context():
+        table = read_table(body, "workers.xlsx")
+        checked = worker_import.preview(table, auto_map(table.headers, worker_import.COLUMNS), by=staff)
+    assert [r.status for r in checked.rows] == ["existing", "existing"]

@@ -10,8 +10,9 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -152,3 +153,56 @@ def read_int(cell: str, field: str) -> int | None:
 def normal_text(text: str | None) -> str:
     """Case-, width- and spacing-insensitive form of a name or address, for spotting duplicates."""
     return " ".join(unicodedata.normalize("NFKC", text or "").casefold().replace(",", " ").split())
+
+
+# Results every import shares --------------------------------------------------
+
+@dataclass
+class RowResult:
+    """One data row: ``status`` is ``new``, ``existing`` (already in Doorstep) or ``error``."""
+
+    line: int
+    name: str
+    status: str = "new"
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    data: Any = None  # the row as the aggregate's checked data class
+    key: tuple | None = None  # who counts as the same record
+
+
+@dataclass
+class ImportPreview:
+    rows: list[RowResult]
+    missing: list[str]  # required fields no column is mapped to
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.rows if r.status == status)
+
+    @property
+    def bad_rows(self) -> list[RowResult]:
+        return [r for r in self.rows if r.status == "error"]
+
+    @property
+    def can_import(self) -> bool:
+        return not self.missing and self.count("new") > 0
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    existing: int
+    errors: int
+    ids: tuple[int, ...]
+
+
+def mark_duplicates(rows: list[RowResult], existing: set[tuple], field_name: str) -> None:
+    """A row repeating an earlier row of the file is an error; one matching a stored record is ``existing``."""
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        if row.key is None:
+            continue
+        if row.key in seen:
+            row.status = "error"
+            row.errors.append((field_name, _("Same record as line %(line)s.", line=seen[row.key])))
+        elif row.key in existing:
+            row.status = "existing"
+        seen.setdefault(row.key, row.line)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -25,6 +24,10 @@ from dispatch.services import audit
 from dispatch.services.access import is_admin, seniors_visible_to, sites_editable_by
 from dispatch.services.columns import (
     Column,
+    ImportPreview,
+    ImportResult,
+    RowResult,
+    mark_duplicates,
     EnumReader,
     normal_text,
     read_bool,
@@ -78,43 +81,6 @@ def column_label(key: str) -> str:
 def duplicate_key(full_name: str, born: date, address: str) -> tuple[str, str, str]:
     """Who counts as the same senior: name, date of birth and address, ignoring case and spacing."""
     return normal_text(full_name), born.isoformat(), normal_text(address)
-
-
-@dataclass
-class RowResult:
-    """One data row: ``status`` is ``new``, ``existing`` (already in Doorstep) or ``error``."""
-
-    line: int
-    name: str
-    status: str = "new"
-    errors: list[tuple[str, str]] = field(default_factory=list)
-    data: SeniorData | None = None
-    key: tuple[str, str, str] | None = None
-
-
-@dataclass
-class ImportPreview:
-    rows: list[RowResult]
-    missing: list[str]  # required fields no column is mapped to
-
-    def count(self, status: str) -> int:
-        return sum(1 for r in self.rows if r.status == status)
-
-    @property
-    def bad_rows(self) -> list[RowResult]:
-        return [r for r in self.rows if r.status == "error"]
-
-    @property
-    def can_import(self) -> bool:
-        return not self.missing and self.count("new") > 0
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    created: int
-    existing: int
-    errors: int
-    senior_ids: tuple[int, ...]
 
 
 class _Readers:
@@ -215,18 +181,7 @@ def preview(table: Table, mapping: dict[str, int | None], *, by, default_site_id
         raise FieldError("default_site", _("You may not assign seniors to this site."))
     today = today or local_today()
     rows = [_row(cells, line, mapping, readers, default_site_id, today) for cells, line in zip(table.rows, table.lines)]
-    seen: dict[tuple[str, str, str], int] = {}
-    existing = _existing_keys(r.key for r in rows if r.key)
-    for row in rows:
-        if row.key is None:
-            continue
-        if row.key in seen:
-            row.status = "error"
-            row.errors.append(("full_name", _("Same name, date of birth and address as line %(line)s.",
-                                              line=seen[row.key])))
-        elif row.key in existing:
-            row.status = "existing"
-        seen.setdefault(row.key, row.line)
+    mark_duplicates(rows, _existing_keys(r.key for r in rows if r.key), "full_name")
     return ImportPreview(rows=rows, missing=[])
 
 
@@ -261,7 +216,7 @@ def run_import(table: Table, mapping: dict[str, int | None], *, by, default_site
         db.session.rollback()
         raise
     return ImportResult(created=len(ids), existing=checked.count("existing"), errors=checked.count("error"),
-                        senior_ids=ids)
+                        ids=ids)
 
 
 def digest(data: bytes) -> str:

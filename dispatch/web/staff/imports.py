@@ -1,4 +1,4 @@
-"""Staff pages to bring seniors in from a spreadsheet and take them out again.
+"""Staff pages to bring seniors and workers in from a spreadsheet and take them out again.
 
 Upload -> preview (columns matched by header, adjustable; every row checked)
 -> import the valid rows in one go. The file stays on the server between the
@@ -13,8 +13,7 @@ from flask_login import current_user
 from dispatch.extensions import db
 from dispatch.forms.imports import UploadForm, mapping_form
 from dispatch.models.site import MealSite
-from dispatch.services import senior_import as service
-from dispatch.services import uploads
+from dispatch.services import senior_import, uploads, worker_import
 from dispatch.services.access import is_admin, role_required, sites_editable_by
 from dispatch.services.columns import auto_map, parse_mapping
 from dispatch.services.errors import FieldError
@@ -22,6 +21,13 @@ from dispatch.services.tabular import FileRefused, read_table, write_csv, write_
 from dispatch.web.staff import bp
 
 SHOW_NEW_ROWS = 20
+IMPORTERS = {"seniors": senior_import, "workers": worker_import}
+
+
+def _importer(kind: str):
+    if kind not in IMPORTERS:
+        abort(404)
+    return IMPORTERS[kind]
 
 
 def _site_choices() -> list[tuple]:
@@ -32,10 +38,11 @@ def _site_choices() -> list[tuple]:
     return first + [(s.id, s.name) for s in sites]
 
 
-@bp.route("/import/seniors", methods=["GET", "POST"])
+@bp.route("/import/<kind>", methods=["GET", "POST"])
 @role_required("admin", "staff")
-def import_seniors():
-    """Upload a CSV or XLSX of seniors to preview."""
+def import_upload(kind: str):
+    """Upload a CSV or XLSX of seniors or workers to preview."""
+    service = _importer(kind)
     form = UploadForm()
     status = 200
     if form.validate_on_submit():
@@ -47,18 +54,19 @@ def import_seniors():
             form.file.errors.append(error.message)
         else:
             token = uploads.keep(data, upload.filename or "", user_id=current_user.id)
-            return redirect(url_for("staff.import_seniors_preview", token=token))
+            return redirect(url_for("staff.import_preview", kind=kind, token=token))
     if form.errors:
         status = 422
     limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-    return render_template("staff/imports/upload.html", form=form, limit_mb=limit_mb,
+    return render_template("staff/imports/upload.html", form=form, limit_mb=limit_mb, kind=kind,
                            headings=[c.heading for c in service.COLUMNS]), status
 
 
-@bp.route("/import/seniors/<token>", methods=["GET", "POST"])
+@bp.route("/import/<kind>/<token>", methods=["GET", "POST"])
 @role_required("admin", "staff")
-def import_seniors_preview(token: str):
+def import_preview(kind: str, token: str):
     """Match columns, see every row's problems, then import the valid rows."""
+    service = _importer(kind)
     stored = uploads.load(token, user_id=current_user.id)
     if stored is None:
         abort(404)
@@ -84,10 +92,10 @@ def import_seniors_preview(token: str):
                 result = service.run_import(table, mapping, by=current_user, default_site_id=form.default_site.data,
                                             file_digest=service.digest(data))
                 uploads.discard(token, user_id=current_user.id)
-                flash(_("%(created)s seniors imported; %(existing)s were already recorded; %(errors)s rows had "
+                flash(_("%(created)s imported; %(existing)s were already recorded; %(errors)s rows had "
                         "errors and were left out.", created=result.created, existing=result.existing,
                         errors=result.errors), "success")
-                return redirect(url_for("staff.seniors"))
+                return redirect(url_for("staff.seniors" if kind == "seniors" else "staff.workers"))
             checked = service.preview(table, mapping, by=current_user, default_site_id=form.default_site.data)
         except FieldError as error:
             target = form._fields.get(error.field or "")
@@ -95,24 +103,25 @@ def import_seniors_preview(token: str):
                 error.message)
     if form.errors:
         status = 422
-    return render_template("staff/imports/preview.html", form=form, token=token, filename=filename, table=table,
+    return render_template("staff/imports/preview.html", form=form, token=token, kind=kind, filename=filename, table=table,
                            checked=checked, columns=service.COLUMNS, column_label=service.column_label,
                            show_new=SHOW_NEW_ROWS), status
 
 
-@bp.route("/seniors/export.<fmt>")
+@bp.route("/<kind>/export.<fmt>")
 @role_required("admin", "staff")
-def export_seniors(fmt: str):
-    """Download the seniors this user may see, in the columns the import reads."""
+def export_records(kind: str, fmt: str):
+    """Download the seniors or workers this user may see, in the columns the import reads."""
+    service = _importer(kind)
     if fmt not in ("csv", "xlsx"):
         abort(404)
     headings, rows = service.export_rows(by=current_user)
     if fmt == "csv":
         body, mimetype = write_csv(headings, rows), "text/csv; charset=utf-8"
     else:
-        body = write_xlsx(headings, rows, title="Seniors")
+        body = write_xlsx(headings, rows, title=kind.title())
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="seniors.{fmt}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{kind}.{fmt}"'
     response.headers["Cache-Control"] = "no-store"
     return response
