@@ -9,7 +9,6 @@ so an export can be edited and imported back.
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import date
 
@@ -217,10 +216,6 @@ def run_import(table: Table, mapping: dict[str, int | None], *, by, default_site
         raise
     return ImportResult(created=len(ids), existing=checked.count("existing"), errors=checked.count("error"),
                         ids=ids)
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 # Export ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ cell that looks like one is kept as text and fails its field's check).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import zipfile
 from dataclasses import dataclass
@@ -207,3 +208,8 @@ def write_xlsx(headings: list[str], rows: list[list[str]], title: str = "Sheet1"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def digest(data: bytes) -> str:
+    """The upload's fingerprint for the audit trail (which file was imported, without its contents)."""
+    return hashlib.sha256(data).hexdigest()

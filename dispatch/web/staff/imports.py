@@ -17,7 +17,7 @@ from dispatch.services import senior_import, uploads, worker_import
 from dispatch.services.access import is_admin, role_required, sites_editable_by
 from dispatch.services.columns import auto_map, parse_mapping
 from dispatch.services.errors import FieldError
-from dispatch.services.tabular import FileRefused, read_table, write_csv, write_xlsx
+from dispatch.services.tabular import FileRefused, digest, read_table, write_csv, write_xlsx
 from dispatch.web.staff import bp
 
 SHOW_NEW_ROWS = 20
@@ -90,7 +90,7 @@ def import_preview(kind: str, token: str):
                                     table.headers, service.COLUMNS)
             if request.method == "POST" and request.form.get("action") == "import":
                 result = service.run_import(table, mapping, by=current_user, default_site_id=form.default_site.data,
-                                            file_digest=service.digest(data))
+                                            file_digest=digest(data))
                 uploads.discard(token, user_id=current_user.id)
                 flash(_("%(created)s imported; %(existing)s were already recorded; %(errors)s rows had "
                         "errors and were left out.", created=result.created, existing=result.existing,
