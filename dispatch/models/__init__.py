@@ -16,6 +16,7 @@ from dispatch.models.meals import (
 )
 from dispatch.models.outcome import AlertReraise, ConcernKind, StopEvent, StopEventKind
 from dispatch.models.family_request import EnrollmentRequest, EnrollmentRequestStatus, RequestSubmission
+from dispatch.models.geocode import GeocodeCache, RateLimitSlot
 from dispatch.models.invitation import Invitation, InvitationState
 from dispatch.models.notification import Channel, Notification, NotificationEvent, NotificationPreference, NotificationStatus
 from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, Stop, StopKind, StopOutcome
@@ -48,9 +49,9 @@ from dispatch.models.worker import Skill, Worker, WorkerKind, WorkerShift, Worke
 __all__ = [
     "ALL_WEEKDAYS", "STATUSES_NEEDING_REASON", "TERMINAL_STATUSES", "TRANSITIONS",
     "AlertAction", "AlertActionKind", "AlertKind", "AlertReraise", "AlertSeverity", "AlertStatus", "AuditEvent",
-    "ConcernKind", "Diet", "EmergencyContact", "FamilyLink", "Gender", "GeocodeStatus",
+    "ConcernKind", "Diet", "EmergencyContact", "FamilyLink", "Gender", "GeocodeCache", "GeocodeStatus",
     "MealEnrollment", "MealHold", "MealMode", "MealOrder", "MealOrderStatus", "MealSite", "MealType", "MealWindow",
-    "Mobility", "Plan", "PlanKind", "PlanStatus", "Recurrence", "RequestStatus", "Role", "RoleName", "Route",
+    "Mobility", "Plan", "PlanKind", "PlanStatus", "RateLimitSlot", "Recurrence", "RequestStatus", "Role", "RoleName", "Route",
     "Senior", "SeniorCategory", "SeniorCategoryType", "ServiceRequest", "ServiceType", "SiteKind", "Skill",
     "StaffSite", "Stop", "StopEvent", "StopEventKind", "StopKind", "StopOutcome", "SubsidyRule", "TravelMode", "User", "UTCDateTime",
     "WebAuthn", "WelfareAlert", "Worker", "WorkerKind", "WorkerShift", "WorkerSkill",

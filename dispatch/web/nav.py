@@ -21,6 +21,7 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("staff.today", _l("Today"), ("admin", "staff")),
     NavItem("staff.seniors", _l("Seniors"), ("admin", "staff")),
+    NavItem("staff.locations", _l("Locations"), ("admin", "staff")),
     NavItem("staff.enrollments", _l("Enrollments"), ("admin", "staff")),
     NavItem("staff.sites", _l("Meal sites"), ("admin", "staff")),
     NavItem("staff.workers", _l("Workers"), ("admin", "staff")),

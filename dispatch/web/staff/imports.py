@@ -13,7 +13,7 @@ from flask_login import current_user
 from dispatch.extensions import db
 from dispatch.forms.imports import UploadForm, mapping_form
 from dispatch.models.site import MealSite
-from dispatch.services import senior_import, uploads, worker_import
+from dispatch.services import geocoding, senior_import, uploads, worker_import
 from dispatch.services.access import is_admin, role_required, sites_editable_by
 from dispatch.services.columns import auto_map, parse_mapping
 from dispatch.services.errors import FieldError
@@ -92,6 +92,8 @@ def import_preview(kind: str, token: str):
                 result = service.run_import(table, mapping, by=current_user, default_site_id=form.default_site.data,
                                             file_digest=digest(data))
                 uploads.discard(token, user_id=current_user.id)
+                if kind == "seniors" and result.ids:
+                    _locate_later(list(result.ids))
                 flash(_("%(created)s imported; %(existing)s were already recorded; %(errors)s rows had "
                         "errors and were left out.", created=result.created, existing=result.existing,
                         errors=result.errors), "success")
@@ -106,6 +108,16 @@ def import_preview(kind: str, token: str):
     return render_template("staff/imports/preview.html", form=form, token=token, kind=kind, filename=filename, table=table,
                            checked=checked, columns=service.COLUMNS, column_label=service.column_label,
                            show_new=SHOW_NEW_ROWS), status
+
+
+def _locate_later(senior_ids: list[int]) -> None:
+    """Geocode the new seniors on an RQ worker; without Redis, staff start it from the Locations page
+    (a thousand addresses at Nominatim's one a second would hold the request for a quarter of an hour)."""
+    if current_app.config.get("REDIS_URL"):
+        geocoding.start_geocoding(senior_ids)
+        flash(_("The new addresses are being located in the background: see Locations for progress."), "info")
+    else:
+        flash(_("Open Locations to locate the new addresses on the map."), "info")
 
 
 @bp.route("/<kind>/export.<fmt>")
