@@ -203,3 +203,30 @@ def test_the_locate_button_geocodes_in_process_without_redis(app, client, site):
     for senior in seniors:
         db.session.refresh(senior)
         assert senior.geocode_status == GeocodeStatus.OK
+
+
+def test_on_postgresql_each_call_starts_an_interval_after_the_previous_one_ended(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the held-row pace is PostgreSQL's; SQLite reserves slots (tested above)")
+    import time
+
+    calls: list[tuple[float, float]] = []
+    lock = threading.Lock()
+    engine = db.engine
+
+    def caller():
+        for _ in range(2):
+            with rate_limit.turn("held", 0.05, engine=engine):
+                began = time.monotonic()
+                time.sleep(0.01)  # the call itself
+                with lock:
+                    calls.append((began, time.monotonic()))
+
+    threads = [threading.Thread(target=caller) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    calls.sort()
+    assert len(calls) == 6
+    assert all(nxt[0] - prev[1] >= 0.045 for prev, nxt in zip(calls, calls[1:])), calls

@@ -28,7 +28,7 @@ from dispatch.models.senior import GeocodeStatus, Senior
 from dispatch.services import audit
 from dispatch.services.datums import bd09_to_wgs84
 from dispatch.services.errors import FieldError, StaleRecord
-from dispatch.services.rate_limit import wait_turn
+from dispatch.services.rate_limit import turn
 
 # A stop after this many outage errors in a row: the rest stay pending for the next run.
 MAX_CONSECUTIVE_OUTAGES = 3
@@ -132,8 +132,8 @@ def lookup(provider: str, query: str) -> GeocodeCache:
         return cached
     config = _config()
     interval = config["GEOCODER_MIN_INTERVAL"] if provider == "nominatim" else config["BAIDU_MIN_INTERVAL"]
-    wait_turn(f"geocoder:{provider}", float(interval))
-    match = PROVIDERS[provider](query, config)
+    with turn(f"geocoder:{provider}", float(interval)):
+        match = PROVIDERS[provider](query, config)
     entry = GeocodeCache(provider=provider, address_key=key)
     if match is not None:
         entry.lat, entry.lon, entry.confidence = match.lat, match.lon, match.confidence
