@@ -230,3 +230,11 @@ def test_on_postgresql_each_call_starts_an_interval_after_the_previous_one_ended
     calls.sort()
     assert len(calls) == 6
     assert all(nxt[0] - prev[1] >= 0.045 for prev, nxt in zip(calls, calls[1:])), calls
+
+
+def test_the_geocode_command_locates_pending_addresses(app, runner, site):
+    pending(site, "12 Plum Lane, Shanghai")
+    pending(site, "Nowhere Street 0")
+    result = runner.invoke(args=["geocode"])
+    assert result.exit_code == 0, result.output
+    assert "located 2: failed 1, ok 1; still pending 0" in result.output
