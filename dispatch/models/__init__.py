@@ -44,6 +44,7 @@ from dispatch.models.site import MealSite, MealType, MealWindow, SiteKind, Trave
 from dispatch.models.subsidy import SubsidyRule
 from dispatch.models.types import UTCDateTime, utcnow
 from dispatch.models.user import Role, RoleName, StaffSite, User, WebAuthn, roles_users
+from dispatch.models.volunteer_shift import OfferStatus, OpenShift, ShiftOffer, ShiftRole, ShiftSignup, SignupStatus
 from dispatch.models.worker import Skill, Worker, WorkerKind, WorkerShift, WorkerSkill
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "Mobility", "Plan", "PlanKind", "PlanStatus", "RateLimitSlot", "Recurrence", "RequestStatus", "Role", "RoleName", "Route",
     "Senior", "SeniorCategory", "SeniorCategoryType", "ServiceRequest", "ServiceType", "SiteKind", "Skill",
     "StaffSite", "Stop", "StopEvent", "StopEventKind", "StopKind", "StopOutcome", "SubsidyRule", "TravelMode", "User", "UTCDateTime",
+    "OfferStatus", "OpenShift", "ShiftOffer", "ShiftRole", "ShiftSignup", "SignupStatus",
     "WebAuthn", "WelfareAlert", "Worker", "WorkerKind", "WorkerShift", "WorkerSkill",
     "roles_users", "utcnow", "weekdays_to_mask",
 ]

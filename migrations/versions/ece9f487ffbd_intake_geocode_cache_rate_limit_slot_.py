@@ -1,0 +1,143 @@
+"""intake: geocode cache, rate-limit slot, volunteer shifts
+
+Geocoder answers cached by normalised address; one row per outside service holding when
+its next call may start (a rate limit every process shares); dated volunteer shifts with
+sign-ups and substitute offers; a per-site late-cancellation cutoff; two notification events
+for workers (shift offer, shift reminder), so the event CHECK is rebuilt.
+
+Revision ID: ece9f487ffbd
+Revises: fb06e3ad0d80
+Create Date: 2026-12-01 19:10:28.326082
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'ece9f487ffbd'
+down_revision = 'fb06e3ad0d80'
+branch_labels = None
+depends_on = None
+
+EVENTS = ('request_approved', 'request_declined', 'request_cancelled', 'visit_scheduled', 'on_the_way',
+          'visit_completed', 'meal_delivered', 'not_home', 'welfare_alert', 'staff_urgent_request',
+          'staff_enrollment_request')
+NEW_EVENTS = ('shift_offer', 'shift_reminder')
+
+
+def _event_check(values) -> str:
+    return "event IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def upgrade():
+    op.create_table('geocode_cache',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('provider', sa.String(length=20), nullable=False),
+    sa.Column('address_key', sa.String(length=300), nullable=False),
+    sa.Column('lat', sa.Float(), nullable=True),
+    sa.Column('lon', sa.Float(), nullable=True),
+    sa.Column('confidence', sa.Float(), nullable=True),
+    sa.Column('precise', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('display_name', sa.String(length=300), nullable=True),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('(lat IS NULL) = (lon IS NULL)', name=op.f('ck_geocode_cache_lat_lon_together')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_geocode_cache')),
+    sa.UniqueConstraint('provider', 'address_key', name=op.f('uq_geocode_cache_provider_address_key'))
+    )
+    op.create_table('rate_limit_slot',
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('next_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_rate_limit_slot'))
+    )
+    op.create_table('open_shift',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('service_date', sa.Date(), nullable=False),
+    sa.Column('start_time', sa.Time(), nullable=False),
+    sa.Column('end_time', sa.Time(), nullable=False),
+    sa.Column('role', sa.Enum('driver', 'server', 'caregiver', name='role', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('needed', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('end_time > start_time', name=op.f('ck_open_shift_end_after_start')),
+    sa.CheckConstraint('needed BETWEEN 1 AND 100', name=op.f('ck_open_shift_needed_range')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_open_shift_created_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['site_id'], ['meal_site.id'], name=op.f('fk_open_shift_site_id_meal_site'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_open_shift'))
+    )
+    with op.batch_alter_table('open_shift', schema=None) as batch_op:
+        batch_op.create_index('ix_open_shift_site_date', ['site_id', 'service_date'], unique=False)
+
+    op.create_table('shift_offer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shift_id', sa.Integer(), nullable=False),
+    sa.Column('worker_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('open', 'accepted', 'taken', name='status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('knows_route', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('offered_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('answered_dt', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['shift_id'], ['open_shift.id'], name=op.f('fk_shift_offer_shift_id_open_shift'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['worker_id'], ['worker.id'], name=op.f('fk_shift_offer_worker_id_worker'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_shift_offer')),
+    sa.UniqueConstraint('shift_id', 'worker_id', name=op.f('uq_shift_offer_shift_id_worker_id'))
+    )
+    with op.batch_alter_table('shift_offer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_shift_offer_shift_id'), ['shift_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_shift_offer_worker_id'), ['worker_id'], unique=False)
+
+    op.create_table('shift_signup',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shift_id', sa.Integer(), nullable=False),
+    sa.Column('worker_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('signed_up', 'cancelled', name='status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('signed_up_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('cancelled_dt', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('late_cancel', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('reminded_dt', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['shift_id'], ['open_shift.id'], name=op.f('fk_shift_signup_shift_id_open_shift'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['worker_id'], ['worker.id'], name=op.f('fk_shift_signup_worker_id_worker'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_shift_signup')),
+    sa.UniqueConstraint('shift_id', 'worker_id', name=op.f('uq_shift_signup_shift_id_worker_id'))
+    )
+    with op.batch_alter_table('shift_signup', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_shift_signup_shift_id'), ['shift_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_shift_signup_worker_id'), ['worker_id'], unique=False)
+
+    with op.batch_alter_table('meal_site', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('shift_cancel_cutoff_hours', sa.Integer(), server_default='24', nullable=False))
+        batch_op.create_check_constraint(op.f('ck_meal_site_shift_cancel_cutoff_hours_range'),
+                                         'shift_cancel_cutoff_hours BETWEEN 0 AND 168')
+
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_notification_event'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_notification_event'), _event_check(EVENTS + NEW_EVENTS))
+
+
+
+def downgrade():
+    op.execute(sa.text("DELETE FROM notification WHERE event IN ('shift_offer', 'shift_reminder')"))
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_notification_event'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_notification_event'), _event_check(EVENTS))
+
+    with op.batch_alter_table('meal_site', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_meal_site_shift_cancel_cutoff_hours_range'), type_='check')
+        batch_op.drop_column('shift_cancel_cutoff_hours')
+
+    with op.batch_alter_table('shift_signup', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_shift_signup_worker_id'))
+        batch_op.drop_index(batch_op.f('ix_shift_signup_shift_id'))
+
+    op.drop_table('shift_signup')
+    with op.batch_alter_table('shift_offer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_shift_offer_worker_id'))
+        batch_op.drop_index(batch_op.f('ix_shift_offer_shift_id'))
+
+    op.drop_table('shift_offer')
+    with op.batch_alter_table('open_shift', schema=None) as batch_op:
+        batch_op.drop_index('ix_open_shift_site_date')
+
+    op.drop_table('open_shift')
+    op.drop_table('rate_limit_slot')
+    op.drop_table('geocode_cache')
