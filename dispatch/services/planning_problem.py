@@ -109,7 +109,8 @@ def _priority(request: ServiceRequest) -> routing.Priority:
 
 def shift_workers(site: MealSite, day: date, kind: PlanKind, window: tuple[int, int] | None
                   ) -> list[tuple[Worker, WorkerShift]]:
-    """Active workers with a shift at ``site`` on ``day``'s weekday that can do this kind of work.
+    """Active workers with a shift at ``site`` on ``day``'s weekday (or signed up for that date) that can do this
+    kind of work.
 
     For meals the shift must overlap the meal window and the worker must carry
     meals; for visits each worker's longest shift of the day is used.
@@ -119,6 +120,10 @@ def shift_workers(site: MealSite, day: date, kind: PlanKind, window: tuple[int, 
             WorkerShift.site_id == site.id, WorkerShift.weekday == day.weekday(), Worker.is_active.is_(True))
         .order_by(Worker.id, WorkerShift.start_time)
     ).all()
+    # Volunteers signed up for a dated shift here that day are workers for its hours too.
+    from dispatch.services.volunteer_shifts import signed_up_shifts
+
+    rows = [*rows, *signed_up_shifts(site.id, day)]
     best: dict[int, tuple[Worker, WorkerShift, int]] = {}
     for worker, shift in rows:
         start, end = DayFrame.clock(shift.start_time), DayFrame.clock(shift.end_time)
