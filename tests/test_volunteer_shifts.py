@@ -140,3 +140,37 @@ def test_the_planner_uses_who_signed_up_as_the_days_workers(app, world):
         assert shift_workers(world.site, DAY + timedelta(days=7), PlanKind.VISITS, None) == []
         shifts.cancel(world.shift.id, world.ann, now=START_UTC - timedelta(days=2))
         assert shift_workers(world.site, DAY, PlanKind.VISITS, None) == []
+
+
+# Pages -----------------------------------------------------------------------------------------
+
+def test_staff_publish_a_shift_and_volunteers_sign_up_and_cancel_from_their_page(app, client, world):
+    login_as(client, world.staff)
+    response = client.post(f"/staff/sites/{world.site.id}/shifts", data={
+        "service_date": "2031-01-04", "start_time": "10:00", "end_time": "09:00", "role": "server", "needed": "3"})
+    assert response.status_code == 422  # end before start, nothing published
+    response = client.post(f"/staff/sites/{world.site.id}/shifts", data={
+        "service_date": "2031-01-04", "start_time": "10:00", "end_time": "14:00", "role": "server", "needed": "3"})
+    assert response.status_code == 302
+    page = client.get(f"/staff/sites/{world.site.id}/shifts").get_data(as_text=True)
+    assert "Server (canteen)" in page
+    other_staff = app.test_client()
+    login_as(other_staff, create_user("staff", sites=[create_site()]))
+    assert other_staff.get(f"/staff/sites/{world.site.id}/shifts").status_code == 404
+
+    volunteer = app.test_client()
+    login_as(volunteer, world.ann.user)
+    page = volunteer.get("/worker/shifts").get_data(as_text=True)
+    assert page.count("Sign up") == 2
+    new_id = max(s.id for s in db.session.scalars(sa.select(shifts.OpenShift)))
+    assert volunteer.post(f"/worker/shifts/{new_id}/signup").status_code == 302
+    page = volunteer.get("/worker/shifts", follow_redirects=True).get_data(as_text=True)
+    assert "You are signed up" in page or "Cancel my place" in page
+    assert volunteer.post(f"/worker/shifts/{new_id}/cancel").status_code == 302
+    # A worker of another site cannot sign up for this site's shift.
+    stranger = app.test_client()
+    outsider = create_worker(site=create_site(), user=create_user("worker"))
+    login_as(stranger, outsider.user)
+    stranger.post(f"/worker/shifts/{new_id}/signup")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ShiftSignup)
+                             .where(ShiftSignup.worker_id == outsider.id)) == 0

@@ -115,10 +115,11 @@ def board_for(worker: Worker, now: datetime) -> ShiftBoard:
         .options(selectinload(OpenShift.signups), selectinload(OpenShift.site))
         .order_by(OpenShift.service_date, OpenShift.start_time)) if start_dt(s) > now]
     mine = [s for s in shifts if any(x.worker_id == worker.id for x in s.active_signups)]
-    free = [s for s in shifts if s not in mine and s.free_places > 0]
     offers = [o for o in db.session.scalars(
         sa.select(ShiftOffer).where(ShiftOffer.worker_id == worker.id, ShiftOffer.status == OfferStatus.OPEN)
         .options(selectinload(ShiftOffer.shift))) if start_dt(o.shift) > now]
+    offered = {o.shift_id for o in offers}
+    free = [s for s in shifts if s not in mine and s.id not in offered and s.free_places > 0]
     return ShiftBoard(offers=offers, mine=mine, open=free)
 
 

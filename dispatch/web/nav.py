@@ -29,6 +29,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("staff.board", _l("Live board"), ("admin", "staff")),
     NavItem("staff.kitchen", _l("Kitchen"), ("admin", "staff")),
     NavItem("worker.today", _l("Today's route"), ("worker",)),
+    NavItem("worker.shifts", _l("Shifts"), ("worker",)),
     NavItem("family.home", _l("My family"), ("family",)),
     NavItem("admin.users", _l("Users"), ("admin",)),
 )
