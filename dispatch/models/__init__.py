@@ -14,6 +14,7 @@ from dispatch.models.meals import (
     MealOrderStatus,
     weekdays_to_mask,
 )
+from dispatch.models.onboarding import WorkerCertificate, WorkerInvitation
 from dispatch.models.outcome import AlertReraise, ConcernKind, StopEvent, StopEventKind
 from dispatch.models.family_request import EnrollmentRequest, EnrollmentRequestStatus, RequestSubmission
 from dispatch.models.geocode import GeocodeCache, RateLimitSlot
@@ -56,6 +57,6 @@ __all__ = [
     "Senior", "SeniorCategory", "SeniorCategoryType", "ServiceRequest", "ServiceType", "SiteKind", "Skill",
     "StaffSite", "Stop", "StopEvent", "StopEventKind", "StopKind", "StopOutcome", "SubsidyRule", "TravelMode", "User", "UTCDateTime",
     "OfferStatus", "OpenShift", "ShiftOffer", "ShiftRole", "ShiftSignup", "SignupStatus",
-    "WebAuthn", "WelfareAlert", "Worker", "WorkerKind", "WorkerShift", "WorkerSkill",
+    "WebAuthn", "WelfareAlert", "WorkerCertificate", "WorkerInvitation", "Worker", "WorkerKind", "WorkerShift", "WorkerSkill",
     "roles_users", "utcnow", "weekdays_to_mask",
 ]

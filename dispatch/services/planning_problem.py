@@ -22,6 +22,7 @@ from dispatch.models.plan import Plan, PlanKind, Route, Stop, StopKind, StopOutc
 from dispatch.models.service_request import ServiceRequest, ServiceType
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.worker import Skill, Worker, WorkerShift
+from dispatch.services.onboarding import skills_on
 from dispatch.routing.checker import _walk  # the checker's timing walk: one ETA calculator, not two
 from dispatch.services.requests import required_skill
 
@@ -217,7 +218,9 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
         key = worker_key(worker.id)
         built.workers[key] = worker
         r_workers.append(routing.Worker(
-            id=key, shift=shift, depot=depot.id, skills=frozenset(s.value for s in worker.skill_values),
+            id=key, shift=shift, depot=depot.id,
+            # A certified skill (bathing, nursing) counts only while a certificate is valid that day.
+            skills=frozenset(s.value for s in skills_on(worker, day)),
             capacity=(worker.capacity_meals,) if kind == PlanKind.MEALS else (),
             mode=worker.travel_mode.value, max_work=worker.max_minutes_per_day * 60,
         ))

@@ -160,3 +160,4 @@ def api_record(stop_id: str):
 
 # Volunteer shifts (sign up, cancel, accept an offer) live in their own module, on this blueprint.
 from dispatch.web import worker_shifts  # noqa: E402,F401
+from dispatch.web import worker_join  # noqa: E402,F401

@@ -1,8 +1,8 @@
-"""intake: geocode cache, rate-limit slot, volunteer shifts
+"""intake: geocode cache, rate-limit slot, volunteer shifts, worker onboarding
 
 Geocoder answers cached by normalised address; one row per outside service holding when
 its next call may start (a rate limit every process shares); dated volunteer shifts with
-sign-ups and substitute offers; a per-site late-cancellation cutoff; two notification events
+sign-ups and substitute offers; worker invitation links and skill certificates; a per-site late-cancellation cutoff; two notification events
 for workers (shift offer, shift reminder), so the event CHECK is rebuilt.
 
 Revision ID: ece9f487ffbd
@@ -104,6 +104,39 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_shift_signup_shift_id'), ['shift_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_shift_signup_worker_id'), ['worker_id'], unique=False)
 
+    op.create_table('worker_certificate',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('worker_id', sa.Integer(), nullable=False),
+    sa.Column('skill', sa.Enum('meal_delivery', 'bathing', 'cleaning', 'walking_assistance', 'medical_assistance', 'emergency_assistance', 'companionship', 'nursing', name='skill', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('issued_on', sa.Date(), nullable=False),
+    sa.Column('expires_on', sa.Date(), nullable=True),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('expires_on IS NULL OR expires_on >= issued_on', name=op.f('ck_worker_certificate_expires_after_issued')),
+    sa.ForeignKeyConstraint(['worker_id'], ['worker.id'], name=op.f('fk_worker_certificate_worker_id_worker'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_worker_certificate'))
+    )
+    with op.batch_alter_table('worker_certificate', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_worker_certificate_worker_id'), ['worker_id'], unique=False)
+
+    op.create_table('worker_invitation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('worker_id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=255), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('accepted_dt', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('expires_dt > created_dt', name=op.f('ck_worker_invitation_expires_after_created')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_worker_invitation_created_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['worker_id'], ['worker.id'], name=op.f('fk_worker_invitation_worker_id_worker'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_worker_invitation')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_worker_invitation_token_hash'))
+    )
+    with op.batch_alter_table('worker_invitation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_worker_invitation_worker_id'), ['worker_id'], unique=False)
+
     with op.batch_alter_table('meal_site', schema=None) as batch_op:
         batch_op.add_column(sa.Column('shift_cancel_cutoff_hours', sa.Integer(), server_default='24', nullable=False))
         batch_op.create_check_constraint(op.f('ck_meal_site_shift_cancel_cutoff_hours_range'),
@@ -116,6 +149,15 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('worker_invitation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_worker_invitation_worker_id'))
+
+    op.drop_table('worker_invitation')
+    with op.batch_alter_table('worker_certificate', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_worker_certificate_worker_id'))
+
+    op.drop_table('worker_certificate')
+
     op.execute(sa.text("DELETE FROM notification WHERE event IN ('shift_offer', 'shift_reminder')"))
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_notification_event'), type_='check')
