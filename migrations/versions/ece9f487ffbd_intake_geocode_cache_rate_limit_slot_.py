@@ -11,6 +11,8 @@ Create Date: 2026-12-01 19:10:28.326082
 
 """
 from alembic import op
+import re
+
 import sqlalchemy as sa
 
 
@@ -20,10 +22,19 @@ down_revision = 'fb06e3ad0d80'
 branch_labels = None
 depends_on = None
 
-EVENTS = ('request_approved', 'request_declined', 'request_cancelled', 'visit_scheduled', 'on_the_way',
-          'visit_completed', 'meal_delivered', 'not_home', 'welfare_alert', 'staff_urgent_request',
-          'staff_enrollment_request')
 NEW_EVENTS = ('shift_offer', 'shift_reminder')
+
+
+def _events_now() -> list[str]:
+    """The values the notification event CHECK allows today, read from the database.
+
+    Read rather than listed here, so this revision adds its two events to whatever
+    other revisions (merged before or after it) allowed, and takes away only its own.
+    """
+    for check in sa.inspect(op.get_bind()).get_check_constraints('notification'):
+        if check['name'] == 'ck_notification_event':
+            return list(dict.fromkeys(re.findall(r"'([a-z_]+)'", check['sqltext'])))
+    raise RuntimeError('ck_notification_event not found')
 
 
 def _event_check(values) -> str:
@@ -142,9 +153,11 @@ def upgrade():
         batch_op.create_check_constraint(op.f('ck_meal_site_shift_cancel_cutoff_hours_range'),
                                          'shift_cancel_cutoff_hours BETWEEN 0 AND 168')
 
+    events = _events_now()
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_notification_event'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_notification_event'), _event_check(EVENTS + NEW_EVENTS))
+        batch_op.create_check_constraint(op.f('ck_notification_event'),
+                                         _event_check(events + [e for e in NEW_EVENTS if e not in events]))
 
 
 
@@ -159,9 +172,10 @@ def downgrade():
     op.drop_table('worker_certificate')
 
     op.execute(sa.text("DELETE FROM notification WHERE event IN ('shift_offer', 'shift_reminder')"))
+    events = [e for e in _events_now() if e not in NEW_EVENTS]
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_notification_event'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_notification_event'), _event_check(EVENTS))
+        batch_op.create_check_constraint(op.f('ck_notification_event'), _event_check(events))
 
     with op.batch_alter_table('meal_site', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_meal_site_shift_cancel_cutoff_hours_range'), type_='check')
