@@ -147,8 +147,11 @@ def test_message_is_in_the_family_members_language(mail_app, smtp):
     assert notifications.deliver_pending().sent == 1
     _, mail = smtp.messages[0]
     assert "张伟" in mail["Subject"]
-    assert "bath done, skin check fine" in mail.get_content()
+    body = mail.get_content()
+    assert "bath done, skin check fine" in body
     assert "Zhang Wei" not in mail["Subject"]
+    # The body's own words are Chinese too, not only the subject.
+    assert "工作人员备注：" in body and "Worker's note:" not in body and "Service:" not in body
 
 
 def test_staff_of_the_site_get_urgent_requests(app):

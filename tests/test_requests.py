@@ -101,3 +101,61 @@ def test_today_lists_requests_for_review(setup, client):
     page = client.get(f"/staff/today?site={s.site.id}&date={DAY.isoformat()}")
     assert page.status_code == 200
     assert f'id="request-{req.id}"'.encode() in page.data and b"Approve" in page.data
+
+
+# The family hears about each review step ------------------------------------------------
+
+def _family_rows(req, event) -> list:
+    from dispatch.models.notification import Notification
+
+    db.session.expire_all()
+    return db.session.query(Notification).filter_by(senior_id=req.senior_id, event=event).all()
+
+
+@pytest.fixture
+def followed(setup):
+    """The setup's request, with a daughter and a son following the senior (and an unrelated family)."""
+    s, req = setup
+    daughter = create_user("family", seniors=[s.seniors[0]], email="daughter@example.org")
+    son = create_user("family", seniors=[s.seniors[0]], email="son@example.org")
+    create_user("family", seniors=[s.seniors[1]], email="stranger@example.org")
+    return s, req, {daughter.id, son.id}
+
+
+def test_approve_tells_every_linked_family_member_and_no_one_else(followed, client):
+    s, req, family_ids = followed
+    assert client.post(f"/staff/requests/{req.id}/approve", data={"version": req.version}).status_code == 302
+    rows = _family_rows(req, "request_approved")
+    assert {r.user_id for r in rows} == family_ids
+    assert all(r.payload["request_id"] == req.id and r.payload["service"] == req.service_type.value for r in rows)
+    # In-process delivery ran after the commit (MAIL_SERVER empty: the logging sender counts as sent).
+    assert {r.status.value for r in rows} == {"sent"}
+
+
+def test_decline_tells_the_family_the_reason(followed, client):
+    s, req, family_ids = followed
+    client.post(f"/staff/requests/{req.id}/decline", data={"version": req.version, "reason": "no caregiver that day"})
+    rows = _family_rows(req, "request_declined")
+    assert {r.user_id for r in rows} == family_ids
+    assert {r.payload["reason"] for r in rows} == {"no caregiver that day"}
+
+
+def test_reschedule_tells_the_family_the_new_and_old_day(followed, client):
+    s, req, family_ids = followed
+    old_day, new_day = req.requested_date, req.requested_date + timedelta(days=2)
+    client.post(f"/staff/requests/{req.id}/reschedule",
+                data={"version": req.version, "day": new_day.isoformat(), "window_start": "14:00", "window_end": "16:00"})
+    rows = _family_rows(req, "request_rescheduled")
+    assert {r.user_id for r in rows} == family_ids
+    assert {(r.payload["date"], r.payload["previous_date"], r.payload["window_start"]) for r in rows} == {
+        (new_day.isoformat(), old_day.isoformat(), "14:00")}
+
+
+def test_a_refused_review_step_tells_nobody(followed, client):
+    s, req, _ids = followed
+    old = req.version
+    req.notes = "changed by someone else"
+    db.session.commit()
+    assert client.post(f"/staff/requests/{req.id}/approve", data={"version": old}).status_code == 409
+    client.post(f"/staff/requests/{req.id}/decline", data={"version": req.version, "reason": "  "})
+    assert _family_rows(req, "request_approved") == [] and _family_rows(req, "request_declined") == []

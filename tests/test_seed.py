@@ -19,7 +19,9 @@ from dispatch.models import (
     User,
     Worker,
 )
-from dispatch.services.demo_district import SERVICE_TYPES, generate_district, haversine_m
+from dispatch.services.demo_district import (
+    MEAL_BLOCKS, SERVICE_TYPES, STOPS_PER_RUN, delivered_meals, generate_district, haversine_m, meal_carriers,
+)
 from dispatch.services.seed import DEMO_EMAILS, DEMO_PASSWORD
 
 TODAY = date(2026, 3, 12)  # a Thursday
@@ -92,7 +94,7 @@ def test_seniors_are_varied_and_plausible(district):
 
 def test_workers_have_skills_modes_capacities_and_valid_shifts(district):
     workers = district.workers
-    assert len(workers) == 40
+    assert len(workers) >= 40  # the general pool, plus meal drivers where orders need them
     assert {w.kind for w in workers} == {"driver", "caregiver", "nurse", "volunteer"}
     assert {w.travel_mode for w in workers} == {"walk", "e_bike", "car"}
     skills = {k for w in workers for k in w.skills}
@@ -103,6 +105,17 @@ def test_workers_have_skills_modes_capacities_and_valid_shifts(district):
         assert {s.weekday for s in w.shifts} & set(range(5))  # everyone works some weekdays
         if w.kind == "nurse":
             assert "medical_assistance" in w.skills
+
+
+def test_every_site_has_enough_meal_runs_for_each_days_deliveries(district):
+    """The roster a coordinator would make: each day's deliveries fit in runs of STOPS_PER_RUN doors."""
+    for site in district.sites:
+        for meal in MEAL_BLOCKS:
+            for weekday in range(7):
+                deliveries = delivered_meals(district.enrollments, site.key, meal, weekday)
+                carriers = meal_carriers(district.workers, site.key, meal, weekday)
+                assert len(carriers) * STOPS_PER_RUN >= deliveries, (site.key, meal, weekday)
+                assert all(w.capacity_meals >= STOPS_PER_RUN for w in carriers if w.kind == "driver")
 
 
 def test_enrollments_and_holds(district):

@@ -57,3 +57,17 @@ class InviteForm(FlaskForm):
 
     email = StringField(_l("E-mail of the family member"), validators=[DataRequired(), Email(), Length(max=255)])
     relation = StringField(_l("Relation (daughter, son, niece...)"), validators=[DataRequired(), Length(max=60)])
+
+
+class NotificationSettingsForm(FlaskForm):
+    """How news about my relatives reaches me; the service checks that each chosen channel has an address."""
+
+    email_enabled = BooleanField(_l("Send me e-mail"))
+    email = StringField(_l("E-mail address (leave empty for your account's address)"),
+                        validators=[Optional(), Length(max=255)], render_kw={"type": "email", "autocomplete": "email"})
+    sms_enabled = BooleanField(_l("Send me text messages"))
+    phone = StringField(_l("Mobile number"), validators=[Optional(), Length(max=32)],
+                        render_kw={"type": "tel", "autocomplete": "tel"})
+    wechat_enabled = BooleanField(_l("Send me WeChat messages"))
+    wechat_id = StringField(_l("WeChat ID"), validators=[Optional(), Length(max=64)], render_kw={"autocomplete": "off"})
+    locale = SelectField(_l("Language of the messages"))

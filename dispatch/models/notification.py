@@ -27,6 +27,7 @@ class NotificationEvent(enum.StrEnum):
     REQUEST_APPROVED = "request_approved"
     REQUEST_DECLINED = "request_declined"
     REQUEST_CANCELLED = "request_cancelled"
+    REQUEST_RESCHEDULED = "request_rescheduled"
     VISIT_SCHEDULED = "visit_scheduled"
     ON_THE_WAY = "on_the_way"
     VISIT_COMPLETED = "visit_completed"

@@ -7,7 +7,7 @@ published plan. A ``Stop`` is where planned times meet recorded outcomes.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -111,6 +111,7 @@ class Route(db.Model):
         sa.CheckConstraint("end_dt IS NULL OR start_dt IS NULL OR end_dt >= start_dt", name="end_not_before_start"),
         sa.CheckConstraint("travel_seconds >= 0", name="travel_seconds_nonneg"),
         sa.CheckConstraint("distance_m >= 0", name="distance_nonneg"),
+        sa.CheckConstraint("break_minutes >= 0", name="break_minutes_nonneg"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,6 +121,9 @@ class Route(db.Model):
     start_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     travel_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The worker's rest on this route (visit shifts with a break), placed where it breaks no window.
+    break_start_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    break_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
     distance_m: Mapped[int] = mapped_column(default=0, server_default="0")
 
     plan: Mapped[Plan] = relationship(back_populates="routes")
@@ -127,6 +131,13 @@ class Route(db.Model):
     stops: Mapped[list[Stop]] = relationship(
         back_populates="route", cascade="all, delete-orphan", passive_deletes=True, order_by="Stop.position"
     )
+
+    def break_window(self, zone: tzinfo | None) -> tuple[datetime, datetime] | None:
+        """(start, end) of the worker's break in ``zone``, or None when this route has none."""
+        if self.break_start_dt is None or not self.break_minutes or zone is None:
+            return None
+        start = self.break_start_dt.astimezone(zone)
+        return start, start + timedelta(minutes=self.break_minutes)
 
 
 class Stop(db.Model):

@@ -405,6 +405,7 @@ def generate_district(
     enrollments = _enrollments(rng, senior_list, site_list, today)
     site_list = _size_capacities(rng, site_list, enrollments)
     worker_list = _workers(rng, site_list, n_workers)
+    worker_list += _meal_runners(rng, site_list, enrollments, worker_list)
     holds = _holds(rng, senior_list, enrollments, today)
     requests = _service_requests(rng, senior_list, today)
     return DemoDistrict(
@@ -700,6 +701,51 @@ def _workers(rng, sites, n) -> list[DemoWorker]:
             home_site=site.key, max_minutes_per_day=max_minutes, shifts=tuple(shifts),
         ))
     return out
+
+
+# A hot-meal run is about this many doors: the hold limit (45 min) and a 90-minute window allow no more.
+STOPS_PER_RUN = 10
+MEAL_BLOCKS = {"lunch": (time(10, 0), time(14, 0)), "dinner": (time(16, 0), time(19, 30))}
+
+
+def meal_carriers(workers, site_key: str, meal: str, weekday: int) -> list:
+    """The site's workers who can take a ``meal`` run on ``weekday`` (skill, and a shift covering the run)."""
+    start, end = MEAL_BLOCKS[meal]
+    return [w for w in workers if w.home_site == site_key and "meal_delivery" in w.skills and any(
+        s.weekday == weekday and s.start <= start and s.end >= end for s in w.shifts)]
+
+
+def delivered_meals(enrollments, site_key: str, meal: str, weekday: int) -> int:
+    return sum(1 for e in enrollments
+               if e.site == site_key and e.meal == meal and e.mode == "delivery" and weekday in e.weekdays)
+
+
+def _meal_runners(rng, sites, enrollments, workers) -> list[DemoWorker]:
+    """Drivers a coordinator would roster so that each site's busiest day's deliveries fit in its runs.
+
+    The general pool spreads workers evenly over sites whatever their orders,
+    which left a busy canteen with half its lunches unrouted; here each site
+    gets delivery drivers (every day, on its meal's block) until every day's
+    deliveries fit ``STOPS_PER_RUN`` doors a run.
+    """
+    extra: list[DemoWorker] = []
+    for site in sites:
+        for meal, (start, end) in MEAL_BLOCKS.items():
+            for weekday in range(7):
+                need = -(-delivered_meals(enrollments, site.key, meal, weekday) // STOPS_PER_RUN)
+                while len(meal_carriers([*workers, *extra], site.key, meal, weekday)) < need:
+                    sur_zh, sur_en = rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
+                    g_zh, g_en = rng.choice(YOUNG_GIVEN)
+                    mode = _weighted(rng, MODES_BY_KIND["driver"])
+                    lo, hi = CAPACITY_BY_MODE[mode]
+                    extra.append(DemoWorker(
+                        key=f"W{len(workers) + len(extra) + 1:03d}", full_name=f"{sur_en} {g_en}",
+                        full_name_zh=sur_zh + g_zh, phone=_phone(rng), kind="driver", skills=("meal_delivery",),
+                        travel_mode=mode, capacity_meals=max(rng.randint(lo, hi), STOPS_PER_RUN),
+                        home_site=site.key, max_minutes_per_day=240,
+                        shifts=tuple(DemoShift(d, start, end) for d in range(7)),
+                    ))
+    return extra
 
 
 def _shifts(rng, kind) -> tuple[list[DemoShift], int]:

@@ -55,6 +55,7 @@ SUBJECTS: dict[NotificationEvent, Any] = {
     NotificationEvent.REQUEST_APPROVED: _l("%(senior)s: your request was approved"),
     NotificationEvent.REQUEST_DECLINED: _l("%(senior)s: your request was declined"),
     NotificationEvent.REQUEST_CANCELLED: _l("%(senior)s: a visit was cancelled"),
+    NotificationEvent.REQUEST_RESCHEDULED: _l("%(senior)s: a visit was moved to another time"),
     NotificationEvent.VISIT_SCHEDULED: _l("%(senior)s: a visit is scheduled"),
     NotificationEvent.ON_THE_WAY: _l("%(senior)s: the worker is on the way"),
     NotificationEvent.VISIT_COMPLETED: _l("%(senior)s: the visit is completed"),

@@ -323,6 +323,8 @@ def _write_routes(plan: Plan, built: Built, arrangement: dict[str, list[str]], d
         t = timing(problem, v, nodes, departs[wkey])
         route.start_dt, route.end_dt = built.frame.utc(t.depart), built.frame.utc(t.end)
         route.travel_seconds = int(t.travel)
+        route.break_start_dt = built.frame.utc(t.rest[0]) if t.rest else None
+        route.break_minutes = t.rest[1] // 60 if t.rest else 0
         route.distance_m = _distance(problem, v, nodes)
         for pos, (key, start) in enumerate(zip(keys, t.starts)):
             keep.add(key)

@@ -189,6 +189,23 @@ class Pin:
     served: bool = False
 
 
+def break_of(shift: routing.TimeWindow, minutes: int) -> routing.Break | None:
+    """The shift's rest, to start within its middle half, so nobody works most of a shift unbroken.
+
+    Only visit plans carry it: a visit plan spans the worker's whole shift,
+    while a meal run is a short window inside it, and giving both plans the
+    break would rest the worker twice.
+    """
+    duration = max(int(minutes), 0) * 60
+    length = shift.end - shift.start
+    if duration == 0 or duration >= length:
+        return None
+    latest = shift.end - duration
+    earliest = min(shift.start + length // 4, latest)
+    latest = max(earliest, min(latest, shift.end - length // 4 - duration))
+    return routing.Break(routing.TimeWindow(earliest, latest), duration)
+
+
 def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | None, *,
                   orders: list[MealOrder] = (), requests: list[ServiceRequest] = (),
                   pins: dict[str, Pin] | None = None, previous: dict[str, str] | None = None,
@@ -208,13 +225,15 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
     built = Built(problem=None, frame=frame, site=site)  # type: ignore[arg-type]
     workers = []
     for worker, shift in shift_workers(site, day, kind, window):
-        workers.append((worker, routing.TimeWindow(DayFrame.clock(shift.start_time), DayFrame.clock(shift.end_time))))
-    have = {w.id for w, _ in workers}
+        span = routing.TimeWindow(DayFrame.clock(shift.start_time), DayFrame.clock(shift.end_time))
+        rest = break_of(span, shift.break_minutes) if kind == PlanKind.VISITS else None
+        workers.append((worker, span, rest))
+    have = {w.id for w, _, _ in workers}
     for worker in (extra_workers or {}).values():
         if worker.id not in have:
-            workers.append((worker, routing.TimeWindow(0, 24 * 3600 - 1)))
+            workers.append((worker, routing.TimeWindow(0, 24 * 3600 - 1), None))
     r_workers = []
-    for worker, shift in workers:
+    for worker, shift, rest in workers:
         key = worker_key(worker.id)
         built.workers[key] = worker
         r_workers.append(routing.Worker(
@@ -223,6 +242,7 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
             skills=frozenset(s.value for s in skills_on(worker, day)),
             capacity=(worker.capacity_meals,) if kind == PlanKind.MEALS else (),
             mode=worker.travel_mode.value, max_work=worker.max_minutes_per_day * 60,
+            breaks=(rest,) if rest else (),
         ))
     keys = set(built.workers)
     senior_ids = {o.senior_id for o in orders} | {r.senior_id for r in requests}
@@ -286,6 +306,7 @@ class Timing:
     depart: int
     travel: int
     loads: list[int]
+    rest: tuple[int, int] | None = None  # (start, seconds) of the worker's break, in day seconds
 
 
 def natural_depart(problem: routing.Problem, v: int, nodes: list[int]) -> int:
@@ -302,9 +323,35 @@ def natural_depart(problem: routing.Problem, v: int, nodes: list[int]) -> int:
     return max(worker.shift.start, opens - lead)
 
 
+def break_leg(problem: routing.Problem, v: int, nodes: list[int], depart: int) -> int | None:
+    """The leg (0 = before the first stop) on which the worker rests: the first that breaks no rule.
+
+    The checker accepts a route if *some* leg fits the break; ETAs must use
+    such a leg too, or they would ignore the rest and promise times too early.
+    """
+    if not problem.workers[v].breaks:
+        return None
+    shift_end = problem.workers[v].shift.end
+    best, best_faults = None, None
+    for leg in range(len(nodes) + 1):
+        _starts, end, late, fits = _walk(problem, v, nodes, depart, leg)
+        faults = (not fits) + len(late) + (end > shift_end)
+        if faults == 0:
+            return leg
+        if best_faults is None or faults < best_faults:
+            best, best_faults = leg, faults
+    return best
+
+
 def timing(problem: routing.Problem, v: int, nodes: list[int], depart: int) -> Timing:
-    """ETAs along a route through the checker's own walk, plus travel and the load left on board."""
-    starts, end, _late, _brk = _walk(problem, v, nodes, depart, None)
+    """ETAs along a route through the checker's own walk, plus travel, load left on board and the break."""
+    leg = break_leg(problem, v, nodes, depart)
+    starts, end, _late, _brk = _walk(problem, v, nodes, depart, leg)
+    rest = None
+    if leg is not None:
+        brk = problem.workers[v].breaks[0]
+        free = depart if leg == 0 else starts[leg - 1] + problem.stops[nodes[leg - 1]].service
+        rest = (max(free, brk.window.start), brk.duration)
     path = [problem.start_node(v), *nodes, problem.end_node(v)]
     travel = sum(problem.travel(v, a, b) for a, b in zip(path, path[1:]))
     demand = [sum(problem.demand(problem.stops[i])) for i in nodes]
@@ -313,7 +360,7 @@ def timing(problem: routing.Problem, v: int, nodes: list[int], depart: int) -> T
     for d in demand:
         loads.append(carried)
         carried -= d
-    return Timing(starts, end, depart, travel, loads)
+    return Timing(starts, end, depart, travel, loads, rest)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 The lifecycle itself lives in ``models.service_request.TRANSITIONS``; this
 module only applies it, checks the version the user saw (two staff may review
-the same request) and records who did what.
+the same request) and records who did what. Each review step tells the
+senior's family through the outbox in the same transaction, and delivery
+starts only after the commit, so a refused step sends nothing.
 """
 from __future__ import annotations
 
@@ -14,10 +16,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from dispatch.extensions import db
+from dispatch.models.notification import NotificationEvent
 from dispatch.models.service_request import Recurrence, RequestStatus, ServiceRequest, ServiceType
 from dispatch.models.site import MealSite
 from dispatch.models.worker import Skill
-from dispatch.services import audit
+from dispatch.services import audit, notifications
 from dispatch.services.access import _one_or_404, sites_editable_by, sites_visible_to
 from dispatch.services.errors import FieldError, StaleRecord
 
@@ -99,7 +102,8 @@ def approve(request: ServiceRequest, *, version: int | None, by) -> ServiceReque
     """Accept the request; it will be planned as a visit on its day."""
     _check_version(request, version)
     _move(request, RequestStatus.APPROVED, reason=None, by=by, action="service_request.approve")
-    db.session.commit()
+    notifications.emit_for_request(NotificationEvent.REQUEST_APPROVED, request)
+    _commit_and_tell()
     return request
 
 
@@ -112,7 +116,8 @@ def decline(request: ServiceRequest, reason: str, *, version: int | None, by) ->
         raise FieldError("reason", _("Keep the reason under %(n)s characters.", n=MAX_REASON))
     _check_version(request, version)
     _move(request, RequestStatus.DECLINED, reason=reason, by=by, action="service_request.decline")
-    db.session.commit()
+    notifications.emit_for_request(NotificationEvent.REQUEST_DECLINED, request)
+    _commit_and_tell()
     return request
 
 
@@ -137,8 +142,14 @@ def reschedule(request: ServiceRequest, day: date, start: time, end: time, *, ve
     audit.record("service_request.reschedule", user=by, entity_type="service_request", entity_id=request.id,
                  senior_id=request.senior_id, detail={"from": before, "to": {
                      "date": day.isoformat(), "start": start.isoformat(), "end": end.isoformat()}})
-    db.session.commit()
+    notifications.emit_for_request(NotificationEvent.REQUEST_RESCHEDULED, request, previous_date=before["date"])
+    _commit_and_tell()
     return request
+
+
+def _commit_and_tell() -> None:
+    db.session.commit()
+    notifications.deliver_after_commit()
 
 
 def mark_scheduled(requests: Iterable[ServiceRequest], *, by) -> list[ServiceRequest]:

@@ -12,9 +12,12 @@ from flask_login import current_user
 from flask_security import login_user
 
 from dispatch.extensions import db
-from dispatch.forms.family import AcceptInvitationForm, HoldForm, RequestForm, RescheduleForm, service_choices
+from dispatch.forms.family import (
+    AcceptInvitationForm, HoldForm, NotificationSettingsForm, RequestForm, RescheduleForm, service_choices,
+)
 from dispatch.models.types import utcnow
-from dispatch.services import family_requests, invitations
+from dispatch.i18n import LANGUAGES
+from dispatch.services import family_requests, invitations, notification_settings
 from dispatch.services import today as today_service
 from dispatch.services.access import get_senior_or_404, has_role, role_required
 from dispatch.services.errors import FieldError, StaleRecord
@@ -55,6 +58,37 @@ def senior(senior_id: int):
     record = get_senior_or_404(senior_id, current_user)
     overview = today_service.senior_overview(record, relation=today_service.relation_of(current_user, record))
     return render_template("family/senior.html", ov=overview, hold_form=HoldForm())
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@role_required("family")
+def notifications():
+    """Choose how news about my relatives reaches me: e-mail, SMS, WeChat, and in which language."""
+    current = notification_settings.settings_for(current_user)
+    form = NotificationSettingsForm(data=None if request.method == "POST" else {
+        **current.__dict__, "locale": current.locale or ""})
+    form.locale.choices = [("", _("As the site chooses"))] + list(LANGUAGES.items())
+    status = 200
+    if form.validate_on_submit():
+        wanted = notification_settings.Settings(
+            email_enabled=form.email_enabled.data, email=form.email.data, sms_enabled=form.sms_enabled.data,
+            phone=form.phone.data, wechat_enabled=form.wechat_enabled.data, wechat_id=form.wechat_id.data,
+            locale=form.locale.data or None)
+        try:
+            saved = notification_settings.save(current_user, wanted)
+        except FieldError as error:
+            db.session.rollback()
+            _show_error(form, error)
+            status = 422
+        else:
+            if notification_settings.channels_in_use(saved):
+                flash(_("Saved. We will tell you about visits, meals and alerts as you chose."), "success")
+            else:
+                flash(_("Saved. You chose no channel: news will only show on these pages."), "error")
+            return redirect(url_for(".notifications"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("family/notifications.html", form=form, account_email=current_user.email), status
 
 
 @bp.route("/request", methods=["GET", "POST"])
