@@ -2,6 +2,7 @@
 reminders through the outbox, and signed-up volunteers as the planner's workers for the day."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
@@ -174,3 +175,21 @@ def test_staff_publish_a_shift_and_volunteers_sign_up_and_cancel_from_their_page
     stranger.post(f"/worker/shifts/{new_id}/signup")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ShiftSignup)
                              .where(ShiftSignup.worker_id == outsider.id)) == 0
+
+
+def test_staff_set_the_sites_late_cancellation_cutoff(app, client, world):
+    login_as(client, world.staff)
+    page = client.get(f"/staff/sites/{world.site.id}/edit").get_data(as_text=True)
+    form = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page))
+    form.update({k: v for k, v in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>.*?<option selected value="([^"]*)"',
+                                              page, re.S)})
+    form["shift_cancel_cutoff_hours"] = "200"
+    assert client.post(f"/staff/sites/{world.site.id}/edit", data=form).status_code == 422
+    form["shift_cancel_cutoff_hours"] = "6"
+    assert client.post(f"/staff/sites/{world.site.id}/edit", data=form).status_code == 302
+    db.session.refresh(world.site)
+    assert world.site.shift_cancel_cutoff_hours == 6
+    # Cancelling 10 h before is no longer late: no offers.
+    with app.test_request_context():
+        shifts.sign_up(world.shift.id, world.ann, now=START_UTC - timedelta(days=3))
+        assert shifts.cancel(world.shift.id, world.ann, now=START_UTC - timedelta(hours=10)) == []
