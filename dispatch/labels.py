@@ -132,3 +132,12 @@ def choices(enum_class: type[enum.Enum], *, blank: Any = None) -> list[SelectCho
     """WTForms choices for every labelled member of ``enum_class``, after an empty ``blank`` choice if given."""
     options = [SelectChoice(member.value, words) for member, words in LABELS[enum_class].items()]
     return ([SelectChoice("", blank)] if blank is not None else []) + options
+
+
+def yuan(cents: int | None) -> str:
+    """Integer fen shown as yuan with two decimals ("¥12.50"); "" for None. Never via float."""
+    if cents is None:
+        return ""
+    sign = "-" if cents < 0 else ""
+    whole, fen = divmod(abs(int(cents)), 100)
+    return f"{sign}¥{whole:,}.{fen:02d}"

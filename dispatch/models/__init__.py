@@ -42,7 +42,9 @@ from dispatch.models.service_request import (
     ServiceType,
 )
 from dispatch.models.site import MealSite, MealType, MealWindow, SiteKind, TravelMode
-from dispatch.models.subsidy import SubsidyRule
+from dispatch.models.subsidy import SubsidyBudget, SubsidyRule
+from dispatch.models.dine_in import DineInMeal
+from dispatch.models.statement import ProofKind, StatementLine, StatementMonth, StatementStatus
 from dispatch.models.types import UTCDateTime, utcnow
 from dispatch.models.user import Role, RoleName, StaffSite, User, WebAuthn, roles_users
 from dispatch.models.volunteer_shift import OfferStatus, OpenShift, ShiftOffer, ShiftRole, ShiftSignup, SignupStatus
@@ -55,7 +57,8 @@ __all__ = [
     "MealEnrollment", "MealHold", "MealMode", "MealOrder", "MealOrderStatus", "MealSite", "MealType", "MealWindow",
     "Mobility", "Plan", "PlanKind", "PlanStatus", "RateLimitSlot", "Recurrence", "RequestStatus", "Role", "RoleName", "Route",
     "Senior", "SeniorCategory", "SeniorCategoryType", "ServiceRequest", "ServiceType", "SiteKind", "Skill",
-    "StaffSite", "Stop", "StopEvent", "StopEventKind", "StopKind", "StopOutcome", "SubsidyRule", "TravelMode", "User", "UTCDateTime",
+    "StaffSite", "Stop", "SubsidyBudget", "DineInMeal", "ProofKind", "StatementLine", "StatementMonth",
+    "StatementStatus", "StopEvent", "StopEventKind", "StopKind", "StopOutcome", "SubsidyRule", "TravelMode", "User", "UTCDateTime",
     "OfferStatus", "OpenShift", "ShiftOffer", "ShiftRole", "ShiftSignup", "SignupStatus",
     "WebAuthn", "WelfareAlert", "WorkerCertificate", "WorkerInvitation", "Worker", "WorkerKind", "WorkerShift", "WorkerSkill",
     "roles_users", "utcnow", "weekdays_to_mask",

@@ -824,14 +824,14 @@ def _service_requests(rng, seniors, today) -> list[DemoServiceRequest]:
 
 
 def subsidy_rules() -> tuple[DemoSubsidyRule, ...]:
-    """Jurong-style age bands (¥1/¥5/¥8/¥9 off a ¥15 meal) plus top-ups by category, in cents."""
+    """Jurong's bands (¥1/¥5/¥8/¥9 off a ¥15 lunch by age, low income, extreme poverty), in cents,
+    with a ¥2 subsidy per home delivery for the oldest and the poorest; the larger subsidy wins a tie."""
     price = 1500
     return (
-        DemoSubsidyRule("Aged 60-69", None, 60, 69, price, 100),
-        DemoSubsidyRule("Aged 70-79", None, 70, 79, price, 500),
-        DemoSubsidyRule("Aged 80-89", None, 80, 89, price, 800, delivery_subsidy_cents=200),
-        DemoSubsidyRule("Aged 90+", None, 90, None, price, 900, delivery_subsidy_cents=300),
-        DemoSubsidyRule("Disabled", "disabled", 60, None, price, 900, delivery_subsidy_cents=300, precedence=10),
-        DemoSubsidyRule("Low income", "low_income", 60, None, price, 1000, delivery_subsidy_cents=300, precedence=20),
-        DemoSubsidyRule("Extreme poverty", "extreme_poverty", 60, None, price, 1500, precedence=30),
+        DemoSubsidyRule("Aged 60-74", None, 60, 74, price, 100),
+        DemoSubsidyRule("Aged 75-84", None, 75, 84, price, 500),
+        DemoSubsidyRule("Aged 85-94", None, 85, 94, price, 800, delivery_subsidy_cents=200),
+        DemoSubsidyRule("Low income", "low_income", 60, None, price, 800, delivery_subsidy_cents=200),
+        DemoSubsidyRule("Aged 95+", None, 95, None, price, 900, delivery_subsidy_cents=200),
+        DemoSubsidyRule("Extreme poverty", "extreme_poverty", 60, None, price, 900, delivery_subsidy_cents=200),
     )

@@ -174,7 +174,7 @@ def _write(d: DemoDistrict, *, with_logins: bool) -> SeedResult:
     }
     session.add_all(requests.values())
     session.add_all(
-        SubsidyRule(category=r.category, min_age=r.min_age, max_age=r.max_age, valid_from=date(d.today.year, 1, 1),
+        SubsidyRule(name=r.name, category=r.category, min_age=r.min_age, max_age=r.max_age, valid_from=date(d.today.year, 1, 1),
                     meal_price_cents=r.meal_price_cents, subsidy_cents=r.subsidy_cents,
                     delivery_subsidy_cents=r.delivery_subsidy_cents, precedence=r.precedence)
         for r in d.subsidy_rules

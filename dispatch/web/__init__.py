@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from dispatch.web import errors, main, staff
 from dispatch.web import admin, family, worker
-from dispatch.labels import WEEKDAYS, WEEKDAYS_SHORT, label
+from dispatch.labels import WEEKDAYS, WEEKDAYS_SHORT, label, yuan
 from dispatch.web.nav import nav_for
 
 
@@ -20,3 +20,4 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     app.context_processor(lambda: {"nav_items": nav_for(current_user)})
     app.jinja_env.globals.update(label=label, weekdays=WEEKDAYS, weekdays_short=WEEKDAYS_SHORT)
+    app.jinja_env.filters["yuan"] = yuan

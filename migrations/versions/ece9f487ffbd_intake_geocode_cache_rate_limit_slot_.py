@@ -6,7 +6,7 @@ sign-ups and substitute offers; worker invitation links and skill certificates; 
 for workers (shift offer, shift reminder), so the event CHECK is rebuilt.
 
 Revision ID: ece9f487ffbd
-Revises: c3d1e2f4a5b6
+Revises: fc1c8724ed60
 Create Date: 2026-12-01 19:10:28.326082
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ece9f487ffbd'
-down_revision = 'c3d1e2f4a5b6'
+down_revision = 'fc1c8724ed60'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,147 @@
+"""The dashboard (pictures first, each with its table) and the volunteers' time-bank export."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Response, render_template, request
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from dispatch.labels import label, yuan
+from dispatch.models.service_request import ServiceType
+from dispatch.models.types import utcnow
+from dispatch.services import dashboard as dashboard_service
+from dispatch.services import volunteer_hours as hours_service
+from dispatch.services.access import get_site_or_404, role_required
+from dispatch.services.statements import parse_month
+from dispatch.services.today import zone_for
+from dispatch.services.errors import FieldError
+from dispatch.web.charts import Chart, Series
+from dispatch.web.staff import bp
+from dispatch.web.staff.board import visible_sites
+
+
+def _today() -> date:
+    return utcnow().astimezone(zone_for(None)).date()
+
+
+def _pct(v: float) -> str:
+    return f"{v:.0f}%"
+
+
+def _hours(v: float) -> str:
+    return f"{v:.1f} h"
+
+
+def _count(v: float) -> str:
+    return f"{v:.0f}"
+
+
+def charts(d: dashboard_service.Dashboard) -> list[Chart]:
+    """The dashboard's charts, in reading order."""
+    days = [format_date(day, "EEE d/M") for day in d.days]
+    meals = Chart(
+        "meals", _("Meals served per day"), "bars", days,
+        [Series(_("Delivered"), [d.delivered.get(x, 0) for x in d.days]),
+         Series(_("Ate at the canteen"), [d.dined.get(x, 0) for x in d.days])],
+        fmt=_count, category_header=_("Day"),
+        summary=_("%(n)s meals served in %(days)s days.", n=sum(d.delivered.values()) + sum(d.dined.values()),
+                  days=len(d.days)))
+    on_time = Chart(
+        "on-time", _("Deliveries on time (within the meal window)"), "lines", days,
+        [Series(_("On time"), [d.on_time_pct(x) for x in d.days])], fmt=_pct, y_max=100, category_header=_("Day"),
+        summary=_("%(pct)s of deliveries on time over the period.",
+                  pct=_pct(d.on_time_overall) if d.on_time_overall is not None else "–"))
+    covered = Chart(
+        "coverage", _("Seniors inside their site's service circle"), "hbars",
+        [name for name, _c, _n in d.coverage] + [_("All shown sites")],
+        [Series(_("Covered"), [100.0 * c / n if n else 0 for _name, c, n in d.coverage]
+                + [d.coverage_pct or 0])], fmt=_pct, y_max=100, category_header=_("Meal site"),
+        summary=_("%(pct)s of seniors are inside a service circle.",
+                  pct=_pct(d.coverage_pct) if d.coverage_pct is not None else "–"))
+    missed = Chart(
+        "missed", _("Missed deliveries and welfare alerts"), "lines", days,
+        [Series(_("Missed deliveries"), [d.missed.get(x, 0) for x in d.days]),
+         Series(_("Welfare alerts raised"), [d.alerts.get(x, 0) for x in d.days])],
+        fmt=_count, category_header=_("Day"),
+        summary=_("%(m)s missed deliveries and %(a)s welfare alerts.", m=sum(d.missed.values()),
+                  a=sum(d.alerts.values())))
+    services = [s for s in ServiceType if d.visit_minutes.get(s)]
+    visits = Chart(
+        "visits", _("Home-visit hours by service"), "hbars", [label(s) for s in services],
+        [Series(_("Hours"), [d.visit_minutes[s] / 60 for s in services])], fmt=_hours, category_header=_("Service"),
+        summary=_("%(h)s of home visits.", h=_hours(sum(d.visit_minutes.values()) / 60)))
+    top = d.volunteers[:10]
+    volunteers = Chart(
+        "volunteers", _("Volunteer hours"), "hbars", [h.worker.full_name for h in top],
+        [Series(_("Hours"), [h.minutes / 60 for h in top])], fmt=_hours, category_header=_("Volunteer"),
+        summary=_("%(n)s volunteers gave %(h)s.", n=len(d.volunteers),
+                  h=_hours(sum(h.minutes for h in d.volunteers) / 60)))
+    bands = list(d.spend_by_band)
+    spend = Chart(
+        "spend", _("Subsidy spent in %(month)s by band, against the budget", month=f"{d.month:%Y-%m}"), "hbars",
+        [b or _("No rule") for b in bands] + [_("Total")],
+        [Series(_("Subsidy"), [d.spend_by_band[b] / 100 for b in bands] + [d.spend_total / 100])],
+        fmt=lambda v: yuan(round(v * 100)), category_header=_("Band"),
+        reference=(d.budget / 100, _("Budget %(v)s", v=yuan(d.budget))) if d.budget is not None else None,
+        summary=(_("%(spent)s spent of a %(budget)s budget (%(pct)s).", spent=yuan(d.spend_total),
+                   budget=yuan(d.budget), pct=_pct(100.0 * d.spend_total / d.budget) if d.budget else "–")
+                 if d.budget is not None else _("%(spent)s spent; no budget set.", spent=yuan(d.spend_total))),
+        extra_rows=[[_("Budget"), yuan(d.budget)]] if d.budget is not None else [])
+    return [meals, on_time, covered, missed, visits, volunteers, spend]
+
+
+def _period():
+    errors = {}
+    site = get_site_or_404(request.args["site"], current_user) if request.args.get("site") else None
+    days = min(max(request.args.get("days", 7, type=int) or 7, 1), dashboard_service.MAX_DAYS)
+    last = _today() - timedelta(days=1)
+    raw = request.args.get("end", "").strip()
+    if raw:
+        try:
+            last = date.fromisoformat(raw[:10])
+        except ValueError:
+            errors["end"] = _("The date must look like 2024-05-31.")
+    return site, days, last, errors
+
+
+@bp.route("/dashboard")
+@role_required("admin", "staff")
+def dashboard():
+    """Meals, punctuality, coverage, missed meals and alerts, visits, volunteers and subsidy spend."""
+    site, days, last, errors = _period()
+    d = dashboard_service.build(current_user, last=last, days=days, site=site)
+    return render_template("staff/dashboard/page.html", d=d, charts=charts(d), sites=visible_sites(),
+                           site=site, days=days, errors=errors), (400 if errors else 200)
+
+
+def _month():
+    try:
+        return parse_month(request.args.get("month"), default=_today()), None
+    except FieldError as error:
+        return parse_month(None, default=_today()), str(error.message)
+
+
+@bp.route("/volunteer-hours")
+@role_required("admin", "staff")
+def volunteer_hours():
+    """Hours each volunteer gave in a month (the time bank), from route times and visit check-in/out."""
+    month, error = _month()
+    first, last = hours_service.month_bounds(month)
+    rows = hours_service.volunteer_hours(current_user, first, last)
+    return render_template("staff/dashboard/volunteers.html", rows=rows, month=month, error=error), \
+        (400 if error else 200)
+
+
+@bp.route("/volunteer-hours.csv")
+@role_required("admin", "staff")
+def volunteer_hours_csv():
+    """Download the month's volunteer hours as CSV (the time-bank record)."""
+    month, error = _month()
+    first, last = hours_service.month_bounds(month)
+    body = hours_service.hours_csv(hours_service.volunteer_hours(current_user, first, last), month)
+    response = Response(body, mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="volunteer-hours-{month:%Y-%m}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
