@@ -55,7 +55,7 @@ def configure(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # the session's own lifetime bounds the token
         BABEL_DEFAULT_LOCALE=settings["DEFAULT_LANGUAGE"],
         BABEL_DEFAULT_TIMEZONE=settings["TIMEZONE"],
-        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=int(settings["UPLOAD_MAX_MB"]) * 1024 * 1024,
     )
     if overrides:
         # Tests may pass raw Flask keys (TESTING, WTF_CSRF_ENABLED, ...) too.

@@ -52,6 +52,22 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "MAP_TILE_ATTRIBUTION": ("© OpenStreetMap contributors", "Attribution shown on maps drawn with MAP_TILE_URL."),
     "ALERT_GRACE_MINUTES": (15, "Dead-man switch: a stop with no outcome this long after its window ends raises an alert."),
     "ALERT_RERAISE_MINUTES": (10, "An open alert nobody acknowledged is raised again (staff told anew) this often."),
+    "GEOCODER": ("nominatim", "Geocoder for addresses: 'nominatim' or 'none' (Baidu is used for Chinese addresses "
+                              "when BAIDU_AK is set)."),
+    "GEOCODER_USER_AGENT": ("Doorstep/0.1 (meal and home-care routing; set DISPATCH_GEOCODER_USER_AGENT to name "
+                            "your organisation and a contact)", "User agent sent to the geocoder (Nominatim's policy "
+                                                                "requires one that identifies the application)."),
+    "GEOCODER_DOMAIN": ("nominatim.openstreetmap.org", "Nominatim host (and port), e.g. your own Nominatim server."),
+    "GEOCODER_SCHEME": ("https", "http or https for the geocoder hosts."),
+    "GEOCODER_TIMEOUT": (10, "Seconds to wait for one geocoder answer."),
+    "GEOCODER_MIN_INTERVAL": (1.0, "Seconds between Nominatim calls across all processes (its policy: 1 per second)."),
+    "GEOCODER_MAX_KM": (20.0, "A match farther than this from the senior's home site is flagged doubtful."),
+    "GEOCODER_PRECISE_METRES": (500, "A Nominatim match whose bounding box is larger than this (a street, a district) "
+                                     "is flagged doubtful."),
+    "BAIDU_AK": ("", "Baidu Maps API key; when set, Chinese addresses are geocoded by Baidu (BD-09 stored as WGS-84)."),
+    "BAIDU_DOMAIN": ("api.map.baidu.com", "Baidu geocoder host."),
+    "BAIDU_MIN_INTERVAL": (0.2, "Seconds between Baidu geocoder calls across all processes."),
+    "UPLOAD_MAX_MB": (8, "Largest upload accepted (spreadsheets to import), in MB; bigger ones get a 413 page."),
     "BOARD_POLL_SECONDS": (12, "How often the live board asks the server for news, in seconds."),
 }
 

@@ -19,6 +19,7 @@ from dispatch.models.senior import Diet, Gender, GeocodeStatus, Mobility, Senior
 from dispatch.models.service_request import RequestStatus, ServiceType
 from dispatch.models.site import MealType, SiteKind, TravelMode
 from dispatch.models.user import RoleName
+from dispatch.models.volunteer_shift import ShiftRole
 from dispatch.models.worker import Skill, WorkerKind
 
 # Per enum, in the order forms offer them. When a bare string is looked up,
@@ -96,6 +97,8 @@ LABELS: dict[type[enum.Enum], dict[Any, Any]] = {
         WorkerKind.DRIVER: _l("Driver"), WorkerKind.CAREGIVER: _l("Caregiver"),
         WorkerKind.NURSE: _l("Nurse"), WorkerKind.VOLUNTEER: _l("Volunteer"),
     },
+    ShiftRole: {ShiftRole.DRIVER: _l("Driver"), ShiftRole.SERVER: _l("Server (canteen)"),
+                ShiftRole.CAREGIVER: _l("Caregiver")},
     Skill: {
         Skill.MEAL_DELIVERY: _l("Meal delivery"), Skill.BATHING: _l("Bathing"), Skill.CLEANING: _l("Cleaning"),
         Skill.WALKING_ASSISTANCE: _l("Walking assistance"), Skill.MEDICAL_ASSISTANCE: _l("Medical assistance"),

@@ -79,6 +79,8 @@ def make_config(database_url: str, data_dir, schema: str | None = None, **extra)
             "argon2__rounds": 1, "argon2__memory_cost": 1024, "argon2__parallelism": 1,
         },
         "SERVER_NAME": None,
+        # Tests never reach the internet: geocoding tests point it at tests/geocode_stub.py.
+        "GEOCODER": "none",
     }
     config.update(extra)
     return config

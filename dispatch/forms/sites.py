@@ -15,6 +15,7 @@ from dispatch.services.sites import (
     CIRCLE_MINUTES_RANGE,
     DAILY_CAPACITY_MAX,
     HOLD_LIMIT_RANGE,
+    SHIFT_CUTOFF_RANGE,
     SiteData,
     WindowTimes,
     known_timezones,
@@ -62,6 +63,13 @@ class SiteForm(FlaskForm):
         _l("Hot-meal hold limit (minutes)"), default=45, validators=[InputRequired(), NumberRange(*HOLD_LIMIT_RANGE)],
         description=_l("Longest time from leaving the kitchen to the door."),
         render_kw={"min": HOLD_LIMIT_RANGE[0], "max": HOLD_LIMIT_RANGE[1]},
+    )
+    shift_cancel_cutoff_hours = IntegerField(
+        _l("Late cancellation of a volunteer shift (hours before)"), default=24,
+        validators=[Optional(), NumberRange(*SHIFT_CUTOFF_RANGE)],
+        description=_l("A volunteer cancelling later than this is replaced: the place is offered to volunteers "
+                       "who know the route."),
+        render_kw={"min": SHIFT_CUTOFF_RANGE[0], "max": SHIFT_CUTOFF_RANGE[1]},
     )
     circle_minutes = IntegerField(
         _l("Service circle (minutes)"), default=15, validators=[InputRequired(), NumberRange(*CIRCLE_MINUTES_RANGE)],
@@ -116,6 +124,8 @@ class SiteForm(FlaskForm):
             daily_capacity=self.daily_capacity.data, hold_limit_minutes=self.hold_limit_minutes.data,
             circle_minutes=self.circle_minutes.data, circle_mode=TravelMode(self.circle_mode.data),
             timezone=self.timezone.data, is_active=self.is_active.data, windows=windows,
+            shift_cancel_cutoff_hours=24 if self.shift_cancel_cutoff_hours.data is None
+            else self.shift_cancel_cutoff_hours.data,
         )
 
     def blame(self, field: str, message) -> None:

@@ -14,8 +14,10 @@ from dispatch.models.meals import (
     MealOrderStatus,
     weekdays_to_mask,
 )
+from dispatch.models.onboarding import WorkerCertificate, WorkerInvitation
 from dispatch.models.outcome import AlertReraise, ConcernKind, StopEvent, StopEventKind
 from dispatch.models.family_request import EnrollmentRequest, EnrollmentRequestStatus, RequestSubmission
+from dispatch.models.geocode import GeocodeCache, RateLimitSlot
 from dispatch.models.invitation import Invitation, InvitationState
 from dispatch.models.notification import Channel, Notification, NotificationEvent, NotificationPreference, NotificationStatus
 from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, Stop, StopKind, StopOutcome
@@ -45,17 +47,19 @@ from dispatch.models.dine_in import DineInMeal
 from dispatch.models.statement import ProofKind, StatementLine, StatementMonth, StatementStatus
 from dispatch.models.types import UTCDateTime, utcnow
 from dispatch.models.user import Role, RoleName, StaffSite, User, WebAuthn, roles_users
+from dispatch.models.volunteer_shift import OfferStatus, OpenShift, ShiftOffer, ShiftRole, ShiftSignup, SignupStatus
 from dispatch.models.worker import Skill, Worker, WorkerKind, WorkerShift, WorkerSkill
 
 __all__ = [
     "ALL_WEEKDAYS", "STATUSES_NEEDING_REASON", "TERMINAL_STATUSES", "TRANSITIONS",
     "AlertAction", "AlertActionKind", "AlertKind", "AlertReraise", "AlertSeverity", "AlertStatus", "AuditEvent",
-    "ConcernKind", "Diet", "EmergencyContact", "FamilyLink", "Gender", "GeocodeStatus",
+    "ConcernKind", "Diet", "EmergencyContact", "FamilyLink", "Gender", "GeocodeCache", "GeocodeStatus",
     "MealEnrollment", "MealHold", "MealMode", "MealOrder", "MealOrderStatus", "MealSite", "MealType", "MealWindow",
-    "Mobility", "Plan", "PlanKind", "PlanStatus", "Recurrence", "RequestStatus", "Role", "RoleName", "Route",
+    "Mobility", "Plan", "PlanKind", "PlanStatus", "RateLimitSlot", "Recurrence", "RequestStatus", "Role", "RoleName", "Route",
     "Senior", "SeniorCategory", "SeniorCategoryType", "ServiceRequest", "ServiceType", "SiteKind", "Skill",
     "StaffSite", "Stop", "SubsidyBudget", "DineInMeal", "ProofKind", "StatementLine", "StatementMonth",
     "StatementStatus", "StopEvent", "StopEventKind", "StopKind", "StopOutcome", "SubsidyRule", "TravelMode", "User", "UTCDateTime",
-    "WebAuthn", "WelfareAlert", "Worker", "WorkerKind", "WorkerShift", "WorkerSkill",
+    "OfferStatus", "OpenShift", "ShiftOffer", "ShiftRole", "ShiftSignup", "SignupStatus",
+    "WebAuthn", "WelfareAlert", "WorkerCertificate", "WorkerInvitation", "Worker", "WorkerKind", "WorkerShift", "WorkerSkill",
     "roles_users", "utcnow", "weekdays_to_mask",
 ]

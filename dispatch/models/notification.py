@@ -36,6 +36,8 @@ class NotificationEvent(enum.StrEnum):
     WELFARE_ALERT = "welfare_alert"
     STAFF_URGENT_REQUEST = "staff_urgent_request"
     STAFF_ENROLLMENT_REQUEST = "staff_enrollment_request"
+    SHIFT_OFFER = "shift_offer"  # to a worker: a place freed by a late cancellation
+    SHIFT_REMINDER = "shift_reminder"  # to a worker: their volunteer shift is soon
 
 
 class Channel(enum.StrEnum):

@@ -45,6 +45,7 @@ class MealSite(db.Model):
         sa.CheckConstraint("hold_limit_minutes BETWEEN 1 AND 240", name="hold_limit_range"),
         sa.CheckConstraint("circle_minutes BETWEEN 1 AND 120", name="circle_minutes_range"),
         sa.CheckConstraint("request_cutoff_hours BETWEEN 0 AND 168", name="request_cutoff_hours_range"),
+        sa.CheckConstraint("shift_cancel_cutoff_hours BETWEEN 0 AND 168", name="shift_cancel_cutoff_hours_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +68,8 @@ class MealSite(db.Model):
     )
     # Families may cancel or reschedule a visit until this many hours before its window starts.
     request_cutoff_hours: Mapped[int] = mapped_column(default=12, server_default="12")
+    # A volunteer cancelling later than this before their shift starts makes the site offer the place to others.
+    shift_cancel_cutoff_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Shanghai", server_default="Asia/Shanghai")
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -64,6 +64,9 @@ SUBJECTS: dict[NotificationEvent, Any] = {
     NotificationEvent.WELFARE_ALERT: _l("%(senior)s: welfare alert"),
     NotificationEvent.STAFF_URGENT_REQUEST: _l("URGENT: emergency assistance asked for %(senior)s"),
     NotificationEvent.STAFF_ENROLLMENT_REQUEST: _l("%(senior)s: family asks for meal delivery"),
+    # To a worker (no senior): the payload names the site, date and hours.
+    NotificationEvent.SHIFT_OFFER: _l("A volunteer shift needs you: first to accept gets it"),
+    NotificationEvent.SHIFT_REMINDER: _l("Reminder: your volunteer shift is soon"),
 }
 STAFF_EVENTS = frozenset({NotificationEvent.STAFF_URGENT_REQUEST, NotificationEvent.STAFF_ENROLLMENT_REQUEST})
 

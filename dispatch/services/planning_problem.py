@@ -22,6 +22,7 @@ from dispatch.models.plan import Plan, PlanKind, Route, Stop, StopKind, StopOutc
 from dispatch.models.service_request import ServiceRequest, ServiceType
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.worker import Skill, Worker, WorkerShift
+from dispatch.services.onboarding import skills_on
 from dispatch.routing.checker import _walk  # the checker's timing walk: one ETA calculator, not two
 from dispatch.services.requests import required_skill
 
@@ -109,7 +110,8 @@ def _priority(request: ServiceRequest) -> routing.Priority:
 
 def shift_workers(site: MealSite, day: date, kind: PlanKind, window: tuple[int, int] | None
                   ) -> list[tuple[Worker, WorkerShift]]:
-    """Active workers with a shift at ``site`` on ``day``'s weekday that can do this kind of work.
+    """Active workers with a shift at ``site`` on ``day``'s weekday (or signed up for that date) that can do this
+    kind of work.
 
     For meals the shift must overlap the meal window and the worker must carry
     meals; for visits each worker's longest shift of the day is used.
@@ -119,6 +121,10 @@ def shift_workers(site: MealSite, day: date, kind: PlanKind, window: tuple[int, 
             WorkerShift.site_id == site.id, WorkerShift.weekday == day.weekday(), Worker.is_active.is_(True))
         .order_by(Worker.id, WorkerShift.start_time)
     ).all()
+    # Volunteers signed up for a dated shift here that day are workers for its hours too.
+    from dispatch.services.volunteer_shifts import signed_up_shifts
+
+    rows = [*rows, *signed_up_shifts(site.id, day)]
     best: dict[int, tuple[Worker, WorkerShift, int]] = {}
     for worker, shift in rows:
         start, end = DayFrame.clock(shift.start_time), DayFrame.clock(shift.end_time)
@@ -231,7 +237,9 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
         key = worker_key(worker.id)
         built.workers[key] = worker
         r_workers.append(routing.Worker(
-            id=key, shift=shift, depot=depot.id, skills=frozenset(s.value for s in worker.skill_values),
+            id=key, shift=shift, depot=depot.id,
+            # A certified skill (bathing, nursing) counts only while a certificate is valid that day.
+            skills=frozenset(s.value for s in skills_on(worker, day)),
             capacity=(worker.capacity_meals,) if kind == PlanKind.MEALS else (),
             mode=worker.travel_mode.value, max_work=worker.max_minutes_per_day * 60,
             breaks=(rest,) if rest else (),

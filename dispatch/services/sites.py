@@ -29,6 +29,8 @@ from dispatch.services.errors import FieldError
 
 DAILY_CAPACITY_MAX = 5000
 HOLD_LIMIT_RANGE = (1, 240)
+# Hours before a volunteer shift after which a cancellation is late (its place is offered to others).
+SHIFT_CUTOFF_RANGE = (0, 168)
 CIRCLE_MINUTES_RANGE = (1, 60)
 
 
@@ -75,6 +77,7 @@ class SiteData:
     timezone: str = "Asia/Shanghai"
     is_active: bool = True
     windows: tuple[WindowTimes, ...] = field(default_factory=tuple)
+    shift_cancel_cutoff_hours: int = 24
 
     def __post_init__(self) -> None:
         if not self.name.strip():
@@ -89,6 +92,7 @@ class SiteData:
             ("daily_capacity", (0, DAILY_CAPACITY_MAX)),
             ("hold_limit_minutes", HOLD_LIMIT_RANGE),
             ("circle_minutes", CIRCLE_MINUTES_RANGE),
+            ("shift_cancel_cutoff_hours", SHIFT_CUTOFF_RANGE),
         ):
             if not low <= getattr(self, name) <= high:
                 raise FieldError(name, _l("Must be between %(low)s and %(high)s.", low=low, high=high))
@@ -106,6 +110,7 @@ class SiteData:
 _SCALARS = (
     "name", "name_zh", "kind", "address", "address_zh", "district", "neighbourhood", "lat", "lon", "phone",
     "daily_capacity", "hold_limit_minutes", "circle_minutes", "circle_mode", "timezone", "is_active",
+    "shift_cancel_cutoff_hours",
 )
 
 

@@ -24,6 +24,11 @@
  * tells kinds apart), "dot" (circleMarker) or "pin" (Leaflet's icon), and
  * "permanentLabels": true to show labels without hovering.
  *
+ * "pin": {lat, lon, label, latInput, lonInput} adds one draggable pin that
+ * writes its position into the form inputs with those ids (and moves when the
+ * inputs are typed in, or when the map is clicked): staff drop a senior's pin
+ * on their door. lat/lon may be null: the first click places it.
+ *
  * With "tiles": null (no tile server) the vectors still draw on a plain
  * background and a note says why; the note's text comes from the element's
  * data-no-tiles-note so it can be translated.
@@ -187,8 +192,48 @@
     } else {
       map.setView([0, 0], 2);
     }
+    if (spec.pin) { addPin(map, spec.pin); }
     element.doorstepMap = map;
     return map;
+  }
+
+  function addPin(map, pin) {
+    var latInput = document.getElementById(pin.latInput);
+    var lonInput = document.getElementById(pin.lonInput);
+    if (!latInput || !lonInput) { return; }
+    var marker = null;
+    function write(where) {
+      latInput.value = where.lat.toFixed(6);
+      lonInput.value = where.lng.toFixed(6);
+    }
+    function place(where) {
+      if (marker) {
+        marker.setLatLng(where);
+      } else {
+        marker = L.marker(where, {draggable: true, keyboard: true, autoPan: true,
+                                  title: pin.label ? String(pin.label) : "", alt: pin.label ? String(pin.label) : ""});
+        marker.on("dragend", function () { write(marker.getLatLng()); });
+        marker.addTo(map);
+      }
+    }
+    if (pin.lat !== null && pin.lat !== undefined && pin.lon !== null && pin.lon !== undefined) {
+      place(L.latLng(pin.lat, pin.lon));
+      if (!map.getBounds || !map.getCenter()) { map.setView([pin.lat, pin.lon], 17); }
+    }
+    map.on("click", function (event) {
+      place(event.latlng);
+      write(event.latlng);
+    });
+    function typed() {
+      var lat = parseFloat(latInput.value);
+      var lon = parseFloat(lonInput.value);
+      if (isFinite(lat) && isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) {
+        place(L.latLng(lat, lon));
+        map.panTo([lat, lon]);
+      }
+    }
+    latInput.addEventListener("change", typed);
+    lonInput.addEventListener("change", typed);
   }
 
   function start() {

@@ -1,7 +1,7 @@
 """Error pages: a clear message in the user's language, never a stack trace."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -32,7 +32,8 @@ def init_app(app: Flask) -> None:
             404: _("This page does not exist, or you do not have access to it."),
             405: _("This action is not allowed here."),
             409: _("Someone else changed this record at the same time. Reload it and try again."),
-            413: _("The upload is too large."),
+            413: _("The upload is too large: files up to %(mb)s MB are accepted. Split the file and upload the parts.",
+                   mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)),
             422: _("Some of the information is not valid."),
             429: _("Too many attempts. Wait a moment and try again."),
         }

@@ -21,6 +21,7 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("staff.today", _l("Today"), ("admin", "staff")),
     NavItem("staff.seniors", _l("Seniors"), ("admin", "staff")),
+    NavItem("staff.locations", _l("Locations"), ("admin", "staff")),
     NavItem("staff.enrollments", _l("Enrollments"), ("admin", "staff")),
     NavItem("staff.sites", _l("Meal sites"), ("admin", "staff")),
     NavItem("staff.workers", _l("Workers"), ("admin", "staff")),
@@ -31,6 +32,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("staff.dashboard", _l("Dashboard"), ("admin", "staff")),
     NavItem("staff.subsidy_rules", _l("Subsidies"), ("admin", "staff")),
     NavItem("worker.today", _l("Today's route"), ("worker",)),
+    NavItem("worker.shifts", _l("Shifts"), ("worker",)),
     NavItem("family.home", _l("My family"), ("family",)),
     NavItem("admin.users", _l("Users"), ("admin",)),
 )

@@ -156,3 +156,8 @@ def api_record(stop_id: str):
     except FieldError as error:
         return jsonify({"error": "invalid", "field": error.field, "message": str(error.message)}), 422
     return jsonify({**recorded.result, "replay": recorded.replay}), 200
+
+
+# Volunteer shifts (sign up, cancel, accept an offer) live in their own module, on this blueprint.
+from dispatch.web import worker_shifts  # noqa: E402,F401
+from dispatch.web import worker_join  # noqa: E402,F401
