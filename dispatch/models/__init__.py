@@ -4,6 +4,7 @@ Importing this package registers every table on ``db.metadata``, which is what
 Alembic compares against.
 """
 from dispatch.models.alert import AlertAction, AlertActionKind, AlertKind, AlertSeverity, AlertStatus, WelfareAlert
+from dispatch.models.api_token import ApiIdempotency, ApiToken
 from dispatch.models.audit import AuditEvent
 from dispatch.models.meals import (
     ALL_WEEKDAYS,
@@ -47,7 +48,7 @@ from dispatch.models.worker import Skill, Worker, WorkerKind, WorkerShift, Worke
 
 __all__ = [
     "ALL_WEEKDAYS", "STATUSES_NEEDING_REASON", "TERMINAL_STATUSES", "TRANSITIONS",
-    "AlertAction", "AlertActionKind", "AlertKind", "AlertReraise", "AlertSeverity", "AlertStatus", "AuditEvent",
+    "AlertAction", "AlertActionKind", "ApiIdempotency", "ApiToken", "AlertKind", "AlertReraise", "AlertSeverity", "AlertStatus", "AuditEvent",
     "ConcernKind", "Diet", "EmergencyContact", "FamilyLink", "Gender", "GeocodeStatus",
     "MealEnrollment", "MealHold", "MealMode", "MealOrder", "MealOrderStatus", "MealSite", "MealType", "MealWindow",
     "Mobility", "Plan", "PlanKind", "PlanStatus", "Recurrence", "RequestStatus", "Role", "RoleName", "Route",
