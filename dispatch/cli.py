@@ -13,9 +13,11 @@ def init_app(app: Flask) -> None:
     from dispatch.cli_notifications import notifications_command
     from dispatch.cli_planning import plan_command
     from dispatch.cli_seed import demo_command, seed_command
+    from dispatch.cli_security import api_token_group, audit_group
 
     for command in (create_user_command, seed_command, demo_command, solve_vrptw_command, plan_command,
-                    coverage_command, suggest_sites_command, alerts_group, notifications_command):
+                    coverage_command, suggest_sites_command, alerts_group, notifications_command,
+                    api_token_group, audit_group):
         app.cli.add_command(command)
 
 

@@ -117,8 +117,8 @@ def _session_expired() -> bool:
 
 def _enforce_session_limits():
     """End a session that has been idle or alive too long (server-side check)."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
-        return None
+    if request.endpoint == "static" or request.path.startswith("/api/") or not current_user.is_authenticated:
+        return None  # the API ignores session cookies: bearer tokens only
     if _session_expired():
         logout_user()
         session.pop(LOGIN_AT, None)
@@ -139,7 +139,8 @@ def needs_two_factor_setup(user) -> bool:
 
 
 def _enforce_two_factor():
-    if not current_user.is_authenticated or request.endpoint in _TWO_FACTOR_SETUP_OPEN:
+    if request.path.startswith("/api/") or not current_user.is_authenticated \
+            or request.endpoint in _TWO_FACTOR_SETUP_OPEN:
         return None
     if needs_two_factor_setup(current_user):
         flash(str(_l("Your account needs two-factor authentication. Set it up to continue.")), "info")
