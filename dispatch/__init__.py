@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import Flask
 
-from dispatch import api, appconfig, cli, i18n, security_setup, web
+from dispatch import api, appconfig, cli, hardening, i18n, logsafe, security_setup, web
 from dispatch.extensions import csrf, db, migrate
 from dispatch.paths import MIGRATIONS_DIR, TEMPLATES_DIR
 
@@ -23,5 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security_setup.init_app(app)
     web.init_app(app)
     api.init_app(app)
+    hardening.init_app(app)
+    logsafe.init_app(app)
     cli.init_app(app)
     return app

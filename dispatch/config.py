@@ -53,6 +53,10 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "ALERT_GRACE_MINUTES": (15, "Dead-man switch: a stop with no outcome this long after its window ends raises an alert."),
     "ALERT_RERAISE_MINUTES": (10, "An open alert nobody acknowledged is raised again (staff told anew) this often."),
     "BOARD_POLL_SECONDS": (12, "How often the live board asks the server for news, in seconds."),
+    "RATELIMIT_ENABLED": (True, "Rate-limit login, two-factor and invitation posts (off only in tests)."),
+    "RATELIMIT_AUTH": ("10 per minute;60 per hour", "Posts one client address may make to each login, "
+                                                    "two-factor or invitation endpoint (Flask-Limiter syntax)."),
+    "AUDIT_UNUSUAL_READS": (50, "Unusual-access report: a user who reads more seniors' records in a day than this."),
 }
 
 

@@ -80,6 +80,8 @@ def make_config(database_url: str, data_dir, schema: str | None = None, **extra)
             "argon2__rounds": 1, "argon2__memory_cost": 1024, "argon2__parallelism": 1,
         },
         "SERVER_NAME": None,
+        # Tests log in far more often than a person; tests/test_hardening.py turns the limits on.
+        "RATELIMIT_ENABLED": False,
     }
     config.update(extra)
     return config
