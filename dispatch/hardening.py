@@ -81,6 +81,10 @@ def _headers_for(app: Flask):
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if "=True" in headers.get("Cache-Control", ""):
+            # Flask-Security sets boolean cache directives that this Werkzeug renders as "no-store=True",
+            # which is not the standard directive; write them the standard way.
+            headers["Cache-Control"] = headers["Cache-Control"].replace("=True", "")
         if request.path.startswith("/api/") or (response.mimetype == "text/html" and request.endpoint != "static"):
             # Personal data: never kept by shared caches or the browser's back-forward cache.
             headers.setdefault("Cache-Control", "no-store")
