@@ -60,6 +60,20 @@ def _rollback_quietly() -> None:
         pass
 
 
+def _unavailable(app: Flask):
+    """503 with Retry-After, drawn without touching the database (no layout, no signed-in user)."""
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if _is_api():
+        from dispatch.api.errors import json_error
+
+        return json_error(503, None, None, headers)
+    title, message = _("Briefly unavailable"), _("Doorstep is briefly unavailable. Wait a moment and try again.")
+    if _wants_json():
+        return jsonify({"error": title, "message": message}), 503, headers
+    html = app.jinja_env.get_template("errors/unavailable.html").render(title=title, message=message)
+    return html, 503, headers
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -114,9 +128,7 @@ def init_app(app: Flask) -> None:
             _rollback_quietly()
             app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path,
                                type(error).__name__)
-            return _render(503, _("Briefly unavailable"),
-                           _("Doorstep is briefly unavailable. Wait a moment and try again."),
-                           {"Retry-After": str(RETRY_AFTER_SECONDS)})
+            return _unavailable(app)
         _rollback_quietly()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         return _render(500, _("Something went wrong"), _("The error was recorded. Nothing was half-saved; try again."))
