@@ -21,6 +21,12 @@ class DoorstepApi(Api):
     def _register_error_handlers(self):
         pass
 
+    @property
+    def ERROR_SCHEMA(self):  # noqa: N802 - flask-smorest's name; documents our error body in the spec
+        from dispatch.api.schemas import ErrorOut
+
+        return ErrorOut
+
 
 api = DoorstepApi()
 
