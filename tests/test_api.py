@@ -15,7 +15,7 @@ from dispatch.services import api_tokens
 from dispatch.services.errors import FieldError
 from tests.api_helpers import bearer, new_token, token_for
 from tests.factories import create_senior, create_site, create_user, create_worker
-from tests.test_outcomes import NOON, build_route, clock, crew  # noqa: F401  (fixtures)
+from tests.test_outcomes import clock, crew  # noqa: F401  (fixtures)
 
 SENIOR = {"full_name": "Zhang Wei", "date_of_birth": "1941-04-02", "address": "12 Plum Lane",
           "contacts": [{"name": "Zhang Li", "relation": "daughter", "phone": "13800000000"}]}

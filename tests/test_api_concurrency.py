@@ -13,7 +13,7 @@ from dispatch.models import Plan, Senior, StopEvent
 from dispatch.models.plan import PlanStatus
 from tests.api_helpers import bearer, token_for
 from tests.factories import create_site, create_user
-from tests.test_outcomes import NOON, build_route, clock, crew  # noqa: F401  (fixtures)
+from tests.test_outcomes import clock, crew  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.postgres
 

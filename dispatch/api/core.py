@@ -12,7 +12,7 @@ from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, abort, g, make_response, request
+from flask import Response, g, make_response, request
 from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
 
@@ -152,7 +152,3 @@ def _release(token_id: int, key: str) -> None:
         db.session.commit()
     except sa.exc.SQLAlchemyError:  # database gone: the original error matters more; the key stays claimed
         db.session.rollback()
-
-
-def not_found() -> None:
-    abort(404)

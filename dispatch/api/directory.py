@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 
 from dispatch.api import schemas as s
 from dispatch.api.core import blueprint, idempotent, principal, roles

@@ -5,7 +5,6 @@ recent password entry, like the account actions.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for

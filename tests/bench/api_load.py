@@ -241,7 +241,7 @@ def main() -> None:
                "DISPATCH_SECRET_KEY": "bench", "DISPATCH_REQUIRE_2FA_FOR_STAFF": "0"}
         app_port, bare_port = free_port(), free_port()
         common = ["-m", "gunicorn", "--workers", str(args.gunicorn_workers), "--worker-class", "gthread",
-                  "--threads", "4", "--log-level", "warning"]
+                  "--threads", "4", "--keep-alive", "30", "--log-level", "warning"]
         procs.append(subprocess.Popen([sys.executable, *common, "--bind", f"127.0.0.1:{app_port}", "wsgi:app"],
                                       cwd=ROOT, env=env))
         procs.append(subprocess.Popen([sys.executable, *common, "--bind", f"127.0.0.1:{bare_port}", "bare_app:app"],
