@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import Flask
 
-from dispatch import appconfig, cli, i18n, security_setup, web
+from dispatch import api, appconfig, cli, hardening, i18n, logsafe, security_setup, web
 from dispatch.extensions import csrf, db, migrate
 from dispatch.paths import MIGRATIONS_DIR, TEMPLATES_DIR
 
@@ -22,5 +22,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     security_setup.init_app(app)
     web.init_app(app)
+    api.init_app(app)
+    hardening.init_app(app)
+    logsafe.init_app(app)
     cli.init_app(app)
     return app

@@ -14,12 +14,13 @@ def init_app(app: Flask) -> None:
     from dispatch.cli_notifications import notifications_command
     from dispatch.cli_planning import plan_command
     from dispatch.cli_seed import demo_command, seed_command
+    from dispatch.cli_security import api_token_group, audit_group
     from dispatch.cli_shifts import shifts_group
     from dispatch.cli_simulate import simulate_command
 
     for command in (create_user_command, seed_command, demo_command, solve_vrptw_command, plan_command,
                     coverage_command, suggest_sites_command, alerts_group, notifications_command, simulate_command,
-                    geocode_command, shifts_group):
+                    geocode_command, shifts_group, api_token_group, audit_group):
         app.cli.add_command(command)
 
 

@@ -69,6 +69,10 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "BAIDU_MIN_INTERVAL": (0.2, "Seconds between Baidu geocoder calls across all processes."),
     "UPLOAD_MAX_MB": (8, "Largest upload accepted (spreadsheets to import), in MB; bigger ones get a 413 page."),
     "BOARD_POLL_SECONDS": (12, "How often the live board asks the server for news, in seconds."),
+    "RATELIMIT_ENABLED": (True, "Rate-limit login, two-factor and invitation posts (off only in tests)."),
+    "RATELIMIT_AUTH": ("10 per minute;60 per hour", "Posts one client address may make to each login, "
+                                                    "two-factor or invitation endpoint (Flask-Limiter syntax)."),
+    "AUDIT_UNUSUAL_READS": (50, "Unusual-access report: a user who reads more seniors' records in a day than this."),
 }
 
 

@@ -14,12 +14,15 @@ This module adds what Doorstep needs on top:
   nothing else until it is done.
 
 Session fixation: Flask's session is a signed cookie with no server-side id to
-fixate; Flask-Login replaces the user in it on login and Flask-Security
-rotates the CSRF token, so a pre-login cookie grants nothing afterwards.
+fixate; still, at login every key a pre-login visitor could have planted is
+dropped and a fresh session identifier (``dispatch_sid``) is issued, and
+Flask-Security rotates the CSRF token, so a cookie captured before login
+grants nothing afterwards.
 """
 from __future__ import annotations
 
 import hashlib
+import secrets
 import time
 from datetime import timedelta
 
@@ -64,6 +67,9 @@ def _security_config(app: Flask) -> None:
     defaults = {
         "SECURITY_PASSWORD_HASH": "argon2",
         "SECURITY_PASSWORD_LENGTH_MIN": 10,
+        # Length alone lets "aaaaaaaaaa" through: zxcvbn refuses guessable passwords (score 0-4).
+        "SECURITY_PASSWORD_COMPLEXITY_CHECKER": "zxcvbn",
+        "SECURITY_ZXCVBN_MINIMUM_SCORE": 3,
         "SECURITY_PASSWORD_CHECK_BREACHED": False,  # no internet needed
         "SECURITY_TRACKABLE": True,
         "SECURITY_REGISTERABLE": False,  # staff and admins create accounts
@@ -92,8 +98,18 @@ def _security_config(app: Flask) -> None:
         app.config.setdefault(key, value)
 
 
+# Session keys that survive login: the auth state Flask-Login/Flask-Security just wrote, and the language.
+_KEPT_AT_LOGIN = ("_user_id", "_fresh", "_id", "_remember", "_remember_seconds", "fs_cc", "fs_paa", "fs_gexp",
+                  "csrf_token", "lang", "tf_", "identity")
+SESSION_ID = "dispatch_sid"
+
+
 def _on_login(sender, user, **extra) -> None:
-    """Start the session clocks; a permanent session gets PERMANENT_SESSION_LIFETIME."""
+    """Start the session clocks with a new session identity (no pre-login state carries over)."""
+    for key in list(session.keys()):
+        if not key.startswith(_KEPT_AT_LOGIN):
+            session.pop(key, None)
+    session[SESSION_ID] = secrets.token_urlsafe(24)
     now = time.time()
     session.permanent = True
     session[LOGIN_AT] = now
@@ -117,8 +133,8 @@ def _session_expired() -> bool:
 
 def _enforce_session_limits():
     """End a session that has been idle or alive too long (server-side check)."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
-        return None
+    if request.endpoint == "static" or request.path.startswith("/api/") or not current_user.is_authenticated:
+        return None  # the API ignores session cookies: bearer tokens only
     if _session_expired():
         logout_user()
         session.pop(LOGIN_AT, None)
@@ -139,7 +155,8 @@ def needs_two_factor_setup(user) -> bool:
 
 
 def _enforce_two_factor():
-    if not current_user.is_authenticated or request.endpoint in _TWO_FACTOR_SETUP_OPEN:
+    if request.path.startswith("/api/") or not current_user.is_authenticated \
+            or request.endpoint in _TWO_FACTOR_SETUP_OPEN:
         return None
     if needs_two_factor_setup(current_user):
         flash(str(_l("Your account needs two-factor authentication. Set it up to continue.")), "info")

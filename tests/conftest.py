@@ -18,6 +18,7 @@ from flask_migrate import upgrade
 
 from dispatch import create_app
 from dispatch.extensions import db
+from dispatch.models.audit import APPEND_ONLY_DDL, DROP_APPEND_ONLY_DDL
 from tests.factories import FreshContextClient
 
 TEST_DATABASE_URL = os.environ.get("DISPATCH_TEST_DATABASE_URL", "")
@@ -81,6 +82,8 @@ def make_config(database_url: str, data_dir, schema: str | None = None, **extra)
         "SERVER_NAME": None,
         # Tests never reach the internet: geocoding tests point it at tests/geocode_stub.py.
         "GEOCODER": "none",
+        # Tests log in far more often than a person; tests/test_hardening.py turns the limits on.
+        "RATELIMIT_ENABLED": False,
     }
     config.update(extra)
     return config
@@ -103,8 +106,13 @@ def empty_all_tables() -> None:
             names = ", ".join(f'"{t.name}"' for t in tables)
             db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        # The audit trail refuses DELETE (append-only trigger): lift the guard for the wipe only.
+        for statement in DROP_APPEND_ONLY_DDL["sqlite"]:
+            db.session.execute(sa.text(statement))
         for table in tables:
             db.session.execute(table.delete())
+        for statement in APPEND_ONLY_DDL["sqlite"]:
+            db.session.execute(sa.text(statement))
     db.session.commit()
 
 

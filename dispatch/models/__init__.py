@@ -4,6 +4,7 @@ Importing this package registers every table on ``db.metadata``, which is what
 Alembic compares against.
 """
 from dispatch.models.alert import AlertAction, AlertActionKind, AlertKind, AlertSeverity, AlertStatus, WelfareAlert
+from dispatch.models.api_token import ApiIdempotency, ApiToken
 from dispatch.models.audit import AuditEvent
 from dispatch.models.meals import (
     ALL_WEEKDAYS,
@@ -52,7 +53,8 @@ from dispatch.models.worker import Skill, Worker, WorkerKind, WorkerShift, Worke
 
 __all__ = [
     "ALL_WEEKDAYS", "STATUSES_NEEDING_REASON", "TERMINAL_STATUSES", "TRANSITIONS",
-    "AlertAction", "AlertActionKind", "AlertKind", "AlertReraise", "AlertSeverity", "AlertStatus", "AuditEvent",
+    "AlertAction", "AlertActionKind", "AlertKind", "AlertReraise", "AlertSeverity", "AlertStatus",
+    "ApiIdempotency", "ApiToken", "AuditEvent",
     "ConcernKind", "Diet", "EmergencyContact", "FamilyLink", "Gender", "GeocodeCache", "GeocodeStatus",
     "MealEnrollment", "MealHold", "MealMode", "MealOrder", "MealOrderStatus", "MealSite", "MealType", "MealWindow",
     "Mobility", "Plan", "PlanKind", "PlanStatus", "RateLimitSlot", "Recurrence", "RequestStatus", "Role", "RoleName", "Route",

@@ -1,19 +1,32 @@
 """The audit trail: who read or changed what, especially seniors' personal data.
 
-Append-only by intent: services add events, nothing updates or deletes them.
+Append-only: services add events, nothing updates or deletes them. The
+database enforces it (a trigger refuses UPDATE and DELETE on ``audit_event``,
+created by the migration on SQLite and PostgreSQL alike), and a hash chain
+shows tampering by anyone who gets past the trigger: each row stores
+``hash = sha256(prev_hash + canonical(event))``, filled in just before the
+insert (``_chain_new_events``), so every way of adding an event is chained.
+``services.audit_chain.verify`` walks the chain.
+
 ``user_id`` and ``senior_id`` are plain integers, not foreign keys, so the
 record outlives the account or senior it describes.
 """
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import json
+from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from dispatch.extensions import db
 from dispatch.models.types import UTCDateTime, utcnow
+
+GENESIS = "0" * 64
+# Serialises appends on PostgreSQL so two transactions never chain onto the same row.
+CHAIN_LOCK_KEY = 0x6175646974  # "audit"
 
 
 class AuditEvent(db.Model):
@@ -31,6 +44,70 @@ class AuditEvent(db.Model):
     senior_id: Mapped[int | None] = mapped_column(index=True)
     detail: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     ip: Mapped[str | None] = mapped_column(sa.String(64))
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    hash: Mapped[str | None] = mapped_column(sa.String(64))
+
+    def canonical(self) -> str:
+        """The event's content as one stable string (the id is left out: the chain orders rows)."""
+        when = self.event_dt.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds")
+        return json.dumps({
+            "event_dt": when, "user_id": self.user_id, "action": self.action, "entity_type": self.entity_type,
+            "entity_id": self.entity_id, "senior_id": self.senior_id, "detail": self.detail, "ip": self.ip,
+        }, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+    def expected_hash(self, prev_hash: str) -> str:
+        return chain_hash(prev_hash, self.canonical())
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.id} {self.action} {self.entity_type}:{self.entity_id}>"
+
+
+def chain_hash(prev_hash: str, canonical: str) -> str:
+    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def _last_hash(connection: sa.Connection) -> str:
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+    table = AuditEvent.__table__
+    last = connection.execute(sa.select(table.c.hash).order_by(table.c.id.desc()).limit(1)).scalar()
+    return last or GENESIS
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _chain_new_events(session: Session, _flush_context, _instances) -> None:
+    """Give each new event its place in the chain, in the order they were added."""
+    new = [obj for obj in session.new if isinstance(obj, AuditEvent) and obj.hash is None]
+    if not new:
+        return
+    new.sort(key=lambda obj: sa.inspect(obj).insert_order)
+    prev = _last_hash(session.connection(bind_arguments={"mapper": AuditEvent.__mapper__}))
+    for event in new:
+        if event.event_dt is None:
+            event.event_dt = utcnow()
+        # Stored as given on SQLite and PostgreSQL alike: microseconds, UTC.
+        event.prev_hash = prev
+        event.hash = prev = event.expected_hash(prev)
+
+
+# The append-only guard, per dialect: created by the migration, lifted only by
+# tests that empty every table between tests (``tests/conftest.py``).
+APPEND_ONLY_DDL: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+        "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+    ),
+    "postgresql": (
+        "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN RAISE EXCEPTION 'audit_event is append-only'; END $$",
+        "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
+        "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+    ),
+}
+DROP_APPEND_ONLY_DDL: dict[str, tuple[str, ...]] = {
+    "sqlite": ("DROP TRIGGER IF EXISTS audit_event_no_update", "DROP TRIGGER IF EXISTS audit_event_no_delete"),
+    "postgresql": ("DROP TRIGGER IF EXISTS audit_event_append_only ON audit_event",
+                   "DROP FUNCTION IF EXISTS audit_event_append_only()"),
+}

@@ -60,7 +60,11 @@ def staff_site_ids(user) -> sa.Select:
     """Subquery: the ids of the sites ``user`` manages as staff (empty for non-staff)."""
     if not has_role(user, RoleName.STAFF):
         return sa.select(StaffSite.site_id).where(sa.false())
-    return sa.select(StaffSite.site_id).where(StaffSite.user_id == user.id)
+    query = sa.select(StaffSite.site_id).where(StaffSite.user_id == user.id)
+    scope = getattr(user, "site_scope", None)  # an API token limited to some of the account's sites
+    if scope is not None:
+        query = query.where(StaffSite.site_id.in_(scope))
+    return query
 
 
 def _worker_ids(user) -> sa.Select:

@@ -116,8 +116,11 @@ def create_user(
 
 def log_out_everywhere(user: User) -> None:
     """End every session and API token of ``user`` (on the server, not just this browser)."""
+    from dispatch.services.api_tokens import revoke_all_for
+
     security.datastore.set_uniquifier(user)
     security.datastore.set_token_uniquifier(user)
+    revoke_all_for(user)
     db.session.commit()
 
 

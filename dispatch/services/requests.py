@@ -161,3 +161,38 @@ def mark_scheduled(requests: Iterable[ServiceRequest], *, by) -> list[ServiceReq
             moved.append(request)
     db.session.flush()
     return moved
+
+
+def create_request(senior, *, service_type: ServiceType, day: date, start: time, end: time, duration: int,
+                   required_skill: Skill | None = None, priority: int = 3,
+                   recurrence: Recurrence = Recurrence.NONE, notes: str = "", by,
+                   today: date | None = None) -> ServiceRequest:
+    """Staff (or an integration acting as staff) ask a service for a senior they manage; one commit.
+
+    The request starts as *requested* at the senior's home site, like a
+    family's, so it goes through the same review.
+    """
+    if senior.home_site_id is None:
+        raise FieldError("senior_id", _("This senior has no home site yet; choose one first."))
+    if today is not None and day < today:
+        raise FieldError("requested_date", _("Choose today or a later day."))
+    if end <= start:
+        raise FieldError("window_end", _("The window must end after it starts."))
+    span = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    if span < duration:
+        raise FieldError("window_end", _("The window is shorter than the visit (%(n)s min).", n=duration))
+    notes = (notes or "").strip()
+    if "\x00" in notes:
+        raise FieldError("notes", _("Contains characters that are not allowed."))
+    request = ServiceRequest(
+        senior_id=senior.id, site_id=senior.home_site_id, service_type=service_type, requested_date=day,
+        window_start=start, window_end=end, duration_minutes=duration, required_skill=required_skill,
+        priority=priority, recurrence=recurrence, notes=notes, status=RequestStatus.REQUESTED,
+        requested_by_id=getattr(by, "id", None),
+    )
+    db.session.add(request)
+    db.session.flush()
+    audit.record("service_request.create", user=by, entity_type="service_request", entity_id=request.id,
+                 senior_id=senior.id, detail={"service": service_type.value, "date": day.isoformat(), "by": "staff"})
+    db.session.commit()
+    return request

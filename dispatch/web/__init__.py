@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(family.bp)
     app.register_blueprint(admin.bp)
     from dispatch.web import coverage; app.register_blueprint(coverage.bp)  # noqa: E702
+    from dispatch.web import admin_security; app.register_blueprint(admin_security.bp)  # noqa: E702
     errors.init_app(app)
     app.context_processor(lambda: {"nav_items": nav_for(current_user)})
     app.jinja_env.globals.update(label=label, weekdays=WEEKDAYS, weekdays_short=WEEKDAYS_SHORT)

@@ -1,22 +1,77 @@
-"""Error pages: a clear message in the user's language, never a stack trace."""
+"""Error pages: a clear message in the user's language, never a stack trace.
+
+On ``/api/`` paths every error is JSON (``api.errors``). Two failures get the
+same treatment everywhere, pages and API alike:
+
+* a version conflict (``StaleRecord``, or SQLAlchemy's ``StaleDataError``
+  that a view did not catch) is a 409, never a 500;
+* a lost database (PostgreSQL restarting, the network cut) is a 503 with
+  ``Retry-After``; the pool pre-pings, so the next request after the database
+  is back just works.
+"""
 from __future__ import annotations
+
+import re
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+
+from dispatch.services.errors import FieldError, StaleRecord
+
+RETRY_AFTER_SECONDS = 5
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best == "application/json"
-    )
+    return _is_api() or (request.accept_mimetypes.best == "application/json")
 
 
-def _render(status: int, title: str, message: str):
+def _render(status: int, title: str, message: str, headers: dict[str, str] | None = None):
+    if _is_api():
+        from dispatch.api.errors import json_error
+
+        return json_error(status, None, None, headers)
     if _wants_json():
-        return jsonify({"error": title, "message": message}), status
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+        response = jsonify({"error": title, "message": message})
+    else:
+        response = render_template("errors/error.html", status=status, title=title, message=message)
+    return response, status, headers or {}
+
+
+def _database_gone(error: Exception) -> bool:
+    if isinstance(error, (OperationalError, DisconnectionError)):
+        return True
+    return isinstance(error, DBAPIError) and bool(getattr(error, "connection_invalidated", False))
+
+
+def _rollback_quietly() -> None:
+    from dispatch.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the pool will replace it
+        pass
+
+
+def _unavailable(app: Flask):
+    """503 with Retry-After, drawn without touching the database (no layout, no signed-in user)."""
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if _is_api():
+        from dispatch.api.errors import json_error
+
+        return json_error(503, None, None, headers)
+    title, message = _("Briefly unavailable"), _("Doorstep is briefly unavailable. Wait a moment and try again.")
+    if _wants_json():
+        return jsonify({"error": title, "message": message}), 503, headers
+    html = app.jinja_env.get_template("errors/unavailable.html").render(title=title, message=message)
+    return html, 503, headers
 
 
 def init_app(app: Flask) -> None:
@@ -26,6 +81,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if _is_api():
+            from dispatch.api.errors import from_http_exception
+
+            return from_http_exception(error)
         messages = {
             400: _("The request could not be understood."),
             403: _("You do not have access to this page."),
@@ -36,6 +95,7 @@ def init_app(app: Flask) -> None:
                    mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)),
             422: _("Some of the information is not valid."),
             429: _("Too many attempts. Wait a moment and try again."),
+            503: _("Doorstep is briefly unavailable. Wait a moment and try again."),
         }
         message = messages.get(error.code or 500, error.description or "")
         return _render(error.code or 500, f"{error.code} {error.name}", message)
@@ -44,5 +104,32 @@ def init_app(app: Flask) -> None:
     def unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
+        from dispatch.api.core import ApiError
+
+        if isinstance(error, ApiError):
+            from dispatch.api.errors import from_api_error
+
+            return from_api_error(error)
+        if isinstance(error, (StaleRecord, StaleDataError)):
+            _rollback_quietly()
+            if _is_api():
+                from dispatch.api.errors import json_error
+
+                return json_error(409, str(error) if isinstance(error, StaleRecord) and str(error) else None)
+            return _render(409, _("Changed by someone else"),
+                           _("Someone else changed this record at the same time. Reload it and try again."))
+        if isinstance(error, FieldError) and _is_api():
+            from dispatch.api.errors import json_error
+
+            _rollback_quietly()
+            field = re.sub(r"^(\w+)-(\d+)-(\w+)$", r"\1.\2.\3", error.field) if error.field else None
+            return json_error(422, str(error.message), [{"field": field, "location": "json",
+                                                         "reason": str(error.message)}])
+        if _database_gone(error):
+            _rollback_quietly()
+            app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path,
+                               type(error).__name__)
+            return _unavailable(app)
+        _rollback_quietly()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         return _render(500, _("Something went wrong"), _("The error was recorded. Nothing was half-saved; try again."))

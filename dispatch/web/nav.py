@@ -35,6 +35,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("worker.shifts", _l("Shifts"), ("worker",)),
     NavItem("family.home", _l("My family"), ("family",)),
     NavItem("admin.users", _l("Users"), ("admin",)),
+    NavItem("admin_security.audit_log", _l("Audit log"), ("admin",)),
+    NavItem("admin_security.api_tokens_page", _l("API tokens"), ("admin",)),
 )
 
 

@@ -85,16 +85,23 @@ def browser():
 def new_page(browser) -> Iterator[Callable]:
     """``new_page(phone=False, **context_options)``: a page in a fresh browser context."""
     contexts = []
+    csp_violations: list[str] = []
 
     def make(phone: bool = False, **options):
         context = browser.new_context(**{**(PHONE if phone else DESKTOP), **options})
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        # Every page must work under the strict Content-Security-Policy: a refused script,
+        # style or image shows up as a console error naming the policy.
+        page.on("console", lambda msg: csp_violations.append(f"{page.url}: {msg.text}")
+                if "Content Security Policy" in msg.text else None)
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert not csp_violations, "CSP refused something:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture

@@ -1,0 +1,154 @@
+"""What every API blueprint shares: bearer-token sign-in, role gates, idempotency keys.
+
+The API accepts only ``Authorization: Bearer <token>``; a session cookie
+grants nothing here, which is why the API blueprints may be exempt from CSRF
+(a cross-site page cannot make a browser send a bearer token).
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, g, make_response, request
+from flask_smorest import Blueprint
+from sqlalchemy.exc import IntegrityError
+
+from dispatch.extensions import db
+from dispatch.models.api_token import ApiIdempotency
+from dispatch.services import api_tokens
+
+PREFIX = "/api/v1"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-:.")
+
+
+class ApiError(Exception):
+    """An API refusal with a status, a message and the fields at fault."""
+
+    def __init__(self, status: int, message: str, errors: list[dict[str, Any]] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.errors, self.headers = status, message, errors or [], headers or {}
+
+
+def blueprint(name: str, description: str) -> Blueprint:
+    bp = Blueprint(name, __name__, url_prefix=PREFIX, description=description)
+    bp.before_request(_authenticate)
+    return bp
+
+
+def _authenticate() -> None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    principal = api_tokens.authenticate(raw.strip()) if scheme.lower() == "bearer" else None
+    if principal is None:
+        raise ApiError(401, "A valid bearer token is required (Authorization: Bearer <token>).",
+                       headers={"WWW-Authenticate": 'Bearer realm="doorstep"'})
+    g.api_principal = principal
+
+
+def principal() -> api_tokens.TokenPrincipal:
+    return g.api_principal
+
+
+def roles(*names: str) -> Callable:
+    """Let the token's role through if it is one of ``names`` (admin always); others get 403."""
+    wanted = set(names) | {"admin"}
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if principal().token.role not in wanted:
+                raise ApiError(403, "This token's role may not use this endpoint.")
+            return view(*args, **kwargs)
+
+        wrapped._api_roles = tuple(sorted(wanted))  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def _request_hash() -> str:
+    body = request.get_data(cache=True) or b""
+    return hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n" + body).hexdigest()
+
+
+def _header_key() -> str | None:
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    if not 8 <= len(key) <= 80 or not set(key) <= _KEY_CHARS:
+        raise ApiError(400, "Bad idempotency key.", [{"field": IDEMPOTENCY_HEADER, "location": "headers",
+                                                      "reason": "8 to 80 letters, digits or -_:."}])
+    return key
+
+
+def idempotent(view):
+    """A write sent again with the same ``Idempotency-Key`` gets the first reply, and changes nothing.
+
+    The key is claimed (committed) before the write runs, so a concurrent copy
+    is told 409 "in progress" instead of writing twice; a write that fails
+    releases its key so the client may retry.
+    """
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        key = _header_key()
+        if key is None:
+            return view(*args, **kwargs)
+        token_id = principal().token.id
+        digest = _request_hash()
+        claimed = _claim(token_id, key, digest)
+        if claimed is not None:
+            return claimed
+        try:
+            response = make_response(view(*args, **kwargs))
+        except BaseException:
+            db.session.rollback()
+            _release(token_id, key)
+            raise
+        if response.status_code >= 300:
+            _release(token_id, key)
+            return response
+        db.session.execute(sa.update(ApiIdempotency).where(
+            ApiIdempotency.token_id == token_id, ApiIdempotency.key == key,
+        ).values(status_code=response.status_code, body=response.get_json(silent=True)))
+        db.session.commit()
+        return response
+
+    return wrapped
+
+
+def _claim(token_id: int, key: str, digest: str) -> Response | None:
+    """None when this request now owns ``key``; otherwise the reply to give instead."""
+    db.session.add(ApiIdempotency(token_id=token_id, key=key, request_hash=digest, status_code=0, body={}))
+    try:
+        db.session.commit()
+        return None
+    except IntegrityError:
+        db.session.rollback()
+    first = db.session.scalar(sa.select(ApiIdempotency).where(
+        ApiIdempotency.token_id == token_id, ApiIdempotency.key == key))
+    if first is None:  # released meanwhile: the client may simply retry
+        raise ApiError(409, "A request with this idempotency key just failed; send it again.")
+    if first.request_hash != digest:
+        raise ApiError(422, "This idempotency key was already used for a different request.",
+                       [{"field": IDEMPOTENCY_HEADER, "location": "headers", "reason": "already used"}])
+    if first.status_code == 0:
+        raise ApiError(409, "A request with this idempotency key is still in progress.",
+                       headers={"Retry-After": "1"})
+    response = make_response(first.body, first.status_code)
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _release(token_id: int, key: str) -> None:
+    try:
+        db.session.execute(sa.delete(ApiIdempotency).where(
+            ApiIdempotency.token_id == token_id, ApiIdempotency.key == key, ApiIdempotency.status_code == 0))
+        db.session.commit()
+    except sa.exc.SQLAlchemyError:  # database gone: the original error matters more; the key stays claimed
+        db.session.rollback()

@@ -1,0 +1,110 @@
+"""HTTP hardening: security headers with a strict Content-Security-Policy, and rate limits.
+
+CSP: scripts and styles only from Doorstep itself (no 'unsafe-inline'; the
+pages keep JSON data in ``<script type="application/json">`` blocks, which are
+never executed); images also from the map tile host (``MAP_TILE_URL``) and
+``data:``; no framing, no plugins, forms post only to Doorstep.
+
+Rate limits (Flask-Limiter, per client address): the login, two-factor,
+re-authentication and invitation endpoints, where guessing passwords, codes
+or invitation links would happen. Storage is Redis when ``REDIS_URL`` is set
+(so every gunicorn worker shares the counts), memory otherwise.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+# Endpoints whose POSTs are limited by RATELIMIT_AUTH.
+LIMITED_ENDPOINTS = (
+    "security.login",
+    "security.two_factor_token_validation",
+    "security.two_factor_rescue",
+    "security.tf_select",
+    "security.verify",
+    "security.two_factor_setup",
+    "family.join",
+    "staff.senior_invitations",
+)
+
+
+def tile_origin(url_template: str) -> str | None:
+    """``https://tile.openstreetmap.org`` from a tile URL template (None when maps draw without tiles)."""
+    if not url_template:
+        return None
+    parts = urlsplit(url_template.replace("{s}", "a"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    host = parts.netloc
+    if url_template.startswith(f"{parts.scheme}://{{s}}."):
+        host = "*." + host.split(".", 1)[1]
+    return f"{parts.scheme}://{host}"
+
+
+def content_security_policy(tile_url: str) -> str:
+    images = ["'self'", "data:"]
+    if origin := tile_origin(tile_url):
+        images.append(origin)
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": images,
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+
+
+def _headers_for(app: Flask):
+    csp = content_security_policy(app.config.get("MAP_TILE_URL") or "")
+    secure = bool(app.config.get("SECURE_COOKIES"))
+
+    def add_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", csp)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if "=True" in headers.get("Cache-Control", ""):
+            # Flask-Security sets boolean cache directives that this Werkzeug renders as "no-store=True",
+            # which is not the standard directive; write them the standard way.
+            headers["Cache-Control"] = headers["Cache-Control"].replace("=True", "")
+        if request.path.startswith("/api/") or (response.mimetype == "text/html" and request.endpoint != "static"):
+            # Personal data: never kept by shared caches or the browser's back-forward cache.
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return add_headers
+
+
+def _limit_auth_endpoints(app: Flask) -> None:
+    rule = app.config["RATELIMIT_AUTH"]
+    for endpoint in LIMITED_ENDPOINTS:
+        view = app.view_functions.get(endpoint)
+        if view is not None:
+            app.view_functions[endpoint] = limiter.limit(rule, methods=["POST"], scope="auth:" + endpoint)(view)
+
+
+def init_app(app: Flask) -> None:
+    """Call after every blueprint is registered (the limits wrap their views)."""
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "doorstep-limits")
+    limiter.init_app(app)
+    _limit_auth_endpoints(app)
+    app.after_request(_headers_for(app))

@@ -1,0 +1,103 @@
+"""What administrators read from the audit trail: the filtered log, and a report of unusual access.
+
+Unusual access, for one day:
+
+* a user who read more seniors' records (``senior.read``) than
+  ``AUDIT_UNUSUAL_READS`` — someone browsing files they have no case for;
+* a worker whose recorded actions touch a stop that is not on any route of
+  theirs — a phone used on someone else's round.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from dispatch.extensions import db
+from dispatch.models.audit import AuditEvent
+from dispatch.models.plan import Route, Stop
+from dispatch.models.user import Role, User
+from dispatch.models.worker import Worker
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    user_id: int | None = None
+    senior_id: int | None = None
+    day_from: date | None = None
+    day_to: date | None = None
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("TIMEZONE", "UTC"))
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), _zone())
+    return start, start + timedelta(days=1)
+
+
+def search_events(filters: AuditFilters, *, page: int = 1, per_page: int = 50):
+    """Events matching ``filters`` (days in the app's timezone), newest first; one page."""
+    query = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
+    if filters.user_id is not None:
+        query = query.where(AuditEvent.user_id == filters.user_id)
+    if filters.senior_id is not None:
+        query = query.where(AuditEvent.senior_id == filters.senior_id)
+    if filters.day_from is not None:
+        query = query.where(AuditEvent.event_dt >= _day_bounds(filters.day_from)[0])
+    if filters.day_to is not None:
+        query = query.where(AuditEvent.event_dt < _day_bounds(filters.day_to)[1])
+    return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=200)
+
+
+@dataclass(frozen=True)
+class HeavyReader:
+    user_id: int
+    email: str | None
+    seniors_read: int
+
+
+@dataclass(frozen=True)
+class OffRouteAccess:
+    event: AuditEvent
+    email: str | None
+    stop_id: int
+
+
+@dataclass(frozen=True)
+class UnusualAccess:
+    day: date
+    threshold: int
+    heavy_readers: list[HeavyReader]
+    off_route: list[OffRouteAccess]
+
+
+def unusual_access(day: date, *, threshold: int | None = None) -> UnusualAccess:
+    threshold = int(threshold if threshold is not None else current_app.config.get("AUDIT_UNUSUAL_READS", 50))
+    start, end = _day_bounds(day)
+    in_day = sa.and_(AuditEvent.event_dt >= start, AuditEvent.event_dt < end)
+
+    distinct_seniors = sa.func.count(sa.distinct(AuditEvent.senior_id))
+    rows = db.session.execute(
+        sa.select(AuditEvent.user_id, User.email, distinct_seniors)
+        .outerjoin(User, User.id == AuditEvent.user_id)
+        .where(in_day, AuditEvent.action == "senior.read", AuditEvent.user_id.is_not(None))
+        .group_by(AuditEvent.user_id, User.email)
+        .having(distinct_seniors > threshold)
+        .order_by(distinct_seniors.desc())
+    ).all()
+    heavy = [HeavyReader(user_id, email, count) for user_id, email, count in rows]
+
+    workers = sa.select(User.id).where(User.roles.any(Role.name == "worker"))
+    own_stop = (sa.select(Stop.id).join(Route, Stop.route_id == Route.id).join(Worker, Route.worker_id == Worker.id)
+                .where(Stop.id == AuditEvent.entity_id, Worker.user_id == AuditEvent.user_id))
+    off = db.session.execute(
+        sa.select(AuditEvent, User.email).outerjoin(User, User.id == AuditEvent.user_id)
+        .where(in_day, AuditEvent.entity_type == "stop", AuditEvent.user_id.in_(workers), ~sa.exists(own_stop))
+        .order_by(AuditEvent.id)
+    ).all()
+    return UnusualAccess(day, threshold, heavy, [OffRouteAccess(e, email, e.entity_id) for e, email in off])
