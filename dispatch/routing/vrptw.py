@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from .instances import SCALE, read_solomon, route_distance
+from .polish import Vrptw, improve
 
 
 SLOW_OPERATORS = (
@@ -43,25 +44,39 @@ def benchmark_options(time_limit: float, seed: int = 0, **overrides):
     return SolveOptions(**base)
 
 
-def solve_file(path: str, time_limit: float, seed: int = 0, **overrides) -> dict:
-    """Solve a Solomon instance within `time_limit` seconds (reading included)."""
+def solve_file(path: str, time_limit: float, seed: int = 0, share: float = 0.3, **overrides) -> dict:
+    """Solve a Solomon instance within `time_limit` seconds (reading included).
+
+    OR-Tools builds and improves a plan for `share` of the time, then the
+    ruin-and-recreate search in `polish` improves it for the rest.
+    """
     from .solver import solve
 
     began = time.monotonic()
+    deadline = began + time_limit - 0.15
     instance = read_solomon(path)
     problem = instance.to_problem()
-    remaining = max(0.5, time_limit - (time.monotonic() - began) - 0.15)
+    remaining = max(0.5, (deadline - time.monotonic()) * share)
     solution = solve(problem, benchmark_options(remaining, seed, **overrides))
     routes = [[int(s) for s in r.stops] for r in solution.routes if r.stops]
+    unassigned = [u.stop_id for u in solution.unassigned]
+    if not unassigned and share < 1:
+        routes, _ = improve(as_vrptw(instance), routes, deadline, seed)
     distance = sum(route_distance(instance, r) for r in routes)
     return {
         "instance": instance.name,
         "vehicles": len(routes),
         "distance": round(distance / SCALE, 1),
         "routes": routes,
-        "unassigned": [u.stop_id for u in solution.unassigned],
+        "unassigned": unassigned,
         "seconds": round(time.monotonic() - began, 2),
     }
+
+
+def as_vrptw(instance) -> Vrptw:
+    """The instance in the polisher's terms: tenths throughout, as in `Instance.to_problem`."""
+    scaled = [tuple(v * SCALE for v in col) for col in (instance.ready, instance.due, instance.service)]
+    return Vrptw(instance.distances().tolist(), *scaled, instance.demand, instance.capacity, instance.vehicles)
 
 
 STARTS = ("LOCAL_CHEAPEST_INSERTION", "PARALLEL_CHEAPEST_INSERTION")
