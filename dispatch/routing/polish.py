@@ -71,35 +71,42 @@ def feasible(inst: Vrptw, routes: Sequence[Sequence[int]]) -> bool:
 
 
 class _Search:
-    def __init__(self, inst: Vrptw, seed: int):
+    def __init__(self, inst: Vrptw, seed: int, close: int = 0):
         self.inst = inst
         self.rng = random.Random(seed)
         n = inst.customers
         d = inst.dist
         # Neighbours of each customer by distance, for picking strings close to a seed.
+        self.dto = [list(col) for col in zip(*d)]
         self.near = [[]] + [sorted(range(1, n + 1), key=lambda j, i=i: d[i][j]) for i in range(1, n + 1)]
+        # With `close` > 0, a removed customer is offered only to the routes of its `close` nearest.
+        self.close = [[]] + [self.near[i][1:close + 1] for i in range(1, n + 1)] if close else None
         self.avg_removed = 10
         self.max_string = 10
 
     def schedule(self, route):
-        """Earliest start (forward) and latest feasible start (backward) at each position, depots included."""
+        """Per arc of the route (depots included): its tail, head, length, the earliest
+        departure from the tail and the latest feasible start at the head."""
         inst, d, s = self.inst, self.inst.dist, self.inst.service
         ready, due = inst.ready, inst.due
         path = [0, *route, 0]
         k = len(path)
-        early = [0] * k
-        early[0] = ready[0]
-        for j in range(1, k):
-            a, b = path[j - 1], path[j]
-            t = early[j - 1] + s[a] + d[a][b]
-            early[j] = t if t > ready[b] else ready[b]
+        depart = [0] * (k - 1)
+        t = ready[0]
+        for j in range(k - 1):
+            a = path[j]
+            if j:
+                t = max(t, ready[a])
+            depart[j] = t + s[a]
+            t = depart[j] + d[a][path[j + 1]]
         late = [0] * k
         late[-1] = due[0]
         for j in range(k - 2, -1, -1):
             a, b = path[j], path[j + 1]
             t = late[j + 1] - d[a][b] - s[a]
             late[j] = t if t < due[a] else due[a]
-        return path, early, late
+        arcs = [d[a][b] for a, b in zip(path, path[1:])]
+        return tuple(zip(path, path[1:], arcs, depart, late[1:]))
 
     def ruin(self, routes, where):
         rng, near = self.rng, self.near
@@ -155,32 +162,41 @@ class _Search:
             removed.sort(key=lambda c: inst.due[c] - inst.ready[c])
         return removed
 
-    def recreate(self, routes, sched, loads, removed) -> set[int] | None:
+    def recreate(self, routes, sched, loads, removed, where) -> set[int] | None:
         inst, d, s = self.inst, self.inst.dist, self.inst.service
+        near = self.close
+        pending = set(removed)
         ready, due, q, cap = inst.ready, inst.due, inst.demand, inst.capacity
         rng = self.rng
         touched = set()
         for c in self.order(removed):
+            pending.discard(c)
             best, best_r, best_j = math.inf, -1, -1
-            qc, sc, rc, dc, dcol = q[c], s[c], ready[c], due[c], d[c]
-            for r, route in enumerate(routes):
-                if not route or loads[r] + qc > cap:
-                    continue
-                path, early, late = sched[r]
-                # Blinks: now and then skip a route, so equal-cost choices vary.
-                if rng.random() < 0.02:
-                    continue
-                prev = 0
-                for j in range(1, len(path)):
-                    nxt = path[j]
-                    delta = d[prev][c] + dcol[nxt] - d[prev][nxt]
-                    if delta < best:
-                        t = early[j - 1] + s[prev] + d[prev][c]
-                        if t < rc:
-                            t = rc
-                        if t <= dc and t + sc + dcol[nxt] <= late[j]:
-                            best, best_r, best_j = delta, r, j
-                    prev = nxt
+            qc, sc, rc, dc, dcol, dto_c = q[c], s[c], ready[c], due[c], d[c], self.dto[c]
+            # Only routes through one of c's nearest customers can plausibly take it best;
+            # all routes are tried when none of those can.
+            pools = [range(len(routes))]
+            if near:
+                pools.insert(0, {where[x] for x in near[c] if x not in pending})
+            for pool in pools:
+                for r in pool:
+                    route = routes[r]
+                    if not route or loads[r] + qc > cap:
+                        continue
+                    # Blinks: now and then skip a route, so equal-cost choices vary.
+                    if rng.random() < 0.02:
+                        continue
+                    for j, (prev, nxt, arc, depart, late) in enumerate(sched[r], 1):
+                        to_c = dto_c[prev]
+                        delta = to_c + dcol[nxt] - arc
+                        if delta < best:
+                            t = depart + to_c
+                            if t < rc:
+                                t = rc
+                            if t <= dc and t + sc + dcol[nxt] <= late:
+                                best, best_r, best_j = delta, r, j
+                if best_r >= 0:
+                    break
             if sum(1 for r in routes if r) < inst.vehicles:
                 delta = d[0][c] + dcol[0]
                 t = max(ready[0] + d[0][c], rc)
@@ -198,10 +214,11 @@ class _Search:
             routes[best_r] = route = route[:best_j - 1] + [c] + route[best_j - 1:]
             sched[best_r] = self.schedule(route)
             loads[best_r] += qc
+            where[c] = best_r
             touched.add(best_r)
         return touched
 
-    def run(self, start: list[list[int]], deadline: float, t_start: float, t_end: float):
+    def run(self, start: list[list[int]], deadline: float, t_start: float, t_end: float, clock=time.monotonic):
         inst = self.inst
         cur = [list(r) for r in start if r]
         cur_sched = [self.schedule(r) for r in cur]
@@ -209,11 +226,11 @@ class _Search:
         cur_costs = [route_cost(inst, r) for r in cur]
         cur_cost = sum(cur_costs)
         best, best_cost = [r[:] for r in cur], cur_cost
-        began = time.monotonic()
+        began = clock()
         span = max(1e-3, deadline - began)
         iterations = 0
         while True:
-            now = time.monotonic()
+            now = clock()
             if now >= deadline:
                 break
             iterations += 1
@@ -227,7 +244,7 @@ class _Search:
             for r in ruined:
                 sched[r] = self.schedule(routes[r])
                 loads[r] = sum(inst.demand[c] for c in routes[r])
-            touched = self.recreate(routes, sched, loads, removed)
+            touched = self.recreate(routes, sched, loads, removed, where)
             if touched is None:
                 continue
             changed = touched | ruined
