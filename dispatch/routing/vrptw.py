@@ -4,7 +4,10 @@
 
 The objective is the DIMACS 2021 one (total truncated distance, fleet capped by
 the file), which is exactly the solver's travel cost on the instance's `Problem`.
-The distance printed here is recomputed from the routes, not taken from the solver.
+OR-Tools builds and improves the plan for the first 30 % of the limit; the
+ruin-and-recreate search in `polish` takes it from there (see tests/bench/RESULTS.md
+for why). The distance printed here is recomputed from the routes, not taken
+from the solver.
 """
 
 from __future__ import annotations
@@ -82,36 +85,6 @@ def as_vrptw(instance) -> Vrptw:
     """The instance in the polisher's terms: tenths throughout, as in `Instance.to_problem`."""
     scaled = [tuple(v * SCALE for v in col) for col in (instance.ready, instance.due, instance.service)]
     return Vrptw(instance.distances().tolist(), *scaled, instance.demand, instance.capacity, instance.vehicles)
-
-
-STARTS = ("LOCAL_CHEAPEST_INSERTION", "PARALLEL_CHEAPEST_INSERTION")
-
-
-def _portfolio(problem, deadline: float, seed: int, overrides: dict, share: float = 0.3):
-    """Short searches from different first solutions, then the rest of the time on the best.
-
-    Which insertion order suits an instance varies (C101 likes local cheapest
-    insertion, R101 parallel), and guided local search rarely escapes a poor start
-    within seconds, so picking the better start is worth a share of the budget.
-    """
-    from dataclasses import replace
-
-    from .solver import solve
-
-    total = deadline - time.monotonic()
-    best = None
-    for k, start in enumerate(STARTS):
-        limit = max(0.3, total * share)
-        sol = solve(problem, benchmark_options(limit, seed, first_solution=start, **overrides))
-        if best is None or (len(sol.unassigned), sol.travel_time) < (len(best.unassigned), best.travel_time):
-            best = sol
-    left = deadline - time.monotonic()
-    if left > 0.5:
-        routes = {r.worker_id: r.stops for r in best.routes}
-        more = solve(problem, benchmark_options(left, seed, initial_routes=routes, **overrides))
-        if (len(more.unassigned), more.travel_time) < (len(best.unassigned), best.travel_time):
-            best = more
-    return best
 
 
 def main(argv=None) -> int:
