@@ -90,6 +90,7 @@ def run(args) -> list[dict]:
         files = [f for f in files if f.stem in wanted]
     cmd = shlex.split(args.cmd) if args.cmd else [sys.executable, "-m", "dispatch.routing.vrptw"]
     out = []
+    args.load = [os.getloadavg()[0]]
     for f in files:
         began = time.monotonic()
         proc = subprocess.run([*cmd, str(f), "--time-limit", str(args.time_limit)], cwd=REPO,
@@ -108,6 +109,7 @@ def run(args) -> list[dict]:
         row["feasible"] = not row["errors"]
         row["gap"] = 100 * (row["distance"] - row["bks"]) / row["bks"] if row["feasible"] else None
         out.append(row)
+        args.load.append(os.getloadavg()[0])
         gap = f"{row['gap']:.2f}%" if row["gap"] is not None else "INFEASIBLE " + "; ".join(row["errors"][:2])
         print(f"{f.stem:10} {row['distance']} bks {row['bks']} gap {gap} ({wall:.1f}s)", flush=True)
     return out
@@ -128,6 +130,8 @@ def write_results(args, rows: list[dict], path: Path) -> None:
              f"* command: `python tests/bench/vrptw.py {' '.join(sys.argv[1:])}`",
              f"* solver command per instance: `{args.cmd or 'python -m dispatch.routing.vrptw'} PATH --time-limit "
              f"{args.time_limit:g}`",
+             f"* 1-minute load average during the run: {min(args.load):.1f}–{max(args.load):.1f} (sampled after each "
+             f"instance); the limit is wall-clock, so a loaded machine gives each solver less than one core",
              f"* feasible: **{len(gaps)} / {len(rows)}** (checked here, independently of the solver)",
              f"* mean gap: **{sum(gaps) / len(gaps):.2f} %**, worst: **{max(gaps):.2f} %** "
              f"({max(rows, key=lambda r: r['gap'] if r['gap'] is not None else -1)['instance']})" if gaps else

@@ -1,0 +1,85 @@
+"""The ruin-and-recreate polisher: it only ever hands back complete, feasible plans that are no worse."""
+
+import random
+import time
+
+import pytest
+
+from dispatch.routing.polish import Vrptw, feasible, improve, route_cost
+
+
+def random_instance(n: int, seed: int, *, vehicles: int | None = None, capacity: int = 60, width: int = 300) -> Vrptw:
+    """Customers on a 100 x 100 grid, Euclidean distances in tenths, windows wide enough to serve each alone."""
+    rng = random.Random(seed)
+    pts = [(50, 50)] + [(rng.randint(0, 100), rng.randint(0, 100)) for _ in range(n)]
+    dist = [[int(10 * ((ax - bx) ** 2 + (ay - by) ** 2) ** 0.5) for bx, by in pts] for ax, ay in pts]
+    horizon = 10_000
+    ready, due = [0], [horizon]
+    for c in range(1, n + 1):
+        lo = dist[0][c] + rng.randint(0, 3000)
+        ready.append(lo)
+        due.append(lo + width)
+    service = [0] + [100] * n
+    demand = [0] + [rng.randint(1, 20) for _ in range(n)]
+    return Vrptw(dist, ready, due, service, demand, capacity, vehicles or n)
+
+
+def one_each(inst: Vrptw) -> list[list[int]]:
+    return [[c] for c in range(1, inst.customers + 1)]
+
+
+def test_feasible_catches_each_broken_rule():
+    inst = random_instance(6, seed=1)
+    good = one_each(inst)
+    assert feasible(inst, good)
+    assert not feasible(inst, good[:-1])  # a customer missing
+    assert not feasible(inst, good + [[1]])  # a customer twice
+    few = Vrptw(inst.dist, inst.ready, inst.due, inst.service, inst.demand, inst.capacity, vehicles=5)
+    assert not feasible(few, good)  # six routes, five vehicles
+    heavy = Vrptw(inst.dist, inst.ready, inst.due, inst.service, [0] + [30] * 6, 59, 6)
+    assert not feasible(heavy, [[1, 2], [3], [4], [5], [6]])  # 60 > 59
+    # Customer 1 due before it can be reached.
+    late = Vrptw(inst.dist, inst.ready, [inst.due[0], inst.dist[0][1] - 1, *inst.due[2:]], inst.service,
+                 inst.demand, inst.capacity, 6)
+    assert not feasible(late, good)
+
+
+def test_route_cost_includes_the_way_back():
+    inst = random_instance(3, seed=2)
+    d = inst.dist
+    assert route_cost(inst, [1, 2]) == d[0][1] + d[1][2] + d[2][0]
+    assert route_cost(inst, []) == 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_improve_returns_a_feasible_plan_no_worse_than_the_start(seed):
+    inst = random_instance(25, seed, vehicles=25)
+    start = one_each(inst)
+    before = sum(route_cost(inst, r) for r in start)
+    routes, cost = improve(inst, start, time.monotonic() + 0.3, seed=seed)
+    assert feasible(inst, routes)
+    assert cost == sum(route_cost(inst, r) for r in routes)
+    # One customer per route is far from good; a fraction of a second merges routes.
+    assert cost < before
+    assert len(routes) < len(start)
+
+
+def test_improve_respects_a_tight_fleet_and_capacity():
+    inst = random_instance(20, seed=7, vehicles=20, capacity=45, width=5000)
+    routes, _ = improve(inst, one_each(inst), time.monotonic() + 0.3)
+    assert feasible(inst, routes)
+    assert all(sum(inst.demand[c] for c in r) <= 45 for r in routes)
+
+
+def test_improve_hands_back_an_infeasible_start_untouched():
+    inst = random_instance(5, seed=3)
+    start = [[1, 2, 3, 4]]  # customer 5 missing
+    routes, cost = improve(inst, start, time.monotonic() + 0.2)
+    assert routes == start and cost == route_cost(inst, start[0])
+
+
+def test_improve_with_no_time_left_returns_the_start():
+    inst = random_instance(8, seed=4)
+    start = one_each(inst)
+    routes, _ = improve(inst, start, time.monotonic() - 1)
+    assert routes == start
