@@ -1,9 +1,10 @@
 """Benchmark: does the geocoder rate limit hold with several processes at once?
 
-Two processes standing in for two gunicorn workers (each geocoding its own
-share of pending seniors, as the Locations button does) and one real RQ worker
-(``rq worker --burst``, running ``geocoding.geocode_job`` enqueued through
-``dispatch.jobs``) all geocode at once against the local Nominatim stub, with
+Two gunicorn workers (``gunicorn --workers 2`` serving the Doorstep app, each
+answering one request that geocodes its own share of pending seniors, as the
+Locations button does) and one real RQ worker (``rq worker --burst``, running
+``geocoding.geocode_job`` enqueued through ``dispatch.jobs``) all geocode at
+once against the local Nominatim stub, with
 the production pace of one request a second. The stub records when each
 request arrived; the script prints the smallest gap and the most requests in
 any one-second window (Nominatim's policy: at most 1).
@@ -31,15 +32,46 @@ PER_PROCESS = int(os.environ.get("PER_PROCESS", "8"))
 INTERVAL = float(os.environ.get("INTERVAL", "1.0"))
 
 
-def child(ids: list[int]) -> None:
-    """A web worker's share: geocode these seniors in this process."""
+def bench_app():
+    """The Doorstep app plus one bench-only route (never in the real app): geocode the ids given.
+
+    gunicorn builds it in each worker (``tests.bench.geocode_rate:bench_app()``), so the
+    geocoding runs inside real gunicorn worker processes.
+    """
+    from flask import jsonify, request
+
     from dispatch import create_app
     from dispatch.services.geocoding import geocode_seniors
 
     app = create_app()
-    with app.app_context():
-        run = geocode_seniors(ids)
-        print(f"process {os.getpid()}: {run.statuses}", flush=True)
+
+    @app.get("/bench/geocode")
+    def bench_geocode():
+        ids = [int(x) for x in request.args["ids"].split(",")]
+        return jsonify(pid=os.getpid(), statuses={str(k): v for k, v in geocode_seniors(ids).statuses.items()})
+
+    return app
+
+
+def _get(port: int, path: str, out: list) -> None:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    conn.request("GET", path)
+    response = conn.getresponse()
+    out.append((response.status, response.read().decode()))
+
+
+def _wait_up(port: int, timeout: float = 60) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
 
 
 def main() -> None:
@@ -77,15 +109,35 @@ def main() -> None:
                 shares = [ids[i::3] for i in range(3)]
                 handle = geocoding.start_geocoding(shares[2])  # RQ: REDIS_URL is set
                 print(f"enqueued RQ job {handle.id} ({handle.status})")
-                began = time.monotonic()
-                procs = [subprocess.Popen([sys.executable, __file__, "--child", ",".join(map(str, share))], env=env,
-                                          cwd=ROOT) for share in shares[:2]]
-                procs.append(subprocess.Popen(["rq", "worker", "--burst", "--url", REDIS, "-w",
-                                               "rq.worker.SimpleWorker", jobs.QUEUE_NAME], env=env, cwd=ROOT,
-                                              stdout=subprocess.DEVNULL))
-                for proc in procs:
-                    proc.wait(timeout=600)
-                elapsed = time.monotonic() - began
+                import socket
+                import threading
+
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", 0))
+                    port = sock.getsockname()[1]
+                web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--timeout", "600",
+                                        "--bind", f"127.0.0.1:{port}", "tests.bench.geocode_rate:bench_app()"],
+                                       env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+                try:
+                    _wait_up(port)
+                    time.sleep(2)  # both workers booted
+                    began = time.monotonic()
+                    answers: list = []
+                    calls = [threading.Thread(target=_get, args=(port, "/bench/geocode?ids=" + ",".join(map(str, share)),
+                                                                 answers)) for share in shares[:2]]
+                    for call in calls:
+                        call.start()
+                    rq = subprocess.Popen(["rq", "worker", "--burst", "--url", REDIS, "-w", "rq.worker.SimpleWorker",
+                                           jobs.QUEUE_NAME], env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+                    for call in calls:
+                        call.join(timeout=600)
+                    rq.wait(timeout=600)
+                    elapsed = time.monotonic() - began
+                finally:
+                    web.terminate()
+                    web.wait(timeout=30)
+                pids = {__import__("json").loads(body)["pid"] for status, body in answers if status == 200}
+                print(f"gunicorn answers: {[status for status, _ in answers]} from {len(pids)} worker process(es)")
                 db.session.expire_all()
                 located = db.session.scalar(sa.select(sa.func.count()).select_from(Senior)
                                             .where(Senior.geocode_status == GeocodeStatus.OK))
@@ -94,7 +146,8 @@ def main() -> None:
             times = sorted(t for t, path, _ in stub.hits if path == "/search")
             gaps = [b - a for a, b in zip(times, times[1:])]
             per_window = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
-            print(f"{len(times)} requests from 3 processes in {elapsed:.1f} s; {located}/{n} located")
+            print(f"{len(times)} requests from 2 gunicorn workers and 1 RQ worker in {elapsed:.1f} s; "
+                  f"{located}/{n} located")
             print(f"interval {INTERVAL} s: smallest gap {min(gaps):.3f} s, mean gap {sum(gaps) / len(gaps):.3f} s, "
                   f"most requests in any 1 s window: {per_window}")
     finally:
@@ -103,7 +156,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        child([int(x) for x in sys.argv[2].split(",")])
-    else:
-        main()
+    main()
