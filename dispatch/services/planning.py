@@ -43,6 +43,7 @@ from dispatch.services.planning_problem import (
 LIVE = (PlanStatus.PUBLISHED, PlanStatus.IN_PROGRESS)
 FRESH, RERUN, REPLAN = "fresh", "rerun", "replan"
 NO_WORKERS_ERROR = "no_workers"  # the page says it in the user's language
+WORKER_LOST_ERROR = "worker_lost"  # an RQ worker died mid-solve and the job had no retries left
 Solve = Callable[..., routing.Solution]
 
 
@@ -87,7 +88,9 @@ def job_state(plan: Plan) -> dict[str, Any]:
     if state.get("state") in ("queued", "running") and state.get("id"):
         handle = jobs.fetch(state["id"])
         if handle is not None and handle.status == "failed":
-            state = {**state, "state": "failed", "error": (handle.error or "").strip()[-300:]}
+            error = (handle.error or "").strip()
+            state = {**state, "state": "failed",
+                     "error": WORKER_LOST_ERROR if "AbandonedJobError" in error else error[-300:]}
     return state
 
 

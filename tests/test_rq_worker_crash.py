@@ -1,0 +1,133 @@
+"""An RQ worker killed in the middle of a solve loses no plan: the job is retried, or marked failed and said so.
+
+A real ``rq worker`` (forking work-horse) is SIGKILLed, with its whole process
+group, while it solves. RQ's own maintenance pass (``StartedJobRegistry.cleanup``,
+which every worker runs periodically; here called with a timestamp past the
+job's heartbeat so the test need not wait) then finds the abandoned job:
+with retries left (``jobs.enqueue`` gives two) it is queued again and a second
+worker finishes the plan; with none left it lands in the failed registry and
+the plan's status says so instead of staying "running" for ever.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from dispatch.extensions import db
+from dispatch.services import orders, planning
+from tests.conftest import TEST_DATABASE_URL
+from tests.factories import create_user, login_as
+from tests.planning_helpers import DAY, small_site
+from tests.test_planning_rq import _worker_env
+
+# Redis databases of their own, so the other RQ test files' flushdb never takes these jobs.
+REDIS_URL = "redis://127.0.0.1:6379/9" if TEST_DATABASE_URL.startswith("postgresql") else "redis://127.0.0.1:6379/10"
+
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "REDIS_URL": REDIS_URL, "SOLVER_TIME_LIMIT": 1}
+
+
+@pytest.fixture
+def redis_conn():
+    redis = pytest.importorskip("redis")
+    conn = redis.Redis.from_url(REDIS_URL)
+    try:
+        conn.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis server at {REDIS_URL} (start redis-server to run the RQ path)")
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+
+
+def _env(app, pg_schema, solve_seconds: int) -> dict[str, str]:
+    return {**_worker_env(app, pg_schema), "DISPATCH_REDIS_URL": REDIS_URL,
+            "DISPATCH_SOLVER_TIME_LIMIT": str(solve_seconds)}
+
+
+def _worker(env) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", REDIS_URL, "doorstep"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def _state(plan_id: int) -> str:
+    db.session.expire_all()
+    return (planning.load_plan(plan_id).summary or {}).get("job", {}).get("state")
+
+
+def _kill_while_solving(app, pg_schema, plan_id: int) -> None:
+    worker = _worker(_env(app, pg_schema, solve_seconds=60))
+    try:
+        deadline = time.monotonic() + 90
+        while _state(plan_id) != "running":
+            assert worker.poll() is None and time.monotonic() < deadline, "the worker never started the solve"
+            time.sleep(0.2)
+        time.sleep(1)  # well inside the 60-s search
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work-horse, no chance to clean up
+        worker.wait(timeout=30)
+
+
+def _abandoned_job(conn, job_id: str):
+    from rq import Queue
+    from rq.job import Job
+    from rq.registry import StartedJobRegistry
+
+    job = Job.fetch(job_id, connection=conn)
+    assert job.get_status().value == "started"  # the crash left it behind
+    assert job_id in StartedJobRegistry(queue=Queue("doorstep", connection=conn)).get_job_ids(cleanup=False)
+    return job
+
+
+def _maintenance_pass(conn) -> None:
+    from rq import Queue
+    from rq.registry import StartedJobRegistry
+
+    StartedJobRegistry(queue=Queue("doorstep", connection=conn)).cleanup(timestamp=time.time() + 10_000)
+
+
+def _planned(app, client):
+    s = small_site(seniors=5)
+    orders.generate_orders(s.site, DAY)
+    login_as(client, create_user("staff", sites=(s.site,)))
+    plan = planning.start_planning(s.site, DAY, "meals", "lunch", by=None)
+    return plan.id, (planning.load_plan(plan.id).summary or {})["job"]["id"]
+
+
+def test_a_solve_cut_by_a_killed_worker_is_retried_and_finished(app, client, pg_schema, redis_conn):
+    plan_id, job_id = _planned(app, client)
+    _kill_while_solving(app, pg_schema, plan_id)
+    job = _abandoned_job(redis_conn, job_id)
+    assert client.get(f"/staff/plans/{plan_id}/status").json["state"] == "running"  # nothing finished it yet
+
+    _maintenance_pass(redis_conn)
+    job.refresh()
+    assert job.get_status().value == "queued" and job.retries_left == 1
+
+    second = _worker(_env(app, pg_schema, solve_seconds=1))
+    assert second.wait(timeout=120) == 0
+    assert client.get(f"/staff/plans/{plan_id}/status").json["state"] == "done"
+    db.session.expire_all()
+    plan = planning.load_plan(plan_id)
+    assert sum(len(r.stops) for r in plan.routes) == 5 and planning.check_plan(plan) == []
+
+
+def test_a_killed_solve_with_no_retries_left_is_marked_failed_not_lost(app, client, pg_schema, redis_conn):
+    plan_id, job_id = _planned(app, client)
+    _kill_while_solving(app, pg_schema, plan_id)
+    job = _abandoned_job(redis_conn, job_id)
+    job.retries_left = 0
+    job.save()
+
+    _maintenance_pass(redis_conn)
+    assert job.get_status(refresh=True).value == "failed"
+    status = client.get(f"/staff/plans/{plan_id}/status").json
+    assert status["state"] == "failed" and status["error"] == planning.WORKER_LOST_ERROR
+    assert b"Run the plan again" in client.get(f"/staff/plans/{plan_id}").data
