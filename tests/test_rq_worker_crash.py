@@ -71,8 +71,38 @@ def _kill_while_solving(app, pg_schema, plan_id: int) -> None:
             time.sleep(0.2)
         time.sleep(1)  # well inside the 60-s search
     finally:
-        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work-horse, no chance to clean up
+        # As a crashed machine would: the worker and its work-horse (which RQ puts in a session of
+        # its own, so it is found by parent id), with no chance to clean up.
+        horses = _children(worker.pid)
+        assert horses, "the work-horse was not found"
+        for pid in (worker.pid, *horses):
+            os.kill(pid, signal.SIGKILL)
         worker.wait(timeout=30)
+        for pid in horses:
+            _wait_gone(pid)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def _wait_gone(pid: int) -> None:
+    deadline = time.monotonic() + 10
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        try:  # reap it if it is ours; otherwise wait for init to
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.05)
 
 
 def _abandoned_job(conn, job_id: str):
