@@ -18,7 +18,6 @@ from sqlalchemy.orm import selectinload
 
 from dispatch.extensions import db
 from dispatch.models.senior import Diet, Gender, GeocodeStatus, Mobility, Senior, SeniorCategoryType
-from dispatch.models.site import MealSite
 from dispatch.services import audit
 from dispatch.services.access import is_admin, seniors_visible_to, sites_editable_by
 from dispatch.services.columns import (
@@ -34,6 +33,7 @@ from dispatch.services.columns import (
     read_float,
 )
 from dispatch.services.errors import FieldError
+from dispatch.services.import_commit import add_new_rows
 from dispatch.services.seniors import SeniorData, _apply, _phone, _text, local_today
 from dispatch.services.tabular import Table, neutralise
 
@@ -187,35 +187,17 @@ def preview(table: Table, mapping: dict[str, int | None], *, by, default_site_id
 def run_import(table: Table, mapping: dict[str, int | None], *, by, default_site_id: int | None = None,
                file_digest: str = "") -> ImportResult:
     """Add the valid new rows in one transaction; audit ``senior.import`` with counts (never the data)."""
-    try:
-        if db.session.get_bind().dialect.name == "postgresql":
-            # Two staff importing the same file at once must not both add it.
-            db.session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('doorstep.senior_import'))"))
-        checked = preview(table, mapping, by=by, default_site_id=default_site_id)
-        if checked.missing:
-            raise FieldError(None, _("Choose a column for every required field."))
-        seniors = []
-        for row in checked.rows:
-            if row.status != "new":
-                continue
-            senior = Senior()
-            _apply(senior, row.data)
-            senior.home_site_overridden = row.data.home_site_id is not None
-            # Coordinates from the file were placed by someone; the rest wait for the geocoder.
-            senior.geocode_status = GeocodeStatus.MANUAL if row.data.lat is not None else GeocodeStatus.PENDING
-            seniors.append(senior)
-        db.session.add_all(seniors)
-        db.session.flush()
-        ids = tuple(s.id for s in seniors)
-        audit.record("senior.import", user=by, entity_type="senior", entity_id=None, detail={
-            "created": len(ids), "existing": checked.count("existing"), "errors": checked.count("error"),
-            "rows": len(checked.rows), "file_sha256": file_digest, "senior_ids": list(ids)})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return ImportResult(created=len(ids), existing=checked.count("existing"), errors=checked.count("error"),
-                        ids=ids)
+
+    def build(data) -> Senior:
+        senior = Senior()
+        _apply(senior, data)
+        senior.home_site_overridden = data.home_site_id is not None
+        # Coordinates from the file were placed by someone; the rest wait for the geocoder.
+        senior.geocode_status = GeocodeStatus.MANUAL if data.lat is not None else GeocodeStatus.PENDING
+        return senior
+
+    return add_new_rows("senior", lambda: preview(table, mapping, by=by, default_site_id=default_site_id), build,
+                        by=by, file_digest=file_digest)
 
 
 # Export ------------------------------------------------------------------------

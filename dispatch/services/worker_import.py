@@ -26,6 +26,7 @@ from dispatch.services.columns import (
     read_int,
 )
 from dispatch.services.errors import FieldError
+from dispatch.services.import_commit import add_new_rows
 from dispatch.services.seniors import _phone, _text
 from dispatch.services.tabular import Table, neutralise
 from dispatch.services.workers import WorkerData, _apply
@@ -129,29 +130,14 @@ def preview(table: Table, mapping: dict[str, int | None], *, by, default_site_id
 def run_import(table: Table, mapping: dict[str, int | None], *, by, default_site_id: int | None = None,
                file_digest: str = "") -> ImportResult:
     """Add the valid new rows in one transaction; audit ``worker.import`` with counts."""
-    try:
-        if db.session.get_bind().dialect.name == "postgresql":
-            db.session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('doorstep.worker_import'))"))
-        checked = preview(table, mapping, by=by, default_site_id=default_site_id)
-        if checked.missing:
-            raise FieldError(None, _("Choose a column for every required field."))
-        workers = []
-        for row in checked.rows:
-            if row.status == "new":
-                worker = Worker()
-                _apply(worker, row.data)
-                workers.append(worker)
-        db.session.add_all(workers)
-        db.session.flush()
-        ids = tuple(w.id for w in workers)
-        audit.record("worker.import", user=by, entity_type="worker", entity_id=None, detail={
-            "created": len(ids), "existing": checked.count("existing"), "errors": checked.count("error"),
-            "rows": len(checked.rows), "file_sha256": file_digest, "worker_ids": list(ids)})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return ImportResult(created=len(ids), existing=checked.count("existing"), errors=checked.count("error"), ids=ids)
+
+    def build(data) -> Worker:
+        worker = Worker()
+        _apply(worker, data)
+        return worker
+
+    return add_new_rows("worker", lambda: preview(table, mapping, by=by, default_site_id=default_site_id), build,
+                        by=by, file_digest=file_digest)
 
 
 def export_rows(*, by) -> tuple[list[str], list[list[str]]]:
