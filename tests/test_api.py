@@ -1,6 +1,8 @@
 """The JSON API: tokens, the pages' access rules, JSON errors, versions and idempotency keys."""
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from datetime import date, timedelta
 
@@ -173,6 +175,33 @@ def test_failed_write_releases_its_idempotency_key(client, two_sites):
     assert client.post("/api/v1/seniors", json={**SENIOR, "home_site_id": north.id},
                        headers=headers).status_code == 201
     assert db.session.scalar(sa.select(sa.func.count(ApiIdempotency.id))) == 1
+
+
+def test_an_abandoned_idempotency_claim_is_taken_over_by_the_retry(client, two_sites):
+    """A request that died holding its key (worker killed, database lost) must not block the retry forever."""
+    north, *_ = two_sites
+    _, token = new_token("staff", sites=[north])
+    token_id = db.session.scalar(sa.select(ApiToken.id))
+    body = json.dumps({**SENIOR, "home_site_id": north.id}).encode()
+    digest = hashlib.sha256(b"POST /api/v1/seniors\n" + body).hexdigest()
+    for key, age in (("live-claim-0001", timedelta(seconds=30)), ("dead-claim-0001", timedelta(minutes=10))):
+        db.session.add(ApiIdempotency(token_id=token_id, key=key, request_hash=digest, status_code=0, body={},
+                                      created_dt=utcnow() - age))
+    db.session.commit()
+
+    def send(key):
+        return client.post("/api/v1/seniors", data=body, content_type="application/json",
+                           headers=bearer(token, **{"Idempotency-Key": key}))
+
+    live = send("live-claim-0001")  # its request may still be running: wait
+    assert live.status_code == 409 and live.headers["Retry-After"] == "1"
+    assert db.session.scalar(sa.select(sa.func.count(Senior.id)).where(Senior.full_name == "Zhang Wei")) == 0
+    dead = send("dead-claim-0001")
+    assert dead.status_code == 201
+    again = send("dead-claim-0001")
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == dead.get_json()
+    assert db.session.scalar(sa.select(sa.func.count(Senior.id)).where(Senior.full_name == "Zhang Wei")) == 1
 
 
 def test_service_request_create_review_and_conflict(client, two_sites):

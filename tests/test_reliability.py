@@ -89,3 +89,26 @@ def test_an_uncaught_version_conflict_is_a_409_never_a_500(app, client, monkeypa
     login_as(client, admin)
     page = client.get("/staff/seniors")
     assert page.status_code == 409 and page.mimetype == "text/html"
+
+
+def test_a_database_lost_after_the_reply_was_built_is_not_a_500(app, client, monkeypatch):
+    """PostgreSQL going away between the view and the teardown: the session's closing rollback fails.
+
+    The reply (for a tap: already committed) must still reach the client, not turn into gunicorn's 500.
+    """
+    from sqlalchemy.orm import Session
+
+    admin = create_user("admin")
+    token = token_for(admin, "admin")
+    real_close, broken = Session.close, []
+
+    def close_on_a_dead_connection(self):
+        if not broken:
+            broken.append(True)
+            raise OperationalError("ROLLBACK", {}, Exception("server closed the connection unexpectedly"))
+        return real_close(self)
+
+    monkeypatch.setattr(Session, "close", close_on_a_dead_connection)
+    response = client.get("/api/v1/sites", headers=bearer(token))
+    assert broken and response.status_code == 200 and response.is_json
+    assert client.get("/api/v1/sites", headers=bearer(token)).status_code == 200

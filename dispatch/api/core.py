@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -19,9 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from dispatch.extensions import db
 from dispatch.models.api_token import ApiIdempotency
 from dispatch.services import api_tokens
+from dispatch.models.types import utcnow
 
 PREFIX = "/api/v1"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# A claim still unanswered after this long belongs to a request that died (a worker killed, the database
+# lost before the claim could be released): longer than gunicorn's request timeout, so a live request is never
+# taken over.
+ABANDONED_CLAIM = timedelta(minutes=3)
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-:.")
 
 
@@ -137,12 +143,33 @@ def _claim(token_id: int, key: str, digest: str) -> Response | None:
     if first.request_hash != digest:
         raise ApiError(422, "This idempotency key was already used for a different request.",
                        [{"field": IDEMPOTENCY_HEADER, "location": "headers", "reason": "already used"}])
+    if first.status_code == 0 and _take_over(first):
+        return None
     if first.status_code == 0:
         raise ApiError(409, "A request with this idempotency key is still in progress.",
                        headers={"Retry-After": "1"})
     response = make_response(first.body, first.status_code)
     response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+def _take_over(claim: ApiIdempotency) -> bool:
+    """Claim an abandoned key anew, so the client's retry runs instead of waiting forever.
+
+    The conditional update lets only one of several concurrent retries win. A
+    request that died after its write committed but before its reply was stored
+    (a window of one statement) would run twice; the phones' taps carry their
+    own client id and stay single either way.
+    """
+    now = utcnow()
+    if claim.created_dt > now - ABANDONED_CLAIM:
+        return False
+    taken = db.session.execute(sa.update(ApiIdempotency).where(
+        ApiIdempotency.id == claim.id, ApiIdempotency.status_code == 0,
+        ApiIdempotency.created_dt == claim.created_dt,
+    ).values(created_dt=now)).rowcount
+    db.session.commit()
+    return taken == 1
 
 
 def _release(token_id: int, key: str) -> None:

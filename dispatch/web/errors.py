@@ -60,6 +60,31 @@ def _rollback_quietly() -> None:
         pass
 
 
+def _close_session_quietly(error: BaseException | None) -> None:
+    """End the request's session even when the database died after the response was built.
+
+    Flask-SQLAlchemy's own teardown rolls the session back; if PostgreSQL went
+    away between the view and the teardown, that rollback raises and gunicorn
+    answers 500 to a request that had already succeeded (a tap that was
+    stored). The broken connection is invalidated by SQLAlchemy and the pool
+    replaces it, so dropping the session here is safe. Registered after
+    ``db.init_app`` so it runs first.
+    """
+    from dispatch.extensions import db
+
+    try:
+        db.session.remove()
+    except DBAPIError as lost:
+        if not _database_gone(lost):
+            raise
+        current_app.logger.warning("Database connection lost while closing a request: %s", type(lost).__name__)
+        try:
+            db.session.close()
+        except DBAPIError:
+            pass  # the transaction's connection is invalidated; nothing is left to release
+        db.session.registry.clear()
+
+
 def _unavailable(app: Flask):
     """503 with Retry-After, drawn without touching the database (no layout, no signed-in user)."""
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
@@ -75,6 +100,8 @@ def _unavailable(app: Flask):
 
 
 def init_app(app: Flask) -> None:
+    app.teardown_appcontext(_close_session_quietly)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return _render(400, _("Form expired"), _("The form was missing its security token or it expired. Reload the page and try again."))
