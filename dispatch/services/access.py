@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask import abort, current_app
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
@@ -202,7 +203,9 @@ def worker_for(user) -> Worker | None:
     """The worker record linked to ``user``'s login, if any."""
     if not _signed_in(user):
         return None
-    return db.session.scalar(sa.select(Worker).where(Worker.user_id == user.id))
+    # With the home site: "today" for the worker's day and stops is that site's date.
+    return db.session.scalar(sa.select(Worker).where(Worker.user_id == user.id)
+                             .options(joinedload(Worker.home_site)))
 
 
 # Views --------------------------------------------------------------------

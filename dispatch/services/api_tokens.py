@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask_babel import lazy_gettext as _
 
 from dispatch.extensions import db
@@ -114,7 +115,9 @@ def authenticate(raw: str | None, *, now: datetime | None = None) -> TokenPrinci
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
     now = now or utcnow()
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == digest(raw)))
+    # The account comes in the same query: every API call checks it is still active.
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == digest(raw))
+                              .options(joinedload(ApiToken.user)))
     if token is None or not token.is_usable(now):
         return None
     if token.last_used_dt is None or now - token.last_used_dt > LAST_USED_EVERY:

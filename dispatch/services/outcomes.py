@@ -28,12 +28,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from dispatch.extensions import db
 from dispatch.models.meals import MealOrderStatus
 from dispatch.models.outcome import ConcernKind, StopEvent, StopEventKind
-from dispatch.models.plan import PlanStatus, Stop, StopKind, StopOutcome
+from dispatch.models.plan import PlanStatus, Route, Stop, StopKind, StopOutcome
 from dispatch.models.service_request import TRANSITIONS, RequestStatus
 from dispatch.models.types import utcnow
 from dispatch.services import alerts, audit
@@ -197,7 +198,11 @@ def _record_once(stop_id: int, tap: Tap, *, by, now: Clock) -> Recorded:
     received = now()
     # Serialise writers on this stop (PostgreSQL; SQLite serialises all writes anyway).
     stop = db.session.scalars(
-        sa.select(Stop).where(Stop.id == stop_id).with_for_update().execution_options(populate_existing=True)
+        sa.select(Stop).where(Stop.id == stop_id)
+        # What the tap carries its state to comes in the same query; only the stop's row is locked.
+        .options(joinedload(Stop.route).joinedload(Route.plan), joinedload(Stop.meal_order), joinedload(Stop.senior),
+                 joinedload(Stop.service_request))
+        .with_for_update(of=Stop).execution_options(populate_existing=True)
     ).one()
     recorded = tap.recorded_dt or received
     if recorded > received + CLOCK_SKEW:
@@ -238,10 +243,11 @@ def _record_once(stop_id: int, tap: Tap, *, by, now: Clock) -> Recorded:
                  senior_id=stop.senior_id,
                  detail={"event_id": event.id, "outcome": event.outcome.value if event.outcome else None,
                          "concern": event.concern.value if event.concern else None})
+    result = dict(event.result)  # read before the commit expires it: no reload to answer the phone
     db.session.commit()
     if emitted:
         notifications.deliver_after_commit()
-    return Recorded(event=event, replay=False, result=dict(event.result))
+    return Recorded(event=event, replay=False, result=result)
 
 
 def history(stop: Stop) -> list[StopEvent]:

@@ -179,7 +179,8 @@ def worker_today(worker: Worker, *, now: Clock = utcnow) -> WorkerDay:
         .order_by(WorkerShift.start_time)
     ))
     site_ids = {s.site_id for s in shifts}
-    sites = {s.id: s for s in db.session.scalars(sa.select(MealSite).where(MealSite.id.in_(site_ids)))}
+    sites = {s.id: s for s in db.session.scalars(sa.select(MealSite).where(MealSite.id.in_(site_ids)))} \
+        if site_ids else {}
 
     routes = list(db.session.scalars(
         sa.select(Route)
