@@ -104,7 +104,10 @@ def empty_all_tables() -> None:
     if db.engine.dialect.name == "postgresql":
         if tables:
             names = ", ".join(f'"{t.name}"' for t in tables)
+            # The audit trail refuses TRUNCATE: lift the guard inside this transaction only.
+            db.session.execute(sa.text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_truncate"))
             db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            db.session.execute(sa.text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_truncate"))
     else:
         # The audit trail refuses DELETE (append-only trigger): lift the guard for the wipe only.
         for statement in DROP_APPEND_ONLY_DDL["sqlite"]:
