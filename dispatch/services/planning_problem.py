@@ -141,6 +141,63 @@ def shift_workers(site: MealSite, day: date, kind: PlanKind, window: tuple[int, 
     return [(w, s) for w, s, _ in best.values()]
 
 
+def routed_elsewhere(worker_ids: set[int], day: date, site_id: int, kind: PlanKind, meal: MealType | None
+                     ) -> dict[int, list[tuple[datetime, datetime]]]:
+    """When each worker is already on a route of the day's other current plans (any site, the other meal,
+    home visits), so that one plan does not send a driver-caregiver to two places at once.
+
+    "Current" is the newest version of each (site, kind, meal) plan, draft or published: a draft holds its
+    workers until it is replaced, which is what a coordinator expects of a plan she is still reviewing.
+    """
+    if not worker_ids:
+        return {}
+    newest = {}
+    for site, plan_kind, plan_meal, version in db.session.execute(
+        sa.select(Plan.site_id, Plan.kind, Plan.meal, sa.func.max(Plan.version_number))
+        .where(Plan.service_date == day).group_by(Plan.site_id, Plan.kind, Plan.meal)
+    ):
+        newest[(site, plan_kind, plan_meal)] = version
+    own = (site_id, kind, meal)
+    busy: dict[int, list[tuple[datetime, datetime]]] = {}
+    for worker_id, start, end, site, plan_kind, plan_meal, version in db.session.execute(
+        sa.select(Route.worker_id, Route.start_dt, Route.end_dt, Plan.site_id, Plan.kind, Plan.meal,
+                  Plan.version_number)
+        .join(Plan, Route.plan_id == Plan.id)
+        .where(Plan.service_date == day, Route.worker_id.in_(worker_ids),
+               Route.start_dt.is_not(None), Route.end_dt.is_not(None))
+    ):
+        key = (site, plan_kind, plan_meal)
+        if key != own and newest.get(key) == version and end > start:
+            busy.setdefault(worker_id, []).append((start, end))
+    return busy
+
+
+def free_part(span: routing.TimeWindow, busy: list[tuple[int, int]], prefer: tuple[int, int] | None = None
+              ) -> routing.TimeWindow | None:
+    """The part of a shift left around routes elsewhere: the piece that best covers ``prefer`` (the meal
+    window), else the longest; None when less than a quarter of an hour is left."""
+    pieces, cursor = [], span.start
+    for start, end in sorted(busy):
+        if start > cursor:
+            pieces.append((cursor, min(start, span.end)))
+        cursor = max(cursor, end)
+    if cursor < span.end:
+        pieces.append((cursor, span.end))
+    pieces = [(a, b) for a, b in pieces if b - a >= 15 * 60]
+    if not pieces:
+        return None
+
+    def worth(piece):
+        a, b = piece
+        overlap = min(b, prefer[1]) - max(a, prefer[0]) if prefer else 0
+        return (overlap, b - a)
+
+    a, b = max(pieces, key=worth)
+    if prefer and min(b, prefer[1]) <= max(a, prefer[0]):
+        return None  # what is left misses the meal window entirely
+    return routing.TimeWindow(a, b)
+
+
 def previous_workers(senior_ids: set[int], day: date, kind: PlanKind, allowed: set[str]) -> dict[int, str]:
     """Each senior's worker on their last served stop of this kind before ``day`` (continuity)."""
     if not senior_ids:
@@ -224,8 +281,14 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
                           hold_limit=site.hold_limit_minutes * 60 if kind == PlanKind.MEALS else None)
     built = Built(problem=None, frame=frame, site=site)  # type: ignore[arg-type]
     workers = []
-    for worker, shift in shift_workers(site, day, kind, window):
+    on_shift = shift_workers(site, day, kind, window)
+    elsewhere = routed_elsewhere({w.id for w, _ in on_shift}, day, site.id, kind, meal)
+    for worker, shift in on_shift:
         span = routing.TimeWindow(DayFrame.clock(shift.start_time), DayFrame.clock(shift.end_time))
+        if worker.id in elsewhere:
+            span = free_part(span, [(frame.seconds(a), frame.seconds(b)) for a, b in elsewhere[worker.id]], window)
+            if span is None:
+                continue
         rest = break_of(span, shift.break_minutes) if kind == PlanKind.VISITS else None
         workers.append((worker, span, rest))
     have = {w.id for w, _, _ in workers}
