@@ -12,13 +12,9 @@ import http.client
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,51 +25,19 @@ from dispatch.models import MealOrder, MealOrderStatus, Stop, StopEvent
 from tests.api_helpers import bearer, token_for
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import create_senior, create_site, create_user, create_worker
+from tests.gunicorn_server import start as gunicorn_server_start, stop as gunicorn_server_stop, workers_of
 from tests.test_outcomes import build_route
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgresql"),
                                 reason="kills a worker mid-transaction; needs PostgreSQL (DISPATCH_TEST_DATABASE_URL)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(p) for p in path.read_text().split()] if path.exists() else []
-
-
 @pytest.fixture
 def gunicorn_server(app, pg_schema, data_dir):
-    port = _free_port()
     url = sa.engine.make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={pg_schema}"})
-    env = {**os.environ, "DISPATCH_DATABASE_URL": url.render_as_string(hide_password=False),
-           "DISPATCH_DATA_DIR": str(data_dir), "DISPATCH_SECRET_KEY": "test-secret",
-           "DISPATCH_REQUIRE_2FA_FOR_STAFF": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "1", "--timeout", "60",
-                             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/v1/openapi.json")
-            if conn.getresponse().status == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("gunicorn did not start")
+    proc, port = gunicorn_server_start(url.render_as_string(hide_password=False), data_dir)
     yield proc, port
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    gunicorn_server_stop(proc)
 
 
 def _post(port: int, path: str, body: dict, headers: dict, timeout: float):
@@ -122,7 +86,7 @@ def _kill_mid_write(proc, port, blocker, stop_id, order_id, token):
         tx.rollback()
         response = conn.getresponse()
         pytest.fail(f"the request never reached the locked row: {response.status} {response.read()[:300]!r}")
-    workers = _children(proc.pid)
+    workers = workers_of(proc.pid)
     assert workers, "no gunicorn worker found"
     for pid in workers:
         os.kill(pid, signal.SIGKILL)

@@ -13,16 +13,11 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,10 +29,10 @@ from dispatch.extensions import db
 from tests.api_helpers import token_for
 from tests.conftest import make_config
 from tests.factories import create_senior, create_site, create_user, create_worker
-from tests.pg_cluster import PrivateCluster, _free_port, server_bin
+from tests import gunicorn_server
+from tests.pg_cluster import PrivateCluster, server_bin
 from tests.test_outcomes import build_route
 
-ROOT = Path(__file__).resolve().parents[1]
 PG_BIN = server_bin()
 pytestmark = pytest.mark.skipif(PG_BIN is None, reason="needs PostgreSQL's server programs (initdb, pg_ctl) "
                                                        "to run a private server it may restart")
@@ -73,31 +68,6 @@ def _seed(url: str, data_dir) -> list[dict]:
         db.session.remove()
         db.engine.dispose()
     return phones
-
-
-def _serve(url: str, data_dir):
-    port = _free_port()
-    env = {**os.environ, "DISPATCH_DATABASE_URL": url, "DISPATCH_DATA_DIR": str(data_dir),
-           "DISPATCH_SECRET_KEY": "test-secret", "DISPATCH_REQUIRE_2FA_FOR_STAFF": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "gthread",
-                             "--threads", "4", "--timeout", "60", "--bind", f"127.0.0.1:{port}",
-                             "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/v1/openapi.json")
-            if conn.getresponse().status == 200:
-                return proc, port
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    pytest.fail("gunicorn did not start")
-
-
-def _workers(pid: int) -> set[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return {int(p) for p in path.read_text().split()} if path.exists() else set()
 
 
 class Traffic:
@@ -170,11 +140,11 @@ def _wait_for(condition, seconds: float, what: str) -> None:
 def test_postgres_restart_under_traffic_loses_no_acknowledged_tap(cluster, data_dir):
     url = cluster.create_database("doorstep")
     phones = _seed(url, data_dir)
-    proc, port = _serve(url, data_dir)
+    proc, port = gunicorn_server.start(url, data_dir, workers=2, threads=4)
     traffic = Traffic()
     threads = [threading.Thread(target=_phone, args=(port, phone, traffic), daemon=True) for phone in phones]
     try:
-        workers_before = _workers(proc.pid)
+        workers_before = set(gunicorn_server.workers_of(proc.pid))
         for t in threads:
             t.start()
         _wait_for(lambda: len(traffic.acked) >= 20, 60, "taps before the restart")
@@ -192,14 +162,10 @@ def test_postgres_restart_under_traffic_loses_no_acknowledged_tap(cluster, data_
         for t in threads:
             t.join(timeout=120)
         assert not any(t.is_alive() for t in threads), "a phone is still waiting for its tap"
-        workers_after = _workers(proc.pid)
+        workers_after = set(gunicorn_server.workers_of(proc.pid))
     finally:
         traffic.done.set()
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        gunicorn_server.stop(proc)
 
     assert traffic.unexpected == []
     assert acked_while_down == 0, "a tap was acknowledged while the database was down"
