@@ -283,17 +283,21 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
     workers = []
     on_shift = shift_workers(site, day, kind, window)
     elsewhere = routed_elsewhere({w.id for w, _ in on_shift}, day, site.id, kind, meal)
+
+    def left_of(worker_id: int, span: routing.TimeWindow) -> routing.TimeWindow | None:
+        busy = elsewhere.get(worker_id)
+        return free_part(span, [(frame.seconds(a), frame.seconds(b)) for a, b in busy], window) if busy else span
+
     for worker, shift in on_shift:
-        span = routing.TimeWindow(DayFrame.clock(shift.start_time), DayFrame.clock(shift.end_time))
-        if worker.id in elsewhere:
-            span = free_part(span, [(frame.seconds(a), frame.seconds(b)) for a, b in elsewhere[worker.id]], window)
-            if span is None:
-                continue
+        span = left_of(worker.id, routing.TimeWindow(DayFrame.clock(shift.start_time), DayFrame.clock(shift.end_time)))
+        if span is None:
+            continue
         rest = break_of(span, shift.break_minutes) if kind == PlanKind.VISITS else None
         workers.append((worker, span, rest))
     have = {w.id for w, _, _ in workers}
     for worker in (extra_workers or {}).values():
         if worker.id not in have:
+            # Already serving this plan's stops: their served stops are facts, so no shift or other route limits them.
             workers.append((worker, routing.TimeWindow(0, 24 * 3600 - 1), None))
     r_workers = []
     for worker, shift, rest in workers:
