@@ -68,6 +68,14 @@ class SolveOptions:
     # constraints still reject any infeasible move, so plans stay exact; the schedule is
     # read from the finalizer's earliest times either way (no cumul costs are modelled).
     lp_scheduling: bool = False
+    # Small plans (district meal runs of ~100 stops) first descend to a local optimum from
+    # each of these starts, then guided local search continues from the best one. Guided
+    # search escapes a poor basin slowly: on the demo district's largest plans the
+    # sequential-insertion optimum was 4-14 % longer than the savings one.
+    # A descent on the 220-stop generated site costs most of a 10 s budget, so larger
+    # plans use `first_solution` alone.
+    starts: tuple[str, ...] = ("SAVINGS", "SEQUENTIAL_CHEAPEST_INSERTION")
+    starts_max_stops: int = 120
     search_text: str = ""
 
 
@@ -343,10 +351,11 @@ def solve(problem: Problem, options: SolveOptions | None = None, **overrides) ->
     model = _Model(problem, options, allowed)
     model.apply_pins()
     routing = model.routing
-    # The budget covers building the model too, so callers get an answer on time.
-    params = model.parameters(max(0.1, options.time_limit - (_time.monotonic() - began)))
-
     start_routes = _initial_routes(model, options, allowed)
+    if start_routes is None:
+        start_routes = _best_start(problem, options, allowed, began)
+    # The budget covers building the model and the starts too, so callers get an answer on time.
+    params = model.parameters(max(0.1, options.time_limit - (_time.monotonic() - began)))
     assignment = None
     if start_routes is not None:
         hint = routing.ReadAssignmentFromRoutes(start_routes, True)
@@ -375,6 +384,41 @@ def _status(routing) -> str:
     names = {0: "not solved", 1: "success", 2: "stopped before a local optimum", 3: "failed",
              4: "time limit before any solution", 5: "invalid model", 6: "infeasible", 7: "optimal"}
     return names.get(routing.status(), str(routing.status()))
+
+
+def _best_start(problem: Problem, options: SolveOptions, allowed, began: float) -> list[list[int]] | None:
+    """Routes of the best local optimum over `options.starts`, for small plans; else None.
+
+    Each descent gets at most a quarter of the budget (shared), so the guided search
+    that follows keeps at least half of it.
+    """
+    starts = options.starts
+    if len(starts) < 2 or len(problem.stops) > options.starts_max_stops or options.solution_limit is not None:
+        return None
+    best = None
+    for strategy in starts:
+        left = options.time_limit * 0.5 - (_time.monotonic() - began)
+        if left <= 0.05:
+            break
+        model = _Model(problem, replace(options, first_solution=strategy, metaheuristic="GREEDY_DESCENT"), allowed)
+        model.apply_pins()
+        assignment = model.routing.SolveWithParameters(model.parameters(min(left, options.time_limit / 4)))
+        if assignment is None:
+            continue
+        if best is None or assignment.ObjectiveValue() < best[0]:
+            best = (assignment.ObjectiveValue(), _routes_of(model, assignment))
+    return best[1] if best else None
+
+
+def _routes_of(model: _Model, assignment) -> list[list[int]]:
+    routing, routes = model.routing, []
+    for v in range(model.m):
+        idx, route = assignment.Value(routing.NextVar(routing.Start(v))), []
+        while not routing.IsEnd(idx):
+            route.append(idx)
+            idx = assignment.Value(routing.NextVar(idx))
+        routes.append(route)
+    return routes
 
 
 def _initial_routes(model: _Model, options: SolveOptions, allowed) -> list[list[int]] | None:
