@@ -73,7 +73,8 @@ class SolveOptions:
     # search escapes a poor basin slowly: on the demo district's largest plans the
     # sequential-insertion optimum was 4-14 % longer than the savings one.
     # A descent on the 220-stop generated site costs most of a 10 s budget, so larger
-    # plans use `first_solution` alone.
+    # plans use `first_solution` alone, as does a caller whose `first_solution` is not
+    # one of `starts` (the Solomon benchmark picks its own) or who gives under a second.
     starts: tuple[str, ...] = ("SAVINGS", "SEQUENTIAL_CHEAPEST_INSERTION")
     starts_max_stops: int = 120
     search_text: str = ""
@@ -393,7 +394,8 @@ def _best_start(problem: Problem, options: SolveOptions, allowed, began: float) 
     that follows keeps at least half of it.
     """
     starts = options.starts
-    if len(starts) < 2 or len(problem.stops) > options.starts_max_stops or options.solution_limit is not None:
+    if (len(starts) < 2 or options.first_solution not in starts or options.time_limit < 1
+            or len(problem.stops) > options.starts_max_stops or options.solution_limit is not None):
         return None
     best = None
     for strategy in starts:
