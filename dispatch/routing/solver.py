@@ -65,13 +65,14 @@ class SolveOptions:
     # OR-Tools filters every move on a route that has a break and a working-time cap by
     # solving a small LP; on the generated site that halves the neighbours evaluated per
     # second. Without it the filters propagate breaks and spans themselves and the CP
-    # constraints still reject any infeasible move, so plans stay exact; the schedule is
-    # read from the finalizer's earliest times either way (no cumul costs are modelled).
+    # constraints still reject any infeasible move, so plans stay exact; the schedule comes
+    # from the finalizer's earliest/latest times either way, and the only cumul cost (the
+    # optional balance soft bound) never needed the LP.
     lp_scheduling: bool = False
     # Small plans (district meal runs of ~100 stops) first descend to a local optimum from
     # each of these starts, then guided local search continues from the best one. Guided
     # search escapes a poor basin slowly: on the demo district's largest plans the
-    # sequential-insertion optimum was 4-14 % longer than the savings one.
+    # sequential-insertion optimum was 2-14 % longer than the savings one.
     # A descent on the 220-stop generated site costs most of a 10 s budget, so larger
     # plans use `first_solution` alone, as does a caller whose `first_solution` is not
     # one of `starts` (the Solomon benchmark picks its own) or who gives under a second.
