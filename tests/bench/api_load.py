@@ -219,6 +219,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds between a worker's rounds")
     parser.add_argument("--gunicorn-workers", type=int, default=4)
+    parser.add_argument("--gunicorn-threads", type=int, default=4, help="gthread threads per gunicorn worker")
     parser.add_argument("--closed-threads", type=int, default=16)
     parser.add_argument("--closed-seconds", type=float, default=15)
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432")
@@ -241,7 +242,7 @@ def main() -> None:
                "DISPATCH_SECRET_KEY": "bench", "DISPATCH_REQUIRE_2FA_FOR_STAFF": "0"}
         app_port, bare_port = free_port(), free_port()
         common = ["-m", "gunicorn", "--workers", str(args.gunicorn_workers), "--worker-class", "gthread",
-                  "--threads", "4", "--keep-alive", "30", "--log-level", "warning"]
+                  "--threads", str(args.gunicorn_threads), "--keep-alive", "30", "--log-level", "warning"]
         procs.append(subprocess.Popen([sys.executable, *common, "--bind", f"127.0.0.1:{app_port}", "wsgi:app"],
                                       cwd=ROOT, env=env))
         procs.append(subprocess.Popen([sys.executable, *common, "--bind", f"127.0.0.1:{bare_port}", "bare_app:app"],
