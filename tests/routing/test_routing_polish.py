@@ -127,3 +127,22 @@ def test_improve_keeps_fleet_capacity_and_windows_on_tight_instances(seed):
     assert len(result) <= len(routes)
     assert all(route_fits(inst, r) for r in result)
     assert cost == sum(route_cost(inst, r) for r in result) <= before
+
+
+def test_incremental_route_times_match_a_rebuild():
+    """The insertion scan prunes positions by bisecting the kept departures and latest starts, so
+    after every insertion they must equal the times computed from nothing."""
+    from dispatch.routing.polish import _Search
+
+    inst = random_instance(30, seed=11, width=3000)
+    search = _Search(inst, seed=0)
+    rng = random.Random(2)
+    for _ in range(40):
+        customers = rng.sample(range(1, 31), rng.randint(0, 12))
+        route = search.build(customers[:-1])
+        j = rng.randint(1, len(route.path) - 1)
+        search.insert(route, j, customers[-1] if customers else 1)
+        fresh = search.build(route.path[1:-1])
+        assert (route.path, route.arcs, route.depart, route.late, route.load, route.cost) == \
+            (fresh.path, fresh.arcs, fresh.depart, fresh.late, fresh.load, fresh.cost)
+        assert route.depart == sorted(route.depart) and route.late == sorted(route.late)
