@@ -1,19 +1,28 @@
-"""Doorstep: meals and home care routed to seniors' doors."""
+"""Doorstep: meals and home care routed to seniors' doors.
+
+The web pieces are imported inside `create_app`, not at module level: importing
+any submodule (e.g. `python -m dispatch.routing.vrptw`, or an RQ worker's job)
+runs this file first, and the routing core needs none of Flask, which costs
+seconds to import on a loaded machine.
+"""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from dispatch import api, appconfig, cli, hardening, i18n, logsafe, security_setup, web
-from dispatch.extensions import csrf, db, migrate
-from dispatch.paths import MIGRATIONS_DIR, TEMPLATES_DIR
+if TYPE_CHECKING:
+    from flask import Flask
 
 __all__ = ["create_app"]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, commands. Never touches the schema."""
+    from flask import Flask
+
+    from dispatch import api, appconfig, cli, hardening, i18n, logsafe, security_setup, web
+    from dispatch.extensions import csrf, db, migrate
+    from dispatch.paths import MIGRATIONS_DIR, TEMPLATES_DIR
+
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder="static")
     appconfig.configure(app, test_config)
     db.init_app(app)

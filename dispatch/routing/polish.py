@@ -7,8 +7,9 @@ induction by string removals (Christiaens & Vanden Berghe, Transportation
 Science 2020) keeps improving: remove a few geographically close strings of
 customers, put them back greedily one by one, accept by simulated annealing.
 Each iteration is a few hundred constant-time insertion checks (forward
-earliest starts and backward latest starts per route), cheap enough in plain
-Python to run thousands of times in a few seconds.
+earliest departures and backward latest starts per route, both monotone along
+a route, so positions whose windows cannot fit are skipped by bisection),
+cheap enough in plain Python to run thousands of times a second.
 
 It handles only the plain shape: one depot, identical vehicles with one
 capacity, one time window per customer, every customer served. The result is
@@ -21,6 +22,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -70,47 +72,105 @@ def feasible(inst: Vrptw, routes: Sequence[Sequence[int]]) -> bool:
     return True
 
 
+class _Route:
+    """A route as the search keeps it: the path with the depot at both ends, its arc lengths, and per
+    position the earliest departure and the latest feasible start. Both times are non-decreasing along
+    the path, so the insertion scan bisects away every position whose windows cannot fit a customer,
+    and an insertion updates them only as far as the change propagates."""
+
+    __slots__ = ("path", "arcs", "depart", "late", "load", "cost")
+
+    def copy(self) -> _Route:
+        other = _Route.__new__(_Route)
+        other.path, other.arcs, other.depart, other.late = self.path[:], self.arcs[:], self.depart[:], self.late[:]
+        other.load, other.cost = self.load, self.cost
+        return other
+
+
 class _Search:
-    def __init__(self, inst: Vrptw, seed: int, close: int = 0):
+    def __init__(self, inst: Vrptw, seed: int):
         self.inst = inst
         self.rng = random.Random(seed)
         n = inst.customers
         d = inst.dist
-        # Neighbours of each customer by distance, for picking strings close to a seed.
+        self.d = [list(row) for row in d]
+        # Column c of the matrix as a row: the distance from anywhere to c.
         self.dto = [list(col) for col in zip(*d)]
+        self.ready, self.due, self.service = list(inst.ready), list(inst.due), list(inst.service)
+        self.demand = list(inst.demand)
+        # Neighbours of each customer by distance, for picking strings close to a seed.
         self.near = [[]] + [sorted(range(1, n + 1), key=lambda j, i=i: d[i][j]) for i in range(1, n + 1)]
-        # With `close` > 0, a removed customer is offered only to the routes of its `close` nearest.
-        self.close = [[]] + [self.near[i][1:close + 1] for i in range(1, n + 1)] if close else None
         self.avg_removed = 10
         self.max_string = 10
 
-    def schedule(self, route):
-        """Per arc of the route (depots included): its tail, head, length, the earliest
-        departure from the tail and the latest feasible start at the head."""
-        inst, d, s = self.inst, self.inst.dist, self.inst.service
-        ready, due = inst.ready, inst.due
-        path = [0, *route, 0]
+    def build(self, customers) -> _Route:
+        d, s, ready, due = self.d, self.service, self.ready, self.due
+        path = [0, *customers, 0]
         k = len(path)
+        arcs = [d[a][b] for a, b in zip(path, path[1:])]
         depart = [0] * (k - 1)
         t = ready[0]
         for j in range(k - 1):
             a = path[j]
-            if j:
-                t = max(t, ready[a])
-            depart[j] = t + s[a]
-            t = depart[j] + d[a][path[j + 1]]
+            if t < ready[a]:
+                t = ready[a]
+            t += s[a]
+            depart[j] = t
+            t += arcs[j]
         late = [0] * k
-        late[-1] = due[0]
+        late[-1] = t = due[0]
         for j in range(k - 2, -1, -1):
-            a, b = path[j], path[j + 1]
-            t = late[j + 1] - d[a][b] - s[a]
-            late[j] = t if t < due[a] else due[a]
-        arcs = [d[a][b] for a, b in zip(path, path[1:])]
-        return tuple(zip(path, path[1:], arcs, depart, late[1:]))
+            a = path[j]
+            t = t - arcs[j] - s[a]
+            if t > due[a]:
+                t = due[a]
+            late[j] = t
+        route = _Route.__new__(_Route)
+        route.path, route.arcs, route.depart, route.late = path, arcs, depart, late
+        route.load = sum(self.demand[c] for c in customers)
+        route.cost = sum(arcs)
+        return route
+
+    def insert(self, route: _Route, j: int, c: int) -> None:
+        """Put c before position j and update the times only while they change."""
+        d, s, ready, due = self.d, self.service, self.ready, self.due
+        path, arcs, depart, late = route.path, route.arcs, route.depart, route.late
+        prev, nxt = path[j - 1], path[j]
+        a_in, a_out = d[prev][c], d[c][nxt]
+        route.cost += a_in + a_out - arcs[j - 1]
+        route.load += self.demand[c]
+        path.insert(j, c)
+        arcs[j - 1] = a_in
+        arcs.insert(j, a_out)
+        t = depart[j - 1] + a_in
+        if t < ready[c]:
+            t = ready[c]
+        depart.insert(j, t + s[c])
+        k = len(path)
+        for i in range(j + 1, k - 1):
+            a = path[i]
+            t = depart[i - 1] + arcs[i - 1]
+            if t < ready[a]:
+                t = ready[a]
+            t += s[a]
+            if t == depart[i]:
+                break
+            depart[i] = t
+        t = late[j] - a_out - s[c]
+        late.insert(j, t if t < due[c] else due[c])
+        for i in range(j - 1, -1, -1):
+            a = path[i]
+            t = late[i + 1] - arcs[i] - s[a]
+            if t > due[a]:
+                t = due[a]
+            if t == late[i]:
+                break
+            late[i] = t
 
     def ruin(self, routes, where):
+        """Remove strings near a random seed customer; ruined routes are rebuilt as new objects."""
         rng, near = self.rng, self.near
-        nonempty = sum(1 for r in routes if r)
+        nonempty = sum(1 for r in routes if len(r.path) > 2)
         avg_len = self.inst.customers / max(1, nonempty)
         ls_max = min(self.max_string, avg_len)
         ks_max = 4 * self.avg_removed / (1 + ls_max) - 1
@@ -123,7 +183,7 @@ class _Search:
             r = where[c]
             if r in ruined:
                 continue
-            route = routes[r]
+            route = routes[r].path[1:-1]
             lt_max = min(len(route), ls_max)
             size = int(rng.uniform(1, lt_max + 1))
             pos = route.index(c)
@@ -143,7 +203,7 @@ class _Search:
                 gone = window[:inner - start] + window[inner - start + keep:]
                 kept = route[:start] + window[inner - start:inner - start + keep] + route[start + span:]
             removed += gone
-            routes[r] = kept
+            routes[r] = self.build(kept)
             ruined.add(r)
         return removed, ruined
 
@@ -162,122 +222,113 @@ class _Search:
             removed.sort(key=lambda c: inst.due[c] - inst.ready[c])
         return removed
 
-    def recreate(self, routes, sched, loads, removed, where) -> set[int] | None:
-        inst, d, s = self.inst, self.inst.dist, self.inst.service
-        near = self.close
-        pending = set(removed)
-        ready, due, q, cap = inst.ready, inst.due, inst.demand, inst.capacity
-        rng = self.rng
-        touched = set()
+    def recreate(self, routes, removed, where, owned) -> bool:
+        """Insert each removed customer at its cheapest feasible position (routes in `owned` may be
+        changed in place, the others are copied first); False when one fits nowhere."""
+        d, s, ready, due, q = self.d, self.service, self.ready, self.due, self.demand
+        cap, fleet = self.inst.capacity, self.inst.vehicles
+        rand = self.rng.random
+        used = sum(1 for r in routes if len(r.path) > 2)
         for c in self.order(removed):
-            pending.discard(c)
             best, best_r, best_j = math.inf, -1, -1
             qc, sc, rc, dc, dcol, dto_c = q[c], s[c], ready[c], due[c], d[c], self.dto[c]
-            # Only routes through one of c's nearest customers can plausibly take it best;
-            # all routes are tried when none of those can.
-            pools = [range(len(routes))]
-            if near:
-                pools.insert(0, {where[x] for x in near[c] if x not in pending})
-            for pool in pools:
-                for r in pool:
-                    route = routes[r]
-                    if not route or loads[r] + qc > cap:
-                        continue
-                    # Blinks: now and then skip a route, so equal-cost choices vary.
-                    if rng.random() < 0.02:
-                        continue
-                    for j, (prev, nxt, arc, depart, late) in enumerate(sched[r], 1):
-                        to_c = dto_c[prev]
-                        delta = to_c + dcol[nxt] - arc
-                        if delta < best:
-                            t = depart + to_c
-                            if t < rc:
-                                t = rc
-                            if t <= dc and t + sc + dcol[nxt] <= late:
-                                best, best_r, best_j = delta, r, j
-                if best_r >= 0:
-                    break
-            if sum(1 for r in routes if r) < inst.vehicles:
-                delta = d[0][c] + dcol[0]
-                t = max(ready[0] + d[0][c], rc)
-                if delta < best and t <= dc and t + sc + dcol[0] <= due[0] and qc <= cap:
-                    best_r = next((k for k, r in enumerate(routes) if not r), None)
+            room = cap - qc
+            rs = rc + sc
+            for r, route in enumerate(routes):
+                path = route.path
+                if route.load > room or len(path) == 2:
+                    continue
+                # Blinks: now and then skip a route, so equal-cost choices vary.
+                if rand() < 0.02:
+                    continue
+                depart, late, arcs = route.depart, route.late, route.arcs
+                # Positions j (c between path[j-1] and path[j]) need depart[j-1] <= due(c) and
+                # late[j] >= ready(c) + service(c); both bounds are monotone along the path.
+                for j in range(bisect_left(late, rs, 1), bisect_right(depart, dc) + 1):
+                    prev = path[j - 1]
+                    to_c = dto_c[prev]
+                    nxt = path[j]
+                    delta = to_c + dcol[nxt] - arcs[j - 1]
+                    if delta < best:
+                        t = depart[j - 1] + to_c
+                        if t < rc:
+                            t = rc
+                        if t <= dc and t + sc + dcol[nxt] <= late[j]:
+                            best, best_r, best_j = delta, r, j
+            if used < fleet and qc <= cap:
+                delta = dto_c[0] + dcol[0]
+                t = max(ready[0] + dto_c[0], rc)
+                if delta < best and t <= dc and t + sc + dcol[0] <= due[0]:
+                    best_r = next((k for k, r in enumerate(routes) if len(r.path) == 2), None)
                     if best_r is None:
-                        routes.append([])
-                        sched.append(None)
-                        loads.append(0)
+                        routes.append(self.build([]))
                         best_r = len(routes) - 1
+                        owned.add(best_r)
                     best, best_j = delta, 1
+                    used += 1
             if best_r < 0:
-                return None
-            route = routes[best_r]
-            routes[best_r] = route = route[:best_j - 1] + [c] + route[best_j - 1:]
-            sched[best_r] = self.schedule(route)
-            loads[best_r] += qc
+                return False
+            if best_r not in owned:
+                routes[best_r] = routes[best_r].copy()
+                owned.add(best_r)
+            self.insert(routes[best_r], best_j, c)
             where[c] = best_r
-            touched.add(best_r)
-        return touched
+        return True
 
-    def run(self, start: list[list[int]], deadline: float, t_start: float, t_end: float, clock=time.monotonic):
-        inst = self.inst
-        cur = [list(r) for r in start if r]
-        cur_sched = [self.schedule(r) for r in cur]
-        cur_loads = [sum(inst.demand[c] for c in r) for r in cur]
-        cur_costs = [route_cost(inst, r) for r in cur]
-        cur_cost = sum(cur_costs)
-        best, best_cost = [r[:] for r in cur], cur_cost
+    def run(self, start: list[list[int]], deadline: float, t_start: float, t_end: float, clock=time.monotonic,
+            max_iterations: int | None = None):
+        """Anneal from t_start to t_end over the time to `deadline`, or over `max_iterations` when given
+        (then the run does not depend on the clock unless the deadline cuts it short)."""
+        cur = [self.build(r) for r in start if r]
+        cur_where = [0] * (self.inst.customers + 1)
+        for r, route in enumerate(cur):
+            for c in route.path[1:-1]:
+                cur_where[c] = r
+        cur_cost = sum(r.cost for r in cur)
+        best, best_cost = [r.path[1:-1] for r in cur], cur_cost
         began = clock()
         span = max(1e-3, deadline - began)
+        ratio = t_end / t_start
+        log, rand = math.log, self.rng.random
         iterations = 0
-        while True:
+        while max_iterations is None or iterations < max_iterations:
             now = clock()
             if now >= deadline:
                 break
+            progress = iterations / max_iterations if max_iterations else (now - began) / span
             iterations += 1
-            temp = t_start * (t_end / t_start) ** ((now - began) / span)
-            routes, sched, loads, costs = cur[:], cur_sched[:], cur_loads[:], cur_costs[:]
-            where = {}
-            for r, route in enumerate(routes):
-                for c in route:
-                    where[c] = r
-            removed, ruined = self.ruin(routes, where)
-            for r in ruined:
-                sched[r] = self.schedule(routes[r])
-                loads[r] = sum(inst.demand[c] for c in routes[r])
-            touched = self.recreate(routes, sched, loads, removed, where)
-            if touched is None:
+            temp = t_start * ratio ** progress
+            routes, where = cur[:], cur_where[:]
+            removed, owned = self.ruin(routes, where)
+            if not self.recreate(routes, removed, where, owned):
                 continue
-            changed = touched | ruined
-            while len(costs) < len(routes):
-                costs.append(0)
-            for r in changed:
-                costs[r] = route_cost(inst, routes[r])
-            cost = sum(costs)
-            if cost < cur_cost - temp * math.log(self.rng.random() or 1e-12):
-                keep = [r for r in range(len(routes)) if routes[r]]
-                cur = [routes[r] for r in keep]
-                cur_sched = [sched[r] for r in keep]
-                cur_loads = [loads[r] for r in keep]
-                cur_costs = [costs[r] for r in keep]
-                cur_cost = cost
+            cost = sum(r.cost for r in routes)
+            if cost < cur_cost - temp * log(rand() or 1e-12):
+                cur, cur_where, cur_cost = routes, where, cost
                 if cost < best_cost:
-                    best, best_cost = [r[:] for r in cur], cost
+                    best, best_cost = [r.path[1:-1] for r in cur if len(r.path) > 2], cost
         return best, best_cost, iterations
 
 
 def improve(inst: Vrptw, routes: Sequence[Sequence[int]], deadline: float, seed: int = 0,
-            t_start: float | None = None, t_end: float | None = None) -> tuple[list[list[int]], int]:
-    """Improve feasible `routes` until `deadline` (time.monotonic()); never returns a worse or invalid plan."""
+            t_start: float | None = None, t_end: float | None = None, *, clock=time.monotonic,
+            max_iterations: int | None = None) -> tuple[list[list[int]], int]:
+    """Improve feasible `routes` until `deadline` (on `clock`); never returns a worse or invalid plan.
+
+    With `max_iterations` the cooling follows the iteration count, so a seeded run that ends on its
+    iteration limit is repeatable whatever the machine's load.
+    """
     start = [list(r) for r in routes if r]
     start_cost = sum(route_cost(inst, r) for r in start)
-    if not feasible(inst, start) or time.monotonic() >= deadline:
+    if not feasible(inst, start) or clock() >= deadline:
         return start, start_cost
     # Temperatures in the instance's own units: a fraction of an average arc.
     n = inst.customers
     mean_arc = sum(inst.dist[0][c] for c in range(1, n + 1)) / max(1, n)
     t_start = t_start if t_start is not None else 1.0 * mean_arc
     t_end = t_end if t_end is not None else 0.01 * mean_arc
-    best, best_cost, _ = _Search(inst, seed).run(start, deadline, max(t_start, 1e-3), max(t_end, 1e-4))
+    best, best_cost, _ = _Search(inst, seed).run(start, deadline, max(t_start, 1e-3), max(t_end, 1e-4), clock,
+                                                 max_iterations)
     if best_cost < start_cost and feasible(inst, best):
         return best, best_cost
     return start, start_cost

@@ -83,3 +83,66 @@ def test_improve_with_no_time_left_returns_the_start():
     start = one_each(inst)
     routes, _ = improve(inst, start, time.monotonic() - 1)
     assert routes == start
+
+
+def test_a_seeded_run_with_an_iteration_limit_is_repeatable():
+    inst = random_instance(30, seed=5, vehicles=30)
+    far = time.monotonic() + 600
+    first = improve(inst, one_each(inst), far, seed=3, max_iterations=300)
+    again = improve(inst, one_each(inst), far, seed=3, max_iterations=300)
+    assert first == again
+    assert feasible(inst, first[0]) and first[1] < sum(route_cost(inst, r) for r in one_each(inst))
+
+
+def route_fits(inst: Vrptw, route: list[int]) -> bool:
+    """Capacity and windows of one route, as `feasible` checks them."""
+    if sum(inst.demand[c] for c in route) > inst.capacity:
+        return False
+    t, prev = inst.ready[0], 0
+    for c in route:
+        t = max(t + inst.service[prev] + inst.dist[prev][c], inst.ready[c])
+        if t > inst.due[c]:
+            return False
+        prev = c
+    return t + inst.service[prev] + inst.dist[prev][0] <= inst.due[0]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_improve_keeps_fleet_capacity_and_windows_on_tight_instances(seed):
+    """Narrow windows, small capacity and a fleet no larger than the start needs: every accepted
+    move must keep all three limits."""
+    loose = random_instance(40, seed, capacity=50, width=400)
+    routes: list[list[int]] = []
+    for c in sorted(range(1, loose.customers + 1), key=lambda c: loose.due[c]):
+        fit = next((r for r in routes if route_fits(loose, r + [c])), None)
+        if fit is None:
+            routes.append([c])
+        else:
+            fit.append(c)
+    inst = Vrptw(loose.dist, loose.ready, loose.due, loose.service, loose.demand, loose.capacity, len(routes))
+    assert feasible(inst, routes)
+    before = sum(route_cost(inst, r) for r in routes)
+    result, cost = improve(inst, routes, time.monotonic() + 60, seed=seed, max_iterations=400)
+    assert feasible(inst, result)
+    assert len(result) <= len(routes)
+    assert all(route_fits(inst, r) for r in result)
+    assert cost == sum(route_cost(inst, r) for r in result) <= before
+
+
+def test_incremental_route_times_match_a_rebuild():
+    """The insertion scan prunes positions by bisecting the kept departures and latest starts, so
+    after every insertion they must equal the times computed from nothing."""
+    from dispatch.routing.polish import _Search
+
+    inst = random_instance(30, seed=11, width=3000)
+    search = _Search(inst, seed=0)
+    rng = random.Random(2)
+    for _ in range(40):
+        customers = rng.sample(range(1, 31), rng.randint(0, 12))
+        route = search.build(customers[:-1])
+        j = rng.randint(1, len(route.path) - 1)
+        search.insert(route, j, customers[-1] if customers else 1)
+        fresh = search.build(route.path[1:-1])
+        assert (route.path, route.arcs, route.depart, route.late, route.load, route.cost) == \
+            (fresh.path, fresh.arcs, fresh.depart, fresh.late, fresh.load, fresh.cost)
+        assert route.depart == sorted(route.depart) and route.late == sorted(route.late)
