@@ -79,6 +79,12 @@ class SolveOptions:
     starts: tuple[str, ...] = ("SAVINGS", "SEQUENTIAL_CHEAPEST_INSERTION")
     starts_max_stops: int = 120
     search_text: str = ""
+    # OR-Tools searches for this share of the time limit, then `plan_polish` (ruin and
+    # recreate, every site rule kept) improves its plan for the rest; OR-Tools must accept
+    # the polished plan with a lower objective, else its own plan stands. Off for re-plans
+    # from published routes (they must move little) and for `solution_limit` runs.
+    polish_share: float = 0.3
+    polish: bool = True
 
 
 def _penalty_unit(problem: Problem) -> int:
@@ -102,6 +108,7 @@ class _Model:
     def __init__(self, problem: Problem, options: SolveOptions, allowed: list[list[int]]):
         self.problem = problem
         self.options = options
+        self.fair = 0
         p = problem
         n, m = len(p.stops), len(p.workers)
         self.n, self.m = n, m
@@ -221,6 +228,7 @@ class _Model:
             # Work = travel + service (a twin dimension whose free slack drops the waiting).
             mean_arc = int(travel[p.workers[0].mode][:n, :n].mean())
             fair = max(1, (sum(service[:n]) + mean_arc * n) // m)
+            self.fair = fair
             routing.AddDimensionWithVehicleTransits(
                 [time_cb[w.mode] for w in p.workers], horizon, horizon, True, "work")
             work = routing.GetDimensionOrDie("work")
@@ -350,6 +358,11 @@ def solve(problem: Problem, options: SolveOptions | None = None, **overrides) ->
     if not any(allowed):
         return _empty(problem, reasons, "nothing can be served", _time.monotonic() - began)
 
+    deadline = began + options.time_limit
+    polishing = (options.polish and not options.initial_routes and options.solution_limit is None
+                 and options.time_limit >= 1 and 0 < options.polish_share < 1)
+    if polishing:
+        options = replace(options, time_limit=options.time_limit * options.polish_share)
     model = _Model(problem, options, allowed)
     model.apply_pins()
     routing = model.routing
@@ -379,7 +392,49 @@ def solve(problem: Problem, options: SolveOptions | None = None, **overrides) ->
         log.warning("routing found no solution (status %s); returning an empty plan", routing.status())
         return _empty(problem, reasons, "no solution found", wall)
     solution = model.read(assignment, reasons, _status(routing), wall)
+    if polishing:
+        solution = _polished(model, solution, assignment.ObjectiveValue(), allowed, reasons, deadline, began)
     return _repaired(solution)
+
+
+def _polished(model: _Model, solution: Solution, objective: int, allowed, reasons, deadline: float,
+              began: float) -> Solution:
+    """`solution` improved by ruin and recreate until the deadline, if OR-Tools agrees it is better."""
+    from .plan_polish import PlanPolish
+
+    p, options = model.problem, model.options
+    index = {s.id: i for i, s in enumerate(p.stops)}
+    start = [[index[s] for s in r.stops] for r in solution.routes]
+    balance = (model.fair, options.balance_weight) if options.balance_weight > 0 and model.fair else None
+    search = PlanPolish(p, model.travel, allowed, drop_penalties(p, options), options.continuity_weight,
+                        options.seed, balance)
+    # Reading the plan back into OR-Tools takes a few milliseconds per hundred stops.
+    best, cost, iterations = search.run(start, deadline - 0.05 - 0.0005 * len(p.stops))
+    if best == [list(r) for r in start]:
+        return solution
+    # A fresh model reads the plan back: the searched one has been seen to refuse valid plans
+    # (ReadAssignmentFromRoutes restores under the used-up time limit of the last search, and
+    # after a search from a hint even a fresh restore failed).
+    read_began = _time.monotonic()
+    fresh = _Model(p, options, allowed)
+    fresh.apply_pins()
+    params = fresh.parameters(max(1.0, options.time_limit))
+    params.solution_limit = 1
+    fresh.routing.CloseModelWithParameters(params)
+    routes = [[fresh.manager.NodeToIndex(i) for i in r] for r in best]
+    hint = fresh.routing.solver().Assignment()
+    assignment = None
+    if fresh.routing.RoutesToAssignment(routes, True, True, hint):
+        assignment = fresh.routing.SolveFromAssignmentWithParameters(hint, params)
+    if assignment is None or _routes_of(fresh, assignment) != routes:
+        log.warning("OR-Tools refused the polished plan (%d iterations); keeping its own", iterations)
+        return solution
+    if assignment.ObjectiveValue() >= objective:
+        log.warning("polished plan not better for OR-Tools (%d vs %d)", assignment.ObjectiveValue(), objective)
+        return solution
+    log.debug("polish: %d iterations, objective %d -> %d (polish counted %d), read back in %.3f s", iterations,
+              objective, assignment.ObjectiveValue(), cost, _time.monotonic() - read_began)
+    return fresh.read(assignment, reasons, solution.status + " (polished)", _time.monotonic() - began)
 
 
 def _status(routing) -> str:

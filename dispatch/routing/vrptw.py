@@ -45,7 +45,7 @@ def benchmark_options(time_limit: float, seed: int = 0, **overrides):
     # run 100 ms), and without them it makes ~40/s. On C103 R101 R112 RC101 RC208 R201 R211
     # at 10 s: defaults 7.1 % mean gap, LNS off 5.4 %, LNS off and GLS lambda 0.2-0.4 4.2 %.
     base = dict(time_limit=time_limit, seed=seed, continuity_weight=0, first_solution="LOCAL_CHEAPEST_INSERTION",
-                gls_lambda=0.3, extra_operators=(), disabled_operators=SLOW_OPERATORS)
+                gls_lambda=0.3, extra_operators=(), disabled_operators=SLOW_OPERATORS, polish=False)
     base.update(overrides)
     return SolveOptions(**base)
 

@@ -116,6 +116,15 @@ def bench_page() -> dict:
             return {"stops_on_routes": stops, "median_ms": round(statistics.median(times)), "max_ms": round(max(times))}
 
 
+def _plan_cost(solution) -> int:
+    """The solver's objective without drop penalties: travel plus continuity charges."""
+    from dispatch.routing.solver import SolveOptions, drop_penalties
+
+    penalty = drop_penalties(solution.problem, SolveOptions())
+    index = {s.id: i for i, s in enumerate(solution.problem.stops)}
+    return solution.cost - sum(penalty[index[u.stop_id]] for u in solution.unassigned)
+
+
 def bench_district(limit: float, sample: int) -> dict:
     import redis
 
@@ -169,7 +178,10 @@ def bench_district(limit: float, sample: int) -> dict:
                 short = routing.solve(built.problem, time_limit=limit)
                 long = routing.solve(built.problem, time_limit=10 * limit)
                 stored = p.summary["figures"]
+                cost, cost_long = _plan_cost(short), _plan_cost(long)
                 gaps.append({"plan": p.id, "stops": stored["stops"], "unassigned": len(short.unassigned),
+                             "cost": cost, "cost_long": cost_long,
+                             "cost_gap_pct": round(100 * (cost - cost_long) / max(cost_long, 1), 1),
                              "unassigned_long": len(long.unassigned), "travel": short.travel_time,
                              "travel_long": long.travel_time, "travel_stored": stored["travel_seconds"],
                              "gap_pct": round(100 * (short.travel_time - long.travel_time)

@@ -1,0 +1,123 @@
+"""The site-plan ruin-and-recreate search keeps every rule the independent checker knows.
+
+`departure()` claims to decide a route's timing exactly as the checker does, so it is
+compared with the checker tried at every whole-second departure of the shift.
+"""
+
+import time
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from dispatch.routing import Route, check, solve
+from dispatch.routing.checker import Kind, _check_route
+from dispatch.routing.plan_polish import PlanPolish
+from dispatch.routing.precheck import eligible_workers
+from dispatch.routing.solver import SolveOptions, _Model, drop_penalties
+
+from test_routing_properties import days
+
+TIMING = {Kind.TIME_WINDOW, Kind.SHIFT, Kind.MAX_WORK, Kind.HOLD_LIMIT, Kind.BREAK}
+
+
+def _search(problem, seed=0):
+    allowed, _ = eligible_workers(problem)
+    options = SolveOptions()
+    model = _Model(problem, options, allowed)
+    return PlanPolish(problem, model.travel, allowed, drop_penalties(problem, options),
+                      options.continuity_weight, seed), allowed
+
+
+def _timing_ok(problem, v, seq, depart):
+    return not [x for x in _check_route(problem, v, list(seq), depart) if x.kind in TIMING]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days(), st.data())
+def test_departure_agrees_with_the_checker_at_every_departure(problem, data):
+    search, _ = _search(problem)
+    v = data.draw(st.integers(0, len(problem.workers) - 1))
+    seq = data.draw(st.lists(st.integers(0, len(problem.stops) - 1), max_size=5, unique=True))
+    found = search.departure(v, seq)
+    shift = problem.workers[v].shift
+    if found is not None:
+        assert seq == [] or _timing_ok(problem, v, seq, found[0])
+    elif seq:
+        assert not any(_timing_ok(problem, v, seq, d) for d in range(shift.start, shift.end + 1))
+
+
+def _as_routes(problem, search, plan):
+    routes = []
+    for v, seq in enumerate(plan):
+        found = search.departure(v, seq)
+        assert found is not None, f"polished route {v} has no valid schedule"
+        routes.append(Route(problem.workers[v].id, tuple(problem.stops[i].id for i in seq), found[0]))
+    return routes
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days(), st.integers(0, 3))
+def test_polished_plans_pass_the_checker_and_never_cost_more(problem, seed):
+    first = solve(problem, time_limit=0.3, polish=False)
+    index = {s.id: i for i, s in enumerate(problem.stops)}
+    start = [[index[s] for s in r.stops] for r in first.routes]
+    search, allowed = _search(problem, seed)
+    before = search.cost([search.build(v, r) for v, r in enumerate(start)],
+                         [i for i, s in enumerate(problem.stops) if first.worker_of(s.id) is None and allowed[i]])
+    best, cost, iterations = search.run(start, time.monotonic() + 60, max_iterations=40)
+    assert iterations == 40
+    assert cost <= before
+    routes = _as_routes(problem, search, best)
+    placed = {s for r in routes for s in r.stops}
+    unassigned = [u for u in first.unassigned if u.stop_id not in placed]
+    assert check(problem, routes, unassigned) == []
+    # Everything the first plan served is still served or paid for: the cost says so.
+    assert cost == search.cost([search.build(v, r) for v, r in enumerate(best)],
+                               [index[u.stop_id] for u in unassigned if allowed[index[u.stop_id]]])
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days())
+def test_solver_with_polish_returns_checker_valid_plans(problem):
+    solution = solve(problem, time_limit=1.0)
+    assert check(problem, solution.routes, solution.unassigned) == []
+    assert "repaired" not in solution.status
+    placed = [s for r in solution.routes for s in r.stops]
+    assert len(placed) + len(solution.unassigned) == len(problem.stops)
+
+
+def test_polish_shortens_a_plan_that_zigzags():
+    """Two workers given each other's side of town: ruin and recreate swaps them back."""
+    from conftest import line_problem
+
+    problem = line_problem([10, 11, 12, -10, -11, -12], workers=2)
+    search, _ = _search(problem)
+    start = [[0, 3, 1, 4], [2, 5]]
+    before = sum(search.build(v, r).cost for v, r in enumerate(start))
+    best, cost, _ = search.run(start, time.monotonic() + 60, max_iterations=300)
+    assert before == 84 + 48
+    assert cost == 48  # 12 out and back on each side (or one sweep to +12 and -12): the optimum
+    assert check(problem, _as_routes(problem, search, best)) == []
+
+
+def test_departure_waits_at_the_kitchen_rather_than_at_the_door_for_hot_meals():
+    from dispatch.routing import Depot, Problem, Stop, TimeWindow, Worker
+    import numpy as np
+
+    stops = (Stop("near", hot_meal=True, depot="k", windows=(TimeWindow(100, 110),)),
+             Stop("far", hot_meal=True, depot="k"))
+    xs = np.array([10, 200, 0, 0])
+    matrix = np.abs(xs[:, None] - xs[None, :]).astype(np.int64)
+    problem = Problem(stops, (Worker("w", TimeWindow(0, 1000), depot="k"),), {"car": matrix},
+                      (Depot("k", hold_limit=150),))
+    search, _ = _search(problem)
+    # Leaving at 0 holds the meal 100 s at the door; leaving as late as the window allows
+    # (100, at the door at 110) holds it 10 s.
+    assert search.departure(0, [0]) == (100, None)
+    assert _timing_ok(problem, 0, [0], 100) and _timing_ok(problem, 0, [0], 0)
+    problem = Problem(problem.stops, problem.workers, problem.matrices, (Depot("k", hold_limit=50),))
+    search, _ = _search(problem)
+    assert search.departure(0, [0]) == (100, None)
+    assert not _timing_ok(problem, 0, [0], 0)
+    # The far meal is 200 s away: beyond the 150 s limit on any route.
+    assert search.departure(0, [1]) is None
+    assert search.departure(0, [0, 1]) is None
