@@ -59,6 +59,7 @@ class PlanPolish:
         self.svc = [s.service for s in p.stops] + [0] * (2 * m)
         self.win = [tuple((w.start, w.end) for w in s.windows) or _NO_WINDOW for s in p.stops]
         self.first_open = [w[0][0] for w in self.win]
+        self.single = [len(w) == 1 for w in self.win]
         self.last_close = [w[-1][1] for w in self.win]
         self.demand = [tuple(p.demand(s)) for s in p.stops]
         self.dims = p.num_dimensions
@@ -77,6 +78,9 @@ class PlanPolish:
         self.start = [p.start_node(v) for v in range(m)]
         self.end = [p.end_node(v) for v in range(m)]
         self.allowed = [list(a) for a in allowed]
+        self.allowed_set = [set(a) for a in allowed]
+        # Share of ruins seeded at a senior served by someone other than their usual worker.
+        self.continuity_ruin = 0.3
         self.penalty = list(penalties)
         # What serving stop i costs on worker v beyond travel: the continuity charge.
         ids = {w.id: v for v, w in enumerate(p.workers)}
@@ -89,9 +93,25 @@ class PlanPolish:
         mat0 = self.mat[0]
         self.near = [sorted(range(n), key=lambda j, i=i: mat0[i][j] + mat0[j][i]) for i in range(n)]
         self.avg_removed = max(2, min(10, n // 4))
+        self.set_granularity(0)
         # Simulated annealing from/to these fractions of the mean trip from the start to a stop.
         self.temperatures = (1.0, 0.01)
+        # Back to the best plan after this share of the run without a new best (0: never).
+        self.restart = 0.05
         self.max_string = 10
+
+    def set_granularity(self, k: int):
+        """Offer a stop only the positions next to one of its k nearest stops or a route end (0: all)."""
+        self.close = None
+        if k and k < self.n:
+            total = self.n + 2 * self.m
+            self.close = []
+            for i in range(self.n):
+                flags = [False] * self.n + [True] * (2 * self.m)
+                for j in self.near[i][:k + 1]:
+                    flags[j] = True
+                self.close.append(flags)
+            assert all(len(f) == total for f in self.close)
 
     # -- exact feasibility ------------------------------------------------------------------
 
@@ -189,46 +209,71 @@ class PlanPolish:
     # -- routes -----------------------------------------------------------------------------
 
     def build(self, v: int, seq: Sequence[int]) -> _Route:
-        t, svc = self.mat[v], self.svc
+        t, svc, first_open, last_close, single = self.mat[v], self.svc, self.first_open, self.last_close, self.single
         s0, s1 = self.shift[v]
         path = [self.start[v], *seq, self.end[v]]
         k = len(path)
-        early = [0] * (k - 1)
-        clock = s0
-        for j in range(k - 1):
+        # Forward: earliest leave time per position from the shift start, and the time on the road
+        # (waiting left out): a lower bound on how long a hot meal there has been held.
+        early, ride = [s0] * (k - 1), [0] * (k - 1)
+        clock, road, travel, prev = s0, 0, 0, path[0]
+        for j in range(1, k - 1):
             a = path[j]
-            if j:
-                clock += t[path[j - 1]][a]
-                first = self._first(a, clock)
-                clock = first if first is not None else clock
-            early[j] = clock + svc[a]
-            clock = early[j]
-        late = [0] * k
-        late[-1] = x = s1
-        for j in range(k - 2, -1, -1):
+            arc = t[prev][a]
+            travel += arc
+            road += svc[prev] + arc
+            ride[j] = road
+            clock += arc
+            if single[a]:
+                if clock < first_open[a]:
+                    clock = first_open[a]
+            else:
+                f = self._first(a, clock)
+                clock = f if f is not None else clock
+            clock += svc[a]
+            early[j] = clock
+            prev = a
+        travel += t[prev][path[-1]]
+        # Backward: the latest start per position that lets the rest keep its windows and the shift.
+        late = [s1] * k
+        x = s1
+        for j in range(k - 2, 0, -1):
             a = path[j]
             x = x - t[a][path[j + 1]] - svc[a]
-            if j:
+            if single[a]:
+                if x > last_close[a]:
+                    x = last_close[a]
+                elif x < first_open[a]:
+                    x = -(1 << 60)
+            else:
                 y = self._latest(a, x)
                 x = y if y is not None else -(1 << 60)
             late[j] = x
+        late[0] = x - t[path[0]][path[1]]
         r = _Route.__new__(_Route)
-        r.v, r.path, r.early, r.late = v, path, early, late
-        if self.dims:
-            r.load = [sum(self.demand[i][d] for i in seq) for d in range(self.dims)]
+        r.v, r.path, r.early, r.late, r.ride = v, path, early, late, ride
+        demand = self.demand
+        if self.dims == 1:
+            r.load = [sum(demand[i][0] for i in seq)]
         else:
-            r.load = []
-        r.cost = self.route_cost(v, path)
-        # Time on the road from the start to each position, waiting left out: a lower bound on
-        # how long a hot meal there has been held, whatever the departure.
-        ride = [0] * (k - 1)
-        for j in range(1, k - 1):
-            ride[j] = ride[j - 1] + svc[path[j - 1]] + t[path[j - 1]][path[j]]
-        r.ride = ride
+            r.load = [sum(demand[i][d] for i in seq) for d in range(self.dims)]
+        cost = travel
+        if self.cw:
+            prefers, cw = self.prefers, self.cw
+            for i in seq:
+                if prefers[i] >= 0 and prefers[i] != v:
+                    cost += cw
+        if self.balance and seq:
+            fair, weight = self.balance
+            work = travel + sum(svc[i] for i in seq)
+            if work > fair:
+                cost += weight * (work - fair)
+        r.cost = cost
         r.last_hot, r.limit = 0, None
+        hold = self.hold
         for j in range(k - 2, 0, -1):
-            if self.hold[path[j]] is not None:
-                r.last_hot, r.limit = j, self.hold[path[j]]
+            if hold[path[j]] is not None:
+                r.last_hot, r.limit = j, hold[path[j]]
                 break
         r.hot = r.limit is not None
         head = 1
@@ -257,8 +302,11 @@ class PlanPolish:
     # -- search -----------------------------------------------------------------------------
 
     def ruin(self, routes, where):
-        rng, near = self.rng, self.near
-        served = [i for i in range(self.n) if where[i] >= 0 and not self.pinned[i]]
+        """Remove strings of stops near a seed stop (SISR); now and then the seed is a senior served by
+        someone other than their usual worker, and a string of that worker's route nearest to the senior
+        goes too, so the recreate step has room to give the senior back to them."""
+        rng, near, pinned, prefers = self.rng, self.near, self.pinned, self.prefers
+        served = [i for i in range(self.n) if where[i] >= 0 and not pinned[i]]
         if not served:
             return [], set()
         nonempty = sum(1 for r in routes if len(r.path) > 2)
@@ -268,27 +316,42 @@ class PlanPolish:
         ks = int(rng.uniform(1, ks_max + 1))
         seed = served[rng.randrange(len(served))]
         removed, ruined = [], set()
+        if self.cw and rng.random() < self.continuity_ruin:
+            strays = [i for i in served if prefers[i] >= 0 and where[i] != prefers[i]
+                      and prefers[i] in self.allowed_set[i]]
+            if strays:
+                seed = strays[rng.randrange(len(strays))]
+                w = prefers[seed]
+                body = routes[w].path[routes[w].head:-1]
+                if body:
+                    t = self.mat[w]
+                    closest = min(body, key=lambda i: t[i][seed] + t[seed][i])
+                    self._cut(routes, where, w, closest, ls_max, removed)
+                    ruined.add(w)
         for c in near[seed]:
             if len(ruined) >= ks:
                 break
             v = where[c]
-            if v < 0 or v in ruined or self.pinned[c]:
+            if v < 0 or v in ruined or pinned[c]:
                 continue
-            path = routes[v].path
-            head = 1
-            while head < len(path) - 1 and self.pinned[path[head]]:
-                head += 1
-            body = path[head:-1]
-            size = int(rng.uniform(1, min(len(body), ls_max) + 1))
-            pos = body.index(c)
-            begin = rng.randint(max(0, pos - size + 1), min(pos, len(body) - size))
-            gone = body[begin:begin + size]
-            removed += gone
-            for i in gone:
-                where[i] = -1
-            routes[v] = self.build(v, path[1:head] + body[:begin] + body[begin + size:])
+            self._cut(routes, where, v, c, ls_max, removed)
             ruined.add(v)
         return removed, ruined
+
+    def _cut(self, routes, where, v, c, ls_max, removed):
+        """Remove a string of route v's unpinned stops that contains c."""
+        rng = self.rng
+        path = routes[v].path
+        head = routes[v].head
+        body = path[head:-1]
+        size = int(rng.uniform(1, min(len(body), ls_max) + 1))
+        pos = body.index(c)
+        begin = rng.randint(max(0, pos - size + 1), min(pos, len(body) - size))
+        gone = body[begin:begin + size]
+        removed += gone
+        for i in gone:
+            where[i] = -1
+        routes[v] = self.build(v, path[1:head] + body[:begin] + body[begin + size:])
 
     def order(self, todo):
         rng = self.rng
@@ -305,12 +368,16 @@ class PlanPolish:
         todo.sort(key=lambda c: -self.penalty[c])
         return todo
 
-    def recreate(self, routes, todo, where) -> list[int]:
+    def recreate(self, routes, todo, where, threshold: float = math.inf) -> list[int] | None:
         """Insert each stop at its cheapest feasible position; returns the stops that fit nowhere.
 
         Positions that pass the cheap bounds are ranked by cost first, so the exact check runs
-        only until the cheapest feasible one is found.
+        only until the cheapest feasible one is found. Gives up (None) once the plan cannot end
+        below `threshold`: with travel obeying the triangle inequality an insertion never lowers
+        the cost, bar a second per stop of rounding.
         """
+        running = sum(r.cost for r in routes)
+        remaining = len(todo)
         rand = self.rng.random
         svc, prefers, cw, demand, dims = self.svc, self.prefers, self.cw, self.demand, self.dims
         hold, first, exact_v = self.hold, self._first, self.exact
@@ -320,6 +387,7 @@ class PlanPolish:
             sc, fc, lc, dc, hc = svc[c], self.first_open[c], self.last_close[c], demand[c], hold[c]
             single = len(self.win[c]) == 1
             pc = prefers[c] if cw else -1
+            close = self.close[c] if self.close else None
             for v in self.allowed[c]:
                 route = routes[v]
                 if dims == 1:
@@ -345,11 +413,13 @@ class PlanPolish:
                 # no stop goes before the last hot meal unless that meal can afford the detour
                 # (at least the stop's service, with travel obeying the triangle inequality).
                 if hc is not None:
-                    hi = min(hi, bisect_right(ride, hc) + 1)
+                    hi = min(hi, bisect_right(ride, hc) + 1, bisect_right(early, latest_depart + hc) + 1)
                 if route_limit is not None and ride[route.last_hot] + sc > route_limit:
                     lo = max(lo, route.last_hot + 1)
                 for j in range(lo, hi):
                     prev, nxt = path[j - 1], path[j]
+                    if close is not None and not (close[prev] or close[nxt]):
+                        continue
                     to_c = t[prev][c]
                     start = early[j - 1] + to_c
                     if single:
@@ -379,18 +449,28 @@ class PlanPolish:
                         continue
                 chosen = v, j
                 break
+            remaining -= 1
             if chosen is None:
                 left.append(c)
-                continue
-            v, j = chosen
-            path = routes[v].path
-            routes[v] = self.build(v, path[1:j] + [c] + path[j:-1])
-            where[c] = v
+                running += self.penalty[c]
+            else:
+                v, j = chosen
+                old = routes[v]
+                path = old.path
+                routes[v] = self.build(v, path[1:j] + [c] + path[j:-1])
+                where[c] = v
+                running += routes[v].cost - old.cost
+            if running - remaining >= threshold:
+                return None
         return left
 
     def run(self, start: Sequence[Sequence[int]], deadline: float, clock=time.monotonic,
             max_iterations: int | None = None):
-        """Anneal from `start` (stop indices per worker) until the deadline; best routes and cost."""
+        """Anneal from `start` (stop indices per worker) until the deadline; best routes and cost.
+
+        The annealing threshold is drawn before each ruin, so a recreate that cannot beat it stops
+        early; after `restart` of the run without a new best the search goes back to the best plan.
+        """
         cur = [self.build(v, list(seq)) for v, seq in enumerate(start)]
         where = [-1] * self.n
         for v, r in enumerate(cur):
@@ -398,14 +478,14 @@ class PlanPolish:
                 where[i] = v
         cur_out = [i for i in range(self.n) if where[i] < 0 and self.allowed[i]]
         cur_cost = self.cost(cur, cur_out)
-        best, best_cost = [r.path[1:-1] for r in cur], cur_cost
+        best, best_cost = (cur, where, cur_out), cur_cost
         served = [i for i in range(self.n) if where[i] >= 0]
         mean = sum(self.mat[where[i]][self.start[where[i]]][i] for i in served) / max(1, len(served))
         t_start, t_end = max(1e-3, self.temperatures[0] * mean), max(1e-4, self.temperatures[1] * mean)
         ratio = t_end / t_start
         began = clock()
         span = max(1e-3, deadline - began)
-        iterations = 0
+        iterations, last_best = 0, 0.0
         rand, log = self.rng.random, math.log
         while max_iterations is None or iterations < max_iterations:
             now = clock()
@@ -413,13 +493,19 @@ class PlanPolish:
                 break
             progress = iterations / max_iterations if max_iterations else (now - began) / span
             iterations += 1
+            if self.restart and progress - last_best > self.restart:
+                cur, where, cur_out = best
+                cur_cost, last_best = best_cost, progress
             temp = t_start * ratio ** progress
+            threshold = cur_cost - temp * log(rand() or 1e-12)
             routes, w = cur[:], where[:]
             removed, _ = self.ruin(routes, w)
-            out = self.recreate(routes, removed + cur_out, w)
+            out = self.recreate(routes, removed + cur_out, w, threshold)
+            if out is None:
+                continue
             cost = self.cost(routes, out)
-            if cost < cur_cost - temp * log(rand() or 1e-12):
+            if cost < threshold:
                 cur, where, cur_cost, cur_out = routes, w, cost, out
                 if cost < best_cost:
-                    best, best_cost = [r.path[1:-1] for r in cur], cost
-        return best, best_cost, iterations
+                    best, best_cost, last_best = (cur, where, cur_out), cost, progress
+        return [r.path[1:-1] for r in best[0]], best_cost, iterations
