@@ -102,6 +102,7 @@ class _Search:
         self.near = [[]] + [sorted(range(1, n + 1), key=lambda j, i=i: d[i][j]) for i in range(1, n + 1)]
         self.avg_removed = 10
         self.max_string = 10
+        self.patience = 0.05
 
     def build(self, customers) -> _Route:
         d, s, ready, due = self.d, self.service, self.ready, self.due
@@ -297,7 +298,9 @@ class _Search:
             for c in route.path[1:-1]:
                 cur_where[c] = r
         cur_cost = sum(r.cost for r in cur)
-        best, best_cost = [r.path[1:-1] for r in cur], cur_cost
+        best_cost = cur_cost
+        # Accepted routes are never changed again, so the best plan is kept as the route objects.
+        best_state, best_at = (cur, cur_where, cur_cost), 0.0
         began = clock()
         span = max(1e-3, deadline - began)
         ratio = t_end / t_start
@@ -319,7 +322,12 @@ class _Search:
             if cost is not None:
                 cur, cur_where, cur_cost = routes, where, cost
                 if cost < best_cost:
-                    best, best_cost = [r.path[1:-1] for r in cur if len(r.path) > 2], cost
+                    best_cost, best_state, best_at = cost, (cur, cur_where, cost), progress
+            if progress - best_at > self.patience and cur_cost > best_cost:
+                # No new best for a while: go back to the best plan and anneal on from there.
+                cur, cur_where, cur_cost = best_state
+                best_at = progress
+        best = [r.path[1:-1] for r in best_state[0] if len(r.path) > 2]
         return best, best_cost, iterations
 
 

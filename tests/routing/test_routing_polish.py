@@ -186,3 +186,19 @@ def test_recreate_gives_up_only_when_the_cost_cannot_end_below_the_limit(seed):
             finished += 1
             assert runs[0] == full < bar
     assert gave_up and finished
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_going_back_to_the_best_plan_hands_back_its_true_cost(seed):
+    """The search keeps the best plan as route objects and returns to it when no new best came for a
+    while; the plan it reports must still be that plan (no route changed after it was accepted)."""
+    from dispatch.routing.polish import _Search
+
+    inst = random_instance(40, seed, vehicles=40, width=1500)
+    search = _Search(inst, seed)
+    search.patience = 0.01  # go back often
+    start = one_each(inst)
+    best, cost, iterations = search.run(start, time.monotonic() + 600, 200.0, 1.0, max_iterations=1500)
+    assert iterations == 1500
+    assert feasible(inst, best)
+    assert cost == sum(route_cost(inst, r) for r in best) < sum(route_cost(inst, r) for r in start)
