@@ -102,6 +102,7 @@ class _Search:
         self.near = [[]] + [sorted(range(1, n + 1), key=lambda j, i=i: d[i][j]) for i in range(1, n + 1)]
         self.avg_removed = 10
         self.max_string = 10
+        self.patience = 0.05
 
     def build(self, customers) -> _Route:
         d, s, ready, due = self.d, self.service, self.ready, self.due
@@ -168,7 +169,8 @@ class _Search:
             late[i] = t
 
     def ruin(self, routes, where):
-        """Remove strings near a random seed customer; ruined routes are rebuilt as new objects."""
+        """Remove strings near a random seed customer; ruined routes are rebuilt as new objects.
+        Returns the removed customers, the indices of the ruined routes and how much shorter they got."""
         rng, near = self.rng, self.near
         nonempty = sum(1 for r in routes if len(r.path) > 2)
         avg_len = self.inst.customers / max(1, nonempty)
@@ -176,7 +178,7 @@ class _Search:
         ks_max = 4 * self.avg_removed / (1 + ls_max) - 1
         ks = int(rng.uniform(1, ks_max + 1))
         seed = rng.randint(1, self.inst.customers)
-        removed, ruined = [], set()
+        removed, ruined, drop = [], set(), 0
         for c in near[seed]:
             if len(ruined) >= ks:
                 break
@@ -203,9 +205,11 @@ class _Search:
                 gone = window[:inner - start] + window[inner - start + keep:]
                 kept = route[:start] + window[inner - start:inner - start + keep] + route[start + span:]
             removed += gone
-            routes[r] = self.build(kept)
+            new = self.build(kept)
+            drop += routes[r].cost - new.cost
+            routes[r] = new
             ruined.add(r)
-        return removed, ruined
+        return removed, ruined, drop
 
     def order(self, removed):
         inst, rng = self.inst, self.rng
@@ -222,14 +226,20 @@ class _Search:
             removed.sort(key=lambda c: inst.due[c] - inst.ready[c])
         return removed
 
-    def recreate(self, routes, removed, where, owned) -> bool:
+    def recreate(self, routes, removed, where, owned, cost, limit=math.inf):
         """Insert each removed customer at its cheapest feasible position (routes in `owned` may be
-        changed in place, the others are copied first); False when one fits nowhere."""
+        changed in place, the others are copied first) and return the plan's new cost, starting from
+        `cost`. None when a customer fits nowhere, or as soon as the cost can no longer end below
+        `limit`: on truncated Euclidean distances an insertion lowers the cost by at most one unit
+        (floor(x) + floor(y) > x + y - 2), so `cost - customers left` bounds the final cost from below.
+        (On other matrices the bound is only a heuristic; the result stays feasible either way.)"""
         d, s, ready, due, q = self.d, self.service, self.ready, self.due, self.demand
         cap, fleet = self.inst.capacity, self.inst.vehicles
         rand = self.rng.random
         used = sum(1 for r in routes if len(r.path) > 2)
+        left = len(removed)
         for c in self.order(removed):
+            left -= 1
             best, best_r, best_j = math.inf, -1, -1
             qc, sc, rc, dc, dcol, dto_c = q[c], s[c], ready[c], due[c], d[c], self.dto[c]
             room = cap - qc
@@ -267,13 +277,16 @@ class _Search:
                     best, best_j = delta, 1
                     used += 1
             if best_r < 0:
-                return False
+                return None
+            cost += best
+            if cost - left >= limit:
+                return None
             if best_r not in owned:
                 routes[best_r] = routes[best_r].copy()
                 owned.add(best_r)
             self.insert(routes[best_r], best_j, c)
             where[c] = best_r
-        return True
+        return cost
 
     def run(self, start: list[list[int]], deadline: float, t_start: float, t_end: float, clock=time.monotonic,
             max_iterations: int | None = None):
@@ -285,7 +298,9 @@ class _Search:
             for c in route.path[1:-1]:
                 cur_where[c] = r
         cur_cost = sum(r.cost for r in cur)
-        best, best_cost = [r.path[1:-1] for r in cur], cur_cost
+        best_cost = cur_cost
+        # Accepted routes are never changed again, so the best plan is kept as the route objects.
+        best_state, best_at = (cur, cur_where, cur_cost), 0.0
         began = clock()
         span = max(1e-3, deadline - began)
         ratio = t_end / t_start
@@ -298,15 +313,21 @@ class _Search:
             progress = iterations / max_iterations if max_iterations else (now - began) / span
             iterations += 1
             temp = t_start * ratio ** progress
+            # The candidate is accepted if its cost ends below `limit`; drawing the threshold first
+            # lets recreate give up as soon as it cannot (most candidates late in the cooling).
+            limit = cur_cost - temp * log(rand() or 1e-12)
             routes, where = cur[:], cur_where[:]
-            removed, owned = self.ruin(routes, where)
-            if not self.recreate(routes, removed, where, owned):
-                continue
-            cost = sum(r.cost for r in routes)
-            if cost < cur_cost - temp * log(rand() or 1e-12):
+            removed, owned, drop = self.ruin(routes, where)
+            cost = self.recreate(routes, removed, where, owned, cur_cost - drop, limit)
+            if cost is not None:
                 cur, cur_where, cur_cost = routes, where, cost
                 if cost < best_cost:
-                    best, best_cost = [r.path[1:-1] for r in cur if len(r.path) > 2], cost
+                    best_cost, best_state, best_at = cost, (cur, cur_where, cost), progress
+            if progress - best_at > self.patience and cur_cost > best_cost:
+                # No new best for a while: go back to the best plan and anneal on from there.
+                cur, cur_where, cur_cost = best_state
+                best_at = progress
+        best = [r.path[1:-1] for r in best_state[0] if len(r.path) > 2]
         return best, best_cost, iterations
 
 

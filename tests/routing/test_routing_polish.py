@@ -146,3 +146,59 @@ def test_incremental_route_times_match_a_rebuild():
         assert (route.path, route.arcs, route.depart, route.late, route.load, route.cost) == \
             (fresh.path, fresh.arcs, fresh.depart, fresh.late, fresh.load, fresh.cost)
         assert route.depart == sorted(route.depart) and route.late == sorted(route.late)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_recreate_gives_up_only_when_the_cost_cannot_end_below_the_limit(seed):
+    """The search draws its acceptance threshold first and recreate stops once the plan cannot beat
+    it. Two searches with the same seed ruin the same customers; the one without a limit shows what
+    the cost would have been: an abandoned candidate must end at or above the limit, a finished one
+    at the same cost as without a limit."""
+    from dispatch.routing.polish import _Search
+
+    inst = random_instance(40, seed, vehicles=40, width=2000)
+    plan, _ = improve(inst, one_each(inst), time.monotonic() + 60, seed=seed, max_iterations=200)
+    rng = random.Random(seed)
+    gave_up = finished = 0
+    for trial in range(150):
+        runs = []
+        for limit in (None, "set"):
+            search = _Search(inst, seed=1000 * seed + trial)
+            routes = [search.build(r) for r in plan]
+            where = [0] * (inst.customers + 1)
+            for k, r in enumerate(plan):
+                for c in r:
+                    where[c] = k
+            cost = sum(r.cost for r in routes)
+            removed, owned, drop = search.ruin(routes, where)
+            if limit is None:
+                full = search.recreate(routes, removed, where, owned, cost - drop)
+                assert full is None or full == sum(r.cost for r in routes)
+                bar = cost + rng.randint(-30, 60)
+            else:
+                runs.append(search.recreate(routes, removed, where, owned, cost - drop, bar))
+        if full is None:
+            continue
+        if runs[0] is None:
+            gave_up += 1
+            assert full >= bar
+        else:
+            finished += 1
+            assert runs[0] == full < bar
+    assert gave_up and finished
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_going_back_to_the_best_plan_hands_back_its_true_cost(seed):
+    """The search keeps the best plan as route objects and returns to it when no new best came for a
+    while; the plan it reports must still be that plan (no route changed after it was accepted)."""
+    from dispatch.routing.polish import _Search
+
+    inst = random_instance(40, seed, vehicles=40, width=1500)
+    search = _Search(inst, seed)
+    search.patience = 0.01  # go back often
+    start = one_each(inst)
+    best, cost, iterations = search.run(start, time.monotonic() + 600, 200.0, 1.0, max_iterations=1500)
+    assert iterations == 1500
+    assert feasible(inst, best)
+    assert cost == sum(route_cost(inst, r) for r in best) < sum(route_cost(inst, r) for r in start)
