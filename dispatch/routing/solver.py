@@ -8,6 +8,11 @@ only when no feasible plan holds them.
 
 A route is one trip: a worker with hot meals loads them all at the kitchen when
 the route starts; going back to reload (multi-trip) is out of scope.
+
+OR-Tools searches for the first part of the time limit; `plan_polish` (ruin and
+recreate in plain Python, every rule of this model kept) improves its plan for
+the rest, and a fresh model must accept the result with a lower objective before
+it replaces OR-Tools' own plan, so OR-Tools stays the judge of what is feasible.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A realistic site's lunch and afternoon, generated deterministically, solved at two time limits.
 
-    python tests/bench/site_day.py --short 10 --long 120
+    python tests/bench/site_day.py --short 10 --long 120 [--seed N] [--continuity yesterday|random]
 
 200 hot lunches from one kitchen near People's Square, Shanghai (hold limit
 45 min), 20 home visits needing bathing / nursing / cleaning skills, 20 workers
@@ -125,7 +125,8 @@ def main(argv=None) -> int:
     travel_gap = 100 * (short["travel"] - long["travel"]) / long["travel"]
     print(f"short vs long: plan cost gap {gap:.2f}%, travel gap {travel_gap:.2f}%")
     if not args.no_write:
-        lines = [f"## Realistic site (seed {args.seed}): {args.short:g} s vs {args.long:g} s", "",
+        lines = [f"## Realistic site (seed {args.seed}, usual workers {args.continuity}): {args.short:g} s vs "
+                 f"{args.long:g} s", "",
                  f"* date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}; {os.cpu_count()} cores, shared",
                  f"* command: `python tests/bench/site_day.py {' '.join(sys.argv[1:])}`",
                  "* 200 hot meals (one kitchen, hold limit 45 min, lunch window 11:00–12:30), 20 skilled home "
@@ -143,7 +144,7 @@ def main(argv=None) -> int:
             lines.append(f"| {r['limit']:g} | {r['wall']:.1f} | {r['routes']} | {r['travel'] / 60:.1f} | "
                          f"{r['changed']} | {r['plan_cost']} | {r['unassigned']} {','.join(r['reasons'])} | "
                          f"{r['feasible']} |")
-        section = "\n".join(lines) + "\n"
+        section = "\n".join(lines) + "\n\n"
         path = Path(args.out)
         text = path.read_text() if path.exists() else "# Routing benchmarks\n"
         title = lines[0]
