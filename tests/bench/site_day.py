@@ -57,7 +57,6 @@ def site(seed: int = 0, meals: int = 200, visits: int = 20, workers: int = 20, c
                           windows=(TimeWindow(11 * H, 12 * H + 30 * 60),), hot_meal=True, depot="kitchen",
                           senior_id=f"senior-{i:03d}", priority=Priority.CRITICAL,
                           previous_worker=f"w{int(rng.integers(0, workers)):02d}" if rng.random() < 0.5 else None))
-    ordered_yesterday = rng.random(meals) < 0.9
     skills = ["bathing", "nursing", "cleaning"]
     for j in range(visits):
         start = int(rng.integers(13 * H, 16 * H))
@@ -73,6 +72,8 @@ def site(seed: int = 0, meals: int = 200, visits: int = 20, workers: int = 20, c
             max_work=(6 if care else 3) * H,
             breaks=(Break(TimeWindow(12 * H + 30 * 60, 13 * H + 30 * 60), 30 * 60),) if care else ()))
     if continuity == "yesterday":
+        # A separate stream, so both kinds of usual workers share every other draw.
+        ordered_yesterday = np.random.default_rng([seed, 1]).random(meals) < 0.9
         stops = _yesterday(stops, ordered_yesterday, team, kitchen)
     return Problem.build(stops, team, [kitchen], travel=GeodesicTravel(), dimensions=("meals",))
 
