@@ -30,6 +30,7 @@ import time
 from bisect import bisect_left, bisect_right
 from typing import Sequence
 
+from .polish import cooling
 from .problem import Problem
 
 _NO_WINDOW = ((-(1 << 60), 1 << 60),)
@@ -482,21 +483,13 @@ class PlanPolish:
         served = [i for i in range(self.n) if where[i] >= 0]
         mean = sum(self.mat[where[i]][self.start[where[i]]][i] for i in served) / max(1, len(served))
         t_start, t_end = max(1e-3, self.temperatures[0] * mean), max(1e-4, self.temperatures[1] * mean)
-        ratio = t_end / t_start
-        began = clock()
-        span = max(1e-3, deadline - began)
         iterations, last_best = 0, 0.0
         rand, log = self.rng.random, math.log
-        while max_iterations is None or iterations < max_iterations:
-            now = clock()
-            if now >= deadline:
-                break
-            progress = iterations / max_iterations if max_iterations else (now - began) / span
+        for progress, temp in cooling(deadline, t_start, t_end, clock, max_iterations):
             iterations += 1
             if self.restart and progress - last_best > self.restart:
                 cur, where, cur_out = best
                 cur_cost, last_best = best_cost, progress
-            temp = t_start * ratio ** progress
             threshold = cur_cost - temp * log(rand() or 1e-12)
             routes, w = cur[:], where[:]
             removed, _ = self.ruin(routes, w)

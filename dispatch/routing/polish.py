@@ -27,6 +27,25 @@ from dataclasses import dataclass
 from typing import Sequence
 
 
+def cooling(deadline: float, t_start: float, t_end: float, clock=time.monotonic, max_iterations: int | None = None):
+    """(progress, temperature) per iteration of a geometric annealing from t_start to t_end.
+
+    Progress runs over the time left to `deadline`, or over `max_iterations` when given (then a run
+    does not depend on the clock unless the deadline cuts it short).
+    """
+    began = clock()
+    span = max(1e-3, deadline - began)
+    ratio = t_end / t_start
+    iterations = 0
+    while max_iterations is None or iterations < max_iterations:
+        now = clock()
+        if now >= deadline:
+            return
+        progress = iterations / max_iterations if max_iterations else (now - began) / span
+        iterations += 1
+        yield progress, t_start * ratio ** progress
+
+
 @dataclass(frozen=True)
 class Vrptw:
     """Node 0 is the depot; customers are 1..n. Integer times and distances (travel time = distance)."""
@@ -301,18 +320,10 @@ class _Search:
         best_cost = cur_cost
         # Accepted routes are never changed again, so the best plan is kept as the route objects.
         best_state, best_at = (cur, cur_where, cur_cost), 0.0
-        began = clock()
-        span = max(1e-3, deadline - began)
-        ratio = t_end / t_start
         log, rand = math.log, self.rng.random
         iterations = 0
-        while max_iterations is None or iterations < max_iterations:
-            now = clock()
-            if now >= deadline:
-                break
-            progress = iterations / max_iterations if max_iterations else (now - began) / span
+        for progress, temp in cooling(deadline, t_start, t_end, clock, max_iterations):
             iterations += 1
-            temp = t_start * ratio ** progress
             # The candidate is accepted if its cost ends below `limit`; drawing the threshold first
             # lets recreate give up as soon as it cannot (most candidates late in the cooling).
             limit = cur_cost - temp * log(rand() or 1e-12)
