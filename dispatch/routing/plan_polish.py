@@ -45,6 +45,9 @@ class _Route:
 
 
 class PlanPolish:
+    """The search state for one problem: plain lists of the problem's numbers, so that the inner
+    loops index lists instead of numpy arrays or dataclasses (several times faster in CPython)."""
+
     def __init__(self, problem: Problem, travel: dict, allowed: Sequence[Sequence[int]], penalties: Sequence[int],
                  continuity_weight: int, seed: int = 0, balance: tuple[int, int] | None = None):
         p = problem
@@ -94,25 +97,11 @@ class PlanPolish:
         mat0 = self.mat[0]
         self.near = [sorted(range(n), key=lambda j, i=i: mat0[i][j] + mat0[j][i]) for i in range(n)]
         self.avg_removed = max(2, min(10, n // 4))
-        self.set_granularity(0)
         # Simulated annealing from/to these fractions of the mean trip from the start to a stop.
         self.temperatures = (1.0, 0.01)
         # Back to the best plan after this share of the run without a new best (0: never).
         self.restart = 0.05
         self.max_string = 10
-
-    def set_granularity(self, k: int):
-        """Offer a stop only the positions next to one of its k nearest stops or a route end (0: all)."""
-        self.close = None
-        if k and k < self.n:
-            total = self.n + 2 * self.m
-            self.close = []
-            for i in range(self.n):
-                flags = [False] * self.n + [True] * (2 * self.m)
-                for j in self.near[i][:k + 1]:
-                    flags[j] = True
-                self.close.append(flags)
-            assert all(len(f) == total for f in self.close)
 
     # -- exact feasibility ------------------------------------------------------------------
 
@@ -388,7 +377,6 @@ class PlanPolish:
             sc, fc, lc, dc, hc = svc[c], self.first_open[c], self.last_close[c], demand[c], hold[c]
             single = len(self.win[c]) == 1
             pc = prefers[c] if cw else -1
-            close = self.close[c] if self.close else None
             for v in self.allowed[c]:
                 route = routes[v]
                 if dims == 1:
@@ -419,8 +407,6 @@ class PlanPolish:
                     lo = max(lo, route.last_hot + 1)
                 for j in range(lo, hi):
                     prev, nxt = path[j - 1], path[j]
-                    if close is not None and not (close[prev] or close[nxt]):
-                        continue
                     to_c = t[prev][c]
                     start = early[j - 1] + to_c
                     if single:
