@@ -123,3 +123,28 @@ def test_departure_waits_at_the_kitchen_rather_than_at_the_door_for_hot_meals():
     # The far meal is 200 s away: beyond the 150 s limit on any route.
     assert search.departure(0, [1]) is None
     assert search.departure(0, [0, 1]) is None
+
+
+def test_polish_keeps_pinned_heads_and_locked_workers():
+    """Served or locked stops stay put: a pinned head keeps its place, a lock keeps its worker."""
+    from dataclasses import replace
+
+    from conftest import line_problem
+
+    from dispatch.routing import Problem
+
+    base = line_problem([10, 11, 12, -10, -11, -12], workers=2)
+    stops = list(base.stops)
+    # s5 (at -12) was already served by w0 first, on the way to the other side; s1 (at 11) is
+    # locked to w1. Without the pin, s5 would go with -10 and -11.
+    stops[5] = replace(stops[5], pinned_worker="w0", pinned_position=0, served=True)
+    stops[1] = replace(stops[1], pinned_worker="w1")
+    problem = Problem(tuple(stops), base.workers, base.matrices)
+    search, allowed = _search(problem)
+    assert allowed[1] == [1]
+    start = [[5, 0, 2], [3, 1, 4]]
+    best, cost, _ = search.run(start, time.monotonic() + 60, max_iterations=300)
+    assert best[0][0] == 5
+    assert 1 in best[1]
+    assert cost <= sum(search.build(v, r).cost for v, r in enumerate(start))
+    assert check(problem, _as_routes(problem, search, best)) == []
