@@ -41,7 +41,7 @@ class _Route:
     time (from the shift start) and the latest start (back from the shift end), break and hold
     limits ignored: bounds that prune insertion positions before an exact check."""
 
-    __slots__ = ("v", "path", "early", "late", "load", "cost", "hot", "ride", "last_hot", "limit", "head")
+    __slots__ = ("v", "path", "early", "late", "load", "cost", "ride", "last_hot", "limit", "head")
 
 
 class PlanPolish:
@@ -265,26 +265,11 @@ class PlanPolish:
             if hold[path[j]] is not None:
                 r.last_hot, r.limit = j, hold[path[j]]
                 break
-        r.hot = r.limit is not None
         head = 1
         while head < k - 1 and self.pinned[path[head]]:
             head += 1
         r.head = head
         return r
-
-    def route_cost(self, v: int, path: Sequence[int]) -> int:
-        t, cost = self.mat[v], 0
-        for a, b in zip(path, path[1:]):
-            cost += t[a][b]
-        if self.cw:
-            prefers, cw = self.prefers, self.cw
-            cost += sum(cw for i in path[1:-1] if prefers[i] >= 0 and prefers[i] != v)
-        if self.balance and len(path) > 2:
-            fair, weight = self.balance
-            work = cost if not self.cw else sum(t[a][b] for a, b in zip(path, path[1:]))
-            work += sum(self.svc[i] for i in path[1:-1])
-            cost += weight * max(0, work - fair)
-        return cost
 
     def cost(self, routes, unassigned) -> int:
         return sum(r.cost for r in routes) + sum(self.penalty[i] for i in unassigned)
@@ -393,7 +378,7 @@ class PlanPolish:
                 t = self.mat[v]
                 tc = t[c]
                 extra = cw if pc >= 0 and pc != v else 0
-                exact = exact_v[v] or hc is not None or route.hot
+                exact = exact_v[v] or hc is not None or route.limit is not None
                 lo = bisect_left(late, fc + sc, route.head)
                 hi = min(bisect_right(early, lc) + 1, len(path))
                 latest_depart, ride, route_limit = late[0], route.ride, route.limit
