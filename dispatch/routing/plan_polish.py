@@ -10,10 +10,12 @@ skills and capacities, hot-meal hold limits, breaks, working-time caps, stops
 that may stay unassigned at their drop penalty, and the continuity charge.
 
 Feasibility of a route is decided exactly as the independent checker decides
-it: for a route without a break, the latest departure that keeps every window
-(a backward pass) is the best one for every other rule, because leaving later
-never lengthens the time on the road, so one forward pass from there settles
-hold limits and working time; a worker's break is tried on each leg in turn.
+it: when every stop has one window, the latest departure that keeps every
+window (a backward pass) is the best one for every other rule, because leaving
+later never lengthens the time on the road, so one forward pass from there
+settles hold limits and working time; a worker's break is tried on each leg in
+turn. Stops with several windows add the latest departures before each jump to
+a later window (`_departure_any`).
 Cheap necessary conditions (earliest departures and latest starts per position,
 both non-decreasing along a route) prune the positions first.
 
@@ -95,7 +97,11 @@ class PlanPolish:
         self.pinned = [s.pinned_position is not None for s in p.stops]
         self.exact = [self.brk[v] is not None or self.max_work[v] is not None for v in range(m)]
         mat0 = self.mat[0]
-        self.near = [sorted(range(n), key=lambda j, i=i: mat0[i][j] + mat0[j][i]) for i in range(n)]
+        # Related stops (Shaw): near in space and in time, so that a ruin around an afternoon
+        # visit frees the other carers' visits of that hour, which a swap between them needs.
+        fo = [min(self.first_open[i], 1 << 40) for i in range(n)]
+        self.near = [sorted(range(n), key=lambda j, i=i: mat0[i][j] + mat0[j][i] + abs(fo[i] - fo[j]))
+                     for i in range(n)]
         self.avg_removed = max(2, min(10, n // 4))
         # Simulated annealing from/to these fractions of the mean trip from the start to a stop.
         self.temperatures = (1.0, 0.01)
@@ -131,19 +137,101 @@ class PlanPolish:
             return self.shift[v][0], None
         leaves = [] if self.brk[v] is not None else None
         d = self._depart(v, seq, None, leaves)
+        found = None
         if leaves is None or d is None:
             # Without its break a route is only easier: failing here fails every placement.
-            return None if d is None else (d, None)
-        # Legs the worker starts near the break window's opening first: usually the one that fits.
-        ba = self.brk[v][0]
-        for leg in sorted(range(len(seq) + 1), key=lambda leg: abs(leaves[leg] - ba)):
-            d = self._depart(v, seq, leg)
-            if d is not None:
-                return d, leg
+            found = None if d is None else (d, None)
+        else:
+            # Legs the worker starts near the break window's opening first: usually the one that fits.
+            ba = self.brk[v][0]
+            for leg in sorted(range(len(seq) + 1), key=lambda leg: abs(leaves[leg] - ba)):
+                d = self._depart(v, seq, leg)
+                if d is not None:
+                    found = d, leg
+                    break
+        if found is None and not all(self.single[i] for i in seq):
+            return self._departure_any(v, seq)
+        return found
+
+    def _departure_any(self, v: int, seq: Sequence[int]):
+        """`departure` for a route with a stop of several windows, where the latest departure is not
+        always the best: leaving later can miss a window's close and wait for the next one, which
+        lengthens the working time and the hold of hot meals.
+
+        Between two such jumps, working time and hold times only shrink as the departure gets later,
+        so the best departures are the latest ones before each jump: for every stop and window, the
+        latest departure that starts the stop by the window's close (and for a break, by its close).
+        """
+        nodes = [self.start[v], *seq, self.end[v]]
+        k = len(seq)
+        s0, s1 = self.shift[v]
+        svc, win = self.svc, self.win
+        for leg in [None] if self.brk[v] is None else range(k + 1):
+            cutoffs = [(k + 1, s1)]
+            for p in range(1, k + 1):
+                cutoffs += [(p, b) for _, b in win[nodes[p]]]
+            if leg is not None:
+                bb = self.brk[v][1]
+                cutoffs.append((0, bb) if leg == 0 else (leg, bb - svc[nodes[leg]]))
+            departures = {s0}
+            for upto, late in cutoffs:
+                d = late if upto == 0 else self._backward(v, nodes, leg, upto, late)
+                if d is not None and d >= s0:
+                    departures.add(d)
+            for d in sorted(departures, reverse=True):
+                if self._forward(v, nodes, d, leg):
+                    return d, leg
         return None
 
+    def _backward(self, v: int, nodes, leg, upto: int, late: int):
+        """The latest departure that starts the node at position `upto` by `late` (the end node: arrives
+        by `late`), keeping every window before it; None if there is none."""
+        t, svc, win = self.mat[v], self.svc, self.win
+        if upto < len(nodes) - 1:
+            late = self._latest(nodes[upto], late)
+            if late is None:
+                return None
+        brk = self.brk[v]
+        for pos in range(upto - 1, -1, -1):
+            a, b = nodes[pos], nodes[pos + 1]
+            if pos == leg:
+                ba, bb, bd = brk
+                if ba + bd > late:
+                    return None
+                leave = min(late - t[a][b] - bd, bb)
+            else:
+                leave = late - t[a][b]
+            if pos == 0:
+                return leave
+            late = self._latest(a, leave - svc[a])
+            if late is None:
+                return None
+        return late
+
+    def _forward(self, v: int, nodes, depart: int, leg) -> bool:
+        """Whether leaving at `depart`, with the break on leg `leg`, keeps every rule (as the checker)."""
+        t, svc, hold, limit = self.mat[v], self.svc, self.hold, self.max_work[v]
+        s1 = self.shift[v][1]
+        clock, k = depart, len(nodes) - 2
+        for pos in range(k + 1):
+            a, b = nodes[pos], nodes[pos + 1]
+            arrival = clock + t[a][b]
+            if pos == leg:
+                ba, bb, bd = self.brk[v]
+                begin = clock if clock > ba else ba
+                if begin > bb:
+                    return False
+                arrival = max(arrival + bd, begin + bd)
+            if pos == k:
+                return arrival <= s1 and (limit is None or arrival - depart <= limit)
+            start = self._first(b, arrival)
+            if start is None or (hold[b] is not None and start - depart > hold[b]):
+                return False
+            clock = start + svc[b]
+        return False
+
     def _depart(self, v: int, seq: Sequence[int], leg, leaves: list | None = None):
-        t, svc = self.mat[v], self.svc
+        t, svc, single, win = self.mat[v], self.svc, self.single, self.win
         s0, s1 = self.shift[v]
         nodes = [self.start[v], *seq, self.end[v]]
         k = len(seq)
@@ -164,9 +252,16 @@ class PlanPolish:
             if pos == 0:
                 late = leave
                 break
-            late = self._latest(a, leave - svc[a])
-            if late is None:
-                return None
+            x = leave - svc[a]
+            if single[a]:
+                wa, wb = win[a][0]
+                if x < wa:
+                    return None
+                late = x if x < wb else wb
+            else:
+                late = self._latest(a, x)
+                if late is None:
+                    return None
         depart = late
         if depart < s0:
             return None
@@ -187,9 +282,15 @@ class PlanPolish:
                 if arrival > s1 or (limit is not None and arrival - depart > limit):
                     return None
                 return depart
-            start = self._first(b, arrival)
-            if start is None:
-                return None
+            if single[b]:
+                wa, wb = win[b][0]
+                if arrival > wb:
+                    return None
+                start = arrival if arrival > wa else wa
+            else:
+                start = self._first(b, arrival)
+                if start is None:
+                    return None
             h = hold[b]
             if h is not None and start - depart > h:
                 return None
@@ -244,15 +345,13 @@ class PlanPolish:
         r.v, r.path, r.early, r.late, r.ride = v, path, early, late, ride
         demand = self.demand
         if self.dims == 1:
-            r.load = [sum(demand[i][0] for i in seq)]
+            r.load = [sum([demand[i][0] for i in seq])]
         else:
-            r.load = [sum(demand[i][d] for i in seq) for d in range(self.dims)]
+            r.load = [sum([demand[i][d] for i in seq]) for d in range(self.dims)]
         cost = travel
         if self.cw:
-            prefers, cw = self.prefers, self.cw
-            for i in seq:
-                if prefers[i] >= 0 and prefers[i] != v:
-                    cost += cw
+            prefers = self.prefers
+            cost += self.cw * sum([1 for i in seq if prefers[i] >= 0 and prefers[i] != v])
         if self.balance and seq:
             fair, weight = self.balance
             work = travel + sum(svc[i] for i in seq)
@@ -339,8 +438,10 @@ class PlanPolish:
             todo.sort(key=lambda c: self.last_close[c] - self.first_open[c])
         else:
             todo.sort(key=lambda c: -self.mat[0][self.start[0]][c])
-        # Higher penalties first: a critical stop must get its place before cheap ones take it.
-        todo.sort(key=lambda c: -self.penalty[c])
+        # Higher penalties first: a critical stop must get its place before cheap ones take it;
+        # within a penalty, seniors with a usual worker before those who could go to anyone.
+        penalty, prefers = self.penalty, self.prefers
+        todo.sort(key=lambda c: (-penalty[c], prefers[c] < 0))
         return todo
 
     def recreate(self, routes, todo, where, threshold: float = math.inf) -> list[int] | None:
@@ -362,7 +463,30 @@ class PlanPolish:
             sc, fc, lc, dc, hc = svc[c], self.first_open[c], self.last_close[c], demand[c], hold[c]
             single = len(self.win[c]) == 1
             pc = prefers[c] if cw else -1
-            for v in self.allowed[c]:
+            allowed_c = self.allowed[c]
+            # The usual worker first: an insertion there that costs less than the continuity
+            # charge beats every other route (insertions never shorten a route, bar rounding),
+            # so the others need not be scanned at all.
+            usual_first = pc >= 0 and pc in self.allowed_set[c]
+            if usual_first:
+                allowed_c = [pc] + [v for v in allowed_c if v != pc]
+            chosen = None
+            for v in allowed_c:
+                if usual_first and v != pc:
+                    # The usual worker's route has been scanned: settle it before the others.
+                    usual_first = False
+                    cands.sort()
+                    found = None
+                    for cand in cands:
+                        if not cand[3] or self.departure(pc, routes[pc].path[1:cand[2]] + [c]
+                                                         + routes[pc].path[cand[2]:-1]) is not None:
+                            found = cand
+                            break
+                    # Checked already: the final ranking need not check it again.
+                    cands = [found[:3] + (False,)] if found is not None else []
+                    if found is not None and found[0] < cw - 1:
+                        chosen = found[1], found[2]
+                        break
                 route = routes[v]
                 if dims == 1:
                     cap = self.cap[v]
@@ -412,9 +536,9 @@ class PlanPolish:
                             ride[route.last_hot] + to_c + sc + tc[nxt] - t[prev][nxt] > route_limit:
                         continue
                     cands.append((to_c + tc[nxt] - t[prev][nxt] + extra, v, j, exact))
-            cands.sort()
-            chosen = None
-            for delta, v, j, exact in cands:
+            if chosen is None:
+                cands.sort()
+            for delta, v, j, exact in (() if chosen is not None else cands):
                 if exact:
                     path = routes[v].path
                     if self.departure(v, path[1:j] + [c] + path[j:-1]) is None:

@@ -125,6 +125,24 @@ def test_departure_waits_at_the_kitchen_rather_than_at_the_door_for_hot_meals():
     assert search.departure(0, [0, 1]) is None
 
 
+def test_departure_leaves_early_when_leaving_late_would_wait_for_a_later_window():
+    """Found by the property test above. B is open 200-210 and again 500-510. Leaving as late as
+    the windows allow (350) reaches B at 450, waits for 500 and works 200 s; leaving by 110
+    catches B's first window and works 150 s. Under a 160 s cap only the early departure fits."""
+    from dispatch.routing import Depot, Problem, Stop, TimeWindow, Worker
+    import numpy as np
+
+    stops = (Stop("A", windows=(TimeWindow(100, 400),)),
+             Stop("B", windows=(TimeWindow(200, 210), TimeWindow(500, 510))))
+    matrix = np.array([[0, 50, 50, 50], [50, 0, 50, 50], [50, 50, 0, 0], [50, 50, 0, 0]])
+    worker = Worker("w", TimeWindow(0, 1000), depot="k", max_work=160)
+    problem = Problem(stops, (worker,), {"car": matrix}, (Depot("k"),))
+    search, _ = _search(problem)
+    assert not _timing_ok(problem, 0, [0, 1], 350)
+    assert search.departure(0, [0, 1]) == (110, None)
+    assert _timing_ok(problem, 0, [0, 1], 110) and not _timing_ok(problem, 0, [0, 1], 111)
+
+
 def test_polish_keeps_pinned_heads_and_locked_workers():
     """Served or locked stops stay put: a pinned head keeps its place, a lock keeps its worker."""
     from dataclasses import replace
