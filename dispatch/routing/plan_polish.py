@@ -87,6 +87,9 @@ class PlanPolish:
         self.allowed_set = [set(a) for a in allowed]
         # Share of ruins seeded at a senior served by someone other than their usual worker.
         self.continuity_ruin = 0.3
+        # Share of ruins seeded at a stop left out, while some are; after this much of the run
+        # without serving one more (they may fit nowhere), a tenth of that.
+        self.out_ruin, self.out_patience = 0.6, 0.6
         self.penalty = list(penalties)
         # What serving stop i costs on worker v beyond travel: the continuity charge.
         ids = {w.id: v for v, w in enumerate(p.workers)}
@@ -377,10 +380,11 @@ class PlanPolish:
 
     # -- search -----------------------------------------------------------------------------
 
-    def ruin(self, routes, where):
+    def ruin(self, routes, where, out=(), out_share=0.0):
         """Remove strings of stops near a seed stop (SISR); now and then the seed is a senior served by
         someone other than their usual worker, and a string of that worker's route nearest to the senior
-        goes too, so the recreate step has room to give the senior back to them."""
+        goes too, so the recreate step has room to give the senior back to them. While stops are left
+        out, the seed is often one of them: the strings around it are the room it needs."""
         rng, near, pinned, prefers = self.rng, self.near, self.pinned, self.prefers
         served = [i for i in range(self.n) if where[i] >= 0 and not pinned[i]]
         if not served:
@@ -392,7 +396,9 @@ class PlanPolish:
         ks = int(rng.uniform(1, ks_max + 1))
         seed = served[rng.randrange(len(served))]
         removed, ruined = [], set()
-        if self.cw and rng.random() < self.continuity_ruin:
+        if out and rng.random() < out_share:
+            seed = out[rng.randrange(len(out))]
+        elif self.cw and rng.random() < self.continuity_ruin:
             strays = [i for i in served if prefers[i] >= 0 and where[i] != prefers[i]
                       and prefers[i] in self.allowed_set[i]]
             if strays:
@@ -581,6 +587,7 @@ class PlanPolish:
         mean = sum(self.mat[where[i]][self.start[where[i]]][i] for i in served) / max(1, len(served))
         t_start, t_end = max(1e-3, self.temperatures[0] * mean), max(1e-4, self.temperatures[1] * mean)
         iterations, last_best = 0, 0.0
+        fewest_out, out_since = len(cur_out), 0.0
         rand, log = self.rng.random, math.log
         for progress, temp in cooling(deadline, t_start, t_end, clock, max_iterations):
             iterations += 1
@@ -589,7 +596,10 @@ class PlanPolish:
                 cur_cost, last_best = best_cost, progress
             threshold = cur_cost - temp * log(rand() or 1e-12)
             routes, w = cur[:], where[:]
-            removed, _ = self.ruin(routes, w)
+            if len(cur_out) < fewest_out:
+                fewest_out, out_since = len(cur_out), progress
+            out_share = self.out_ruin if progress - out_since < self.out_patience else self.out_ruin / 10
+            removed, _ = self.ruin(routes, w, cur_out, out_share)
             out = self.recreate(routes, removed + cur_out, w, threshold)
             if out is None:
                 continue
