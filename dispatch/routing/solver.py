@@ -107,6 +107,19 @@ def drop_penalties(problem: Problem, options: SolveOptions) -> list[int]:
     return [must if s.must_serve else tiers[s.priority] for s in problem.stops]
 
 
+def plan_cost(solution: Solution, options: SolveOptions | None = None) -> int:
+    """The objective without drop penalties: travel plus continuity (and balance) charges.
+
+    Benchmarks compare plans by it; stops no worker could serve alone never entered the model,
+    so the objective holds no penalty for them and none is taken off.
+    """
+    problem = solution.problem
+    penalty = drop_penalties(problem, options or SolveOptions())
+    allowed, _ = eligible_workers(problem)
+    index = {s.id: i for i, s in enumerate(problem.stops)}
+    return solution.cost - sum(penalty[index[u.stop_id]] for u in solution.unassigned if allowed[index[u.stop_id]])
+
+
 class _Model:
     """The routing model for one problem, kept together so solutions can be read back."""
 

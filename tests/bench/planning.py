@@ -118,11 +118,9 @@ def bench_page() -> dict:
 
 def _plan_cost(solution) -> int:
     """The solver's objective without drop penalties: travel plus continuity charges."""
-    from dispatch.routing.solver import SolveOptions, drop_penalties
+    from dispatch.routing.solver import plan_cost
 
-    penalty = drop_penalties(solution.problem, SolveOptions())
-    index = {s.id: i for i, s in enumerate(solution.problem.stops)}
-    return solution.cost - sum(penalty[index[u.stop_id]] for u in solution.unassigned)
+    return plan_cost(solution)
 
 
 def bench_district(limit: float, sample: int) -> dict:

@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE.parent.parent))
 
 from dispatch.routing import (Break, Depot, GeodesicTravel, Location, Priority, Problem, Stop,  # noqa: E402
                               TimeWindow, Worker, solve)
-from dispatch.routing.solver import SolveOptions, drop_penalties  # noqa: E402
+from dispatch.routing.solver import plan_cost  # noqa: E402
 
 CENTRE = (31.2304, 121.4737)
 H = 3600
@@ -118,13 +118,11 @@ def main(argv=None) -> int:
         wall = time.monotonic() - began
         # The plan's own cost: travel plus the continuity charges, without the drop penalties
         # (unassigned stops are counted separately; a gap over penalties would mean nothing).
-        penalty = drop_penalties(problem, SolveOptions())
-        index = {s.id: i for i, s in enumerate(problem.stops)}
-        plan_cost = solution.cost - sum(penalty[index[u.stop_id]] for u in solution.unassigned)
+        cost = plan_cost(solution)
         ids = {w.id for w in problem.workers}
         changed = sum(1 for s in problem.stops if s.previous_worker in ids and solution.worker_of(s.id)
                       not in (None, s.previous_worker))
-        row = dict(limit=limit, wall=wall, travel=solution.travel_time, cost=solution.cost, plan_cost=plan_cost,
+        row = dict(limit=limit, wall=wall, travel=solution.travel_time, cost=solution.cost, plan_cost=cost,
                    changed=changed,
                    unassigned=len(solution.unassigned), routes=sum(1 for r in solution.routes if r.stops),
                    feasible=solution.is_feasible(),

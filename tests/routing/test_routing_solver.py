@@ -232,3 +232,19 @@ def test_balance_spreads_equal_work_over_workers():
     balanced = assert_valid(solve(p, time_limit=1, balance_weight=10))
     assert sorted(len(r.stops) for r in balanced.routes) == [2, 2]
     assert balanced.travel_time <= lazy.travel_time + 2
+
+
+def test_plan_cost_takes_off_only_the_penalties_the_objective_holds():
+    """A stop no worker can reach in its window never enters the model (no penalty in the
+    objective); a stop left out for lack of room does. The plan cost is travel either way."""
+    from dispatch.routing.solver import plan_cost
+
+    # Capacity 2 for three stops of one meal each: one stays out for room. The fourth stop at
+    # 500 closes at 100: unreachable for anyone.
+    problem = line_problem([10, 20, 30, 500], capacity=2, demands=[1, 1, 1, 0],
+                           windows=[None, None, None, (0, 100)])
+    solution = solve(problem, time_limit=1, seed=0)
+    reasons = sorted(u.reason.name for u in solution.unassigned)
+    assert reasons == ["NO_ROOM", "WINDOW_UNREACHABLE"]
+    assert plan_cost(solution) == solution.travel_time > 0
+    assert solution.cost > solution.travel_time
