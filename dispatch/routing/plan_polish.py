@@ -188,10 +188,20 @@ class PlanPolish:
                     return d, leg
         return None
 
+    def _depart(self, v: int, seq: Sequence[int], leg, leaves: list | None = None):
+        """The latest departure that keeps every window, if the route keeps every rule from there."""
+        s0, s1 = self.shift[v]
+        nodes = [self.start[v], *seq, self.end[v]]
+        depart = self._backward(v, nodes, leg, len(nodes) - 1, s1)
+        if depart is None or depart < s0:
+            return None
+        # Forward from the latest departure: the best case for hold limits and working time.
+        return depart if self._forward(v, nodes, depart, leg, leaves) else None
+
     def _backward(self, v: int, nodes, leg, upto: int, late: int):
         """The latest departure that starts the node at position `upto` by `late` (the end node: arrives
         by `late`), keeping every window before it; None if there is none."""
-        t, svc, win = self.mat[v], self.svc, self.win
+        t, svc, single, win = self.mat[v], self.svc, self.single, self.win
         if upto < len(nodes) - 1:
             late = self._latest(nodes[upto], late)
             if late is None:
@@ -203,60 +213,13 @@ class PlanPolish:
                 ba, bb, bd = brk
                 if ba + bd > late:
                     return None
-                leave = min(late - t[a][b] - bd, bb)
-            else:
-                leave = late - t[a][b]
-            if pos == 0:
-                return leave
-            late = self._latest(a, leave - svc[a])
-            if late is None:
-                return None
-        return late
-
-    def _forward(self, v: int, nodes, depart: int, leg) -> bool:
-        """Whether leaving at `depart`, with the break on leg `leg`, keeps every rule (as the checker)."""
-        t, svc, hold, limit = self.mat[v], self.svc, self.hold, self.max_work[v]
-        s1 = self.shift[v][1]
-        clock, k = depart, len(nodes) - 2
-        for pos in range(k + 1):
-            a, b = nodes[pos], nodes[pos + 1]
-            arrival = clock + t[a][b]
-            if pos == leg:
-                ba, bb, bd = self.brk[v]
-                begin = clock if clock > ba else ba
-                if begin > bb:
-                    return False
-                arrival = max(arrival + bd, begin + bd)
-            if pos == k:
-                return arrival <= s1 and (limit is None or arrival - depart <= limit)
-            start = self._first(b, arrival)
-            if start is None or (hold[b] is not None and start - depart > hold[b]):
-                return False
-            clock = start + svc[b]
-        return False
-
-    def _depart(self, v: int, seq: Sequence[int], leg, leaves: list | None = None):
-        t, svc, single, win = self.mat[v], self.svc, self.single, self.win
-        s0, s1 = self.shift[v]
-        nodes = [self.start[v], *seq, self.end[v]]
-        k = len(seq)
-        brk = self.brk[v] if leg is not None else None
-        # Backward: the latest arrival at each node that lets the rest of the route keep its windows.
-        late = s1
-        for pos in range(k, -1, -1):
-            a, b = nodes[pos], nodes[pos + 1]
-            if pos == leg:
-                ba, bb, bd = brk
-                if ba + bd > late:
-                    return None
                 leave = late - t[a][b] - bd
                 if leave > bb:
                     leave = bb
             else:
                 leave = late - t[a][b]
             if pos == 0:
-                late = leave
-                break
+                return leave
             x = leave - svc[a]
             if single[a]:
                 wa, wb = win[a][0]
@@ -267,40 +230,41 @@ class PlanPolish:
                 late = self._latest(a, x)
                 if late is None:
                     return None
-        depart = late
-        if depart < s0:
-            return None
-        # Forward from the latest departure: the best case for hold limits and working time.
-        clock, hold, limit = depart, self.hold, self.max_work[v]
+        return late
+
+    def _forward(self, v: int, nodes, depart: int, leg, leaves: list | None = None) -> bool:
+        """Whether leaving at `depart`, with the break on leg `leg`, keeps every rule (as the checker);
+        `leaves` collects the time the worker leaves each node."""
+        t, svc, hold, limit, single, win = self.mat[v], self.svc, self.hold, self.max_work[v], self.single, self.win
+        s1 = self.shift[v][1]
+        clock, k = depart, len(nodes) - 2
         for pos in range(k + 1):
             a, b = nodes[pos], nodes[pos + 1]
             if leaves is not None:
                 leaves.append(clock)
             arrival = clock + t[a][b]
             if pos == leg:
-                ba, bb, bd = brk
+                ba, bb, bd = self.brk[v]
                 begin = clock if clock > ba else ba
                 if begin > bb:
-                    return None
+                    return False
                 arrival = max(arrival + bd, begin + bd)
             if pos == k:
-                if arrival > s1 or (limit is not None and arrival - depart > limit):
-                    return None
-                return depart
+                return arrival <= s1 and (limit is None or arrival - depart <= limit)
             if single[b]:
                 wa, wb = win[b][0]
                 if arrival > wb:
-                    return None
+                    return False
                 start = arrival if arrival > wa else wa
             else:
                 start = self._first(b, arrival)
                 if start is None:
-                    return None
+                    return False
             h = hold[b]
             if h is not None and start - depart > h:
-                return None
+                return False
             clock = start + svc[b]
-        return None
+        return False
 
     # -- routes -----------------------------------------------------------------------------
 
