@@ -74,3 +74,35 @@ def test_an_afternoon_visit_shift_keeps_the_time_after_the_lunch_run(app):
     (v_start, v_end), = _intervals(visits).values()
     assert v_end <= start or v_start >= end
     assert len([st for r in visits.routes for st in r.stops]) == 4
+
+
+def test_a_plan_stored_while_another_solves_does_not_double_book(app, monkeypatch):
+    """Two planners at once: the visits plan is stored while the lunch plan is solving a problem built
+    before the visits existed. The lunch plan notices at store time and solves again around them."""
+    s = small_site(seniors=6, drivers=0)
+    db.session.add(WorkerSkill(worker_id=s.caregiver.id, skill=Skill.MEAL_DELIVERY))
+    db.session.commit()
+    for senior in s.seniors[:3]:
+        add_request(s.site, senior, start=time(11), end=time(12, 30), duration=30)
+    orders.generate_orders(s.site, DAY)
+    real_solve, solved = routing.solve, []
+    stored = {}
+
+    def racing_solve(problem, *args, **kwargs):
+        solved.append(problem)
+        if len(solved) == 1:  # the lunch plan's first solve: meanwhile the visits plan is stored
+            stored["visits"] = planning.start_planning(s.site, DAY, "visits", None, by=None).id
+        return real_solve(problem, *args, **kwargs)
+
+    monkeypatch.setattr(planning.routing, "solve", racing_solve)
+    lunch = planning.load_plan(planning.start_planning(s.site, DAY, "meals", "lunch", by=None).id)
+    visits = planning.load_plan(stored["visits"])
+
+    assert lunch.summary["job"]["state"] == "done"
+    assert len(solved) == 3, "lunch, visits, then lunch again around the visits"
+    (start, end), = _intervals(visits).values()
+    assert planning.check_plan(lunch) == []
+    for other_start, other_end in (iv for w, iv in _intervals(lunch).items() if w == s.caregiver.id):
+        assert other_end <= start or other_start >= end, "the caregiver is routed twice at once"
+    routed = [st for r in lunch.routes for st in r.stops]
+    assert len(routed) + len(lunch.summary["unassigned"]) == 6

@@ -36,14 +36,15 @@ from dispatch.models.worker import Worker
 from dispatch.services import audit, orders as order_service, requests as request_service
 from dispatch.services.errors import FieldError, StaleRecord
 from dispatch.services.planning_problem import (
-    REMOVED, Built, NoWorkers, Pin, UnassignedRef, build_problem, meal_key, natural_depart, timing, visit_key,
-    worker_id_of, worker_key,
+    REMOVED, Built, NoWorkers, Pin, UnassignedRef, build_problem, meal_key, natural_depart, routed_elsewhere, timing,
+    visit_key, worker_id_of, worker_key,
 )
 
 LIVE = (PlanStatus.PUBLISHED, PlanStatus.IN_PROGRESS)
 FRESH, RERUN, REPLAN = "fresh", "rerun", "replan"
 NO_WORKERS_ERROR = "no_workers"  # the page says it in the user's language
 WORKER_LOST_ERROR = "worker_lost"  # an RQ worker died mid-solve and the job had no retries left
+WORKERS_TAKEN_ERROR = "workers_taken"  # other plans kept taking this plan's workers while it solved
 Solve = Callable[..., routing.Solution]
 
 
@@ -188,9 +189,20 @@ def _run_planning(plan_id: int, solve: Solve | None) -> dict[str, Any]:
         plan = db.session.get(Plan, plan_id)
         job = (plan.summary or {}).get("job", {})
         basis = db.session.get(Plan, job["basis"]) if job.get("basis") else None
-        built, options = _problem_for_run(plan, job.get("mode", FRESH), basis)
+        mode = job.get("mode", FRESH)
         limit = float(current_app.config.get("SOLVER_TIME_LIMIT") or 10)
-        solution = (solve or routing.solve)(built.problem, options, time_limit=limit)
+        for attempt in range(CLASH_RETRIES + 1):
+            built, options = _problem_for_run(plan, mode, basis)
+            solution = (solve or routing.solve)(built.problem, options, time_limit=limit)
+            _hold_day(plan)
+            if not _clashes(plan, built, solution):
+                break
+            # A plan stored while this one solved took some of its workers' time: solve again
+            # around it rather than send a worker to two places at once.
+            db.session.rollback()
+            current_app.logger.info("Plan %s clashed with a plan stored meanwhile; solving again", plan_id)
+        else:
+            raise WorkersTaken(plan_id)
         _store_solution(plan, built, solution, carry=_carry_from(basis))
         summary = dict(plan.summary)
         summary["job"] = {**job, "state": "done",
@@ -200,10 +212,47 @@ def _run_planning(plan_id: int, solve: Solve | None) -> dict[str, Any]:
         return summary["job"]
     except NoWorkers:
         _record_failure(plan_id, NO_WORKERS_ERROR)
+    except WorkersTaken:
+        _record_failure(plan_id, WORKERS_TAKEN_ERROR)
     except Exception as error:  # recorded for the page; the traceback goes to the log
         current_app.logger.error("Planning plan %s failed:\n%s", plan_id, traceback.format_exc())
         _record_failure(plan_id, str(error) or type(error).__name__)
     return {"state": "failed"}
+
+
+class WorkersTaken(Exception):
+    """Plans stored while this one solved kept taking its workers' time."""
+
+
+# How often a plan is solved again when a plan stored meanwhile took some of its workers' time.
+CLASH_RETRIES = 2
+_DAY_LOCK = 0x44_6F_6F_72 << 20  # advisory-lock keys of the days' check-and-store: "Door" + the day
+
+
+def _hold_day(plan: Plan) -> None:
+    """Serialise the day's check-and-store until this transaction ends. Solving happens before it, so the
+    day's plans still solve side by side; only re-reading the siblings and writing wait for each other."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                           {"key": _DAY_LOCK + plan.service_date.toordinal()})
+    else:
+        # SQLite takes the file's write lock at a transaction's first write: a write of nothing takes it now.
+        db.session.execute(sa.update(Plan).where(Plan.id == plan.id).values(id=Plan.id))
+
+
+def _clashes(plan: Plan, built: Built, solution: routing.Solution) -> bool:
+    """Whether a route of ``solution`` overlaps a worker's route on another current plan of the day, as
+    stored now (the problem was built from what was stored before the solve)."""
+    problem = built.problem
+    windex = {w.id: v for v, w in enumerate(problem.workers)}
+    sindex = {s.id: i for i, s in enumerate(problem.stops)}
+    spans = {}
+    for r in solution.routes:
+        if r.stops:
+            t = timing(problem, windex[r.worker_id], [sindex[k] for k in r.stops], r.depart)
+            spans[worker_id_of(r.worker_id)] = (built.frame.utc(t.depart), built.frame.utc(t.end))
+    busy = routed_elsewhere(set(spans), plan.service_date, plan.site_id, plan.kind, plan.meal)
+    return any(start < b and a < end for w, (start, end) in spans.items() for a, b in busy.get(w, ()))
 
 
 def _subjects(plan: Plan) -> tuple[list[MealOrder], list[ServiceRequest]]:
