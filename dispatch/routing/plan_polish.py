@@ -171,13 +171,12 @@ class PlanPolish:
         k = len(seq)
         s0, s1 = self.shift[v]
         svc, win = self.svc, self.win
+        windows = [(k + 1, s1)] + [(p, b) for p in range(1, k + 1) for _, b in win[nodes[p]]]
         for leg in [None] if self.brk[v] is None else range(k + 1):
-            cutoffs = [(k + 1, s1)]
-            for p in range(1, k + 1):
-                cutoffs += [(p, b) for _, b in win[nodes[p]]]
+            cutoffs = windows
             if leg is not None:
                 bb = self.brk[v][1]
-                cutoffs.append((0, bb) if leg == 0 else (leg, bb - svc[nodes[leg]]))
+                cutoffs = windows + [(0, bb) if leg == 0 else (leg, bb - svc[nodes[leg]])]
             departures = {s0}
             for upto, late in cutoffs:
                 d = late if upto == 0 else self._backward(v, nodes, leg, upto, late)
@@ -447,18 +446,12 @@ class PlanPolish:
                 if usual_first and v != pc:
                     # The usual worker's route has been scanned: settle it before the others.
                     usual_first = False
-                    cands.sort()
-                    found = None
-                    for cand in cands:
-                        if not cand[3] or self.departure(pc, routes[pc].path[1:cand[2]] + [c]
-                                                         + routes[pc].path[cand[2]:-1]) is not None:
-                            found = cand
-                            break
+                    found = self._cheapest_feasible(routes, c, cands)
+                    if found is not None and found[0] < cw - 1:
+                        chosen = found
+                        break
                     # Checked already: the final ranking need not check it again.
                     cands = [found[:3] + (False,)] if found is not None else []
-                    if found is not None and found[0] < cw - 1:
-                        chosen = found[1], found[2]
-                        break
                 route = routes[v]
                 if dims == 1:
                     cap = self.cap[v]
@@ -509,20 +502,13 @@ class PlanPolish:
                         continue
                     cands.append((to_c + tc[nxt] - t[prev][nxt] + extra, v, j, exact))
             if chosen is None:
-                cands.sort()
-            for delta, v, j, exact in (() if chosen is not None else cands):
-                if exact:
-                    path = routes[v].path
-                    if self.departure(v, path[1:j] + [c] + path[j:-1]) is None:
-                        continue
-                chosen = v, j
-                break
+                chosen = self._cheapest_feasible(routes, c, cands)
             remaining -= 1
             if chosen is None:
                 left.append(c)
                 running += self.penalty[c]
             else:
-                v, j = chosen
+                _, v, j, _ = chosen
                 old = routes[v]
                 path = old.path
                 routes[v] = self.build(v, path[1:j] + [c] + path[j:-1])
@@ -531,6 +517,19 @@ class PlanPolish:
             if running - remaining >= threshold:
                 return None
         return left
+
+    def _cheapest_feasible(self, routes, c, cands):
+        """The cheapest of `cands` (delta, worker, position, needs the exact check) where c keeps its
+        route feasible; the exact check runs only down the ranking until one passes."""
+        cands.sort()
+        for cand in cands:
+            _, v, j, exact = cand
+            if exact:
+                path = routes[v].path
+                if self.departure(v, path[1:j] + [c] + path[j:-1]) is None:
+                    continue
+            return cand
+        return None
 
     def run(self, start: Sequence[Sequence[int]], deadline: float, clock=time.monotonic,
             max_iterations: int | None = None):
