@@ -195,7 +195,9 @@ def _run_planning(plan_id: int, solve: Solve | None) -> dict[str, Any]:
             built, options = _problem_for_run(plan, mode, basis)
             solution = (solve or routing.solve)(built.problem, options, time_limit=limit)
             _hold_day(plan)
-            if not _clashes(plan, built, solution):
+            _store_solution(plan, built, solution, carry=_carry_from(basis))
+            db.session.flush()
+            if not _clashes(plan):
                 break
             # A plan stored while this one solved took some of its workers' time: solve again
             # around it rather than send a worker to two places at once.
@@ -203,7 +205,6 @@ def _run_planning(plan_id: int, solve: Solve | None) -> dict[str, Any]:
             current_app.logger.info("Plan %s clashed with a plan stored meanwhile; solving again", plan_id)
         else:
             raise WorkersTaken(plan_id)
-        _store_solution(plan, built, solution, carry=_carry_from(basis))
         summary = dict(plan.summary)
         summary["job"] = {**job, "state": "done",
                           "seconds": round(_time.monotonic() - began, 2)}
@@ -240,17 +241,10 @@ def _hold_day(plan: Plan) -> None:
         db.session.execute(sa.update(Plan).where(Plan.id == plan.id).values(id=Plan.id))
 
 
-def _clashes(plan: Plan, built: Built, solution: routing.Solution) -> bool:
-    """Whether a route of ``solution`` overlaps a worker's route on another current plan of the day, as
-    stored now (the problem was built from what was stored before the solve)."""
-    problem = built.problem
-    windex = {w.id: v for v, w in enumerate(problem.workers)}
-    sindex = {s.id: i for i, s in enumerate(problem.stops)}
-    spans = {}
-    for r in solution.routes:
-        if r.stops:
-            t = timing(problem, windex[r.worker_id], [sindex[k] for k in r.stops], r.depart)
-            spans[worker_id_of(r.worker_id)] = (built.frame.utc(t.depart), built.frame.utc(t.end))
+def _clashes(plan: Plan) -> bool:
+    """Whether a route just written for ``plan`` overlaps the worker's route on another current plan of the
+    day, as stored now (the problem was built from what was stored before the solve)."""
+    spans = {r.worker_id: (r.start_dt, r.end_dt) for r in plan.routes if r.stops and r.start_dt and r.end_dt}
     busy = routed_elsewhere(set(spans), plan.service_date, plan.site_id, plan.kind, plan.meal)
     return any(start < b and a < end for w, (start, end) in spans.items() for a, b in busy.get(w, ()))
 
