@@ -156,6 +156,7 @@ def no_horizontal_overflow(page) -> tuple[int, int]:
     viewport to fit overflowing content (and zooms out), so innerWidth grows
     with the overflow. ``clientWidth`` of the root stays the device width.
     """
+    page.wait_for_load_state()  # a navigation just committed has no document yet
     scroll_width, client_width = page.evaluate(
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     return scroll_width, min(client_width, page.viewport_size["width"])
