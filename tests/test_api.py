@@ -204,6 +204,28 @@ def test_an_abandoned_idempotency_claim_is_taken_over_by_the_retry(client, two_s
     assert db.session.scalar(sa.select(sa.func.count(Senior.id)).where(Senior.full_name == "Zhang Wei")) == 1
 
 
+def test_a_write_whose_reply_was_lost_is_not_run_again(client, two_sites, monkeypatch):
+    """The request died after its write committed, before its reply was stored: the retry must not write twice."""
+    from dispatch.api import core
+
+    north, *_ = two_sites
+    _, token = new_token("staff", sites=[north])
+    headers = bearer(token, **{"Idempotency-Key": "lost-reply-0001"})
+    body = {**SENIOR, "home_site_id": north.id}
+    monkeypatch.setattr(core, "_store_reply", lambda *args: None)  # the worker is killed here
+    assert client.post("/api/v1/seniors", json=body, headers=headers).status_code == 201
+    monkeypatch.undo()
+
+    soon = client.post("/api/v1/seniors", json=body, headers=headers)  # the first may still be answering
+    assert soon.status_code == 409 and soon.headers["Retry-After"] == "1"
+    db.session.execute(sa.update(ApiIdempotency).values(created_dt=utcnow() - timedelta(minutes=10)))
+    db.session.commit()
+    late = client.post("/api/v1/seniors", json=body, headers=headers)
+    assert late.status_code == 409 and "carried out" in late.get_json()["message"]
+    assert "Retry-After" not in late.headers
+    assert db.session.scalar(sa.select(sa.func.count(Senior.id)).where(Senior.full_name == "Zhang Wei")) == 1
+
+
 def test_service_request_create_review_and_conflict(client, two_sites):
     north, _, here, _ = two_sites
     _, token = new_token("staff", sites=[north])

@@ -7,7 +7,8 @@ grants nothing here, which is why the API blueprints may be exempt from CSRF
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import wraps
 from typing import Any
@@ -28,6 +29,8 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 # lost before the claim could be released): longer than gunicorn's request timeout, so a live request is never
 # taken over.
 ABANDONED_CLAIM = timedelta(minutes=3)
+# Status of a claim while its request runs, and once its write has committed but its reply is not yet stored.
+IN_PROGRESS, WRITTEN = 0, 1
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-:.")
 
 
@@ -111,7 +114,8 @@ def idempotent(view):
         if claimed is not None:
             return claimed
         try:
-            response = make_response(view(*args, **kwargs))
+            with _marked_written_on_commit(token_id, key):
+                response = make_response(view(*args, **kwargs))
         except BaseException:
             db.session.rollback()
             _release(token_id, key)
@@ -119,18 +123,44 @@ def idempotent(view):
         if response.status_code >= 300:
             _release(token_id, key)
             return response
-        db.session.execute(sa.update(ApiIdempotency).where(
-            ApiIdempotency.token_id == token_id, ApiIdempotency.key == key,
-        ).values(status_code=response.status_code, body=response.get_json(silent=True)))
-        db.session.commit()
+        _store_reply(token_id, key, response)
         return response
 
     return wrapped
 
 
+@contextmanager
+def _marked_written_on_commit(token_id: int, key: str) -> Iterator[None]:
+    """Mark the claim WRITTEN in the same transaction as the view's write.
+
+    The services commit their own transactions, so the reply can only be
+    stored afterwards. A request that dies between the two left a claim that
+    looked unstarted, and the client's retry ran the write a second time.
+    """
+    session = db.session()
+
+    def mark(sess) -> None:
+        sess.execute(sa.update(ApiIdempotency).where(
+            ApiIdempotency.token_id == token_id, ApiIdempotency.key == key,
+            ApiIdempotency.status_code == IN_PROGRESS).values(status_code=WRITTEN))
+
+    sa.event.listen(session, "before_commit", mark)
+    try:
+        yield
+    finally:
+        sa.event.remove(session, "before_commit", mark)
+
+
+def _store_reply(token_id: int, key: str, response: Response) -> None:
+    db.session.execute(sa.update(ApiIdempotency).where(
+        ApiIdempotency.token_id == token_id, ApiIdempotency.key == key,
+    ).values(status_code=response.status_code, body=response.get_json(silent=True)))
+    db.session.commit()
+
+
 def _claim(token_id: int, key: str, digest: str) -> Response | None:
     """None when this request now owns ``key``; otherwise the reply to give instead."""
-    db.session.add(ApiIdempotency(token_id=token_id, key=key, request_hash=digest, status_code=0, body={}))
+    db.session.add(ApiIdempotency(token_id=token_id, key=key, request_hash=digest, status_code=IN_PROGRESS, body={}))
     try:
         db.session.commit()
         return None
@@ -143,9 +173,12 @@ def _claim(token_id: int, key: str, digest: str) -> Response | None:
     if first.request_hash != digest:
         raise ApiError(422, "This idempotency key was already used for a different request.",
                        [{"field": IDEMPOTENCY_HEADER, "location": "headers", "reason": "already used"}])
-    if first.status_code == 0 and _take_over(first):
+    if first.status_code == IN_PROGRESS and _take_over(first):
         return None
-    if first.status_code == 0:
+    if first.status_code == WRITTEN and first.created_dt <= utcnow() - ABANDONED_CLAIM:
+        raise ApiError(409, "The request with this idempotency key was carried out, but its reply was lost; "
+                            "read the resource to see the result instead of sending it again.")
+    if first.status_code in (IN_PROGRESS, WRITTEN):
         raise ApiError(409, "A request with this idempotency key is still in progress.",
                        headers={"Retry-After": "1"})
     response = make_response(first.body, first.status_code)
@@ -156,16 +189,15 @@ def _claim(token_id: int, key: str, digest: str) -> Response | None:
 def _take_over(claim: ApiIdempotency) -> bool:
     """Claim an abandoned key anew, so the client's retry runs instead of waiting forever.
 
-    The conditional update lets only one of several concurrent retries win. A
-    request that died after its write committed but before its reply was stored
-    (a window of one statement) would run twice; the phones' taps carry their
-    own client id and stay single either way.
+    The conditional update lets only one of several concurrent retries win.
+    Only a claim whose write never committed is taken over: a WRITTEN one
+    (see ``_marked_written_on_commit``) is never run again.
     """
     now = utcnow()
     if claim.created_dt > now - ABANDONED_CLAIM:
         return False
     taken = db.session.execute(sa.update(ApiIdempotency).where(
-        ApiIdempotency.id == claim.id, ApiIdempotency.status_code == 0,
+        ApiIdempotency.id == claim.id, ApiIdempotency.status_code == IN_PROGRESS,
         ApiIdempotency.created_dt == claim.created_dt,
     ).values(created_dt=now)).rowcount
     db.session.commit()
@@ -175,7 +207,8 @@ def _take_over(claim: ApiIdempotency) -> bool:
 def _release(token_id: int, key: str) -> None:
     try:
         db.session.execute(sa.delete(ApiIdempotency).where(
-            ApiIdempotency.token_id == token_id, ApiIdempotency.key == key, ApiIdempotency.status_code == 0))
+            ApiIdempotency.token_id == token_id, ApiIdempotency.key == key,
+            ApiIdempotency.status_code.in_((IN_PROGRESS, WRITTEN))))
         db.session.commit()
     except sa.exc.SQLAlchemyError:  # database gone: the original error matters more; the key stays claimed
         db.session.rollback()

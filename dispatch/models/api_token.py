@@ -58,6 +58,7 @@ class ApiIdempotency(db.Model):
     key: Mapped[str] = mapped_column(sa.String(80))
     # Method, path and body digest: the same key sent with another request is refused, not replayed.
     request_hash: Mapped[str] = mapped_column(sa.String(64))
+    # The reply's HTTP status; 0 while the request runs, 1 once its write committed but before its reply is stored.
     status_code: Mapped[int] = mapped_column()
     body: Mapped[Any] = mapped_column(sa.JSON)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
