@@ -18,6 +18,7 @@ from dispatch.models.plan import Plan, PlanKind, PlanStatus, StopKind
 from dispatch.models.site import MealSite
 from dispatch.models.user import User
 from dispatch.services import planning
+from dispatch.services import requests as request_service
 from dispatch.services.demo_district import generate_district
 from dispatch.services.seed import DEMO_EMAILS, DEMO_PASSWORD, seed_district
 from tests.factories import login_as
@@ -46,6 +47,15 @@ def _plan_and_publish(client, site: MealSite, kind: str, meal: str | None) -> Pl
     return planning.load_plan(plan_id)
 
 
+def _refused_as_empty(client, site: MealSite, kind: str, meal: str | None) -> None:
+    """Nothing to route: the page says so and no plan version is made."""
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Plan))
+    data = {"site": site.id, "date": DAY.isoformat(), "kind": kind, **({"meal": meal} if meal else {})}
+    response = client.post("/staff/today/plan", data=data)
+    assert response.status_code == 422 and DAY.isoformat() in response.text, response.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Plan)) == before
+
+
 def test_the_demo_districts_day_plans_publishes_and_passes_the_checker(app, client):
     seed_district(generate_district(seed=1, today=DAY, seniors=240, sites=3))
     admin = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["admin"]))
@@ -55,15 +65,21 @@ def test_the_demo_districts_day_plans_publishes_and_passes_the_checker(app, clie
     for site in db.session.scalars(sa.select(MealSite).order_by(MealSite.id)).all():
         assert client.post("/staff/today/orders", data={"site": site.id, "date": DAY.isoformat()}).status_code == 302
         for window in site.windows:
-            plan = _plan_and_publish(client, site, "meals", window.meal.value)
             delivered = set(db.session.scalars(sa.select(MealOrder.id).where(
                 MealOrder.site_id == site.id, MealOrder.service_date == DAY, MealOrder.meal == window.meal,
                 MealOrder.mode == MealMode.DELIVERY, MealOrder.status != MealOrderStatus.CANCELLED)))
+            if not delivered:
+                _refused_as_empty(client, site, "meals", window.meal.value)
+                continue
+            plan = _plan_and_publish(client, site, "meals", window.meal.value)
             routed = {s.meal_order_id for r in plan.routes for s in r.stops if s.kind == StopKind.MEAL}
             assert routed == delivered, (site.name, window.meal, plan.summary.get("unassigned"))
             if delivered:
                 assert plan.status == PlanStatus.PUBLISHED and planning.check_plan(plan) == []
                 published += 1
+        if not request_service.visits_for(site, DAY):
+            _refused_as_empty(client, site, "visits", None)
+            continue
         plan = _plan_and_publish(client, site, "visits", None)
         assert planning.check_plan(plan) == []
         # A visit left off every route says why (no one with the skill on shift, ...).

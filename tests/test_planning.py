@@ -249,6 +249,26 @@ def test_bad_input_is_refused_without_change(lunch, client):
     assert _plan(plan.id).version == plan.version
 
 
+def test_planning_with_nothing_to_route_is_refused_and_says_what_to_do(app, client):
+    """Before the day's orders are generated, "Plan lunch" would make an empty plan that passes every check."""
+    s = small_site(seniors=3)
+    staff = create_user("staff", sites=(s.site,))
+    login_as(client, staff)
+    lunch = {"site": s.site.id, "date": DAY.isoformat(), "kind": "meals", "meal": "lunch"}
+    refused = client.post("/staff/today/plan", data=lunch)
+    assert refused.status_code == 422
+    assert "no orders to deliver on " + DAY.isoformat() in refused.text and "generate" in refused.text
+    visits = client.post("/staff/today/plan", data={"site": s.site.id, "date": DAY.isoformat(), "kind": "visits"})
+    assert visits.status_code == 422 and "No approved visits" in visits.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Plan)) == 0
+
+    orders.generate_orders(s.site, DAY)
+    assert client.post("/staff/today/plan", data=lunch).status_code == 302
+    add_request(s.site, s.seniors[0])
+    assert client.post("/staff/today/plan", data={"site": s.site.id, "date": DAY.isoformat(),
+                                                  "kind": "visits"}).status_code == 302
+
+
 def test_cli_plan_command(app, runner):
     s = small_site(seniors=3)
     result = runner.invoke(args=["plan", "--site", str(s.site.id), "--date", DAY.isoformat(), "--meal", "lunch"])

@@ -26,6 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from dispatch import jobs, routing
 from dispatch.extensions import db
+from dispatch.labels import label
 from dispatch.models.meals import MealOrder
 from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, Stop, StopKind
 from dispatch.models.senior import Senior
@@ -105,12 +106,26 @@ def _check_kind(site: MealSite, kind: PlanKind, meal: MealType | None) -> None:
         raise FieldError("meal", _("A visits plan has no meal."))
 
 
+def _check_something_to_plan(site: MealSite, day: date, kind: PlanKind, meal: MealType | None) -> None:
+    """An empty plan would pass every check and publish nothing: the usual cause is orders not generated yet."""
+    if kind == PlanKind.MEALS:
+        if not order_service.open_orders(site, day, meal):
+            message = _("%(meal)s: no orders to deliver on %(day)s; generate the day's orders first.",
+                        meal=label(meal), day=day.isoformat())
+            raise FieldError("meal", message)
+    elif not request_service.visits_for(site, day):
+        raise FieldError("kind", _("No approved visits on %(day)s: approve the day's requests first.",
+                                   day=day.isoformat()))
+
+
 def start_planning(site: MealSite, day: date, kind: PlanKind, meal: MealType | None, *, by,
                    basis: Plan | None = None, mode: str = FRESH) -> Plan:
     """Create the next draft version and hand the solve to a background job; returns the plan."""
     kind = PlanKind(kind)
     meal = MealType(meal) if meal else None
     _check_kind(site, kind, meal)
+    if mode == FRESH:
+        _check_something_to_plan(site, day, kind, meal)
     for attempt in range(3):
         latest = latest_plan(site, day, kind, meal)
         plan = Plan(site_id=site.id, service_date=day, kind=kind, meal=meal,
