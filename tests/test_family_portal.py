@@ -228,3 +228,34 @@ def test_family_page_hides_staff_only_facts(family, client):
     db.session.commit()
     page = client.get(f"/family/seniors/{senior.id}").text
     assert "4711" not in page
+
+
+def test_coming_meals_show_what_the_standing_order_books_before_the_site_orders(family, client):
+    """Sites make orders day by day; a family still sees the week: ordered, booked, paused, and no meal on
+    a day the enrollment skips."""
+    from dispatch.models import MealEnrollment
+    from dispatch.models.meals import ALL_WEEKDAYS, MealMode
+    from dispatch.models.site import MealType
+    from dispatch.services import orders
+    from dispatch.services.today import senior_overview
+
+    _user, senior, site = family
+    today = utcnow().astimezone(zone_for(site)).date()
+    day = [today + timedelta(days=k) for k in range(7)]
+    db.session.add(MealEnrollment(senior_id=senior.id, site_id=site.id, meal=MealType.LUNCH, mode=MealMode.DELIVERY,
+                                  weekdays=ALL_WEEKDAYS & ~(1 << day[1].weekday()), start_date=today))
+    db.session.add(MealHold(senior_id=senior.id, start_date=day[2], end_date=day[3], reason="Visiting her son"))
+    db.session.commit()
+    orders.generate_orders(site, today)
+
+    coming = senior_overview(senior).coming_meals
+    seen = [(c.service_date, c.order.status.value if c.order else None, c.paused) for c in coming]
+    assert seen == [(day[0], "ordered", False), (day[2], None, True), (day[3], None, True),
+                    (day[4], None, False), (day[5], None, False), (day[6], None, False)]
+    page = client.get(f"/family/seniors/{senior.id}").text
+    assert page.count(">Booked<") == 3 and "the site confirms each day" in page
+    assert "No meals in the coming days" not in page
+
+    senior.is_active = False  # no longer served: nothing is booked for them
+    db.session.commit()
+    assert [c.order is not None for c in senior_overview(senior).coming_meals] == [True]

@@ -22,11 +22,11 @@ from sqlalchemy.orm import joinedload, selectinload
 from dispatch.extensions import db
 from dispatch.labels import label  # noqa: F401  (kept importable from here: services/board.py, exports.py use it)
 from dispatch.models.alert import AlertStatus, WelfareAlert
-from dispatch.models.meals import MealEnrollment, MealHold, MealOrder
+from dispatch.models.meals import MealEnrollment, MealHold, MealMode, MealOrder
 from dispatch.models.plan import Plan, PlanStatus, Route, Stop, StopKind
 from dispatch.models.senior import FamilyLink, Senior
 from dispatch.models.service_request import ServiceRequest
-from dispatch.models.site import MealSite
+from dispatch.models.site import MealSite, MealType
 from dispatch.models.types import utcnow
 from dispatch.models.worker import Worker, WorkerShift
 
@@ -235,6 +235,39 @@ class RequestView:
 
 
 @dataclass(frozen=True)
+class ComingMeal:
+    """A meal of the coming days as a family should see it.
+
+    Sites make each day's orders only shortly before the day, so the orders
+    alone told a family with a standing enrollment "no meals coming". A meal
+    the enrollment will order is shown as booked (``order`` None), and one a
+    pause covers as paused.
+    """
+
+    service_date: date
+    meal: MealType
+    mode: MealMode
+    order: MealOrder | None = None
+    paused: bool = False
+
+
+def coming_meals(senior: Senior, enrollments: list[MealEnrollment], orders: list[MealOrder],
+                 holds: list[MealHold], days: list[date]) -> list[ComingMeal]:
+    """Orders on ``days``, and where none exists yet the meal each enrollment asks for (as orders.generate does)."""
+    ordered = {(o.service_date, o.meal): o for o in orders if o.service_date in days}
+    coming = [ComingMeal(o.service_date, o.meal, o.mode, order=o) for o in ordered.values()]
+    if senior.is_active:
+        for day in days:
+            paused = any(h.covers(day) for h in holds)
+            for e in enrollments:
+                if e.applies_on(day) and (day, e.meal) not in ordered:
+                    ordered[(day, e.meal)] = None  # overlapping enrollments still make one meal
+                    coming.append(ComingMeal(day, e.meal, e.mode, paused=paused))
+    meals = list(MealType)
+    return sorted(coming, key=lambda c: (c.service_date, meals.index(c.meal)))
+
+
+@dataclass(frozen=True)
 class SeniorOverview:
     """What a family member may know about one linked senior.
 
@@ -248,6 +281,7 @@ class SeniorOverview:
     zone: tzinfo
     enrollments: list[MealEnrollment]
     upcoming_orders: list[MealOrder]
+    coming_meals: list[ComingMeal]
     recent_orders: list[MealOrder]
     holds: list[MealHold]
     requests: list[RequestView]
@@ -353,6 +387,8 @@ def senior_overview(
         zone=zone,
         enrollments=enrollments,
         upcoming_orders=[o for o in orders if o.service_date >= day],
+        coming_meals=coming_meals(senior, enrollments, orders, holds,
+                                  [day + timedelta(days=k) for k in range(upcoming_days)]),
         recent_orders=[o for o in reversed(orders) if o.service_date < day],
         holds=holds,
         requests=[
