@@ -1,6 +1,7 @@
 """The site plan polish alone, by CPU time, from cached OR-Tools starts: how search changes compare.
 
     python tests/bench/site_polish.py [--seeds 0,1,2] [--runs 0,1,2,3] [--cpu 7] [--start 3]
+                                      [--set temperatures=(0.5,0.01) --set restart=0 ...]
 
 For each generator seed of `site_day.py` (usual workers from yesterday's plan), OR-Tools runs once for
 `--start` seconds without the polish and its plan is cached in the temp directory; then `PlanPolish.run`
@@ -12,6 +13,7 @@ the stops left out and the iterations of every run: the figures behind RESULTS.m
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import pickle
 import sys
@@ -50,7 +52,13 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", default="0,1,2,3")
     parser.add_argument("--cpu", type=float, default=7.0)
     parser.add_argument("--start", type=float, default=3.0)
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a PlanPolish setting (temperatures, restart, avg_removed, max_string, ...)")
     args = parser.parse_args(argv)
+    overrides = {}
+    for item in args.set:
+        name, _, value = item.partition("=")
+        overrides[name] = ast.literal_eval(value)
     options = SolveOptions()
     for seed in map(int, args.seeds.split(",")):
         problem, start = start_of(seed, args.start)
@@ -60,6 +68,10 @@ def main(argv=None) -> int:
         costs = []
         for run in map(int, args.runs.split(",")):
             search = PlanPolish(problem, model.travel, allowed, penalty, options.continuity_weight, run)
+            for name, value in overrides.items():
+                if not hasattr(search, name):
+                    parser.error(f"PlanPolish has no setting {name!r}")
+                setattr(search, name, value)
             best, cost, iterations = search.run(start, time.process_time() + args.cpu, clock=time.process_time)
             placed = {i for r in best for i in r}
             out = [i for i in range(len(problem.stops)) if i not in placed and allowed[i]]
