@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -94,8 +95,11 @@ def seed_command(seniors, sites, seed, reset, workers, center, today, no_logins)
 @_district_options
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
 @click.option("--no-serve", is_flag=True, help="Prepare the database and print the logins, then exit.")
+@click.option("--no-plan", is_flag=True,
+              help="Leave today unplanned (by default a fresh demo makes today's orders and publishes the demo "
+                   "worker's meal run).")
 @with_appcontext
-def demo_command(seniors, sites, seed, reset, port, no_serve):
+def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan):
     """Migrate, seed a demo district if the database is empty, print logins and serve on 127.0.0.1."""
     from flask_migrate import upgrade
 
@@ -107,6 +111,10 @@ def demo_command(seniors, sites, seed, reset, port, no_serve):
         result = _generate_and_seed(seniors=seniors, sites=sites, seed=seed, workers=None, center=None,
                                     today=None, reset=reset, with_logins=True)
         logins = result.logins
+        if not no_plan:
+            moved_to = _prepare_today()
+            if moved_to:
+                logins = [replace(x, scope=moved_to) if x.role == "worker" else x for x in logins]
     elif has_demo_logins():
         click.echo("The database is already seeded; reusing it (pass --reset to start afresh).")
         logins = demo_logins_in_db()
@@ -120,6 +128,25 @@ def demo_command(seniors, sites, seed, reset, port, no_serve):
     click.echo(f"Serving on http://127.0.0.1:{port}/ (two-factor not required in the demo; Ctrl+C stops).")
     # Not app.run(): Flask ignores it inside a ``flask``/``doorstep`` command.
     run_simple("127.0.0.1", port, _demo_app(), threaded=True)
+
+
+def _prepare_today() -> str | None:
+    """Plan today ahead; returns the worker the demo worker login moved to, if it moved."""
+    from dispatch.services.demo_day import prepare_demo_day
+
+    started = time.perf_counter()
+    try:
+        day = prepare_demo_day(_today())
+    except Exception as exc:  # noqa: BLE001 - the demo still serves; the staff pages can plan by hand
+        click.echo(f"Could not plan today ahead ({exc}); plan it from the staff Today page.", err=True)
+        return None
+    click.echo(f"Today: {day.orders_made} meal orders made at the demo staff's sites.")
+    for p in day.plans:
+        state = "published" if p.published else f"not published: {p.note}"
+        click.echo(f"  {p.site}, {p.meal.value}: {p.stops} stops on {p.routes} routes, {state}")
+    click.echo(f"Planned in {time.perf_counter() - started:.1f}s; the other meals and the visits are left "
+               "for the staff login to plan.")
+    return day.worker
 
 
 def _demo_app():
