@@ -26,10 +26,22 @@ def outside_the_screen(page) -> list[str]:
     )
 
 
+def too_small_to_tap(page) -> list[str]:
+    """Visible buttons less than 44 px tall (WCAG 2.5.5): hard to hit with a finger."""
+    return page.evaluate(
+        """(selector) => Array.from(document.querySelectorAll(selector))
+            .filter(el => el.offsetParent !== null && el.tagName !== 'A')
+            .filter(el => el.getBoundingClientRect().height < 43.5)
+            .map(el => `${el.tagName.toLowerCase()} "${el.innerText.trim()}" ${Math.round(el.getBoundingClientRect().height)}px`)""",
+        BUTTONS,
+    )
+
+
 def assert_fits(page, what: str) -> None:
     scroll_width, inner_width = no_horizontal_overflow(page)
     assert scroll_width <= inner_width, f"{what}: {scroll_width}px wide on a {inner_width}px screen"
     assert not outside_the_screen(page), f"{what}: off-screen {outside_the_screen(page)}"
+    assert not too_small_to_tap(page), f"{what}: too small to tap {too_small_to_tap(page)}"
 
 
 def check_both_sizes(page, screenshot, name: str) -> None:
@@ -76,3 +88,14 @@ def test_the_add_senior_form_fits_a_phone_with_large_text(live_server, phone_pag
     page.goto(live_server + "/staff/seniors/new")
     check_both_sizes(page, screenshot, "staff-senior-form")
     page.get_by_role("button", name="Save").click(trial=True)
+
+
+@pytest.mark.parametrize("path", ["/staff/today", "/staff/board", "/staff/kitchen"])
+def test_staff_day_pages_fit_a_phone_with_buttons_big_enough_to_tap(live_server, phone_page, log_in, screenshot,
+                                                                   path):
+    staff = user_for("staff")
+    page = phone_page
+    log_in(page, staff)
+    page.goto(live_server + path)
+    assert page.get_by_role("button", name="Show").is_visible()
+    check_both_sizes(page, screenshot, "staff" + path.replace("/", "-"))
