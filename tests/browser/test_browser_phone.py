@@ -1,11 +1,16 @@
 """On a 360 px phone, at normal and at double text size, pages fit the screen and their buttons stay usable."""
 from __future__ import annotations
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
+from dispatch.models.types import utcnow
 from tests.browser.conftest import no_horizontal_overflow
 from tests.browser.test_browser_login import home_path, user_for
-from tests.factories import create_senior, create_site
+from tests.factories import create_senior, create_site, create_user, create_worker
+from tests.test_outcomes import build_route
 
 pytestmark = pytest.mark.browser
 
@@ -99,3 +104,38 @@ def test_staff_day_pages_fit_a_phone_with_buttons_big_enough_to_tap(live_server,
     page.goto(live_server + path)
     assert page.get_by_role("button", name="Show").is_visible()
     check_both_sizes(page, screenshot, "staff" + path.replace("/", "-"))
+
+
+# Pages whose long words (headings, e-mail addresses, audit details) and fixed-width grids once pushed
+# a 360 px phone sideways at double text size.
+MORE_PAGES = [
+    ("admin", "/admin/users"), ("admin", "/admin/audit"), ("admin", "/coverage/"), ("admin", "/admin/api-tokens"),
+    ("staff", "/staff/enrollments"), ("staff", "/staff/kitchen/labels"), ("staff", "/staff/counter"),
+    ("staff", "/staff/dashboard"), ("staff", "/staff/workers"), ("staff", "/staff/subsidies"),
+    ("family", "/family/notifications"), ("family", "/family/request"), ("worker", "/worker/shifts"),
+]
+
+
+@pytest.mark.parametrize("role, path", MORE_PAGES)
+def test_more_pages_fit_a_phone_at_any_text_size(live_server, phone_page, log_in, screenshot, role, path):
+    page = phone_page
+    log_in(page, user_for(role))
+    response = page.goto(live_server + path)
+    assert response.ok, f"{path}: {response.status}"
+    check_both_sizes(page, screenshot, role + path.replace("/", "-"))
+
+
+def test_the_worker_route_fits_a_phone_at_any_text_size(live_server, phone_page, log_in, screenshot):
+    """A stop's buttons (Navigate, OpenStreetMap, Amap, Call ...) wrap instead of widening the page."""
+    site = create_site(timezone="Asia/Shanghai")
+    user = create_user("worker")
+    worker = create_worker(site=site, user=user)
+    seniors = [create_senior(site=site, full_name="Ouyang Xiaoling-Fairweather", phone="13800000000",
+                             address="Apartment 1203, Building 7, 1455 Chang'an East Road, Pudong New District")]
+    now = utcnow()
+    build_route(worker, seniors, site=site, day=now.astimezone(ZoneInfo("Asia/Shanghai")).date(),
+                start=now - timedelta(minutes=20), window_minutes=90)
+    page = phone_page
+    log_in(page, user)
+    assert page.get_by_role("link", name="OpenStreetMap").count() == 1
+    check_both_sizes(page, screenshot, "worker-route")
