@@ -18,6 +18,7 @@ from wtforms.fields import (
     SelectField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from dispatch.forms.fields import MultiCheckboxField, optional_int
@@ -59,8 +60,8 @@ class UserSearchForm(FlaskForm):
     q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)], description=_l("Email or name"))
     role = SelectField(_l("Role"), choices=choices(RoleName, blank=_l("Any role")),
                        validators=[Optional()])
-    status = SelectField(_l("Status"), choices=[("", _l("All")), ("active", _l("Active")),
-                                                ("disabled", _l("Disabled"))], validators=[Optional()])
+    status = SelectField(_l("Status"), choices=[SelectChoice("", _l("All")), SelectChoice("active", _l("Active")),
+                                                SelectChoice("disabled", _l("Disabled"))], validators=[Optional()])
 
 
 class CreateUserForm(FlaskForm):

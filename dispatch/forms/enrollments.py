@@ -6,6 +6,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from dispatch.forms.fields import MultiCheckboxField, optional_int
@@ -23,7 +24,8 @@ class EnrollmentForm(FlaskForm):
                              description=_l("Find the senior above, or type the number shown on their page."))
     site_id = SelectField(_l("Site"), coerce=optional_int, choices=[], validators=[InputRequired()])
     meal = SelectField(_l("Meal"), choices=choices(MealType), default=MealType.LUNCH.value)
-    weekdays = MultiCheckboxField(_l("Weekdays"), coerce=int, choices=list(enumerate(WEEKDAYS_SHORT)),
+    weekdays = MultiCheckboxField(_l("Weekdays"), coerce=int,
+                                  choices=[SelectChoice(i, day) for i, day in enumerate(WEEKDAYS_SHORT)],
                                   default=[0, 1, 2, 3, 4])
     mode = SelectField(_l("How"), choices=choices(MealMode), default=MealMode.DELIVERY.value)
     start_date = DateField(_l("First day"), validators=[InputRequired(message=DATE_MESSAGE)])
@@ -44,7 +46,8 @@ class EnrollmentSearchForm(FlaskForm):
     site = SelectField(_l("Site"), coerce=optional_int, choices=[], validators=[Optional()])
     meal = SelectField(_l("Meal"), choices=choices(MealType, blank=_l("Any")), validators=[Optional()])
     mode = SelectField(_l("How"), choices=choices(MealMode, blank=_l("Any")), validators=[Optional()])
-    active = SelectField(_l("Status"), choices=[("yes", _l("Active")), ("no", _l("Inactive")), ("", _l("All"))],
+    active = SelectField(_l("Status"), choices=[SelectChoice("yes", _l("Active")), SelectChoice("no", _l("Inactive")),
+                                                SelectChoice("", _l("All"))],
                          default="yes", validators=[Optional()])
 
 

@@ -23,6 +23,7 @@ from wtforms.fields import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from dispatch.forms.fields import MultiCheckboxField, optional_int
@@ -112,11 +113,13 @@ class SeniorSearchForm(FlaskForm):
     q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)],
                     description=_l("Name (English or Chinese), last digits of the phone, address or neighbourhood"))
     site = SelectField(_l("Site"), coerce=optional_int, choices=[], validators=[Optional()])
-    lives_alone = SelectField(_l("Lives alone"), choices=[("", _l("Any")), ("yes", _l("Yes")), ("no", _l("No"))],
-                              validators=[Optional()])
+    lives_alone = SelectField(_l("Lives alone"), choices=[
+        SelectChoice("", _l("Any")), SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No")),
+    ], validators=[Optional()])
     diet = SelectField(_l("Diet"), choices=choices(Diet, blank=_l("Any")), validators=[Optional()])
-    status = SelectField(_l("Status"), choices=[("active", _l("Active")), ("inactive", _l("Inactive")),
-                                                ("all", _l("All"))], default="active", validators=[Optional()])
+    status = SelectField(_l("Status"), choices=[
+        SelectChoice("active", _l("Active")), SelectChoice("inactive", _l("Inactive")), SelectChoice("all", _l("All")),
+    ], default="active", validators=[Optional()])
 
 
 class ConfirmForm(FlaskForm):
