@@ -8,15 +8,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from dispatch.labels import label
 from dispatch.services.family_requests import MEAL_DELIVERY, SERVICES
 
 
-def service_choices() -> list[tuple[str, str]]:
+def service_choices() -> list[SelectChoice]:
     words = {MEAL_DELIVERY: _l("Meal delivery (ask to enrol)")}
-    return [(s, str(words.get(s) or label(s))) for s in SERVICES]
+    return [SelectChoice(s, str(words.get(s) or label(s))) for s in SERVICES]
 
 
 class RequestForm(FlaskForm):

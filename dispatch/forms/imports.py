@@ -24,7 +24,8 @@ class MappingForm(FlaskForm):
     default_site = SelectField(_l("Home site for rows without one"), coerce=optional_int, choices=[])
 
 
-def mapping_form(headers: tuple[str, ...], columns: tuple[Column, ...], labels, site_choices, **kwargs) -> MappingForm:
+def mapping_form(headers: tuple[str, ...], columns: tuple[Column, ...], labels, site_choices: list[SelectChoice],
+                 **kwargs) -> MappingForm:
     class _Form(MappingForm):
         pass
 
@@ -33,5 +34,5 @@ def mapping_form(headers: tuple[str, ...], columns: tuple[Column, ...], labels, 
     for column in columns:
         setattr(_Form, f"map_{column.key}", SelectField(labels(column.key), choices=options, default=""))
     form = _Form(**kwargs)
-    form.default_site.choices = [SelectChoice(v, t) for v, t in site_choices]
+    form.default_site.choices = list(site_choices)
     return form

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields import DateField, DecimalField, IntegerField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from dispatch.forms.fields import optional_int, text_field
@@ -54,8 +55,8 @@ class SubsidyRuleForm(FlaskForm):
                                              "then the larger subsidy."))
 
     def set_choices(self, sites, *, district_wide: bool) -> None:
-        self.site_id.choices = ([("", _("All sites (district-wide)"))] if district_wide else []) + [
-            (s.id, s.name) for s in sites]
+        self.site_id.choices = ([SelectChoice("", _("All sites (district-wide)"))] if district_wide else []) + [
+            SelectChoice(s.id, s.name) for s in sites]
         self.category.choices = choices(SeniorCategoryType, blank=_l("Any category"))
 
     def fill(self, rule) -> None:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
+from wtforms.fields.choices import SelectChoice
 
 from dispatch.extensions import db
 from dispatch.models.senior import FamilyLink, Senior
@@ -58,16 +59,16 @@ def get_user_or_404(user_id: Any) -> User:
     return user
 
 
-def site_choices() -> list[tuple[int, str]]:
+def site_choices() -> list[SelectChoice]:
     """Active meal sites, by name, for a staff account's checkboxes."""
-    return [(s.id, s.name) for s in db.session.scalars(
+    return [SelectChoice(s.id, s.name) for s in db.session.scalars(
         sa.select(MealSite).where(MealSite.is_active.is_(True)).order_by(MealSite.name)
     )]
 
 
-def unlinked_worker_choices() -> list[tuple[int, str]]:
+def unlinked_worker_choices() -> list[SelectChoice]:
     """Active workers without a login yet, by name, to attach a new worker account to."""
-    return [(w.id, f"{w.full_name} (#{w.id})") for w in db.session.scalars(
+    return [SelectChoice(w.id, f"{w.full_name} (#{w.id})") for w in db.session.scalars(
         sa.select(Worker).where(Worker.user_id.is_(None), Worker.is_active.is_(True)).order_by(Worker.full_name)
     )]
 

@@ -15,6 +15,7 @@ from flask_login import current_user
 from flask_security import url_for_security
 from flask_security.utils import check_and_update_authn_fresh
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from dispatch.extensions import db
 from dispatch.forms.accounts import CreateUserForm, UserActionForm, UserSearchForm
@@ -85,7 +86,7 @@ def create_user():
         return stale
     form = CreateUserForm()
     form.sites.choices = user_directory.site_choices()
-    form.worker_id.choices = [("", _("No worker record"))] + user_directory.unlinked_worker_choices()
+    form.worker_id.choices = [SelectChoice("", _("No worker record"))] + user_directory.unlinked_worker_choices()
     if form.validate_on_submit():
         try:
             user = accounts.create_user(

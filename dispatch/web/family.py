@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_security import login_user
+from wtforms.fields.choices import SelectChoice
 
 from dispatch.extensions import db
 from dispatch.forms.family import (
@@ -67,7 +68,8 @@ def notifications():
     current = notification_settings.settings_for(current_user)
     form = NotificationSettingsForm(data=None if request.method == "POST" else {
         **current.__dict__, "locale": current.locale or ""})
-    form.locale.choices = [("", _("As the site chooses"))] + list(LANGUAGES.items())
+    form.locale.choices = [SelectChoice("", _("As the site chooses"))] + [
+        SelectChoice(code, name) for code, name in LANGUAGES.items()]
     status = 200
     if form.validate_on_submit():
         wanted = notification_settings.Settings(
@@ -100,7 +102,7 @@ def new_request():
         flash(_("No one is linked to your account yet."), "error")
         return redirect(url_for(".home"))
     form = RequestForm()
-    form.senior_id.choices = [(s.id, s.full_name) for s, _rel in linked]
+    form.senior_id.choices = [SelectChoice(s.id, s.full_name) for s, _rel in linked]
     form.service.choices = service_choices()
     if request.method == "GET":
         form.senior_id.data = request.args.get("senior_id", type=int) or linked[0][0].id

@@ -7,6 +7,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
+from wtforms.fields.choices import SelectChoice
 
 from dispatch.extensions import db
 from dispatch.forms.enrollments import EnrollmentForm, EnrollmentSearchForm, HoldForm
@@ -33,7 +34,7 @@ from dispatch.web.staff.seniors import _site_choices, page_number, render_detail
 def enrollments():
     """List the enrollments of the seniors this user may see, filtered, one page at a time."""
     form = EnrollmentSearchForm(formdata=request.args)
-    form.site.choices = [(None, _("All my sites"))] + _site_choices(sites_visible_to(current_user))
+    form.site.choices = [SelectChoice(None, _("All my sites"))] + _site_choices(sites_visible_to(current_user))
     form.validate()
     ok = partial(valid_or_none, form)
     filters = service.EnrollmentFilters(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from dispatch.extensions import db
 from dispatch.forms.imports import UploadForm, mapping_form
@@ -30,12 +31,12 @@ def _importer(kind: str):
     return IMPORTERS[kind]
 
 
-def _site_choices() -> list[tuple]:
+def _site_choices() -> list[SelectChoice]:
     sites = db.session.scalars(sites_editable_by(current_user).order_by(MealSite.name)).all()
-    first = [(None, _("None: admins assign it later"))] if is_admin(current_user) else []
+    first = [SelectChoice(None, _("None: admins assign it later"))] if is_admin(current_user) else []
     if not first and len(sites) != 1:
-        first = [(None, _("None: each row names its site"))]
-    return first + [(s.id, s.name) for s in sites]
+        first = [SelectChoice(None, _("None: each row names its site"))]
+    return first + [SelectChoice(s.id, s.name) for s in sites]
 
 
 @bp.route("/import/<kind>", methods=["GET", "POST"])

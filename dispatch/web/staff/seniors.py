@@ -6,6 +6,7 @@ from functools import partial
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from dispatch.extensions import db
 from dispatch.forms.enrollments import HoldForm
@@ -31,16 +32,16 @@ def valid_or_none(form, name: str):
     return None if field.errors else field.data
 
 
-def _site_choices(query) -> list[tuple[int, str]]:
-    return [(s.id, s.name) for s in db.session.scalars(query.order_by(MealSite.name))]
+def _site_choices(query) -> list[SelectChoice]:
+    return [SelectChoice(s.id, s.name) for s in db.session.scalars(query.order_by(MealSite.name))]
 
 
 def _form_for(form: SeniorForm, *, current_site: MealSite | None = None) -> SeniorForm:
     choices = _site_choices(sites_editable_by(current_user))
-    if current_site is not None and current_site.id not in {c[0] for c in choices}:
-        choices.append((current_site.id, current_site.name))
+    if current_site is not None and current_site.id not in {c.value for c in choices}:
+        choices.append(SelectChoice(current_site.id, current_site.name))
     if current_user.has_role("admin"):
-        choices.insert(0, (None, _("No home site yet")))
+        choices.insert(0, SelectChoice(None, _("No home site yet")))
     form.home_site_id.choices = choices
     return form
 
@@ -50,7 +51,7 @@ def _form_for(form: SeniorForm, *, current_site: MealSite | None = None) -> Seni
 def seniors():
     """List the seniors this user may see, searched and filtered, one page at a time."""
     form = SeniorSearchForm(formdata=request.args)
-    form.site.choices = [(None, _("All my sites"))] + _site_choices(sites_visible_to(current_user))
+    form.site.choices = [SelectChoice(None, _("All my sites"))] + _site_choices(sites_visible_to(current_user))
     form.validate()
     ok = partial(valid_or_none, form)
     filters = service.SeniorFilters(

@@ -21,7 +21,7 @@ def _form(rule=None) -> SubsidyRuleForm:
         form.valid_to.data = None
     form.set_choices(visible_sites(), district_wide=is_admin(current_user))
     if rule is not None:
-        form.site_id.choices = [c for c in form.site_id.choices if (c[0] or None) == rule.site_id]
+        form.site_id.choices = [c for c in form.site_id.choices if (c.value or None) == rule.site_id]
     return form
 
 
