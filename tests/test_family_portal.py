@@ -259,3 +259,58 @@ def test_coming_meals_show_what_the_standing_order_books_before_the_site_orders(
     senior.is_active = False  # no longer served: nothing is booked for them
     db.session.commit()
     assert [c.order is not None for c in senior_overview(senior).coming_meals] == [True]
+
+
+def test_a_meal_past_its_planned_time_shows_as_running_late_until_its_outcome(family, client):
+    """A family waiting at the door is told the meal is late (the board shows staff the same stop as late)."""
+    from dispatch.models import MealOrder
+    from dispatch.models.meals import MealMode
+    from dispatch.models.site import MealType
+    from dispatch.services.today import senior_overview
+
+    _user, senior, site = family
+    zone = zone_for(site)
+    day = _tomorrow(site)
+    order = MealOrder(senior_id=senior.id, site_id=site.id, service_date=day, meal=MealType.LUNCH,
+                      mode=MealMode.DELIVERY, diet="regular")
+    plan = Plan(site_id=site.id, service_date=day, kind=PlanKind.MEALS, meal=MealType.LUNCH,
+                status=PlanStatus.PUBLISHED)
+    db.session.add_all([order, plan])
+    db.session.flush()
+    route = Route(plan_id=plan.id, worker_id=create_worker(site).id, position=0)
+    db.session.add(route)
+    db.session.flush()
+    stop = Stop(route_id=route.id, position=0, kind=StopKind.MEAL, senior_id=senior.id, meal_order_id=order.id,
+                window_start_dt=datetime.combine(day, time(11), tzinfo=zone),
+                window_end_dt=datetime.combine(day, time(12, 30), tzinfo=zone),
+                eta_dt=datetime.combine(day, time(11, 30), tzinfo=zone))
+    db.session.add(stop)
+    db.session.commit()
+
+    def seen_at(hour, minute):
+        return senior_overview(senior, now=lambda: datetime.combine(day, time(hour, minute), tzinfo=zone))
+
+    assert seen_at(11, 0).late_orders == set() and order.id in seen_at(11, 0).meal_etas
+    assert seen_at(11, 40).late_orders == {order.id}
+    stop.outcome, stop.outcome_dt = StopOutcome.DELIVERED, datetime.combine(day, time(11, 45), tzinfo=zone)
+    db.session.commit()
+    assert seen_at(11, 50).late_orders == set()
+
+    # Today, the page says so in words, not colour alone.
+    now = utcnow().astimezone(zone)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    today_order = MealOrder(senior_id=senior.id, site_id=site.id, service_date=now.date(), meal=MealType.LUNCH,
+                            mode=MealMode.DELIVERY, diet="regular")
+    today_plan = Plan(site_id=site.id, service_date=now.date(), kind=PlanKind.MEALS, meal=MealType.LUNCH,
+                      status=PlanStatus.PUBLISHED)
+    db.session.add_all([today_order, today_plan])
+    db.session.flush()
+    today_route = Route(plan_id=today_plan.id, worker_id=route.worker_id, position=0)
+    db.session.add(today_route)
+    db.session.flush()
+    db.session.add(Stop(route_id=today_route.id, position=0, kind=StopKind.MEAL, senior_id=senior.id,
+                        meal_order_id=today_order.id, window_start_dt=midnight, window_end_dt=now + timedelta(hours=1),
+                        eta_dt=now - min(timedelta(minutes=1), (now - midnight) / 2)))
+    db.session.commit()
+    page = client.get(f"/family/seniors/{senior.id}").text
+    assert "Running late" in page and "following it up" in page

@@ -32,7 +32,7 @@ from dispatch.services.access import get_site_or_404
 from dispatch.services.alerts import reraise_counts
 from dispatch.services.errors import FieldError, StaleRecord
 from dispatch.labels import label
-from dispatch.services.today import zone_for
+from dispatch.services.today import is_late, zone_for
 
 Clock = Callable[[], datetime]
 BOARD_PLAN_STATUSES = (PlanStatus.PUBLISHED, PlanStatus.IN_PROGRESS, PlanStatus.CLOSED)
@@ -122,13 +122,6 @@ class Board:
             "resolved_today": [alert_dict(a) for a in self.resolved_today],
             "routes": [r.as_dict(self.zone) for r in self.routes],
         }
-
-
-def is_late(stop: Stop, now: datetime) -> bool:
-    """Late: the ETA has passed with no outcome, or the worker arrived after the window closed."""
-    if stop.outcome is None and stop.eta_dt is not None and stop.eta_dt < now:
-        return True
-    return stop.arrival_dt is not None and stop.arrival_dt > stop.window_end_dt
 
 
 def _current_plans(site_id: int, day: date) -> list[Plan]:

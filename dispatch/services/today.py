@@ -232,6 +232,7 @@ class RequestView:
     stop: Stop | None
     outcome_at: datetime | None
     eta: tuple[datetime, datetime] | None = None  # site-local window the worker is expected in
+    late: bool = False  # the planned time has passed and the visit has no outcome yet
 
 
 @dataclass(frozen=True)
@@ -287,6 +288,8 @@ class SeniorOverview:
     requests: list[RequestView]
     open_alerts: list[WelfareAlert]
     meal_etas: dict[int, tuple[datetime, datetime]] = field(default_factory=dict)  # order id -> window
+    # Orders whose planned time has passed with no outcome yet: the family is told, not left at the door.
+    late_orders: set[int] = field(default_factory=set)
 
     @property
     def held_today(self) -> bool:
@@ -294,6 +297,13 @@ class SeniorOverview:
 
 
 ETA_SLACK = timedelta(minutes=15)
+
+
+def is_late(stop: Stop, now: datetime) -> bool:
+    """Late: the ETA has passed with no outcome, or the worker arrived after the window closed."""
+    if stop.outcome is None and stop.eta_dt is not None and stop.eta_dt < now:
+        return True
+    return stop.arrival_dt is not None and stop.arrival_dt > stop.window_end_dt
 
 
 def eta_window(stop: Stop, zone: tzinfo) -> tuple[datetime, datetime]:
@@ -321,7 +331,8 @@ def senior_overview(
     days; history reaches ``history_days`` back.
     """
     zone = zone_for(senior.home_site)
-    day = now().astimezone(zone).date()
+    moment = now()
+    day = moment.astimezone(zone).date()
     until = day + timedelta(days=upcoming_days - 1)
     since = day - timedelta(days=history_days)
 
@@ -367,6 +378,7 @@ def senior_overview(
             if previous is None or stop.outcome is not None or previous.outcome is None:
                 stops_by_request[stop.service_request_id] = stop
     meal_etas: dict[int, tuple[datetime, datetime]] = {}
+    late_orders: set[int] = set()
     upcoming_ids = [o.id for o in orders if o.service_date >= day]
     if upcoming_ids:
         for stop in db.session.scalars(
@@ -375,6 +387,10 @@ def senior_overview(
             .order_by(Plan.version_number, Stop.id)
         ):
             meal_etas[stop.meal_order_id] = eta_window(stop, zone)
+            if is_late(stop, moment):
+                late_orders.add(stop.meal_order_id)
+            else:
+                late_orders.discard(stop.meal_order_id)
     alerts = list(db.session.scalars(
         sa.select(WelfareAlert)
         .where(WelfareAlert.senior_id == senior.id, WelfareAlert.status != AlertStatus.RESOLVED)
@@ -394,11 +410,13 @@ def senior_overview(
         requests=[
             RequestView(request=r, stop=stops_by_request.get(r.id),
                         outcome_at=_local(getattr(stops_by_request.get(r.id), "outcome_dt", None), zone),
-                        eta=eta_window(stops_by_request[r.id], zone) if r.id in stops_by_request else None)
+                        eta=eta_window(stops_by_request[r.id], zone) if r.id in stops_by_request else None,
+                        late=r.id in stops_by_request and is_late(stops_by_request[r.id], moment))
             for r in requests
         ],
         open_alerts=alerts,
         meal_etas=meal_etas,
+        late_orders=late_orders,
     )
 
 
