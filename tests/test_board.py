@@ -306,3 +306,15 @@ def test_an_alert_re_raised_without_acknowledgement_says_so_on_the_board(client,
     assert counts == {alert.id: 2, quiet.id: 0}
     html = client.get(f"/staff/board?site={site.id}&date={day.isoformat()}").get_data(as_text=True)
     assert html.count("without acknowledgement") == 1
+
+
+def test_the_board_opens_on_the_site_with_routes_out_today(client, today):
+    """A coordinator of several sites lands on the one that has routes to watch, not simply the first by name."""
+    site, day, plan, routes, stops, seniors, staff = today
+    quiet = create_site(name="Another canteen")  # first by name, nothing published today
+    user = create_user("staff", sites=[site, quiet])
+    login_as(client, user)
+    assert "Live board · South canteen" in client.get("/staff/board").get_data(as_text=True)
+    plan.status = PlanStatus.DRAFT  # nothing out anywhere today: the first site by name
+    db.session.commit()
+    assert "Live board · Another canteen" in client.get("/staff/board").get_data(as_text=True)

@@ -124,6 +124,18 @@ class Board:
         }
 
 
+def live_site_ids(site_ids: list[int], zones: dict[int, tzinfo], now: datetime | None = None) -> set[int]:
+    """The sites among ``site_ids`` with published routes today (each at its own date)."""
+    now = now or utcnow()
+    today = {sid: now.astimezone(zones[sid]).date() for sid in site_ids}
+    if not today:
+        return set()
+    rows = db.session.execute(sa.select(Plan.site_id, Plan.service_date).where(
+        Plan.site_id.in_(site_ids), Plan.service_date.in_(set(today.values())),
+        Plan.status.in_(BOARD_PLAN_STATUSES)).distinct())
+    return {sid for sid, day in rows if today[sid] == day}
+
+
 def _current_plans(site_id: int, day: date) -> list[Plan]:
     """The newest non-draft version per window of the site's plans that day."""
     plans = db.session.scalars(

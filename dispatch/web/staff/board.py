@@ -24,14 +24,17 @@ from dispatch.web.staff import bp
 
 
 def pick_site() -> MealSite:
-    """The ``site`` argument, checked against what the user may see; else their first site."""
+    """The ``site`` argument, checked against what the user may see; else their first site with routes out today,
+    else their first site."""
     raw = request.args.get("site", "").strip()
     if raw:
         return get_site_or_404(raw, current_user)
-    site = db.session.scalar(sites_visible_to(current_user).where(MealSite.is_active).order_by(MealSite.name))
-    if site is None:
+    sites = list(db.session.scalars(sites_visible_to(current_user).where(MealSite.is_active).order_by(MealSite.name)))
+    if not sites:
         abort(404)
-    return site
+    # A board is for watching routes: open on the first site that has some out today.
+    live = board_service.live_site_ids([s.id for s in sites], {s.id: zone_for(s) for s in sites})
+    return next((s for s in sites if s.id in live), sites[0])
 
 
 def pick_day(site: MealSite) -> tuple[date, str | None]:
