@@ -6,7 +6,7 @@ that locale, so one choice translates our strings and theirs alike.
 """
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 
 from dispatch.extensions import babel
@@ -16,14 +16,14 @@ LANGUAGES = {"en": "English", "zh_Hans_CN": "简体中文"}
 
 
 def select_locale() -> str:
+    if not has_request_context():  # a CLI command or a background job: the site's default language
+        return current_app.config.get("DEFAULT_LANGUAGE", "en")
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
     best = request.accept_languages.best_match(["en", "zh", "zh-CN", "zh-Hans", "zh-Hans-CN"])
     if best and best.startswith("zh"):
         return "zh_Hans_CN"
-    from flask import current_app
-
     return current_app.config.get("DEFAULT_LANGUAGE", "en")
 
 

@@ -269,6 +269,14 @@ def test_planning_with_nothing_to_route_is_refused_and_says_what_to_do(app, clie
                                                   "kind": "visits"}).status_code == 302
 
 
+def test_cli_plan_with_nothing_to_route_says_why(app, runner):
+    """Outside a web request (CLI, RQ worker) the refusal still reads as a sentence, in the site's language."""
+    s = small_site(seniors=3)
+    result = runner.invoke(args=["plan", "--site", str(s.site.id), "--date", DAY.isoformat(), "--meal", "visits"])
+    assert result.exit_code != 0 and "No approved visits on " + DAY.isoformat() in result.output, result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Plan)) == 0
+
+
 def test_cli_plan_command(app, runner):
     s = small_site(seniors=3)
     result = runner.invoke(args=["plan", "--site", str(s.site.id), "--date", DAY.isoformat(), "--meal", "lunch"])

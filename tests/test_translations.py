@@ -196,3 +196,14 @@ def test_language_switch_translates_the_login_page(client):
 
 def test_unknown_language_is_refused(client):
     assert client.post("/lang/xx").status_code == 404
+
+
+@pytest.mark.parametrize("default, expected", [("en", "Lunch"), ("zh_Hans_CN", "午餐")])
+def test_strings_outside_a_request_use_the_sites_default_language(app, default, expected):
+    """CLI commands and RQ jobs have no request to read a language from: they use DEFAULT_LANGUAGE, not crash."""
+    from flask_babel import refresh
+
+    app.config["DEFAULT_LANGUAGE"] = default
+    with app.app_context():
+        refresh()
+        assert gettext("Lunch") == expected
