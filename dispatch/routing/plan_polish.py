@@ -532,8 +532,9 @@ class PlanPolish:
         return None
 
     def run(self, start: Sequence[Sequence[int]], deadline: float, clock=time.monotonic,
-            max_iterations: int | None = None):
-        """Anneal from `start` (stop indices per worker) until the deadline; best routes and cost.
+            max_iterations: int | None = None, stall: int | None = None):
+        """Anneal from `start` (stop indices per worker) until the deadline, or until `stall`
+        iterations in a row found no new best; best routes and cost.
 
         The annealing threshold is drawn before each ruin, so a recreate that cannot beat it stops
         early; after `restart` of the run without a new best the search goes back to the best plan.
@@ -549,11 +550,13 @@ class PlanPolish:
         served = [i for i in range(self.n) if where[i] >= 0]
         mean = sum(self.mat[where[i]][self.start[where[i]]][i] for i in served) / max(1, len(served))
         t_start, t_end = max(1e-3, self.temperatures[0] * mean), max(1e-4, self.temperatures[1] * mean)
-        iterations, last_best = 0, 0.0
+        iterations, last_best, best_iteration = 0, 0.0, 0
         fewest_out, out_since = len(cur_out), 0.0
         rand, log = self.rng.random, math.log
         for progress, temp in cooling(deadline, t_start, t_end, clock, max_iterations):
             iterations += 1
+            if stall is not None and iterations - best_iteration > stall:
+                break
             if self.restart and progress - last_best > self.restart:
                 cur, where, cur_out = best
                 cur_cost, last_best = best_cost, progress
@@ -571,4 +574,5 @@ class PlanPolish:
                 cur, where, cur_cost, cur_out = routes, w, cost, out
                 if cost < best_cost:
                     best, best_cost, last_best = (cur, where, cur_out), cost, progress
+                    best_iteration = iterations
         return [r.path[1:-1] for r in best[0]], best_cost, iterations

@@ -101,6 +101,34 @@ def test_polish_shortens_a_plan_that_zigzags():
     assert check(problem, _as_routes(problem, search, best)) == []
 
 
+def test_polish_stops_once_it_has_converged():
+    """A clock that never moves would keep the search running forever; `stall` ends it after that
+    many iterations without a new best, with the best plan found (small plans no longer use the
+    whole time limit)."""
+    from conftest import line_problem
+
+    problem = line_problem([10, 11, 12, -10, -11, -12], workers=2)
+    search, _ = _search(problem)
+    best, cost, iterations = search.run([[0, 3, 1, 4], [2, 5]], deadline=1.0, clock=lambda: 0.0, stall=500)
+    assert cost == 48 and 500 < iterations < 10_000
+    assert check(problem, _as_routes(problem, search, best)) == []
+
+
+def test_a_small_plan_gives_or_tools_a_second_not_a_share_of_the_limit():
+    """Guided search never stops by itself: up to `small_plan_stops` stops it gets at most
+    `small_plan_ortools` seconds whatever the limit, and larger plans keep their share."""
+    from conftest import line_problem
+    from dispatch.routing.solver import ortools_budget
+
+    options = SolveOptions(time_limit=30)
+    small, large = line_problem([5, 7], workers=1), line_problem(list(range(1, 32)), workers=4)
+    assert ortools_budget(small, options) == options.small_plan_ortools == 1.0
+    assert ortools_budget(large, options) == 30 * options.polish_share == 9.0
+    assert ortools_budget(small, SolveOptions(time_limit=2)) == 2 * SolveOptions().polish_share
+    solution = solve(small, time_limit=3)
+    assert check(small, solution.routes, solution.unassigned) == [] and not solution.unassigned
+
+
 def test_departure_waits_at_the_kitchen_rather_than_at_the_door_for_hot_meals():
     from dispatch.routing import Depot, Problem, Stop, TimeWindow, Worker
     import numpy as np
