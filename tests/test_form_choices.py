@@ -37,10 +37,6 @@ from tests.import_files import as_csv, senior_rows
 
 TUPLE_WARNING = "choices as tuples"
 
-# Forms that cannot be built in a test request, with the reason. None today.
-SKIPPED: dict[str, str] = {}
-
-
 def _form_classes() -> dict[str, type[Form]]:
     """Every form class defined in a module of ``dispatch/forms`` (FlaskForms and the plain row forms)."""
     found = {}
@@ -100,13 +96,10 @@ def test_the_forms_are_found():
             "workers.WorkerForm", "workers.ShiftForm", "imports.MappingForm"} <= set(FORMS)
     assert all(issubclass(cls, FlaskForm) for key, cls in FORMS.items()
                if key not in ("seniors.ContactForm", "sites.WindowForm", "workers.ShiftForm"))
-    assert set(SKIPPED) <= set(FORMS)
 
 
 @pytest.mark.parametrize("key", sorted(FORMS))
 def test_form_builds_and_renders_its_choices_without_tuples(app, key):
-    if key in SKIPPED:
-        pytest.skip(SKIPPED[key])
     sites = [create_site(name="North canteen"), create_site(name="South canteen")]
     with app.test_request_context(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
