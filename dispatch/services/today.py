@@ -281,7 +281,6 @@ class SeniorOverview:
     day: date
     zone: tzinfo
     enrollments: list[MealEnrollment]
-    upcoming_orders: list[MealOrder]
     coming_meals: list[ComingMeal]
     recent_orders: list[MealOrder]
     holds: list[MealHold]
@@ -402,7 +401,6 @@ def senior_overview(
         day=day,
         zone=zone,
         enrollments=enrollments,
-        upcoming_orders=[o for o in orders if o.service_date >= day],
         coming_meals=coming_meals(senior, enrollments, orders, holds,
                                   [day + timedelta(days=k) for k in range(upcoming_days)]),
         recent_orders=[o for o in reversed(orders) if o.service_date < day],
