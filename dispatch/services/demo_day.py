@@ -98,15 +98,11 @@ def _meals_in(shift: WorkerShift) -> list[MealType]:
 
 def _plan_and_publish(site: MealSite, day: date, meal: MealType, staff: User):
     """(what to report, the published plan or None)."""
-    config = current_app.config
-    limit = config.get("SOLVER_TIME_LIMIT")
-    config["SOLVER_TIME_LIMIT"] = min(int(limit or DEMO_SOLVE_SECONDS), DEMO_SOLVE_SECONDS)
+    limit = min(float(current_app.config.get("SOLVER_TIME_LIMIT") or DEMO_SOLVE_SECONDS), DEMO_SOLVE_SECONDS)
     try:
-        plan = planning.start_planning(site, day, PlanKind.MEALS, meal, by=staff)
+        plan = planning.start_planning(site, day, PlanKind.MEALS, meal, by=staff, time_limit=limit)
     except FieldError as error:
         return PreparedPlan(site.name, meal, 0, 0, False, str(error.message)), None
-    finally:
-        config["SOLVER_TIME_LIMIT"] = limit
     db.session.expire_all()
     plan = planning.load_plan(plan.id)
     state = (plan.summary or {}).get("job", {}).get("state")

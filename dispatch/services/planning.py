@@ -119,8 +119,11 @@ def _check_something_to_plan(site: MealSite, day: date, kind: PlanKind, meal: Me
 
 
 def start_planning(site: MealSite, day: date, kind: PlanKind, meal: MealType | None, *, by,
-                   basis: Plan | None = None, mode: str = FRESH) -> Plan:
-    """Create the next draft version and hand the solve to a background job; returns the plan."""
+                   basis: Plan | None = None, mode: str = FRESH, time_limit: float | None = None) -> Plan:
+    """Create the next draft version and hand the solve to a background job; returns the plan.
+
+    ``time_limit`` (seconds) overrides SOLVER_TIME_LIMIT for this plan; the job reads it from the plan.
+    """
     kind = PlanKind(kind)
     meal = MealType(meal) if meal else None
     _check_kind(site, kind, meal)
@@ -131,7 +134,8 @@ def start_planning(site: MealSite, day: date, kind: PlanKind, meal: MealType | N
         plan = Plan(site_id=site.id, service_date=day, kind=kind, meal=meal,
                     version_number=(latest.version_number + 1) if latest else 1,
                     created_by_id=getattr(by, "id", None),
-                    summary={"job": {"state": "queued", "mode": mode, "basis": basis.id if basis else None}})
+                    summary={"job": {"state": "queued", "mode": mode, "basis": basis.id if basis else None,
+                                     **({"time_limit": time_limit} if time_limit else {})}})
         db.session.add(plan)
         try:
             db.session.flush()
@@ -144,7 +148,7 @@ def start_planning(site: MealSite, day: date, kind: PlanKind, meal: MealType | N
         break
     else:
         raise StaleRecord(_("Another plan for this day was being created at the same time; try again."))
-    limit = int(current_app.config.get("SOLVER_TIME_LIMIT") or 10)
+    limit = time_limit or int(current_app.config.get("SOLVER_TIME_LIMIT") or 10)
     handle = jobs.enqueue(run_planning, plan.id, job_timeout=max(120, limit * 6))
     if handle.status == "failed":  # in-process and it raised before it could record the failure
         _record_failure(plan.id, handle.error or "")
@@ -205,7 +209,7 @@ def _run_planning(plan_id: int, solve: Solve | None) -> dict[str, Any]:
         job = (plan.summary or {}).get("job", {})
         basis = db.session.get(Plan, job["basis"]) if job.get("basis") else None
         mode = job.get("mode", FRESH)
-        limit = float(current_app.config.get("SOLVER_TIME_LIMIT") or 10)
+        limit = float(job.get("time_limit") or current_app.config.get("SOLVER_TIME_LIMIT") or 10)
         for attempt in range(CLASH_RETRIES + 1):
             built, options = _problem_for_run(plan, mode, basis)
             solution = (solve or routing.solve)(built.problem, options, time_limit=limit)
