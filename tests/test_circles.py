@@ -34,7 +34,7 @@ from dispatch.routing.coverage_solver import (
     choose_sites,
     objective,
 )
-from dispatch.routing.problem import InvalidProblem
+from dispatch.routing.location import InvalidProblem
 
 TRAVEL = GeodesicTravel(circuity=1.3)
 LAT, LON = 31.23, 121.47

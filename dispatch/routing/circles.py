@@ -20,7 +20,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .problem import InvalidProblem
+from .location import InvalidProblem
 from .travel import EARTH_RADIUS_KM, GeodesicTravel
 
 APPROXIMATION_NOTE = "approximation: straight-line distance × circuity"

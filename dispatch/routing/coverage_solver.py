@@ -28,7 +28,7 @@ from ortools.graph.python import min_cost_flow
 from ortools.sat.python import cp_model
 
 from .circles import CircleSite, Person, Reach, nearest_sites, reachability
-from .problem import InvalidProblem
+from .location import InvalidProblem
 
 OUTSIDE_PENALTY = 10_000_000
 UNASSIGNED_PENALTY = 10_000_000_000

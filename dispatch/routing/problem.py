@@ -16,9 +16,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-
-class InvalidProblem(ValueError):
-    """Raised when input cannot describe a routing problem at all."""
+from .location import InvalidProblem, Location
+from .travel import GeodesicTravel
 
 
 def _int(name: str, value, *, minimum: int | None = 0) -> int:
@@ -28,21 +27,6 @@ def _int(name: str, value, *, minimum: int | None = 0) -> int:
     if minimum is not None and value < minimum:
         raise InvalidProblem(f"{name} must be >= {minimum}, got {value}")
     return value
-
-
-@dataclass(frozen=True)
-class Location:
-    """A point on Earth; the geodesic travel provider needs nothing more."""
-
-    lat: float
-    lon: float
-
-    def __post_init__(self):
-        for name, value, bound in (("lat", self.lat, 90.0), ("lon", self.lon, 180.0)):
-            if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise InvalidProblem(f"location {name} must be a finite number, got {value!r}")
-            if abs(value) > bound:
-                raise InvalidProblem(f"location {name}={value} is outside ±{bound}")
 
 
 @dataclass(frozen=True, order=True)
@@ -281,8 +265,6 @@ class Problem:
     def build(cls, stops: Sequence[Stop], workers: Sequence[Worker], depots: Sequence[Depot] = (),
               *, travel=None, dimensions: tuple[str, ...] = ()) -> "Problem":
         """Resolve worker starts at their kitchens and compute one matrix per travel mode."""
-        from .travel import GeodesicTravel
-
         travel = travel or GeodesicTravel()
         by_id = {d.id: d for d in depots}
         resolved = []

@@ -20,7 +20,7 @@ from typing import Mapping, Sequence
 import numpy as np
 from geopy.distance import great_circle
 
-from .problem import InvalidProblem, Location
+from .location import InvalidProblem, Location
 
 log = logging.getLogger(__name__)
 
