@@ -19,7 +19,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, commands. Never touches the schema."""
     from flask import Flask
 
-    from dispatch import api, appconfig, cli, hardening, i18n, logsafe, security_setup, web
+    from dispatch import api, appconfig, cli, error_handlers, security_setup, web
+    from dispatch.platform import hardening
+    from dispatch.platform import i18n
+    from dispatch.platform import logsafe
     from dispatch.extensions import csrf, db, migrate
     from dispatch.paths import MIGRATIONS_DIR, TEMPLATES_DIR
 
@@ -31,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     security_setup.init_app(app)
     web.init_app(app)
+    error_handlers.init_app(app)
     api.init_app(app)
     hardening.init_app(app)
     logsafe.init_app(app)

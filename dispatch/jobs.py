@@ -1,70 +1,59 @@
-"""Background jobs: RQ on Redis when ``REDIS_URL`` is set, in-process otherwise.
+"""The background jobs' entry points: the edge of each use case that runs off the request.
 
-Route solving can take the solver's whole time limit, so in production it runs
-on RQ workers (``rq worker --url $DISPATCH_REDIS_URL doorstep``), as many as
-there are sites planning at once. The embedded demo has no Redis and runs the
-same function in-process, so callers never branch on the deployment.
+RQ workers (``rq worker ... doorstep``) and the in-process runner call these by name; the services
+queue them with ``platform.jobs.enqueue("dispatch.jobs.<name>", ...)``. Each builds the app once
+per worker process (not once per job) and runs one service inside its context.
 """
 from __future__ import annotations
 
-import traceback
-import uuid
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from flask import current_app
+from flask import has_app_context
 
-QUEUE_NAME = "doorstep"
+from dispatch.extensions import db
 
-
-@dataclass
-class JobHandle:
-    """What a caller needs to show progress: an id, a status and the outcome."""
-
-    id: str
-    status: str  # queued, started, finished, failed
-    result: Any = None
-    error: str | None = None
-    meta: dict = field(default_factory=dict)
+_worker_app = None
 
 
-def _queue():
-    from redis import Redis
-    from rq import Queue
+def _in_app(work: Callable[[], Any]) -> Any:
+    """Run ``work`` in the current app, or in this worker's own app when called by an RQ worker."""
+    if has_app_context():
+        return work()
+    global _worker_app
+    if _worker_app is None:
+        from dispatch import create_app
 
-    return Queue(QUEUE_NAME, connection=Redis.from_url(current_app.config["REDIS_URL"]))
-
-
-def enqueue(func: Callable[..., Any], *args: Any, job_timeout: int = 600, **kwargs: Any) -> JobHandle:
-    """Run ``func`` in the background (RQ) or now (in-process), same outcome either way.
-
-    ``func`` must be importable by name (a module-level function) so an RQ
-    worker on another machine can run it.
-    """
-    if current_app.config.get("REDIS_URL"):
-        from rq import Retry
-
-        job = _queue().enqueue(func, *args, job_timeout=job_timeout, retry=Retry(max=2), **kwargs)
-        return JobHandle(id=job.id, status=job.get_status(refresh=False).value)
-    job_id = uuid.uuid4().hex
-    try:
-        return JobHandle(id=job_id, status="finished", result=func(*args, **kwargs))
-    except Exception as error:  # the caller shows it; the traceback goes to the log
-        current_app.logger.error("In-process job %s failed:\n%s", job_id, traceback.format_exc())
-        return JobHandle(id=job_id, status="failed", error=str(error))
+        _worker_app = create_app()
+    with _worker_app.app_context():
+        try:
+            return work()
+        finally:
+            db.session.remove()
 
 
-def fetch(job_id: str) -> JobHandle | None:
-    """Look an RQ job up again (for progress polling); None when unknown."""
-    if not current_app.config.get("REDIS_URL"):
-        return None
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
+def run_planning(plan_id: int, solve: Callable | None = None) -> dict[str, Any]:
+    """Solve a plan's day and store its routes."""
+    from dispatch.services.planning import service
 
-    try:
-        job = Job.fetch(job_id, connection=_queue().connection)
-    except NoSuchJobError:
-        return None
-    status = job.get_status().value
-    error = job.latest_result().exc_string if status == "failed" and job.latest_result() else None
-    return JobHandle(id=job.id, status=status, result=job.return_value(), error=error, meta=dict(job.meta))
+    return _in_app(lambda: service.solve_and_store(plan_id, solve))
+
+
+def geocode_job(senior_ids: list[int] | None = None) -> dict[str, Any]:
+    """Locate the pending seniors' addresses at the geocoder's shared pace."""
+    from dispatch.services.people import geocoding
+
+    return _in_app(lambda: geocoding.geocode_pending(senior_ids))
+
+
+def deliver_pending_job() -> dict[str, int]:
+    """Send what the notification outbox holds."""
+    from dispatch.services.family import notifications
+
+    return _in_app(lambda: notifications.deliver_pending().__dict__.copy())
+
+
+def tick_job() -> dict[str, Any]:
+    """One tick of the welfare-alert clock (e.g. from rq-scheduler every minute)."""
+    from dispatch.services.safety import alerts
+
+    return _in_app(lambda: alerts.tick().as_dict())

@@ -1,7 +1,7 @@
 """Helpers for API tests: issue a token for a role and call the API with it."""
 from __future__ import annotations
 
-from dispatch.services import api_tokens
+from dispatch.services.people import api_tokens
 from tests.factories import create_user
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from dispatch.services.senior_import import COLUMNS
-from dispatch.services.tabular import write_csv, write_xlsx
+from dispatch.services.imports.seniors import COLUMNS
+from dispatch.services.imports.tabular import write_csv, write_xlsx
 
 HEADINGS = [c.heading for c in COLUMNS]
 # reason -> (column heading, bad value); "duplicate" repeats an earlier row instead.

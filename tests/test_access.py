@@ -18,7 +18,7 @@ from dispatch.models.meals import MealMode, MealOrder
 from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, Stop, StopKind
 from dispatch.models.senior import Diet
 from dispatch.models.site import MealType
-from dispatch.services import access
+from dispatch.platform import access
 from tests.factories import FreshContextClient, create_senior, create_site, create_user, create_worker, login_as
 
 TODAY = date(2026, 3, 2)

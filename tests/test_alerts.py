@@ -7,10 +7,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from dispatch import jobs
 from dispatch.extensions import db
 from dispatch.models import AlertAction, AlertActionKind, AlertKind, AlertReraise, AlertStatus, WelfareAlert
 from dispatch.models.notification import Notification
-from dispatch.services import alerts, outcomes
+from dispatch.services.safety import alerts
+from dispatch.services.rounds import outcomes
 from tests.factories import create_senior, create_user, login_as
 from tests.test_outcomes import DAY, NOON, build_route, clock, crew, post_tap  # noqa: F401 - fixtures
 
@@ -132,5 +134,5 @@ def test_the_tick_command_prints_what_it_did(runner, crew):
 
 
 def test_the_tick_job_runs_inside_the_app_and_reports(app, crew):
-    report = alerts.tick_job()  # the real clock: the test plan is long past the dead-man's look-back
+    report = jobs.tick_job()  # the real clock: the test plan is long past the dead-man's look-back
     assert report == {"overdue": [], "reraised": [], "missed_meals": [], "skipped": False}

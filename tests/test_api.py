@@ -13,8 +13,8 @@ from dispatch.extensions import db
 from dispatch.models import ApiIdempotency, ApiToken, EmergencyContact, AuditEvent, Senior, ServiceRequest, StopEvent
 from dispatch.models.plan import PlanStatus
 from dispatch.models.types import utcnow
-from dispatch.services import api_tokens
-from dispatch.services.errors import FieldError
+from dispatch.services.people import api_tokens
+from dispatch.platform.errors import FieldError
 from tests.api_helpers import bearer, new_token, token_for
 from tests.factories import create_senior, create_site, create_user, create_worker
 from tests.test_outcomes import clock, crew  # noqa: F401  (fixtures)

@@ -11,8 +11,8 @@ from dispatch.extensions import db
 from dispatch.models import ApiToken, AuditEvent
 from dispatch.models.audit import APPEND_ONLY_DDL, DROP_APPEND_ONLY_DDL, GENESIS
 from dispatch.models.types import utcnow
-from dispatch.services import audit
-from dispatch.services.audit_chain import verify
+from dispatch.platform import audit
+from dispatch.platform.audit_chain import verify
 from tests.factories import create_senior, create_site, create_user, create_worker, login_as
 from tests.test_outcomes import build_route
 

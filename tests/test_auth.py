@@ -6,12 +6,12 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from dispatch.cli_accounts import create_user_command
+from dispatch.cli.accounts import create_user_command
 from dispatch.extensions import db, security
 from dispatch.models.senior import FamilyLink
 from dispatch.models.user import User
 from dispatch.security_setup import LOGIN_AT, SEEN_AT
-from dispatch.services import accounts
+from dispatch.services.people import accounts
 from tests.factories import PASSWORD, FreshContextClient, create_senior, create_site, create_user, login_as, totp_code
 
 ROLES = ["admin", "staff", "worker", "family"]

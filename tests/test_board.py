@@ -11,7 +11,7 @@ from dispatch.extensions import db
 from dispatch.models.alert import AlertAction, AlertKind, AlertSeverity, AlertStatus, WelfareAlert
 from dispatch.models.audit import AuditEvent
 from dispatch.models.plan import PlanStatus, Stop, StopOutcome
-from dispatch.services import board as board_service
+from dispatch.services.safety import board as board_service
 from tests import plan_fixtures as pf
 from tests.factories import create_senior, create_site, create_user, create_worker, login_as
 

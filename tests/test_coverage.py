@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from dispatch.extensions import db
 from dispatch.models import AuditEvent, MealSite, Senior
-from dispatch.services import coverage
+from dispatch.services.coverage import circles as coverage
 from tests.factories import create_senior, create_site, create_user, login_as
 
 LAT, LON = 31.23, 121.47

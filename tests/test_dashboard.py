@@ -13,10 +13,10 @@ from dispatch.extensions import db
 from dispatch.models.plan import StopOutcome
 from dispatch.models.site import MealSite
 from dispatch.models.worker import WorkerKind
-from dispatch.services import volunteer_hours as hours
-from dispatch.services.demo_district import generate_district
-from dispatch.services.seed import seed_district
-from dispatch.services.simulate import simulate
+from dispatch.services.volunteers import hours
+from dispatch.demo.district import generate_district
+from dispatch.demo.seed import seed_district
+from dispatch.demo.simulate import simulate
 from dispatch.web.charts import Chart, Series
 from tests import plan_fixtures as pf
 from tests.factories import create_senior, create_site, create_user, create_worker, login_as

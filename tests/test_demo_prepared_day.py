@@ -8,10 +8,10 @@ import sqlalchemy as sa
 
 from dispatch.extensions import db
 from dispatch.models import MealOrder, Plan, PlanStatus, Route, User, Worker
-from dispatch.services import planning
-from dispatch.services.demo_day import prepare_demo_day
-from dispatch.services.seed import DEMO_EMAILS
-from dispatch.services.today import worker_today, zone_for
+from dispatch.services.planning import service as planning
+from dispatch.demo.day import prepare_demo_day
+from dispatch.demo.seed import DEMO_EMAILS
+from dispatch.services.rounds.today import worker_today, zone_for
 
 DAY = date(2030, 3, 7)  # a Thursday
 
@@ -61,7 +61,7 @@ def test_demo_plans_today_unless_told_not_to(app, runner):
 
 def test_an_idle_demo_worker_login_moves_to_the_longest_route(app, runner):
     """The solver may leave the picked worker idle; the login then moves to a worker with stops."""
-    from dispatch.services.demo_day import _login_onto_a_route
+    from dispatch.demo.day import _login_onto_a_route
 
     assert runner.invoke(args=["seed", "--today", DAY.isoformat()]).exit_code == 0
     prepare_demo_day(DAY)

@@ -14,7 +14,7 @@ from dispatch.models.meals import MealMode, MealOrderStatus
 from dispatch.models.site import MealType, MealWindow
 from dispatch.models.subsidy import SubsidyRule
 from dispatch.models.types import utcnow
-from dispatch.services import dine_in
+from dispatch.services.meals import dine_in
 from tests import plan_fixtures as pf
 from tests.factories import create_senior, create_site, create_user, login_as
 

@@ -13,7 +13,7 @@ from dispatch.extensions import db
 from dispatch.models.audit import AuditEvent
 from dispatch.models.senior import Diet, EmergencyContact
 from dispatch.models.service_request import ServiceType
-from dispatch.services import exports
+from dispatch.services.planning import exports
 from tests import plan_fixtures as pf
 from tests.factories import create_senior, create_site, create_user, create_worker, login_as
 
@@ -235,7 +235,9 @@ def app_config(app_config):
 
 def test_exports_and_kitchen_follow_a_planned_and_published_lunch(client):
     from dispatch.models.site import MealType
-    from dispatch.services import kitchen, orders, planning
+    from dispatch.services.meals import kitchen
+    from dispatch.services.meals import orders
+    from dispatch.services.planning import service as planning
     from tests.planning_helpers import DAY, small_site
 
     s = small_site(seniors=6)

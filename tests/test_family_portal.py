@@ -13,8 +13,10 @@ from dispatch.models import (
     Stop, StopKind, StopOutcome, WelfareAlert,
 )
 from dispatch.models.types import utcnow
-from dispatch.services import family_requests, invitations, notifications
-from dispatch.services.today import zone_for
+from dispatch.services.care import family_requests
+from dispatch.services.family import invitations
+from dispatch.services.family import notifications
+from dispatch.services.rounds.today import zone_for
 from tests.factories import PASSWORD, create_senior, create_site, create_user, create_worker, login_as
 from tests.test_notifications import mail_app, smtp  # noqa: F401  (fixtures)
 
@@ -36,7 +38,7 @@ def _request_form(senior, when, **overrides):
 
 def test_join_request_approve_schedule_email_and_outcome(mail_app, smtp):  # noqa: F811
     """The issue's walk-through, end to end."""
-    from dispatch.services import requests as staff_requests
+    from dispatch.services.care import requests as staff_requests
 
     client = mail_app.test_client()
     site = create_site()
@@ -236,8 +238,8 @@ def test_coming_meals_show_what_the_standing_order_books_before_the_site_orders(
     from dispatch.models import MealEnrollment
     from dispatch.models.meals import ALL_WEEKDAYS, MealMode
     from dispatch.models.site import MealType
-    from dispatch.services import orders
-    from dispatch.services.today import senior_overview
+    from dispatch.services.meals import orders
+    from dispatch.services.rounds.today import senior_overview
 
     _user, senior, site = family
     today = utcnow().astimezone(zone_for(site)).date()
@@ -266,7 +268,7 @@ def test_a_meal_past_its_planned_time_shows_as_running_late_until_its_outcome(fa
     from dispatch.models import MealOrder
     from dispatch.models.meals import MealMode
     from dispatch.models.site import MealType
-    from dispatch.services.today import senior_overview
+    from dispatch.services.rounds.today import senior_overview
 
     _user, senior, site = family
     zone = zone_for(site)

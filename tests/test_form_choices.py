@@ -30,7 +30,8 @@ from dispatch.forms.family import service_choices
 from dispatch.forms.imports import mapping_form
 from dispatch.models.site import MealSite
 from dispatch.models.subsidy import SubsidyRule
-from dispatch.services import senior_import, user_directory
+from dispatch.services.imports import seniors as senior_import
+from dispatch.services.people import user_directory
 from dispatch.web.staff.seniors import _site_choices as senior_site_choices
 from tests.factories import create_senior, create_site, create_user, create_worker, login_as
 from tests.import_files import as_csv, senior_rows

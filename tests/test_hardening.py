@@ -6,8 +6,8 @@ import logging
 import pytest
 
 from dispatch import create_app
-from dispatch.hardening import content_security_policy, limiter, tile_origin
-from dispatch.logsafe import scrub
+from dispatch.platform.hardening import content_security_policy, limiter, tile_origin
+from dispatch.platform.logsafe import scrub
 from tests.factories import PASSWORD, FreshContextClient, create_user, login_as
 
 
@@ -98,8 +98,8 @@ def test_login_issues_a_new_session_and_a_pre_login_cookie_grants_nothing(app):
 
 
 def test_password_rules_refuse_guessable_passwords(app):
-    from dispatch.services.accounts import create_user as make_account
-    from dispatch.services.errors import FieldError
+    from dispatch.services.people.accounts import create_user as make_account
+    from dispatch.platform.errors import FieldError
 
     with app.test_request_context():
         for weak in ("short", "aaaaaaaaaaaa", "password1234"):

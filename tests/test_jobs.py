@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from dispatch import jobs
+from dispatch.platform import jobs
 
 REDIS_URL = os.environ.get("DISPATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -65,3 +65,25 @@ def test_rq_job_failure_is_kept_with_its_error(app):
     assert fetched.status == "failed"
     assert "solver crashed" in fetched.error
     assert jobs.fetch("no-such-job") is None
+
+
+@pytest.mark.parametrize("old_path, new_name", [
+    ("dispatch.services.planning.run_planning", "run_planning"),
+    ("dispatch.services.geocoding.geocode_job", "geocode_job"),
+    ("dispatch.services.notifications.deliver_pending_job", "deliver_pending_job"),
+    ("dispatch.services.alerts.tick_job", "tick_job"),
+])
+def test_jobs_queued_before_the_upgrade_still_resolve_from_their_old_paths(old_path, new_name):
+    """An RQ job stored under a pre-0.2 path runs the same entry point as a new one."""
+    import dispatch.jobs as entry_points
+    from rq.utils import import_attribute
+
+    assert import_attribute(old_path) is getattr(entry_points, new_name)
+    assert jobs.resolve(old_path) is getattr(entry_points, new_name)
+
+
+def test_a_job_named_by_string_runs_in_process(app):
+    """Services queue the edge's entry points by name; in-process the name is resolved and run."""
+    with app.app_context():
+        handle = jobs.enqueue("dispatch.jobs.deliver_pending_job")
+    assert handle.status == "finished" and set(handle.result) >= {"sent", "failed"}

@@ -12,7 +12,7 @@ from dispatch.models.meals import MealMode, MealOrderStatus
 from dispatch.models.plan import PlanStatus
 from dispatch.models.senior import Diet
 from dispatch.models.site import MealType
-from dispatch.services import kitchen
+from dispatch.services.meals import kitchen
 from tests import plan_fixtures as pf
 from tests.factories import create_senior, create_site, create_user, create_worker, login_as
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from dispatch.extensions import db
 from dispatch.models.notification import Notification, NotificationPreference
 from dispatch.models.user import User
-from dispatch.services import notifications
+from dispatch.services.family import notifications
 from tests.factories import create_senior, create_site, create_user, login_as
 
 VALID = {"email_enabled": "y", "email": "", "phone": "", "wechat_id": "", "locale": ""}

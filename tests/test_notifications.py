@@ -13,8 +13,8 @@ from dispatch.extensions import db
 from dispatch.models.notification import Channel, Notification, NotificationPreference, NotificationStatus
 from dispatch.models.service_request import ServiceRequest, ServiceType
 from dispatch.models.types import utcnow
-from dispatch.services import notifications
-from dispatch.services.notifications import EmailSender, OutgoingMessage
+from dispatch.services.family import notifications
+from dispatch.services.family.notifications import EmailSender, OutgoingMessage
 from tests.factories import create_senior, create_site, create_user
 
 

@@ -13,8 +13,8 @@ from dispatch.models.plan import PlanKind
 from dispatch.models.site import TravelMode
 from dispatch.models.user import User
 from dispatch.models.worker import Skill, WorkerKind, WorkerShift
-from dispatch.services import onboarding
-from dispatch.services.planning_problem import build_problem
+from dispatch.services.volunteers import onboarding
+from dispatch.services.planning.problem import build_problem
 from tests.factories import create_site, create_user, create_worker, login_as
 
 PASSWORD = "a long volunteer password 42"

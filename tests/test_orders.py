@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from dispatch.extensions import db
 from dispatch.models.meals import MealEnrollment, MealHold, MealMode, MealOrder, MealOrderStatus
 from dispatch.models.site import MealType
-from dispatch.services import orders
+from dispatch.services.meals import orders
 from tests.factories import create_senior
 from tests.planning_helpers import DAY, small_site
 

@@ -68,7 +68,9 @@ def build_route(worker, seniors, *, site=None, day: date = DAY, kind: str = "mea
 @pytest.fixture
 def clock(monkeypatch):
     """Freeze 'now' for the services (and so the worker's 'today') at NOON."""
-    from dispatch.services import outcomes, today, worker_day
+    from dispatch.services.rounds import outcomes
+    from dispatch.services.rounds import today
+    from dispatch.services.rounds import worker_day
 
     moment = {"now": NOON}
 
@@ -318,7 +320,7 @@ def test_the_print_sheet_lists_the_route(client, crew):
 def test_twenty_concurrent_taps_on_one_stop_lose_none(app, crew):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("concurrent writers need PostgreSQL (SQLite serialises the whole file)")
-    from dispatch.services import outcomes
+    from dispatch.services.rounds import outcomes
     from dispatch.models import User
 
     stop_id, user_id = crew["stops"][0], crew["user"].id

@@ -8,8 +8,8 @@ import pytest
 from dispatch import routing
 from dispatch.extensions import db
 from dispatch.models.worker import WorkerShift
-from dispatch.services import planning
-from dispatch.services.planning_problem import DayFrame, break_of, site_zone
+from dispatch.services.planning import service as planning
+from dispatch.services.planning.problem import DayFrame, break_of, site_zone
 from tests.factories import create_user, login_as
 from tests.planning_helpers import DAY, add_request, small_site
 
@@ -70,7 +70,7 @@ def test_meal_runs_carry_no_break(app):
     s = small_site(seniors=3, drivers=1)
     db.session.query(WorkerShift).filter_by(worker_id=s.drivers[0].id).one().break_minutes = 30
     db.session.commit()
-    from dispatch.services import orders
+    from dispatch.services.meals import orders
 
     orders.generate_orders(s.site, DAY)
     plan = planning.load_plan(planning.start_planning(s.site, DAY, "meals", "lunch", by=None).id)

@@ -8,8 +8,9 @@ import pytest
 from dispatch import routing
 from dispatch.extensions import db
 from dispatch.models.worker import Skill, WorkerSkill
-from dispatch.services import orders, planning
-from dispatch.services.planning_problem import free_part
+from dispatch.services.meals import orders
+from dispatch.services.planning import service as planning
+from dispatch.services.planning.problem import free_part
 from tests.planning_helpers import DAY, add_request, small_site
 
 H = 3600

@@ -57,7 +57,7 @@ def test_database_outage_is_a_503_with_retry_after_then_recovers_by_itself(app, 
 
 def test_a_lost_database_mid_request_is_a_503_page_and_json(app, client, monkeypatch):
     """The same mapping without PostgreSQL: any view hitting a dropped connection."""
-    from dispatch.services import access
+    from dispatch.platform import access
 
     admin = create_user("admin")
     token = token_for(admin, "admin")
@@ -69,7 +69,7 @@ def test_a_lost_database_mid_request_is_a_503_page_and_json(app, client, monkeyp
     response = client.get("/api/v1/sites", headers=bearer(token))
     assert response.status_code == 503 and response.is_json and response.headers["Retry-After"]
     monkeypatch.setattr(access, "seniors_visible_to", gone)
-    monkeypatch.setattr("dispatch.services.seniors.seniors_visible_to", gone)
+    monkeypatch.setattr("dispatch.services.people.seniors.seniors_visible_to", gone)
     login_as(client, admin)
     page = client.get("/staff/seniors")
     assert page.status_code == 503 and page.mimetype == "text/html" and page.headers["Retry-After"]
@@ -85,7 +85,7 @@ def test_an_uncaught_version_conflict_is_a_409_never_a_500(app, client, monkeypa
     monkeypatch.setattr("dispatch.api.directory.sites_visible_to", conflict)
     response = client.get("/api/v1/sites", headers=bearer(token))
     assert response.status_code == 409 and response.is_json
-    monkeypatch.setattr("dispatch.services.seniors.seniors_visible_to", conflict)
+    monkeypatch.setattr("dispatch.services.people.seniors.seniors_visible_to", conflict)
     login_as(client, admin)
     page = client.get("/staff/seniors")
     assert page.status_code == 409 and page.mimetype == "text/html"

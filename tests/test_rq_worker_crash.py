@@ -19,7 +19,8 @@ import time
 import pytest
 
 from dispatch.extensions import db
-from dispatch.services import orders, planning
+from dispatch.services.meals import orders
+from dispatch.services.planning import service as planning
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import create_user, login_as
 from tests.planning_helpers import DAY, small_site

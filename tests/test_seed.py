@@ -19,10 +19,10 @@ from dispatch.models import (
     User,
     Worker,
 )
-from dispatch.services.demo_district import (
+from dispatch.demo.district import (
     MEAL_BLOCKS, SERVICE_TYPES, STOPS_PER_RUN, delivered_meals, generate_district, haversine_m, meal_carriers,
 )
-from dispatch.services.seed import DEMO_EMAILS, DEMO_PASSWORD
+from dispatch.demo.seed import DEMO_EMAILS, DEMO_PASSWORD
 
 TODAY = date(2026, 3, 12)  # a Thursday
 

@@ -12,9 +12,9 @@ from openpyxl import Workbook
 from dispatch.extensions import db
 from dispatch.models.audit import AuditEvent
 from dispatch.models.senior import Diet, GeocodeStatus, Senior, SeniorCategoryType
-from dispatch.services import senior_import
-from dispatch.services.columns import auto_map
-from dispatch.services.tabular import FileRefused, read_table
+from dispatch.services.imports import seniors as senior_import
+from dispatch.services.imports.columns import auto_map
+from dispatch.services.imports.tabular import FileRefused, read_table
 from tests.factories import create_senior, create_site, create_user, login_as
 from tests.import_files import HEADINGS, as_csv, as_xlsx, senior_rows
 
@@ -271,7 +271,7 @@ def test_an_upload_over_the_size_limit_gets_a_clear_413_page(app_config, site):
 
 def test_workers_import_with_per_row_errors_and_a_second_import_adds_nothing(app, client, site, staff):
     from dispatch.models.worker import Skill, Worker, WorkerKind
-    from dispatch.services import worker_import
+    from dispatch.services.imports import workers as worker_import
 
     headings = ["Name", "Phone", "Role", "Travel mode", "Meals carried", "Skills", "Site"]
     rows = [

@@ -11,8 +11,8 @@ from dispatch.models.dine_in import DineInMeal
 from dispatch.models.outcome import StopEvent
 from dispatch.models.plan import Plan, Stop, StopKind, StopOutcome
 from dispatch.models.subsidy import SubsidyBudget
-from dispatch.services.demo_district import generate_district
-from dispatch.services.seed import seed_district
+from dispatch.demo.district import generate_district
+from dispatch.demo.seed import seed_district
 
 TODAY = date(2026, 3, 12)
 

@@ -10,7 +10,7 @@ from dispatch.extensions import db
 from dispatch.models.audit import AuditEvent
 from dispatch.models.meals import MealEnrollment, MealHold, MealMode
 from dispatch.models.site import MealType
-from dispatch.services.seniors import local_today
+from dispatch.services.people.seniors import local_today
 from tests.test_staff_seniors import client_for, ok, world  # noqa: F401  (fixture)
 
 

@@ -16,7 +16,7 @@ from dispatch.extensions import csrf
 
 class DoorstepApi(Api):
     """flask-smorest's Api without its app-wide JSON error handler: pages keep their HTML
-    error pages, and ``web.errors`` answers JSON on ``/api/`` paths itself."""
+    error pages, and ``dispatch.error_handlers`` answers JSON on ``/api/`` paths itself."""
 
     def _register_error_handlers(self):
         pass

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dispatch.extensions import db
 from dispatch.models.api_token import ApiIdempotency
-from dispatch.services import api_tokens
+from dispatch.services.people import api_tokens
 from dispatch.models.types import utcnow
 
 PREFIX = "/api/v1"

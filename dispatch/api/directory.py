@@ -11,8 +11,8 @@ from dispatch.extensions import db
 from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite
 from dispatch.models.worker import Worker
-from dispatch.services import seniors as senior_service
-from dispatch.services.access import (
+from dispatch.services.people import seniors as senior_service
+from dispatch.platform.access import (
     get_senior_or_404,
     get_site_or_404,
     get_worker_or_404,

@@ -1,6 +1,6 @@
 """Every API error is JSON: ``{status, error, message, errors: [{field, location, reason}]}``.
 
-Never HTML, never a stack trace. ``web.errors`` hands any error on an
+Never HTML, never a stack trace. ``dispatch.error_handlers`` hands any error on an
 ``/api/`` path to ``json_error``.
 """
 from __future__ import annotations

@@ -8,9 +8,9 @@ from dispatch.api.core import ApiError, blueprint, idempotent, principal, roles
 from dispatch.api.paging import page_of, page_schema
 from dispatch.models.service_request import ServiceRequest
 from dispatch.models.site import MealSite
-from dispatch.services import requests as request_service
-from dispatch.services.access import get_senior_or_404, sites_visible_to
-from dispatch.services.seniors import local_today
+from dispatch.services.care import requests as request_service
+from dispatch.platform.access import get_senior_or_404, sites_visible_to
+from dispatch.services.people.seniors import local_today
 
 bp = blueprint("api_requests", "Home-service requests and their review.")
 

@@ -22,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from dispatch.forms.fields import MultiCheckboxField, optional_int
-from dispatch.labels import choices
+from dispatch.platform.labels import choices
 from dispatch.models.user import RoleName
 
 # ``services.errors.FieldError.field`` -> the form field showing it.

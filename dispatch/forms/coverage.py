@@ -7,10 +7,10 @@ from flask_wtf.file import FileField
 from wtforms.fields import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
-from dispatch.labels import choices
+from dispatch.platform.labels import choices
 from dispatch.models.site import TravelMode
-from dispatch.services.coverage_siting import MAX_K
-from dispatch.services.sites import CIRCLE_MINUTES_RANGE
+from dispatch.services.coverage.siting import MAX_K
+from dispatch.services.people.sites import CIRCLE_MINUTES_RANGE
 
 
 class SitingForm(FlaskForm):

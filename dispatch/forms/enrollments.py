@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from dispatch.forms.fields import MultiCheckboxField, optional_int
-from dispatch.labels import WEEKDAYS_SHORT, choices
+from dispatch.platform.labels import WEEKDAYS_SHORT, choices
 from dispatch.models.meals import MealMode
 from dispatch.models.site import MealType
 

@@ -11,8 +11,8 @@ from wtforms import BooleanField, DateField, HiddenField, PasswordField, RadioFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from dispatch.labels import label
-from dispatch.services.family_requests import MEAL_DELIVERY, SERVICES
+from dispatch.platform.labels import label
+from dispatch.services.care.family_requests import MEAL_DELIVERY, SERVICES
 
 
 def service_choices() -> list[SelectChoice]:

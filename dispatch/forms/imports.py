@@ -9,7 +9,7 @@ from wtforms.fields import SelectField
 from wtforms.fields.choices import SelectChoice
 
 from dispatch.forms.fields import optional_int
-from dispatch.services.columns import Column
+from dispatch.services.imports.columns import Column
 
 
 class UploadForm(FlaskForm):

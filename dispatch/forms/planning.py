@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from dispatch.services.requests import MAX_REASON
+from dispatch.services.care.requests import MAX_REASON
 
 
 class VersionedForm(FlaskForm):

@@ -7,7 +7,7 @@ from wtforms.fields import DateField, EmailField, IntegerField, SelectField, Str
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from dispatch.forms.accounts import IdListField
-from dispatch.labels import choices
+from dispatch.platform.labels import choices
 from dispatch.models.user import RoleName
 
 

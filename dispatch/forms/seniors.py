@@ -27,7 +27,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from dispatch.forms.fields import MultiCheckboxField, optional_int
-from dispatch.labels import choices
+from dispatch.platform.labels import choices
 from dispatch.models.senior import Diet, Gender, Mobility, SeniorCategoryType
 
 PHONE = Regexp(r"^[0-9+\- ]{5,20}$", message=_l("Use 5 to 20 digits, spaces, dashes or a leading +."))

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms.fields import DateField, IntegerField, SelectField, TimeField
 from wtforms.validators import InputRequired, NumberRange
 
-from dispatch.labels import choices
+from dispatch.platform.labels import choices
 from dispatch.models.volunteer_shift import ShiftRole
 
 

@@ -9,9 +9,9 @@ from wtforms.fields import BooleanField, FloatField, FormField, IntegerField, Se
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from dispatch.forms.fields import finite, phone_field, text_field
-from dispatch.labels import choices, label
+from dispatch.platform.labels import choices, label
 from dispatch.models.site import MealType, SiteKind, TravelMode
-from dispatch.services.sites import (
+from dispatch.services.people.sites import (
     CIRCLE_MINUTES_RANGE,
     DAILY_CAPACITY_MAX,
     HOLD_LIMIT_RANGE,

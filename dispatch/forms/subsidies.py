@@ -11,9 +11,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from dispatch.forms.fields import optional_int, text_field
-from dispatch.labels import choices
+from dispatch.platform.labels import choices
 from dispatch.models.senior import SeniorCategoryType
-from dispatch.services.subsidies import RuleData
+from dispatch.services.money.subsidies import RuleData
 
 MONEY_FIELDS = ("meal_price", "subsidy", "delivery_fee", "delivery_subsidy", "cap_per_meal", "cap_per_month")
 

@@ -17,10 +17,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from dispatch.forms.fields import MultiCheckboxField, phone_field, text_field
-from dispatch.labels import WEEKDAYS, choices
+from dispatch.platform.labels import WEEKDAYS, choices
 from dispatch.models.site import TravelMode
 from dispatch.models.worker import Skill, WorkerKind
-from dispatch.services.workers import (
+from dispatch.services.people.workers import (
     CAPACITY_MEALS_RANGE,
     MAX_MINUTES_RANGE,
     MAX_SHIFTS,

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
-from dispatch.web import errors, main, staff
+from dispatch.web import main, staff
 from dispatch.web import admin, family, worker
-from dispatch.labels import WEEKDAYS, WEEKDAYS_SHORT, label, yuan
+from dispatch.platform.labels import WEEKDAYS, WEEKDAYS_SHORT, label, yuan
 from dispatch.web.nav import nav_for
 
 
@@ -17,8 +17,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(family.bp)
     app.register_blueprint(admin.bp)
     from dispatch.web import coverage; app.register_blueprint(coverage.bp)  # noqa: E702
-    from dispatch.web import admin_security; app.register_blueprint(admin_security.bp)  # noqa: E702
-    errors.init_app(app)
+    app.register_blueprint(admin.security.bp)
     app.context_processor(lambda: {"nav_items": nav_for(current_user)})
     app.jinja_env.globals.update(label=label, weekdays=WEEKDAYS, weekdays_short=WEEKDAYS_SHORT)
     app.jinja_env.filters["yuan"] = yuan

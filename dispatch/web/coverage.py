@@ -8,13 +8,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from dispatch.forms.coverage import SitingForm
 from dispatch.forms.sites import SiteForm
-from dispatch.maps import tile_spec
+from dispatch.platform.maps import tile_spec
 from dispatch.models.site import MealType, TravelMode
-from dispatch.services import coverage as coverage_service
-from dispatch.services import coverage_siting
-from dispatch.services import sites as site_service
-from dispatch.services.access import is_admin, role_required
-from dispatch.services.errors import FieldError
+from dispatch.services.coverage import circles as coverage_service
+from dispatch.services.coverage import siting as coverage_siting
+from dispatch.services.people import sites as site_service
+from dispatch.platform.access import is_admin, role_required
+from dispatch.platform.errors import FieldError
 from dispatch.web.coverage_map import map_spec
 
 bp = Blueprint("coverage", __name__, url_prefix="/coverage")

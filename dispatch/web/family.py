@@ -17,11 +17,13 @@ from dispatch.forms.family import (
     AcceptInvitationForm, HoldForm, NotificationSettingsForm, RequestForm, RescheduleForm, service_choices,
 )
 from dispatch.models.types import utcnow
-from dispatch.i18n import LANGUAGES
-from dispatch.services import family_requests, invitations, notification_settings
-from dispatch.services import today as today_service
-from dispatch.services.access import get_senior_or_404, has_role, role_required
-from dispatch.services.errors import FieldError, StaleRecord
+from dispatch.platform.i18n import LANGUAGES
+from dispatch.services.care import family_requests
+from dispatch.services.family import invitations
+from dispatch.services.family import notification_settings
+from dispatch.services.rounds import today as today_service
+from dispatch.platform.access import get_senior_or_404, has_role, role_required
+from dispatch.platform.errors import FieldError, StaleRecord
 
 bp = Blueprint("family", __name__, url_prefix="/family")
 

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from dispatch.i18n import LANGUAGES
+from dispatch.platform.i18n import LANGUAGES
 
 bp = Blueprint("main", __name__)
 

@@ -73,7 +73,7 @@ def seed(url: str, data_dir: str, n_workers: int, n_stops: int) -> list[dict]:
         Diet, EmergencyContact, MealMode, MealOrder, MealSite, MealType, Plan, PlanKind, PlanStatus, Route, Senior, Stop,
         StopKind, Worker, WorkerKind,
     )
-    from dispatch.services import api_tokens
+    from dispatch.services.people import api_tokens
     from dispatch.extensions import security
 
     app = create_app({"SECRET_KEY": "bench", "REQUIRE_2FA_FOR_STAFF": False})

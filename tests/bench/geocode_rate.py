@@ -41,7 +41,7 @@ def bench_app():
     from flask import jsonify, request
 
     from dispatch import create_app
-    from dispatch.services.geocoding import geocode_seniors
+    from dispatch.services.people.geocoding import geocode_seniors
 
     app = create_app()
 
@@ -78,10 +78,11 @@ def main() -> None:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
-    from dispatch import create_app, jobs
+    from dispatch import create_app
+    from dispatch.platform import jobs
     from dispatch.extensions import db
     from dispatch.models.senior import GeocodeStatus, Senior
-    from dispatch.services import geocoding
+    from dispatch.services.people import geocoding
     from tests.factories import create_senior, create_site
     from tests.geocode_stub import GeocodeStub
 

@@ -75,7 +75,8 @@ def _site(stops: int, visits: int, drivers: int, carers: int, day: date, capacit
 
 
 def bench_site(limit: float) -> dict:
-    from dispatch.services import orders, planning
+    from dispatch.services.meals import orders
+    from dispatch.services.planning import service as planning
 
     day = date(2030, 3, 4)
     with tempfile.TemporaryDirectory() as tmp:
@@ -93,7 +94,8 @@ def bench_site(limit: float) -> dict:
 
 
 def bench_page() -> dict:
-    from dispatch.services import orders, planning
+    from dispatch.services.meals import orders
+    from dispatch.services.planning import service as planning
     from tests.factories import create_user, login_as
 
     day = date(2030, 3, 4)
@@ -129,9 +131,10 @@ def bench_district(limit: float, sample: int) -> dict:
     from dispatch.extensions import db
     from dispatch.models.plan import PlanKind
     from dispatch.models.site import MealSite
-    from dispatch.services import orders, planning
-    from dispatch.services.demo_district import generate_district
-    from dispatch.services.seed import seed_district
+    from dispatch.services.meals import orders
+    from dispatch.services.planning import service as planning
+    from dispatch.demo.district import generate_district
+    from dispatch.demo.seed import seed_district
 
     day = date(2030, 3, 4)
     redis.Redis.from_url(REDIS).flushdb()

@@ -23,9 +23,9 @@ from flask_migrate import upgrade  # noqa: E402
 from dispatch import create_app  # noqa: E402
 from dispatch.extensions import db  # noqa: E402
 from dispatch.models.senior import Senior  # noqa: E402
-from dispatch.services import senior_import  # noqa: E402
-from dispatch.services.columns import auto_map  # noqa: E402
-from dispatch.services.tabular import read_table  # noqa: E402
+from dispatch.services.imports import seniors as senior_import
+from dispatch.services.imports.columns import auto_map  # noqa: E402
+from dispatch.services.imports.tabular import read_table  # noqa: E402
 from tests.factories import create_site, create_user  # noqa: E402
 from tests.import_files import as_csv, as_xlsx, senior_rows  # noqa: E402
 

@@ -30,10 +30,12 @@ def main() -> None:
     with app.app_context():
         upgrade()
         from dispatch.models import MealSite, Senior, User
-        from dispatch.services import dashboard, dine_in, statements
-        from dispatch.services.demo_district import generate_district
-        from dispatch.services.seed import seed_district
-        from dispatch.services.simulate import simulate
+        from dispatch.services.money import dashboard
+        from dispatch.services.meals import dine_in
+        from dispatch.services.money import statements
+        from dispatch.demo.district import generate_district
+        from dispatch.demo.seed import seed_district
+        from dispatch.demo.simulate import simulate
 
         seed_district(generate_district(seed=1, today=today, seniors=args.seniors, sites=args.sites))
         with app.test_request_context():

@@ -8,9 +8,9 @@ import pytest
 from dispatch.extensions import db
 from dispatch.models.site import MealType, MealWindow
 from dispatch.models.subsidy import SubsidyRule
-from dispatch.services.demo_district import generate_district
-from dispatch.services.seed import seed_district
-from dispatch.services.simulate import simulate
+from dispatch.demo.district import generate_district
+from dispatch.demo.seed import seed_district
+from dispatch.demo.simulate import simulate
 from tests import plan_fixtures as pf
 from tests.browser.conftest import inputs_without_label, no_horizontal_overflow
 from tests.factories import create_senior, create_site, create_user

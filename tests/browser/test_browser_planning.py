@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from dispatch.services import orders
+from dispatch.services.meals import orders
 from tests.factories import create_user
 from tests.planning_helpers import DAY, small_site
 

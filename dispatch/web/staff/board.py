@@ -13,11 +13,11 @@ from flask_login import current_user
 
 from dispatch.models.alert import AlertActionKind
 from dispatch.models.site import MealSite
-from dispatch.services import board as board_service
-from dispatch.services.access import get_site_or_404, role_required, sites_visible_to
-from dispatch.services.errors import FieldError, StaleRecord
-from dispatch.labels import label
-from dispatch.services.today import zone_for
+from dispatch.services.safety import board as board_service
+from dispatch.platform.access import get_site_or_404, role_required, sites_visible_to
+from dispatch.platform.errors import FieldError, StaleRecord
+from dispatch.platform.labels import label
+from dispatch.services.rounds.today import zone_for
 from dispatch.extensions import db
 from dispatch.models.types import utcnow
 from dispatch.web.staff import bp

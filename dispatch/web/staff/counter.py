@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from dispatch.models.site import MealSite, MealType
-from dispatch.services import dine_in
-from dispatch.services.access import get_senior_or_404, role_required
-from dispatch.services.errors import FieldError
+from dispatch.services.meals import dine_in
+from dispatch.platform.access import get_senior_or_404, role_required
+from dispatch.platform.errors import FieldError
 from dispatch.web.staff import bp
 from dispatch.web.staff.board import pick_site, visible_sites
 

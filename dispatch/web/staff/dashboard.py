@@ -8,15 +8,15 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from dispatch.labels import label, yuan
+from dispatch.platform.labels import label, yuan
 from dispatch.models.service_request import ServiceType
 from dispatch.models.types import utcnow
-from dispatch.services import dashboard as dashboard_service
-from dispatch.services import volunteer_hours as hours_service
-from dispatch.services.access import get_site_or_404, role_required
-from dispatch.services.statements import parse_month
-from dispatch.services.today import zone_for
-from dispatch.services.errors import FieldError
+from dispatch.services.money import dashboard as dashboard_service
+from dispatch.services.volunteers import hours as hours_service
+from dispatch.platform.access import get_site_or_404, role_required
+from dispatch.services.money.statements import parse_month
+from dispatch.services.rounds.today import zone_for
+from dispatch.platform.errors import FieldError
 from dispatch.web.charts import Chart, Series
 from dispatch.web.staff import bp
 from dispatch.web.staff.board import visible_sites

@@ -13,8 +13,8 @@ from dispatch.extensions import db
 from dispatch.forms.enrollments import EnrollmentForm, EnrollmentSearchForm, HoldForm
 from dispatch.forms.seniors import ConfirmForm, add_error
 from dispatch.models.senior import Senior
-from dispatch.services import enrollments as service
-from dispatch.services.access import (
+from dispatch.services.meals import enrollments as service
+from dispatch.platform.access import (
     get_enrollment_or_404,
     get_hold_or_404,
     get_senior_or_404,
@@ -22,8 +22,8 @@ from dispatch.services.access import (
     sites_editable_by,
     sites_visible_to,
 )
-from dispatch.services.errors import FieldError
-from dispatch.services.seniors import search_seniors
+from dispatch.platform.errors import FieldError
+from dispatch.services.people.seniors import search_seniors
 from dispatch.web.staff import bp
 from dispatch.web.staff.seniors import _site_choices, page_number, render_detail, valid_or_none
 

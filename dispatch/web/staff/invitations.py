@@ -9,9 +9,9 @@ from dispatch.extensions import db
 from dispatch.forms.family import InviteForm
 from dispatch.models.invitation import Invitation
 from dispatch.models.types import utcnow
-from dispatch.services import invitations as service
-from dispatch.services.access import get_senior_or_404, role_required
-from dispatch.services.errors import FieldError
+from dispatch.services.family import invitations as service
+from dispatch.platform.access import get_senior_or_404, role_required
+from dispatch.platform.errors import FieldError
 from dispatch.web.staff import bp
 
 

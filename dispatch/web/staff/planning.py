@@ -11,16 +11,16 @@ from wtforms.fields.choices import SelectChoice
 
 from dispatch.extensions import db
 from dispatch.forms.planning import MoveForm, VersionedForm
-from dispatch.labels import label
+from dispatch.platform.labels import label
 from dispatch.models.plan import Plan, PlanKind, Stop
 from dispatch.models.site import MealSite, MealType
-from dispatch.services import orders as order_service
-from dispatch.services import planning as planning_service
-from dispatch.services import requests as request_service
-from dispatch.services.access import get_site_or_404, role_required, sites_editable_by
-from dispatch.services.errors import FieldError, StaleRecord
-from dispatch.services.planning_view import JOB_STATES, plan_view
-from dispatch.services.seniors import local_today
+from dispatch.services.meals import orders as order_service
+from dispatch.services.planning import service as planning_service
+from dispatch.services.care import requests as request_service
+from dispatch.platform.access import get_site_or_404, role_required, sites_editable_by
+from dispatch.platform.errors import FieldError, StaleRecord
+from dispatch.services.planning.view import JOB_STATES, plan_view
+from dispatch.services.people.seniors import local_today
 from dispatch.web.staff import bp
 
 

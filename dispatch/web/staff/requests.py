@@ -7,12 +7,12 @@ from flask_login import current_user
 
 from dispatch.extensions import db
 from dispatch.forms.planning import DeclineForm, RescheduleForm
-from dispatch.labels import label
-from dispatch.services import planning as planning_service
-from dispatch.services import requests as request_service
-from dispatch.services.access import role_required
-from dispatch.services.errors import FieldError, StaleRecord
-from dispatch.services.seniors import local_today
+from dispatch.platform.labels import label
+from dispatch.services.planning import service as planning_service
+from dispatch.services.care import requests as request_service
+from dispatch.platform.access import role_required
+from dispatch.platform.errors import FieldError, StaleRecord
+from dispatch.services.people.seniors import local_today
 from dispatch.web.staff import bp
 from dispatch.web.staff.planning import refuse
 

@@ -12,9 +12,9 @@ from dispatch.extensions import db
 from dispatch.forms.enrollments import HoldForm
 from dispatch.forms.seniors import ConfirmForm, SeniorEditForm, SeniorForm, SeniorSearchForm, add_error
 from dispatch.models.site import MealSite
-from dispatch.services import seniors as service
-from dispatch.services.access import get_senior_or_404, role_required, sites_editable_by, sites_visible_to
-from dispatch.services.errors import FieldError, StaleRecord
+from dispatch.services.people import seniors as service
+from dispatch.platform.access import get_senior_or_404, role_required, sites_editable_by, sites_visible_to
+from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.web.staff import bp
 
 MAX_PAGE = 10_000

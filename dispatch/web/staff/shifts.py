@@ -7,10 +7,10 @@ from flask_login import current_user
 
 from dispatch.forms.seniors import add_error
 from dispatch.forms.shifts import PublishShiftForm
-from dispatch.services import volunteer_shifts as service
-from dispatch.services.access import get_site_or_404, role_required
-from dispatch.services.errors import FieldError
-from dispatch.services.seniors import local_today
+from dispatch.services.volunteers import shifts as service
+from dispatch.platform.access import get_site_or_404, role_required
+from dispatch.platform.errors import FieldError
+from dispatch.services.people.seniors import local_today
 from dispatch.web.staff import bp
 
 

@@ -9,9 +9,9 @@ from flask_login import current_user
 
 from dispatch.forms.sites import SiteForm
 from dispatch.models.site import MealType
-from dispatch.services import sites as site_service
-from dispatch.services.access import get_site_or_404, is_admin, role_required
-from dispatch.services.errors import FieldError
+from dispatch.services.people import sites as site_service
+from dispatch.platform.access import get_site_or_404, is_admin, role_required
+from dispatch.platform.errors import FieldError
 from dispatch.web.staff import bp
 
 MAX_PAGE = 10_000

@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from dispatch.forms.subsidies import SubsidyRuleForm
-from dispatch.services import subsidies as subsidy_service
-from dispatch.services.access import is_admin, role_required
-from dispatch.services.errors import FieldError
+from dispatch.services.money import subsidies as subsidy_service
+from dispatch.platform.access import is_admin, role_required
+from dispatch.platform.errors import FieldError
 from dispatch.web.staff import bp
 from dispatch.web.staff.board import visible_sites
 

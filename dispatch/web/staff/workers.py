@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from dispatch.forms.workers import WorkerFilterForm, WorkerForm
-from dispatch.services import workers as worker_service
-from dispatch.services.access import get_worker_or_404, role_required
-from dispatch.services.errors import FieldError
+from dispatch.services.people import workers as worker_service
+from dispatch.platform.access import get_worker_or_404, role_required
+from dispatch.platform.errors import FieldError
 from dispatch.web.staff import bp
 from dispatch.web.staff.sites import page_arg
 

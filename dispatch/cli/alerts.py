@@ -1,0 +1,31 @@
+"""``doorstep alerts tick``: the welfare-alert clock, run every minute by cron or an RQ scheduler."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import click
+
+
+@click.group("alerts")
+def alerts_group() -> None:
+    """Welfare alerts."""
+
+
+@alerts_group.command("tick")
+@click.option("--now", "now_text", default=None, help="Pretend it is this ISO time (UTC if no zone); for tests.")
+def tick_command(now_text: str | None) -> None:
+    """Raise overdue-stop alerts, re-raise unacknowledged ones, check missed meals; print what was done."""
+    from dispatch.services.safety import alerts
+
+    if now_text:
+        try:
+            moment = datetime.fromisoformat(now_text)
+        except ValueError:
+            raise click.BadParameter("not an ISO date and time", param_hint="--now") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        report = alerts.tick(now=lambda: moment)
+    else:
+        report = alerts.tick()
+    click.echo(json.dumps(report.as_dict()))

@@ -1,0 +1,158 @@
+"""``doorstep seed`` and ``doorstep demo``: a realistic demo district, ready to click through."""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import replace
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
+
+from dispatch.config import SETTINGS
+
+EXIT_REFUSED = 1
+EXIT_NO_SCHEMA = 3
+
+
+def _today() -> date:
+    """Today in the configured timezone (the district's, not the server's)."""
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def _print_logins(logins) -> None:
+    click.echo("Demo logins (password for all: %s):" % (logins[0].password if logins else "-"))
+    for login in logins:
+        scope = f"  — {login.scope}" if login.scope else ""
+        click.echo(f"  {login.role:<7} {login.email}{scope}")
+
+
+def _generate_and_seed(*, seniors: int, sites: int, seed: int, workers: int | None, center: str | None,
+                       today: date | None, reset: bool, with_logins: bool):
+    from dispatch.demo.district import generate_district
+    from dispatch.demo.seed import SeedRefused, schema_is_ready, seed_district
+
+    if not schema_is_ready():
+        click.echo("Error: the database has no schema yet; run `doorstep db upgrade` first "
+                   "(or `doorstep demo`, which migrates).", err=True)
+        sys.exit(EXIT_NO_SCHEMA)
+    started = time.perf_counter()
+    try:
+        district = generate_district(
+            seed=seed, today=today or _today(), seniors=seniors, sites=sites, workers=workers,
+            center=center or current_app.config["DEMO_CENTER"],
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    try:
+        result = seed_district(district, reset=reset, with_logins=with_logins)
+    except SeedRefused as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_REFUSED)
+    click.echo(district.summary())
+    click.echo(f"Seeded in {time.perf_counter() - started:.1f}s (seed {seed}).")
+    return result
+
+
+def _district_options(func):
+    options = [
+        click.option("--seniors", type=click.IntRange(1, 100_000), default=600, show_default=True,
+                     help="How many seniors."),
+        click.option("--sites", type=click.IntRange(1, 200), default=8, show_default=True,
+                     help="How many meal sites."),
+        click.option("--seed", "seed", type=int, default=1, show_default=True,
+                     help="Random seed: the same seed gives the same district."),
+        click.option("--reset", is_flag=True, help="Delete everything in the database first."),
+    ]
+    for option in reversed(options):  # click lists options in decorator order
+        func = option(func)
+    return func
+
+
+@click.command("seed")
+@_district_options
+@click.option("--workers", type=click.IntRange(1, 10_000), default=None,
+              help="How many workers (default: one per 15 seniors, at least 8).")
+@click.option("--center", default=None, help="District centre 'lat,lon' (default: DEMO_CENTER).")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The day whose requests and holds are generated (default: today).")
+@click.option("--no-logins", is_flag=True, help="Do not create the four demo accounts.")
+@with_appcontext
+def seed_command(seniors, sites, seed, reset, workers, center, today, no_logins):
+    """Fill an empty database with a deterministic demo district (exit 1 if it holds data)."""
+    result = _generate_and_seed(
+        seniors=seniors, sites=sites, seed=seed, workers=workers, center=center,
+        today=today.date() if today else None, reset=reset, with_logins=not no_logins,
+    )
+    if result.logins:
+        _print_logins(result.logins)
+
+
+@click.command("demo")
+@_district_options
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Prepare the database and print the logins, then exit.")
+@click.option("--no-plan", is_flag=True,
+              help="Leave today unplanned (by default a fresh demo makes today's orders and publishes the demo "
+                   "worker's meal run).")
+@with_appcontext
+def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan):
+    """Migrate, seed a demo district if the database is empty, print logins and serve on 127.0.0.1."""
+    from flask_migrate import upgrade
+
+    from dispatch.demo.seed import database_is_empty, demo_logins_in_db, has_demo_logins
+
+    click.echo(f"Database: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+    upgrade()
+    if reset or database_is_empty():
+        result = _generate_and_seed(seniors=seniors, sites=sites, seed=seed, workers=None, center=None,
+                                    today=None, reset=reset, with_logins=True)
+        logins = result.logins
+        if not no_plan:
+            moved_to = _prepare_today()
+            if moved_to:
+                logins = [replace(x, scope=moved_to) if x.role == "worker" else x for x in logins]
+    elif has_demo_logins():
+        click.echo("The database is already seeded; reusing it (pass --reset to start afresh).")
+        logins = demo_logins_in_db()
+    else:
+        click.echo("Error: the database holds data that is not the demo's; pass --reset to replace it "
+                   "or point DISPATCH_DATA_DIR / DISPATCH_DATABASE_URL elsewhere.", err=True)
+        sys.exit(EXIT_REFUSED)
+    _print_logins(logins)
+    if no_serve:
+        return
+    click.echo(f"Serving on http://127.0.0.1:{port}/ (two-factor not required in the demo; Ctrl+C stops).")
+    # Not app.run(): Flask ignores it inside a ``flask``/``doorstep`` command.
+    run_simple("127.0.0.1", port, _demo_app(), threaded=True)
+
+
+def _prepare_today() -> str | None:
+    """Plan today ahead; returns the worker the demo worker login moved to, if it moved."""
+    from dispatch.demo.day import prepare_demo_day
+
+    started = time.perf_counter()
+    try:
+        day = prepare_demo_day(_today())
+    except Exception as exc:  # noqa: BLE001 - the demo still serves; the staff pages can plan by hand
+        click.echo(f"Could not plan today ahead ({exc}); plan it from the staff Today page.", err=True)
+        return None
+    click.echo(f"Today: {day.orders_made} meal orders made at the demo staff's sites.")
+    for p in day.plans:
+        state = "published" if p.published else f"not published: {p.note}"
+        click.echo(f"  {p.site}, {p.meal.value}: {p.stops} stops on {p.routes} routes, {state}")
+    click.echo(f"Planned in {time.perf_counter() - started:.1f}s; the other meals and the visits are left "
+               "for the staff login to plan.")
+    return day.worker
+
+
+def _demo_app():
+    """The same settings as the current app (so the same database), with staff 2FA off for the demo."""
+    from dispatch import create_app
+
+    settings = {key: current_app.config[key] for key in SETTINGS if key in current_app.config}
+    settings["REQUIRE_2FA_FOR_STAFF"] = False
+    return create_app(settings)

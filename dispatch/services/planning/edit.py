@@ -1,0 +1,316 @@
+"""Changing plans: move and lock stops on drafts, publish, re-plan a live day, insert an urgent visit.
+
+Every edit is re-checked by the routing checker and its ETAs recomputed by the
+checker's own walk (``planning_problem.timing``); a move that breaks a window,
+the hold limit or any other rule is previewed and saved only on confirmation.
+Each use case compares the version the user saw with the plan's and answers
+``StaleRecord`` if someone saved in between.
+"""
+from __future__ import annotations
+
+import time as _time
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from dispatch import routing
+from dispatch.extensions import db
+from dispatch.models.plan import Plan, PlanKind, PlanStatus, Stop, StopKind
+from dispatch.models.service_request import RequestStatus, ServiceRequest
+from dispatch.models.types import utcnow
+from dispatch.platform import audit
+from dispatch.services.care import requests as request_service
+from dispatch.platform.errors import FieldError, StaleRecord
+from dispatch.services.planning.problem import (
+    REMOVED, Built, Pin, build_problem, natural_depart, site_zone, timing, visit_key, worker_key,
+)
+
+try:  # the family portal's outbox; planning works (and says so in the audit trail) without it
+    from dispatch.services.family import notifications
+except ImportError:  # pragma: no cover - depends on what is installed alongside
+    notifications = None
+
+
+def _planning():
+    from dispatch.services.planning import service as planning
+
+    return planning
+
+
+def _check_version(plan: Plan, version: Any) -> None:
+    try:
+        seen = int(version)
+    except (TypeError, ValueError):
+        raise FieldError("version", _("The form is missing the plan's version; reload the page.")) from None
+    if seen != plan.version:
+        raise StaleRecord(_("Someone else saved this plan after you opened it; nothing was changed. "
+                            "Reload the page to see their changes, then make yours again."))
+
+
+def _editable(plan: Plan) -> None:
+    if not plan.is_editable:
+        raise _planning().PlanNotEditable(_("This plan version is %(status)s and can no longer be changed; "
+                                            "re-plan to make a new version.", status=plan.status.value))
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleRecord(_("Someone else saved this plan at the same moment; nothing was changed. "
+                            "Reload the page and try again.")) from None
+
+
+# --- moving a stop -----------------------------------------------------------------------------
+
+@dataclass
+class MovePreview:
+    """What the plan would look like after a move: new ETAs of the changed routes and broken rules."""
+
+    stop: str
+    worker: str | None
+    position: int
+    arrangement: dict[str, list[str]]
+    departs: dict[str, int]
+    changed: set[str]
+    violations: list[routing.Violation]
+    etas: dict[str, dict[str, int]] = field(default_factory=dict)  # worker -> stop -> start seconds
+    built: Built | None = None
+
+    @property
+    def is_clean(self) -> bool:
+        return not self.violations
+
+
+def preview_move(plan: Plan, stop_key: str, worker: str | None, position: int) -> MovePreview:
+    """Where ``stop_key`` would go (``worker`` None: off every route) and what would break; saves nothing."""
+    planning = _planning()
+    _editable(plan)
+    built = planning.problem_for_plan(plan)
+    problem = built.problem
+    known = {s.id for s in problem.stops}
+    if stop_key not in known:
+        raise FieldError("stop", _("That stop is not part of this plan."))
+    if worker is not None and worker not in built.workers:
+        raise FieldError("worker", _("That worker is not on shift for this plan."))
+    arrangement = {worker_key(r.worker_id): [planning._stop_key(s) for s in sorted(r.stops, key=lambda s: s.position)]
+                   for r in plan.routes if r.stops}
+    departs = {worker_key(r.worker_id): built.frame.seconds(r.start_dt) for r in plan.routes if r.stops}
+    source = next((w for w, keys in arrangement.items() if stop_key in keys), None)
+    current = next((s for r in plan.routes for s in r.stops if planning._stop_key(s) == stop_key), None)
+    if current is not None and planning._is_started(current):
+        raise FieldError("stop", _("This stop has already been served or started; it stays where it is."))
+    if source is not None:
+        arrangement[source].remove(stop_key)
+    if worker is not None:
+        keys = arrangement.setdefault(worker, [])
+        position = min(max(int(position), 0), len(keys))
+        keys.insert(position, stop_key)
+    changed = {w for w in (source, worker) if w is not None}
+    windex = {w.id: i for i, w in enumerate(problem.workers)}
+    sindex = {s.id: i for i, s in enumerate(problem.stops)}
+    for w in changed:
+        if arrangement.get(w):
+            departs[w] = natural_depart(problem, windex[w], [sindex[k] for k in arrangement[w]])
+    unassigned = [u["stop"] for u in (plan.summary or {}).get("unassigned", []) if u["stop"] != stop_key]
+    if worker is None:
+        unassigned.append(stop_key)
+    routes = [routing.Route(w, tuple(keys), departs[w]) for w, keys in arrangement.items() if keys]
+    violations = routing.check(problem, routes, [planning.UnassignedRef(k) for k in unassigned])
+    # Only what this move caused: rules the untouched routes already broke are not its fault.
+    violations = [v for v in violations if v.worker_id in changed or v.stop_id == stop_key]
+    etas = {}
+    for w in changed:
+        if arrangement.get(w):
+            nodes = [sindex[k] for k in arrangement[w]]
+            t = timing(problem, windex[w], nodes, departs[w])
+            etas[w] = dict(zip(arrangement[w], t.starts))
+    return MovePreview(stop_key, worker, position, arrangement, departs, changed, violations, etas, built)
+
+
+def apply_move(plan: Plan, stop_key: str, worker: str | None, position: int, *, version: Any, by,
+               confirm: bool = False) -> MovePreview:
+    """Save a move; one that breaks a rule is saved only with ``confirm`` (after the user saw the preview)."""
+    _check_version(plan, version)
+    preview = preview_move(plan, stop_key, worker, position)
+    if preview.violations and not confirm:
+        return preview
+    planning = _planning()
+    summary = dict(plan.summary or {})
+    unassigned = [u for u in summary.get("unassigned", []) if u["stop"] != stop_key]
+    if worker is None:
+        unassigned.append({"stop": stop_key, "reason": REMOVED, "message": "taken off the routes by staff",
+                           "senior_id": preview.built.senior_id(stop_key)})
+    summary["unassigned"] = unassigned
+    plan.summary = summary
+    planning._write_routes(plan, preview.built, preview.arrangement, preview.departs, only=preview.changed)
+    audit.record("plan.move_stop", user=by, entity_type="plan", entity_id=plan.id,
+                 senior_id=preview.built.senior_id(stop_key),
+                 detail={"stop": stop_key, "worker": worker, "position": preview.position,
+                         "violations": len(preview.violations)})
+    _commit()
+    return preview
+
+
+def set_lock(plan: Plan, stop: Stop, locked: bool, *, version: Any, by) -> None:
+    """Pin a stop to its worker (or release it); a re-run keeps locked stops with their worker."""
+    _check_version(plan, version)
+    _editable(plan)
+    if stop.route.plan_id != plan.id:
+        raise FieldError("stop", _("That stop is not part of this plan."))
+    stop.is_locked = bool(locked)
+    summary = dict(plan.summary or {})
+    summary["locks"] = sum(1 for r in plan.routes for s in r.stops if s.is_locked)
+    plan.summary = summary  # the plan's version moves too, so a concurrent editor is told
+    audit.record("plan.lock_stop" if locked else "plan.unlock_stop", user=by, entity_type="plan",
+                 entity_id=plan.id, senior_id=stop.senior_id, detail={"stop": stop.id})
+    _commit()
+
+
+def rerun_keeping_locks(plan: Plan, *, version: Any, by) -> Plan:
+    """Solve the draft's day again as a new draft version, locked stops pinned to their workers."""
+    _check_version(plan, version)
+    _editable(plan)
+    return _planning().start_planning(plan.site, plan.service_date, plan.kind, plan.meal, by=by, basis=plan,
+                                      mode=_planning().RERUN)
+
+
+def replan_published(plan: Plan, *, by) -> Plan:
+    """A new draft for a live day: served and started stops stay put, the rest move as little as possible."""
+    if plan.status not in _planning().LIVE:
+        raise FieldError(None, _("Only a published plan is re-planned this way; edit the draft instead."))
+    return _planning().start_planning(plan.site, plan.service_date, plan.kind, plan.meal, by=by, basis=plan,
+                                      mode=_planning().REPLAN)
+
+
+# --- publishing --------------------------------------------------------------------------------
+
+def _close_older_live(plan: Plan) -> None:
+    """Older published versions of the same day are superseded (workers follow the newest)."""
+    older = _planning().live_plan(plan.site_id, plan.service_date, plan.kind, plan.meal)
+    while older is not None and older.id != plan.id:
+        older.status = PlanStatus.CLOSED
+        db.session.flush()
+        older = _planning().live_plan(plan.site_id, plan.service_date, plan.kind, plan.meal)
+
+
+def _schedule_and_notify(plan: Plan, *, by) -> int:
+    requests = [s.service_request for r in plan.routes for s in r.stops if s.kind == StopKind.VISIT]
+    request_service.mark_scheduled(requests, by=by)
+    if notifications is None:
+        audit.record("plan.notifications_skipped", user=by, entity_type="plan", entity_id=plan.id,
+                     detail={"reason": "no notification outbox installed", "visits": len(requests)})
+        return 0
+    zone = site_zone(plan.site)
+    queued = 0
+    for route in plan.routes:
+        for stop in route.stops:
+            if stop.kind != StopKind.VISIT or stop.eta_dt is None:
+                continue
+            eta = stop.eta_dt.astimezone(zone).strftime("%H:%M")
+            queued += len(notifications.emit_for_request("visit_scheduled", stop.service_request, eta_start=eta))
+    return queued
+
+
+def publish(plan: Plan, *, version: Any, by) -> Plan:
+    """Freeze a draft and show it to workers; only a plan the checker passes is published."""
+    _check_version(plan, version)
+    _editable(plan)
+    if not any(r.stops for r in plan.routes):
+        raise FieldError(None, _("This plan has no routes to publish."))
+    violations = _planning().check_plan(plan)
+    if violations:
+        raise FieldError(None, _("The plan breaks %(n)s rule(s), e.g. %(first)s. Fix them before publishing.",
+                                 n=len(violations), first=str(violations[0])))
+    _close_older_live(plan)
+    plan.status = PlanStatus.PUBLISHED
+    plan.published_dt = utcnow()
+    queued = _schedule_and_notify(plan, by=by)
+    audit.record("plan.publish", user=by, entity_type="plan", entity_id=plan.id,
+                 detail={"version": plan.version_number, "notifications": queued})
+    _commit()
+    _deliver()
+    return plan
+
+
+def _deliver() -> None:
+    if notifications is not None and hasattr(notifications, "deliver_after_commit"):
+        try:
+            notifications.deliver_after_commit()
+        except Exception:  # delivery retries later; the publish is already committed
+            current_app.logger.exception("Could not hand notifications to delivery")
+
+
+# --- urgent insertion --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UrgentResult:
+    plan: Plan
+    placed: bool
+    moved: int
+    seconds: float
+
+
+def insert_urgent(request: ServiceRequest, *, by, now=_time.monotonic) -> UrgentResult:
+    """Put an approved urgent visit into its day's live visits plan and publish the new version at once."""
+    planning = _planning()
+    began = now()
+    if request.status != RequestStatus.APPROVED:
+        raise FieldError("status", _("Approve the request first; only approved requests are inserted."))
+    live = planning.live_plan(request.site_id, request.requested_date, PlanKind.VISITS, None)
+    if live is None:
+        raise FieldError(None, _("There is no published visits plan for that day yet: plan visits instead."))
+    key = visit_key(request.id)
+    arrangement = planning._arrangement(live)
+    published = {w: [planning._stop_key(s) for s in stops] for w, stops in arrangement.items()}
+    if any(key in keys for keys in published.values()):
+        raise FieldError(None, _("This visit is already on the live plan."))
+    orders, requests, pins, extra = [], [request], {}, {}
+    for wkey, stops in arrangement.items():
+        done = [s for s in stops if planning._is_started(s)]
+        for s in stops:
+            requests.append(s.service_request)
+            extra[s.route.worker_id] = s.route.worker
+            if planning._is_started(s):
+                pins[planning._stop_key(s)] = Pin(wkey, done.index(s), served=True)
+    built = build_problem(live.site, live.service_date, PlanKind.VISITS, None, requests=requests, pins=pins,
+                          extra_workers=extra)
+    if key not in {s.id for s in built.problem.stops}:
+        raise FieldError(None, _("The senior's address has no coordinates; the visit cannot be routed."))
+    known = {s.id for s in built.problem.stops}
+    published = {w: [k for k in ks if k in known] for w, ks in published.items() if w in built.workers}
+    limit = float(current_app.config.get("URGENT_TIME_LIMIT") or 3)
+    from dispatch.routing.replan import insert_urgent as route_urgent, moved_stops
+
+    solution = route_urgent(built.problem, published, [key], time_limit=limit)
+    placed = solution.worker_of(key) is not None
+    if not placed:
+        raise FieldError(None, _("No worker on shift can reach this visit in its window: %(why)s",
+                                 why=next((u.message for u in solution.unassigned if u.stop_id == key), "")))
+    plan = Plan(site_id=live.site_id, service_date=live.service_date, kind=PlanKind.VISITS, meal=None,
+                version_number=planning.latest_plan(live.site, live.service_date, PlanKind.VISITS, None)
+                .version_number + 1, created_by_id=getattr(by, "id", None),
+                summary={"job": {"state": "done", "mode": "urgent", "basis": live.id}})
+    db.session.add(plan)
+    db.session.flush()
+    planning._store_solution(plan, built, solution, carry=planning._carry_from(live))
+    violations = planning._refresh_figures(plan, built)
+    if violations:
+        db.session.rollback()
+        raise FieldError(None, _("The urgent plan failed the routing check: %(first)s", first=str(violations[0])))
+    moved = len(moved_stops(published, solution))
+    _close_older_live(plan)
+    plan.status, plan.published_dt = PlanStatus.PUBLISHED, utcnow()
+    summary = dict(plan.summary)
+    summary["urgent"] = {"request": request.id, "moved": moved, "seconds": round(now() - began, 2)}
+    plan.summary = summary
+    queued = _schedule_and_notify(plan, by=by)
+    audit.record("plan.insert_urgent", user=by, entity_type="plan", entity_id=plan.id, senior_id=request.senior_id,
+                 detail={"request": request.id, "moved": moved, "notifications": queued})
+    _commit()
+    _deliver()
+    return UrgentResult(plan, placed, moved, now() - began)

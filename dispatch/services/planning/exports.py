@@ -1,0 +1,266 @@
+"""Route sheets, GPX and iCalendar: a plan taken off the screen, onto paper, satnavs and calendars.
+
+Everything here is personal data leaving Doorstep (names, addresses, phones),
+so each export is written to the audit trail (``plan.export``) in the same
+transaction that hands it out. Times on sheets are in the site's timezone;
+iCalendar carries UTC (``Z``) so every calendar program agrees.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
+from xml.sax.saxutils import escape, quoteattr
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.exceptions import NotFound
+
+from dispatch.extensions import db
+from dispatch.models.plan import Plan, Route, Stop, StopKind
+from dispatch.models.senior import Senior
+from dispatch.models.types import utcnow
+from dispatch.platform import audit
+from dispatch.platform.access import get_site_or_404
+from dispatch.services.meals.kitchen import allergy_items
+from dispatch.platform.labels import label
+from dispatch.services.rounds.today import zone_for
+
+PRODID = "-//Doorstep//Route plans//EN"
+
+
+# Loading ----------------------------------------------------------------------
+
+def load_plan_routes(plan: Plan, *, worker_id: int | None = None) -> list[Route]:
+    """The plan's routes with workers, stops, seniors (and their contacts) and subjects, in order."""
+    query = (
+        sa.select(Route).where(Route.plan_id == plan.id).order_by(Route.position)
+        .options(
+            joinedload(Route.worker),
+            selectinload(Route.stops).joinedload(Stop.senior).selectinload(Senior.contacts),
+            selectinload(Route.stops).joinedload(Stop.meal_order),
+            selectinload(Route.stops).joinedload(Stop.service_request),
+        )
+    )
+    if worker_id is not None:
+        query = query.where(Route.worker_id == worker_id)
+    return list(db.session.scalars(query).unique())
+
+
+def get_route_or_404(route_id: int, for_user) -> Route:
+    """A route whose plan's site ``for_user`` may see, else 404."""
+    route = db.session.get(Route, route_id) if 0 < route_id <= 2**31 - 1 else None
+    if route is None:
+        raise NotFound()
+    get_site_or_404(route.plan.site_id, for_user)
+    return route
+
+
+def get_plan_or_404(plan_id: int, for_user) -> Plan:
+    plan = db.session.get(Plan, plan_id) if 0 < plan_id <= 2**31 - 1 else None
+    if plan is None:
+        raise NotFound()
+    get_site_or_404(plan.site_id, for_user)
+    return plan
+
+
+def record_export(plan: Plan, fmt: str, *, by, route: Route | None = None, worker_id: int | None = None) -> None:
+    """Write ``plan.export`` (format, route or worker; never the data itself) and commit."""
+    detail: dict = {"format": fmt}
+    if route is not None:
+        detail["route_id"] = route.id
+    if worker_id is not None:
+        detail["worker_id"] = worker_id
+    audit.record("plan.export", user=by, entity_type="plan", entity_id=plan.id, detail=detail)
+    db.session.commit()
+
+
+# Route sheets -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SheetStop:
+    """One printed line of a route sheet; times already in the site's zone."""
+
+    number: int
+    stop: Stop
+    eta: datetime | None
+    window_start: datetime
+    window_end: datetime
+
+    @property
+    def senior(self) -> Senior:
+        return self.stop.senior
+
+    @property
+    def contact(self):
+        return self.senior.contacts[0] if self.senior.contacts else None
+
+    @property
+    def diet_label(self) -> str:
+        order = self.stop.meal_order
+        return label(order.diet if order is not None else self.senior.diet)
+
+    @property
+    def allergens(self) -> list[str]:
+        return allergy_items(self.senior.allergies)
+
+    @property
+    def service_label(self) -> str | None:
+        request = self.stop.service_request
+        return label(request.service_type) if request is not None else None
+
+    @property
+    def duration_minutes(self) -> int | None:
+        request = self.stop.service_request
+        return request.duration_minutes if request is not None else None
+
+
+@dataclass(frozen=True)
+class RouteSheet:
+    route: Route
+    number: int
+    stops: list[SheetStop]
+    start: datetime | None
+    end: datetime | None
+
+    @property
+    def meal_count(self) -> int:
+        return sum(1 for s in self.stops if s.stop.kind == StopKind.MEAL)
+
+    @property
+    def visit_count(self) -> int:
+        return sum(1 for s in self.stops if s.stop.kind == StopKind.VISIT)
+
+    @property
+    def distance_km(self) -> float:
+        return round(self.route.distance_m / 1000, 1)
+
+    @property
+    def travel_minutes(self) -> int:
+        return round(self.route.travel_seconds / 60)
+
+
+def _local(dt: datetime | None, zone: tzinfo) -> datetime | None:
+    return dt.astimezone(zone) if dt is not None else None
+
+
+def route_sheets(plan: Plan) -> tuple[tzinfo, list[RouteSheet]]:
+    """One sheet per route of ``plan``, stops in driving order, times in the site's zone."""
+    zone = zone_for(plan.site)
+    sheets = []
+    for number, route in enumerate(load_plan_routes(plan), start=1):
+        stops = [
+            SheetStop(i, s, _local(s.eta_dt, zone), s.window_start_dt.astimezone(zone),
+                      s.window_end_dt.astimezone(zone))
+            for i, s in enumerate(sorted(route.stops, key=lambda s: s.position), start=1)
+        ]
+        sheets.append(RouteSheet(route, number, stops, _local(route.start_dt, zone), _local(route.end_dt, zone)))
+    return zone, sheets
+
+
+# GPX ----------------------------------------------------------------------------
+
+def route_gpx(route: Route, *, stops: list[Stop] | None = None) -> str:
+    """The route as GPX 1.1: the site, each stop with coordinates in order, back to the site.
+
+    Stops whose senior has no coordinates cannot be placed and are left out
+    (the sheet still lists them).
+    """
+    plan = route.plan
+    site = plan.site
+    ordered = sorted(stops if stops is not None else route.stops, key=lambda s: s.position)
+    title = f"{site.name} {plan.service_date.isoformat()} {label(plan.meal) if plan.meal else label(plan.kind)}"
+    points = [(site.lat, site.lon, site.name, None)]
+    for number, stop in enumerate(ordered, start=1):
+        senior = stop.senior
+        if senior.lat is None or senior.lon is None:
+            continue
+        points.append((senior.lat, senior.lon, f"{number}. {senior.full_name}", senior.address))
+    points.append((site.lat, site.lon, site.name, None))
+
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<gpx version="1.1" creator="Doorstep" xmlns="http://www.topografix.com/GPX/1/1">',
+        f"  <metadata><name>{escape(title)}</name></metadata>",
+        "  <rte>",
+        f"    <name>{escape(f'{title} · {route.worker.full_name}')}</name>",
+    ]
+    for lat, lon, name, desc in points:
+        desc_xml = f"<desc>{escape(desc)}</desc>" if desc else ""
+        lines.append(f"    <rtept lat={quoteattr(f'{lat:.6f}')} lon={quoteattr(f'{lon:.6f}')}>"
+                     f"<name>{escape(name)}</name>{desc_xml}</rtept>")
+    lines += ["  </rte>", "</gpx>", ""]
+    return "\n".join(lines)
+
+
+# iCalendar (RFC 5545) -------------------------------------------------------------
+
+def ical_escape(text: str) -> str:
+    """TEXT value escaping (RFC 5545 3.3.11): backslash, semicolon, comma, newline."""
+    return (
+        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        .replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+    )
+
+
+def ical_fold(line: str) -> str:
+    """Fold a content line at 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
+    raw = line.encode("utf-8")
+    if len(raw) <= 75:
+        return line
+    parts, start, limit = [], 0, 75
+    while start < len(raw):
+        end = min(start + limit, len(raw))
+        while end < len(raw) and (raw[end] & 0xC0) == 0x80:  # continuation byte: step back
+            end -= 1
+        parts.append(raw[start:end].decode("utf-8"))
+        start, limit = end, 74  # continuation lines start with one space
+    return "\r\n ".join(parts)
+
+
+def ical_utc(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _event_lines(stop: Stop, route: Route, plan: Plan, *, host: str, stamp: datetime) -> list[str]:
+    senior = stop.senior
+    request = stop.service_request
+    start = stop.eta_dt or stop.window_start_dt
+    # A visit lasts its requested duration; anything else blocks its window's length.
+    length = timedelta(minutes=request.duration_minutes) if request is not None else (
+        stop.window_end_dt - stop.window_start_dt)
+    end = start + length
+    service = label(request.service_type) if request is not None else label(stop.kind)
+    description = [f"{route.worker.full_name}"]
+    if senior.phone:
+        description.append(senior.phone)
+    if senior.access_notes:
+        description.append(senior.access_notes)
+    if request is not None and request.notes:
+        description.append(request.notes)
+    return [
+        "BEGIN:VEVENT",
+        f"UID:stop-{stop.id}-plan-{plan.id}@{host}",
+        f"DTSTAMP:{ical_utc(stamp)}",
+        f"DTSTART:{ical_utc(start)}",
+        f"DTEND:{ical_utc(end)}",
+        f"SUMMARY:{ical_escape(f'{service}: {senior.full_name}')}",
+        f"LOCATION:{ical_escape(senior.address)}",
+        *([f"GEO:{senior.lat:.6f};{senior.lon:.6f}"] if senior.lat is not None else []),
+        f"DESCRIPTION:{ical_escape(chr(10).join(description))}",
+        "END:VEVENT",
+    ]
+
+
+def visits_ics(plan: Plan, routes: list[Route], *, host: str = "doorstep", now=utcnow) -> str:
+    """The visit stops of ``routes`` as one VCALENDAR; CRLF line ends, folded lines."""
+    stamp = now()
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{ical_escape(f'{plan.site.name} {plan.service_date.isoformat()}')}",
+    ]
+    for route in routes:
+        for stop in sorted(route.stops, key=lambda s: s.position):
+            if stop.kind == StopKind.VISIT:
+                lines += _event_lines(stop, route, plan, host=host, stamp=stamp)
+    lines.append("END:VCALENDAR")
+    return "".join(ical_fold(line) + "\r\n" for line in lines)

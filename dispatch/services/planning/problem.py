@@ -1,0 +1,437 @@
+"""From the database to a routing ``Problem`` and back: the translation layer of planning.
+
+Times in the routing core are integer seconds since the service date's local
+midnight at the site; ``DayFrame`` converts both ways. Stop ids are ``m<order
+id>`` for meals and ``v<request id>`` for visits, worker ids ``w<worker id>``,
+so a solution reads back to rows without a lookup table.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from flask import current_app
+
+from dispatch import routing
+from dispatch.extensions import db
+from dispatch.models.meals import MealOrder
+from dispatch.models.plan import Plan, PlanKind, Route, Stop, StopKind, StopOutcome
+from dispatch.models.service_request import ServiceRequest, ServiceType
+from dispatch.models.site import MealSite, MealType
+from dispatch.models.worker import Skill, Worker, WorkerShift
+from dispatch.services.volunteers.onboarding import skills_on
+from dispatch.routing.checker import _walk  # the checker's timing walk: one ETA calculator, not two
+from dispatch.services.care.requests import required_skill
+
+MEAL_SERVICE_SECONDS = 150  # handing over a hot meal and a word at the door
+MEAL_DIMENSION = ("meals",)
+DONE_OUTCOMES = (StopOutcome.DELIVERED, StopOutcome.COMPLETED)
+# Reason codes for stops that never reach the solver (the routing core's own reasons cover the rest).
+NO_LOCATION = "NO_LOCATION"
+REMOVED = "REMOVED_BY_STAFF"
+
+
+def meal_key(order_id: int) -> str:
+    return f"m{order_id}"
+
+
+def visit_key(request_id: int) -> str:
+    return f"v{request_id}"
+
+
+def worker_key(worker_id: int) -> str:
+    return f"w{worker_id}"
+
+
+def worker_id_of(key: str) -> int:
+    return int(key[1:])
+
+
+def depot_key(site: MealSite) -> str:
+    return f"site{site.id}"
+
+
+def site_zone(site: MealSite) -> ZoneInfo:
+    try:
+        return ZoneInfo(site.timezone or current_app.config.get("TIMEZONE", "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class DayFrame:
+    """Seconds since the site's local midnight on the service date, and back to UTC datetimes."""
+
+    day: date
+    zone: ZoneInfo
+
+    @property
+    def midnight(self) -> datetime:
+        return datetime.combine(self.day, time(0), tzinfo=self.zone)
+
+    @staticmethod
+    def clock(t: time) -> int:
+        return t.hour * 3600 + t.minute * 60 + t.second
+
+    def utc(self, seconds: int) -> datetime:
+        return (self.midnight + timedelta(seconds=int(seconds))).astimezone(UTC)
+
+    def seconds(self, dt: datetime) -> int:
+        return int((dt.astimezone(self.zone) - self.midnight).total_seconds())
+
+
+def window_of(site: MealSite, kind: PlanKind, meal: MealType | None) -> tuple[int, int] | None:
+    """The meal window in seconds, or None for visits (the workers' shifts bound them)."""
+    if kind == PlanKind.VISITS:
+        return None
+    w = site.window_for(MealType(meal))
+    if w is None:
+        return None
+    return DayFrame.clock(w.start_time), DayFrame.clock(w.end_time)
+
+
+def travel_provider():
+    config = current_app.config
+    circuity = float(config.get("CIRCUITY_FACTOR") or routing.DEFAULT_CIRCUITY)
+    geodesic = routing.GeodesicTravel(circuity=circuity)
+    if config.get("TRAVEL_PROVIDER") == "osrm" and config.get("OSRM_URL"):
+        return routing.OsrmTravel(config["OSRM_URL"], fallback=geodesic)
+    return geodesic
+
+
+def _priority(request: ServiceRequest) -> routing.Priority:
+    if request.service_type == ServiceType.EMERGENCY_ASSISTANCE or request.priority <= 1:
+        return routing.Priority.CRITICAL
+    return {2: routing.Priority.HIGH, 3: routing.Priority.NORMAL}.get(request.priority, routing.Priority.LOW)
+
+
+def shift_workers(site: MealSite, day: date, kind: PlanKind, window: tuple[int, int] | None
+                  ) -> list[tuple[Worker, WorkerShift]]:
+    """Active workers with a shift at ``site`` on ``day``'s weekday (or signed up for that date) that can do this
+    kind of work.
+
+    For meals the shift must overlap the meal window and the worker must carry
+    meals; for visits each worker's longest shift of the day is used.
+    """
+    rows = db.session.execute(
+        sa.select(Worker, WorkerShift).join(WorkerShift, WorkerShift.worker_id == Worker.id).where(
+            WorkerShift.site_id == site.id, WorkerShift.weekday == day.weekday(), Worker.is_active.is_(True))
+        .order_by(Worker.id, WorkerShift.start_time)
+    ).all()
+    # Volunteers signed up for a dated shift here that day are workers for its hours too.
+    from dispatch.services.volunteers.shifts import signed_up_shifts
+
+    rows = [*rows, *signed_up_shifts(site.id, day)]
+    best: dict[int, tuple[Worker, WorkerShift, int]] = {}
+    for worker, shift in rows:
+        start, end = DayFrame.clock(shift.start_time), DayFrame.clock(shift.end_time)
+        if kind == PlanKind.MEALS:
+            if window is None or worker.capacity_meals <= 0 or not worker.has_skill(Skill.MEAL_DELIVERY):
+                continue
+            score = min(end, window[1]) - max(start, window[0])
+            if score <= 0:
+                continue
+        else:
+            score = end - start
+        if worker.id not in best or score > best[worker.id][2]:
+            best[worker.id] = (worker, shift, score)
+    return [(w, s) for w, s, _ in best.values()]
+
+
+def routed_elsewhere(worker_ids: set[int], day: date, site_id: int, kind: PlanKind, meal: MealType | None
+                     ) -> dict[int, list[tuple[datetime, datetime]]]:
+    """When each worker is already on a route of the day's other current plans (any site, the other meal,
+    home visits), so that one plan does not send a driver-caregiver to two places at once.
+
+    "Current" is the newest version of each (site, kind, meal) plan, draft or published: a draft holds its
+    workers until it is replaced, which is what a coordinator expects of a plan she is still reviewing.
+    """
+    if not worker_ids:
+        return {}
+    newest = {}
+    for site, plan_kind, plan_meal, version in db.session.execute(
+        sa.select(Plan.site_id, Plan.kind, Plan.meal, sa.func.max(Plan.version_number))
+        .where(Plan.service_date == day).group_by(Plan.site_id, Plan.kind, Plan.meal)
+    ):
+        newest[(site, plan_kind, plan_meal)] = version
+    own = (site_id, kind, meal)
+    busy: dict[int, list[tuple[datetime, datetime]]] = {}
+    for worker_id, start, end, site, plan_kind, plan_meal, version in db.session.execute(
+        sa.select(Route.worker_id, Route.start_dt, Route.end_dt, Plan.site_id, Plan.kind, Plan.meal,
+                  Plan.version_number)
+        .join(Plan, Route.plan_id == Plan.id)
+        .where(Plan.service_date == day, Route.worker_id.in_(worker_ids),
+               Route.start_dt.is_not(None), Route.end_dt.is_not(None))
+    ):
+        key = (site, plan_kind, plan_meal)
+        if key != own and newest.get(key) == version and end > start:
+            busy.setdefault(worker_id, []).append((start, end))
+    return busy
+
+
+def free_part(span: routing.TimeWindow, busy: list[tuple[int, int]], prefer: tuple[int, int] | None = None
+              ) -> routing.TimeWindow | None:
+    """The part of a shift left around routes elsewhere: the piece that best covers ``prefer`` (the meal
+    window), else the longest; None when less than a quarter of an hour is left."""
+    pieces, cursor = [], span.start
+    for start, end in sorted(busy):
+        if start > cursor:
+            pieces.append((cursor, min(start, span.end)))
+        cursor = max(cursor, end)
+    if cursor < span.end:
+        pieces.append((cursor, span.end))
+    pieces = [(a, b) for a, b in pieces if b - a >= 15 * 60]
+    if not pieces:
+        return None
+
+    def worth(piece):
+        a, b = piece
+        overlap = min(b, prefer[1]) - max(a, prefer[0]) if prefer else 0
+        return (overlap, b - a)
+
+    a, b = max(pieces, key=worth)
+    if prefer and min(b, prefer[1]) <= max(a, prefer[0]):
+        return None  # what is left misses the meal window entirely
+    return routing.TimeWindow(a, b)
+
+
+def previous_workers(senior_ids: set[int], day: date, kind: PlanKind, allowed: set[str]) -> dict[int, str]:
+    """Each senior's worker on their last served stop of this kind before ``day`` (continuity)."""
+    if not senior_ids:
+        return {}
+    stop_kind = StopKind.MEAL if kind == PlanKind.MEALS else StopKind.VISIT
+    rows = db.session.execute(
+        sa.select(Stop.senior_id, Route.worker_id).join(Route, Stop.route_id == Route.id)
+        .join(Plan, Route.plan_id == Plan.id).where(
+            Stop.senior_id.in_(senior_ids), Stop.kind == stop_kind, Stop.outcome.in_(DONE_OUTCOMES),
+            Plan.service_date < day, Plan.service_date >= day - timedelta(days=60))
+        .order_by(Plan.service_date.desc(), Stop.id.desc())
+    ).all()
+    out: dict[int, str] = {}
+    for senior_id, worker_id in rows:
+        key = worker_key(worker_id)
+        if senior_id not in out and key in allowed:
+            out[senior_id] = key
+    return out
+
+
+@dataclass
+class Built:
+    """A routing problem and the rows behind its ids."""
+
+    problem: routing.Problem
+    frame: DayFrame
+    site: MealSite
+    orders: dict[str, MealOrder] = field(default_factory=dict)
+    requests: dict[str, ServiceRequest] = field(default_factory=dict)
+    workers: dict[str, Worker] = field(default_factory=dict)
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # never reached the solver
+
+    def senior_id(self, key: str) -> int:
+        subject = self.orders.get(key) or self.requests[key]
+        return subject.senior_id
+
+    def subject_ids(self, key: str) -> dict[str, int | None]:
+        return {"meal_order_id": self.orders[key].id if key in self.orders else None,
+                "service_request_id": self.requests[key].id if key in self.requests else None}
+
+
+@dataclass(frozen=True)
+class Pin:
+    worker: str
+    position: int | None = None
+    served: bool = False
+
+
+def break_of(shift: routing.TimeWindow, minutes: int) -> routing.Break | None:
+    """The shift's rest, to start within its middle half, so nobody works most of a shift unbroken.
+
+    Only visit plans carry it: a visit plan spans the worker's whole shift,
+    while a meal run is a short window inside it, and giving both plans the
+    break would rest the worker twice.
+    """
+    duration = max(int(minutes), 0) * 60
+    length = shift.end - shift.start
+    if duration == 0 or duration >= length:
+        return None
+    latest = shift.end - duration
+    earliest = min(shift.start + length // 4, latest)
+    latest = max(earliest, min(latest, shift.end - length // 4 - duration))
+    return routing.Break(routing.TimeWindow(earliest, latest), duration)
+
+
+def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | None, *,
+                  orders: list[MealOrder] = (), requests: list[ServiceRequest] = (),
+                  pins: dict[str, Pin] | None = None, previous: dict[str, str] | None = None,
+                  extra_workers: dict[int, Worker] | None = None, travel=None) -> Built:
+    """The routing problem for one site's meal window or visit shift.
+
+    ``pins`` keep stops with a worker (locks) or at a position (served stops);
+    ``previous`` overrides continuity (re-planning prefers today's published
+    worker over yesterday's); ``extra_workers`` are workers already on a stored
+    route who must stay in the problem even if their shift changed since.
+    """
+    pins = pins or {}
+    frame = DayFrame(day, site_zone(site))
+    window = window_of(site, kind, meal)
+    depot = routing.Depot(depot_key(site), routing.Location(site.lat, site.lon),
+                          hold_limit=site.hold_limit_minutes * 60 if kind == PlanKind.MEALS else None)
+    built = Built(problem=None, frame=frame, site=site)  # type: ignore[arg-type]
+    workers = []
+    on_shift = shift_workers(site, day, kind, window)
+    elsewhere = routed_elsewhere({w.id for w, _ in on_shift}, day, site.id, kind, meal)
+
+    def left_of(worker_id: int, span: routing.TimeWindow) -> routing.TimeWindow | None:
+        busy = elsewhere.get(worker_id)
+        return free_part(span, [(frame.seconds(a), frame.seconds(b)) for a, b in busy], window) if busy else span
+
+    for worker, shift in on_shift:
+        span = left_of(worker.id, routing.TimeWindow(DayFrame.clock(shift.start_time), DayFrame.clock(shift.end_time)))
+        if span is None:
+            continue
+        rest = break_of(span, shift.break_minutes) if kind == PlanKind.VISITS else None
+        workers.append((worker, span, rest))
+    have = {w.id for w, _, _ in workers}
+    for worker in (extra_workers or {}).values():
+        if worker.id not in have:
+            # Already serving this plan's stops: their served stops are facts, so no shift or other route limits them.
+            workers.append((worker, routing.TimeWindow(0, 24 * 3600 - 1), None))
+    r_workers = []
+    for worker, shift, rest in workers:
+        key = worker_key(worker.id)
+        built.workers[key] = worker
+        r_workers.append(routing.Worker(
+            id=key, shift=shift, depot=depot.id,
+            # A certified skill (bathing, nursing) counts only while a certificate is valid that day.
+            skills=frozenset(s.value for s in skills_on(worker, day)),
+            capacity=(worker.capacity_meals,) if kind == PlanKind.MEALS else (),
+            mode=worker.travel_mode.value, max_work=worker.max_minutes_per_day * 60,
+            breaks=(rest,) if rest else (),
+        ))
+    keys = set(built.workers)
+    senior_ids = {o.senior_id for o in orders} | {r.senior_id for r in requests}
+    usual = previous_workers(senior_ids, day, kind, keys)
+    stops = []
+
+    def common(key: str, senior) -> dict[str, Any] | None:
+        if senior.lat is None or senior.lon is None:
+            built.skipped.append({"stop": key, "reason": NO_LOCATION, "senior_id": senior.id,
+                                  "message": "the senior's address has no coordinates"})
+            return None
+        pin = pins.get(key)
+        pin_ok = pin is not None and pin.worker in keys
+        prev = (previous or {}).get(key) or usual.get(senior.id)
+        return dict(id=key, location=routing.Location(senior.lat, senior.lon), senior_id=str(senior.id),
+                    previous_worker=prev if prev in keys else None,
+                    pinned_worker=pin.worker if pin_ok else None,
+                    pinned_position=pin.position if pin_ok else None,
+                    served=bool(pin_ok and pin.served))
+
+    for order in orders:
+        key = meal_key(order.id)
+        base = common(key, order.senior)
+        if base is None:
+            continue
+        built.orders[key] = order
+        stops.append(routing.Stop(**base, demand=(1,), service=MEAL_SERVICE_SECONDS,
+                                  windows=(routing.TimeWindow(*window),) if window else (),
+                                  skills=frozenset({Skill.MEAL_DELIVERY.value}), hot_meal=True, depot=depot.id))
+    for request in requests:
+        key = visit_key(request.id)
+        base = common(key, request.senior)
+        if base is None:
+            continue
+        built.requests[key] = request
+        start = DayFrame.clock(request.window_start)
+        service = request.duration_minutes * 60
+        # Windows bound the start of service, so the visit must begin early enough to end in time.
+        end = max(start, DayFrame.clock(request.window_end) - service)
+        priority = _priority(request)
+        stops.append(routing.Stop(**base, service=service, windows=(routing.TimeWindow(start, end),),
+                                  skills=frozenset({required_skill(request).value}), priority=priority,
+                                  droppable=priority < routing.Priority.CRITICAL))
+    if not r_workers:
+        raise NoWorkers()
+    built.problem = routing.Problem.build(stops, r_workers, [depot], travel=travel or travel_provider(),
+                                          dimensions=MEAL_DIMENSION if kind == PlanKind.MEALS else ())
+    return built
+
+
+class NoWorkers(LookupError):
+    """Nobody is on shift for this window: there is nothing to plan with."""
+
+
+# --- timing and checking stored arrangements ------------------------------------------------
+
+@dataclass(frozen=True)
+class Timing:
+    starts: list[int]
+    end: int
+    depart: int
+    travel: int
+    loads: list[int]
+    rest: tuple[int, int] | None = None  # (start, seconds) of the worker's break, in day seconds
+
+
+def natural_depart(problem: routing.Problem, v: int, nodes: list[int]) -> int:
+    """Leave just in time for the first stop's window: the latest start that wastes nothing.
+
+    Used for routes a person edited (the solver's own departure no longer fits them).
+    """
+    worker = problem.workers[v]
+    if not nodes:
+        return worker.shift.start
+    first = problem.stops[nodes[0]]
+    lead = problem.travel(v, problem.start_node(v), nodes[0])
+    opens = first.windows[0].start if first.windows else worker.shift.start
+    return max(worker.shift.start, opens - lead)
+
+
+def break_leg(problem: routing.Problem, v: int, nodes: list[int], depart: int) -> int | None:
+    """The leg (0 = before the first stop) on which the worker rests: the first that breaks no rule.
+
+    The checker accepts a route if *some* leg fits the break; ETAs must use
+    such a leg too, or they would ignore the rest and promise times too early.
+    """
+    if not problem.workers[v].breaks:
+        return None
+    shift_end = problem.workers[v].shift.end
+    best, best_faults = None, None
+    for leg in range(len(nodes) + 1):
+        _starts, end, late, fits = _walk(problem, v, nodes, depart, leg)
+        faults = (not fits) + len(late) + (end > shift_end)
+        if faults == 0:
+            return leg
+        if best_faults is None or faults < best_faults:
+            best, best_faults = leg, faults
+    return best
+
+
+def timing(problem: routing.Problem, v: int, nodes: list[int], depart: int) -> Timing:
+    """ETAs along a route through the checker's own walk, plus travel, load left on board and the break."""
+    leg = break_leg(problem, v, nodes, depart)
+    starts, end, _late, _brk = _walk(problem, v, nodes, depart, leg)
+    rest = None
+    if leg is not None:
+        brk = problem.workers[v].breaks[0]
+        free = depart if leg == 0 else starts[leg - 1] + problem.stops[nodes[leg - 1]].service
+        rest = (max(free, brk.window.start), brk.duration)
+    path = [problem.start_node(v), *nodes, problem.end_node(v)]
+    travel = sum(problem.travel(v, a, b) for a, b in zip(path, path[1:]))
+    demand = [sum(problem.demand(problem.stops[i])) for i in nodes]
+    total = sum(demand)
+    loads, carried = [], total
+    for d in demand:
+        loads.append(carried)
+        carried -= d
+    return Timing(starts, end, depart, travel, loads, rest)
+
+
+@dataclass(frozen=True)
+class UnassignedRef:
+    """What the checker needs to know about a stop left off every route."""
+
+    stop_id: str

@@ -1,0 +1,151 @@
+"""The plan review page as data: routes with local ETAs and flags, unassigned stops, the map.
+
+Read-only and built from stored rows only (no solver, no matrix), so a
+300-stop plan renders quickly; rule checks were stored in the summary when
+the plan was last saved.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from dispatch.extensions import db
+from dispatch.platform.maps import tile_spec
+from dispatch.models.meals import MealOrder
+from dispatch.models.plan import Plan, PlanKind, Stop, StopKind
+from dispatch.models.senior import Senior
+from dispatch.models.service_request import ServiceRequest
+from dispatch.services.planning.problem import meal_key, site_zone, visit_key, worker_key
+
+REASONS = {
+    "NO_SKILL": _l("No worker on shift has the required skill."),
+    "NO_KITCHEN_WORKER": _l("No worker on shift leaves from this kitchen."),
+    "OUTSIDE_SHIFTS": _l("Outside every eligible worker's shift."),
+    "CAPACITY": _l("More than any eligible worker can carry."),
+    "WINDOW_UNREACHABLE": _l("The time window cannot be reached in time, even directly."),
+    "HOLD_LIMIT": _l("A hot meal cannot reach the door within the hold limit, even directly."),
+    "PIN": _l("Locked to a worker who cannot serve it."),
+    "NO_ROOM": _l("No room left on any route (workers' capacity or time)."),
+    "NO_LOCATION": _l("The address has no map position; correct it on the senior's page."),
+    "REMOVED_BY_STAFF": _l("Taken off the routes by staff."),
+}
+JOB_STATES = {
+    "queued": _l("Waiting for a planning worker…"),
+    "running": _l("Solving…"),
+    "done": _l("Planned."),
+    "failed": _l("Planning failed."),
+}
+
+
+@dataclass
+class StopRow:
+    stop: Stop
+    key: str
+    senior: Senior
+    eta: datetime | None
+    window_start: datetime
+    window_end: datetime
+    load: int | None
+    late: bool
+    hold_exceeded: bool
+    served: bool
+
+
+@dataclass
+class RouteRow:
+    route: Any
+    start: datetime | None
+    end: datetime | None
+    stops: list[StopRow]
+    meals: int
+    travel_minutes: int
+    work_minutes: int
+    flagged: int = 0
+
+
+@dataclass
+class PlanView:
+    plan: Plan
+    zone: Any
+    routes: list[RouteRow]
+    unassigned: list[dict[str, Any]]
+    figures: dict[str, Any]
+    violations: list[dict[str, Any]]
+    workers: list[dict[str, str]]
+    map_spec: dict[str, Any] = field(default_factory=dict)
+
+
+def plan_view(plan: Plan) -> PlanView:
+    zone = site_zone(plan.site)
+    summary = plan.summary or {}
+    hold = plan.site.hold_limit_minutes * 60
+    routes = []
+    for route in plan.routes:
+        stops = sorted(route.stops, key=lambda s: s.position)
+        meals = sum(1 for s in stops if s.kind == StopKind.MEAL)
+        left = meals
+        rows = []
+        for s in stops:
+            late = s.eta_dt is not None and s.eta_dt > s.window_end_dt
+            held = (s.kind == StopKind.MEAL and s.eta_dt is not None and route.start_dt is not None
+                    and (s.eta_dt - route.start_dt).total_seconds() > hold)
+            rows.append(StopRow(
+                stop=s, key=meal_key(s.meal_order_id) if s.kind == StopKind.MEAL else visit_key(s.service_request_id),
+                senior=s.senior, eta=s.eta_dt.astimezone(zone) if s.eta_dt else None,
+                window_start=s.window_start_dt.astimezone(zone), window_end=s.window_end_dt.astimezone(zone),
+                load=left if s.kind == StopKind.MEAL else None, late=late, hold_exceeded=held,
+                served=s.outcome is not None or s.arrival_dt is not None))
+            if s.kind == StopKind.MEAL:
+                left -= 1
+        work = int((route.end_dt - route.start_dt).total_seconds()) if route.start_dt and route.end_dt else 0
+        routes.append(RouteRow(route, route.start_dt.astimezone(zone) if route.start_dt else None,
+                               route.end_dt.astimezone(zone) if route.end_dt else None, rows, meals,
+                               route.travel_seconds // 60, work // 60,
+                               sum(1 for r in rows if r.late or r.hold_exceeded)))
+    unassigned = _unassigned_rows(summary.get("unassigned", []))
+    view = PlanView(plan, zone, routes, unassigned, summary.get("figures", {}), summary.get("violations", []),
+                    summary.get("workers", []))
+    view.map_spec = _map_spec(plan, routes, unassigned)
+    return view
+
+
+def _unassigned_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    senior_ids = {u.get("senior_id") for u in items if u.get("senior_id")}
+    seniors = {s.id: s for s in db.session.scalars(sa.select(Senior).where(Senior.id.in_(senior_ids)))}
+    return [{**u, "senior": seniors.get(u.get("senior_id")),
+             "reason_text": REASONS.get(u.get("reason"), u.get("message", ""))} for u in items]
+
+
+def _map_spec(plan: Plan, routes: list[RouteRow], unassigned: list[dict[str, Any]]) -> dict[str, Any]:
+    site = plan.site
+    depot = [site.lat, site.lon]
+    palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+    layers = [{"type": "markers", "name": str(_l("Kitchen")), "style": {"marker": "symbol"},
+               "items": [{"lat": site.lat, "lon": site.lon, "label": site.name, "symbol": "K",
+                          "className": "map-site"}]}]
+    lines, markers = [], []
+    for i, row in enumerate(routes):
+        colour = palette[i % len(palette)]
+        name = row.route.worker.full_name
+        points = [depot] + [[r.senior.lat, r.senior.lon] for r in row.stops if r.senior.lat is not None] + [depot]
+        lines.append({"points": points, "label": name, "color": colour})
+        for n, r in enumerate(row.stops, start=1):
+            if r.senior.lat is None:
+                continue
+            eta = r.eta.strftime("%H:%M") if r.eta else "?"
+            markers.append({"lat": r.senior.lat, "lon": r.senior.lon, "label": f"{name} #{n}",
+                            "popup": [r.senior.full_name, f"{name} #{n} · {eta}"], "symbol": str(n),
+                            "className": "map-stop-late" if (r.late or r.hold_exceeded) else "map-stop"})
+    for u in unassigned:
+        s = u.get("senior")
+        if s is not None and s.lat is not None:
+            markers.append({"lat": s.lat, "lon": s.lon, "label": s.full_name, "symbol": "?",
+                            "popup": [s.full_name, str(u["reason_text"])], "className": "map-stop-unassigned"})
+    layers.append({"type": "polylines", "name": str(_l("Routes")), "items": lines, "style": {"weight": 3}})
+    layers.append({"type": "markers", "name": str(_l("Stops")), "items": markers, "style": {"marker": "symbol"}})
+    return {"tiles": tile_spec(), "center": depot, "zoom": 14, "fit": True, "layers": layers}

@@ -1,0 +1,160 @@
+"""The worker's phone page: today's route stop by stop, one-tap outcomes, and their offline queue.
+
+Pages: ``/worker/today`` (the route), ``/worker/today/print`` (the same sheet
+on paper), ``/worker/offline`` (the shell the service worker shows without a
+connection; it holds no senior data itself). The phone's background calls
+live under ``/worker/api/`` (JSON; CSRF token in the ``X-CSRFToken`` header).
+Every stop goes through ``worker_day.get_stop_for_worker_or_404``: another
+worker's stop, another day's route or an unknown id all answer 404.
+"""
+from __future__ import annotations
+
+import uuid
+
+from flask import (
+    abort, current_app, flash, jsonify, redirect, render_template, request, send_from_directory, url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, generate_csrf
+
+from dispatch.platform.labels import label
+from dispatch.web.worker import bp
+from dispatch.models.outcome import ConcernKind
+from dispatch.services.rounds import outcomes
+from dispatch.services.rounds import worker_day
+from dispatch.services.rounds import today as today_service
+from dispatch.platform.access import role_required, worker_for
+from dispatch.platform.errors import FieldError
+
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {
+        "label": label,
+        "tel_uri": today_service.tel_uri,
+        "concern_kinds": list(ConcernKind),
+        "concern_label": worker_day.concern_label,
+        "outcomes_for": worker_day.outcomes_for,
+        "tasks_for": worker_day.tasks_for,
+        "hold_deadline": worker_day.hold_deadline,
+        "new_client_id": lambda: uuid.uuid4().hex,
+    }
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/worker/api/")
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(error: CSRFError):
+    """The phone refreshes its token and retries when told ``csrf``; pages get the usual error page."""
+    if _is_api():
+        return jsonify({"error": "csrf", "message": _("The security token expired.")}), 400
+    return render_template(
+        "errors/error.html", status=400, title=_("Form expired"),
+        message=_("The form was missing its security token or it expired. Reload the page and try again."),
+    ), 400
+
+
+def _my_day():
+    worker = worker_for(current_user)
+    return worker, (today_service.worker_today(worker) if worker is not None else None)
+
+
+@bp.route("/today")
+@role_required("worker")
+def today():
+    """Show the signed-in worker's shifts today and their stops on published plans."""
+    worker, day = _my_day()
+    offline = worker_day.offline_payload(day) if day is not None else None
+    return render_template("worker/today.html", worker=worker, day=day, offline=offline)
+
+
+@bp.route("/today/print")
+@role_required("worker")
+def print_sheet():
+    """Today's route as a printable sheet: the paper fallback when the phone fails."""
+    worker, day = _my_day()
+    return render_template("worker/print.html", worker=worker, day=day)
+
+
+@bp.route("/offline")
+@role_required("worker")
+def offline():
+    """The page the phone shows without a connection, drawn from what it stored (no senior data here)."""
+    outcome_labels = {o.value: label(o) for o in worker_day.VISIT_OUTCOMES + worker_day.MEAL_OUTCOMES}
+    return render_template("worker/offline.html", outcome_labels=outcome_labels)
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """The service worker, served from /worker/ so that its scope is the worker pages."""
+    response = send_from_directory(current_app.static_folder, "sw.js", mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/stops/<stop_id>/tap", methods=["POST"])
+@role_required("worker")
+def tap(stop_id: str):
+    """Record a tap sent by a plain form post (the page without JavaScript)."""
+    stop = worker_day.get_stop_for_worker_or_404(stop_id, worker_for(current_user))
+    data = _form_tap(request.form)
+    try:
+        recorded = outcomes.record(stop, outcomes.Tap.parse(data), by=current_user)
+    except FieldError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for(".today", _anchor=f"stop-{stop_id}"), code=303)
+    if not recorded.replay:
+        flash(_("Saved."), "success")
+    return redirect(url_for(".today", _anchor=f"stop-{stop_id}"), code=303)
+
+
+def _form_tap(form) -> dict:
+    """The pressed button says what the tap is (worker.js maps buttons the same way)."""
+    data = {"client_id": form.get("client_id"), "note": form.get("note"),
+            "tasks_done": form.getlist("tasks_done") or None}
+    if form.get("outcome"):
+        data.update(kind="outcome", outcome=form["outcome"])
+    elif form.get("checkout"):
+        data.update(kind="check_out", outcome=form["checkout"])
+    elif form.get("concern"):
+        data.update(kind="concern", concern=form["concern"])
+    else:
+        data["kind"] = form.get("kind") or ""
+    return data
+
+
+# The phone's background calls ------------------------------------------------------
+
+@bp.route("/api/csrf")
+@role_required("worker")
+def api_csrf():
+    """A fresh CSRF token for a phone whose page is older than the token's lifetime."""
+    return jsonify({"csrf_token": generate_csrf()})
+
+
+@bp.route("/api/today")
+@role_required("worker")
+def api_today():
+    """What the phone may keep offline: stop order, first names, door notes, diet flags."""
+    _worker, day = _my_day()
+    if day is None:
+        abort(404)
+    return jsonify(worker_day.offline_payload(day))
+
+
+@bp.route("/api/stops/<stop_id>/events", methods=["POST"])
+@role_required("worker")
+def api_record(stop_id: str):
+    """Record one tap from the phone; a replay of the same ``client_id`` returns the first result."""
+    stop = worker_day.get_stop_for_worker_or_404(stop_id, worker_for(current_user))
+    data = request.get_json(silent=True)
+    try:
+        recorded = outcomes.record(stop, outcomes.Tap.parse(data), by=current_user)
+    except FieldError as error:
+        return jsonify({"error": "invalid", "field": error.field, "message": str(error.message)}), 422
+    return jsonify({**recorded.result, "replay": recorded.replay}), 200
+
