@@ -7,20 +7,27 @@ seconds to import on a loaded machine.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from flask import Flask
 
+    from dispatch.platform.clock import Clock
+
 __all__ = ["create_app"]
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: config, extensions, blueprints, commands. Never touches the schema."""
+def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None = None,
+               solve: Callable[..., Any] | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, commands. Never touches the schema.
+
+    ``clock`` and ``solve`` replace the system clock and the routing solver (tests, the demo).
+    """
     from flask import Flask
 
     from dispatch import api, appconfig, cli, error_handlers, security_setup, web
-    from dispatch.platform import hardening
+    from dispatch.platform import clock as app_clock
+    from dispatch.platform import collaborators, hardening
     from dispatch.platform import i18n
     from dispatch.platform import logsafe
     from dispatch.extensions import csrf, db, migrate
@@ -28,6 +35,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder="static")
     appconfig.configure(app, test_config)
+    app_clock.install(app, clock)
+    collaborators.install(app, solve=solve)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)

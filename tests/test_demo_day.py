@@ -17,7 +17,7 @@ from dispatch.models.meals import MealMode, MealOrder, MealOrderStatus
 from dispatch.models.plan import Plan, PlanKind, PlanStatus, StopKind
 from dispatch.models.site import MealSite
 from dispatch.models.user import User
-from dispatch.services.planning import service as planning
+from dispatch.services import planning
 from dispatch.services.care import requests as request_service
 from dispatch.demo.district import generate_district
 from dispatch.demo.seed import DEMO_EMAILS, DEMO_PASSWORD, seed_district

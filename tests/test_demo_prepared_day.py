@@ -8,10 +8,11 @@ import sqlalchemy as sa
 
 from dispatch.extensions import db
 from dispatch.models import MealOrder, Plan, PlanStatus, Route, User, Worker
-from dispatch.services.planning import service as planning
+from dispatch.services import planning
 from dispatch.demo.day import prepare_demo_day
 from dispatch.demo.seed import DEMO_EMAILS
-from dispatch.services.rounds.today import worker_today, zone_for
+from dispatch.services.rounds.today import worker_today
+from dispatch.platform import clock
 
 DAY = date(2030, 3, 7)  # a Thursday
 
@@ -43,7 +44,7 @@ def test_the_demo_worker_opens_on_a_published_route_that_passes_the_checker(app,
     assert day.worker is None or day.worker.startswith(worker.full_name)
     login = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["worker"]))
     assert login.display_name == worker.full_name
-    morning = datetime.combine(DAY, time(9), tzinfo=zone_for(worker.home_site))
+    morning = datetime.combine(DAY, time(9), tzinfo=clock.zone_of(worker.home_site))
     stops = [s for r in worker_today(worker, now=lambda: morning).routes for s in r.stops]
     assert stops, "the worker page lists the route's stops"
 

@@ -16,13 +16,13 @@ from dispatch.models.types import utcnow
 from dispatch.services.care import family_requests
 from dispatch.services.family import invitations
 from dispatch.services.family import notifications
-from dispatch.services.rounds.today import zone_for
-from tests.factories import PASSWORD, create_senior, create_site, create_user, create_worker, login_as
+from dispatch.platform import clock
+from tests.factories import create_senior, create_site, create_user, create_worker, login_as
 from tests.test_notifications import mail_app, smtp  # noqa: F401  (fixtures)
 
 
 def _tomorrow(site) -> date:
-    return utcnow().astimezone(zone_for(site)).date() + timedelta(days=1)
+    return utcnow().astimezone(clock.zone_of(site)).date() + timedelta(days=1)
 
 
 def _count(model) -> int:
@@ -73,7 +73,7 @@ def test_join_request_approve_schedule_email_and_outcome(mail_app, smtp):  # noq
     route = Route(plan_id=plan.id, worker_id=worker.id, position=0)
     db.session.add(route)
     db.session.flush()
-    zone = zone_for(site)
+    zone = clock.zone_of(site)
     eta = datetime.combine(day, time(14, 30), tzinfo=zone)
     stop = Stop(route_id=route.id, position=0, kind=StopKind.VISIT, senior_id=senior.id, service_request_id=req.id,
                 window_start_dt=datetime.combine(day, time(14), tzinfo=zone),
@@ -126,7 +126,7 @@ def test_bad_requests_are_refused_and_create_nothing(family, client, changes, fi
         # With a 24-hour cutoff, today's evening is inside it at any hour the test runs.
         site.request_cutoff_hours = 24
         db.session.commit()
-    today = utcnow().astimezone(zone_for(site)).date()
+    today = utcnow().astimezone(clock.zone_of(site)).date()
     changes = {k: {"FAR": (today + timedelta(days=61)).isoformat(), "TODAY": today.isoformat()}.get(v, v)
                for k, v in changes.items()}
     response = client.post("/family/request", data=_request_form(senior, today + timedelta(days=2), **changes))
@@ -155,7 +155,7 @@ def test_another_seniors_id_is_refused(family, client):
 def test_emergency_is_urgent_to_staff_at_once(family, client):
     user, senior, site = family
     staff = create_user("staff", sites=[site])
-    today = utcnow().astimezone(zone_for(site)).date()
+    today = utcnow().astimezone(clock.zone_of(site)).date()
     response = client.post("/family/request", data=_request_form(
         senior, today, service="emergency_assistance", window_start="07:00", window_end="20:00"))
     # Late in the evening the whole of today's window may have passed; then it is refused.
@@ -202,7 +202,7 @@ def test_cancel_and_reschedule_until_the_cutoff(family, client):
     # Within the cutoff: refused, unchanged.
     soon = family_requests.submit(user, senior, service="companionship", day=day, start=time(9), end=time(12),
                                   idempotency_key="companion-key-1")
-    late = datetime.combine(day, time(1), tzinfo=zone_for(site)).astimezone(timezone.utc)
+    late = datetime.combine(day, time(1), tzinfo=clock.zone_of(site)).astimezone(timezone.utc)
     with client.application.test_request_context(), pytest.raises(family_requests.FieldError):
         family_requests.cancel(soon, by=user, now=late)
     db.session.rollback()
@@ -242,7 +242,7 @@ def test_coming_meals_show_what_the_standing_order_books_before_the_site_orders(
     from dispatch.services.rounds.today import senior_overview
 
     _user, senior, site = family
-    today = utcnow().astimezone(zone_for(site)).date()
+    today = utcnow().astimezone(clock.zone_of(site)).date()
     day = [today + timedelta(days=k) for k in range(7)]
     db.session.add(MealEnrollment(senior_id=senior.id, site_id=site.id, meal=MealType.LUNCH, mode=MealMode.DELIVERY,
                                   weekdays=ALL_WEEKDAYS & ~(1 << day[1].weekday()), start_date=today))
@@ -271,7 +271,7 @@ def test_a_meal_past_its_planned_time_shows_as_running_late_until_its_outcome(fa
     from dispatch.services.rounds.today import senior_overview
 
     _user, senior, site = family
-    zone = zone_for(site)
+    zone = clock.zone_of(site)
     day = _tomorrow(site)
     order = MealOrder(senior_id=senior.id, site_id=site.id, service_date=day, meal=MealType.LUNCH,
                       mode=MealMode.DELIVERY, diet="regular")

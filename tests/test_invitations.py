@@ -9,7 +9,7 @@ from dispatch.extensions import db
 from dispatch.models import FamilyLink, Invitation, User
 from dispatch.models.types import utcnow
 from dispatch.services.family import invitations
-from tests.factories import PASSWORD, create_senior, create_site, create_user, login_as
+from tests.factories import create_senior, create_site, create_user, login_as
 
 NEW = {"display_name": "Li", "password": "a long family password 1", "password_confirm": "a long family password 1"}
 

@@ -7,11 +7,11 @@ import pytest
 import sqlalchemy as sa
 
 from dispatch.extensions import db
-from dispatch.models.plan import Plan, PlanStatus, Route, Stop, StopOutcome
+from dispatch.models.plan import Plan, PlanStatus, Stop, StopOutcome
 from dispatch.models.service_request import RequestStatus, ServiceType
 from dispatch.services.meals import orders
-from dispatch.services.planning import service as planning
-from dispatch.services.planning.problem import meal_key, visit_key, worker_key
+from dispatch.services import planning
+from dispatch.services.planning.problem import visit_key, worker_key
 from tests.factories import create_user, login_as
 from tests.planning_helpers import DAY, add_request, small_site
 
@@ -41,7 +41,7 @@ def _plan(plan_id) -> Plan:
 
 
 def _routes(plan) -> dict[str, list[str]]:
-    return {worker_key(r.worker_id): [planning._stop_key(s) for s in sorted(r.stops, key=lambda s: s.position)]
+    return {worker_key(r.worker_id): [planning.stop_key(s) for s in sorted(r.stops, key=lambda s: s.position)]
             for r in plan.routes if r.stops}
 
 
@@ -79,7 +79,7 @@ def test_second_concurrent_edit_is_refused_with_409(lunch, client):
     stop = plan.routes[0].stops[0]
     first = client.post(f"/staff/plans/{plan.id}/stops/{stop.id}/lock", data={"version": seen, "locked": "1"})
     assert first.status_code == 302
-    key = planning._stop_key(stop)
+    key = planning.stop_key(stop)
     second = client.post(f"/staff/plans/{plan.id}/move", data={
         "version": seen, "stop": key, "worker": worker_key(stop.route.worker_id), "position": 1})
     assert second.status_code == 409 and b"Someone else saved this plan" in second.data
@@ -131,7 +131,7 @@ def test_lock_then_rerun_keeps_the_stop_with_its_worker(lunch, client):
     s, staff, plan = lunch
     routes = _routes(plan)
     wkey, keys = next(iter(routes.items()))
-    stop = next(st for r in plan.routes for st in r.stops if planning._stop_key(st) == keys[-1])
+    stop = next(st for r in plan.routes for st in r.stops if planning.stop_key(st) == keys[-1])
     client.post(f"/staff/plans/{plan.id}/stops/{stop.id}/lock", data={"version": plan.version, "locked": "1"})
     plan = _plan(plan.id)
     r = client.post(f"/staff/plans/{plan.id}/rerun", data={"version": plan.version})
@@ -139,7 +139,7 @@ def test_lock_then_rerun_keeps_the_stop_with_its_worker(lunch, client):
     new = _plan(int(r.headers["Location"].split("/")[-1]))
     assert new.version_number == plan.version_number + 1 and new.status == PlanStatus.DRAFT
     assert keys[-1] in _routes(new)[wkey]
-    assert next(st for r in new.routes for st in r.stops if planning._stop_key(st) == keys[-1]).is_locked
+    assert next(st for r in new.routes for st in r.stops if planning.stop_key(st) == keys[-1]).is_locked
     assert planning.check_plan(new) == []
 
 
@@ -181,7 +181,7 @@ def test_replan_keeps_served_stops_and_moves_little(lunch, client):
     for route in plan.routes:
         head = sorted(route.stops, key=lambda st: st.position)[0]
         head.outcome, head.arrival_dt = StopOutcome.DELIVERED, head.eta_dt
-        first[planning._stop_key(head)] = worker_key(route.worker_id)
+        first[planning.stop_key(head)] = worker_key(route.worker_id)
     db.session.commit()
     before = _routes(plan)
     r = client.post(f"/staff/plans/{plan.id}/replan")
@@ -191,7 +191,7 @@ def test_replan_keeps_served_stops_and_moves_little(lunch, client):
     after = _routes(new)
     for key, wkey in first.items():
         assert after[wkey][0] == key  # served stops stay first on their worker's route
-        served = next(st for r in new.routes for st in r.stops if planning._stop_key(st) == key)
+        served = next(st for r in new.routes for st in r.stops if planning.stop_key(st) == key)
         assert served.outcome == StopOutcome.DELIVERED
     owner_before = {k: w for w, ks in before.items() for k in ks}
     owner_after = {k: w for w, ks in after.items() for k in ks}

@@ -8,8 +8,9 @@ import pytest
 from dispatch import routing
 from dispatch.extensions import db
 from dispatch.models.worker import WorkerShift
-from dispatch.services.planning import service as planning
-from dispatch.services.planning.problem import DayFrame, break_of, site_zone
+from dispatch.services import planning
+from dispatch.services.planning.problem import break_of
+from dispatch.platform import clock
 from tests.factories import create_user, login_as
 from tests.planning_helpers import DAY, add_request, small_site
 
@@ -49,7 +50,7 @@ def test_visit_plan_gives_the_caregiver_a_break_clear_of_every_visit(app, client
     [route] = [r for r in plan.routes if r.stops]
     assert len(route.stops) == 6 and route.break_minutes == 30
 
-    zone = site_zone(s.site)
+    zone = clock.zone_of(s.site)
     rest_start, rest_end = route.break_window(zone)
     day_start = datetime.combine(DAY, time(0), tzinfo=zone)
     earliest = day_start + timedelta(hours=8) + timedelta(hours=9) / 4

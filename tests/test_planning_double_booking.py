@@ -9,7 +9,7 @@ from dispatch import routing
 from dispatch.extensions import db
 from dispatch.models.worker import Skill, WorkerSkill
 from dispatch.services.meals import orders
-from dispatch.services.planning import service as planning
+from dispatch.services import planning
 from dispatch.services.planning.problem import free_part
 from tests.planning_helpers import DAY, add_request, small_site
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from urllib.parse import quote
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 from dispatch.extensions import db
 from dispatch.models.plan import PlanStatus
 from dispatch.services.meals import orders
-from dispatch.services.planning import service as planning
+from dispatch.services import planning
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import create_user, login_as
 from tests.planning_helpers import DAY, small_site

@@ -20,7 +20,7 @@ import pytest
 
 from dispatch.extensions import db
 from dispatch.services.meals import orders
-from dispatch.services.planning import service as planning
+from dispatch.services import planning
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import create_user, login_as
 from tests.planning_helpers import DAY, small_site

@@ -10,7 +10,7 @@ from dispatch.extensions import db
 from dispatch.models.audit import AuditEvent
 from dispatch.models.meals import MealEnrollment, MealHold, MealMode
 from dispatch.models.site import MealType
-from dispatch.services.people.seniors import local_today
+from dispatch.platform import clock
 from tests.test_staff_seniors import client_for, ok, world  # noqa: F401  (fixture)
 
 
@@ -192,7 +192,7 @@ def test_missing_csrf_token_is_400(world):
 
 def test_add_and_end_a_hold(world):
     client = client_for(world, "staff_a")
-    today = local_today()
+    today = clock.local_today()
     data = {"start_date": (today - timedelta(days=2)).isoformat(), "end_date": (today + timedelta(days=5)).isoformat(),
             "reason": "hospital stay"}
     response = client.post(f"/staff/seniors/{world.senior_a.id}/holds", data=data)
@@ -208,7 +208,7 @@ def test_add_and_end_a_hold(world):
 
 
 def test_ending_a_future_hold_removes_it(world):
-    today = local_today()
+    today = clock.local_today()
     hold = MealHold(senior_id=world.senior_a.id, start_date=today + timedelta(days=3),
                     end_date=today + timedelta(days=6), reason="visit")
     db.session.add(hold)
@@ -234,7 +234,7 @@ def test_bad_hold_is_refused(world, data, field):
 
 
 def test_hold_of_another_senior_is_404(world):
-    today = local_today()
+    today = clock.local_today()
     hold = MealHold(senior_id=world.senior_b.id, start_date=today, end_date=today + timedelta(days=6), reason="x")
     db.session.add(hold)
     db.session.commit()

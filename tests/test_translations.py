@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import re
 from gettext import GNUTranslations
-from pathlib import Path
 
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS

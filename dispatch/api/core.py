@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from dispatch.extensions import db
 from dispatch.models.api_token import ApiIdempotency
 from dispatch.services.people import api_tokens
-from dispatch.models.types import utcnow
+from dispatch.platform import clock
 
 PREFIX = "/api/v1"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -175,7 +175,7 @@ def _claim(token_id: int, key: str, digest: str) -> Response | None:
                        [{"field": IDEMPOTENCY_HEADER, "location": "headers", "reason": "already used"}])
     if first.status_code == IN_PROGRESS and _take_over(first):
         return None
-    if first.status_code == WRITTEN and first.created_dt <= utcnow() - ABANDONED_CLAIM:
+    if first.status_code == WRITTEN and first.created_dt <= clock.now() - ABANDONED_CLAIM:
         raise ApiError(409, "The request with this idempotency key was carried out, but its reply was lost; "
                             "read the resource to see the result instead of sending it again.")
     if first.status_code in (IN_PROGRESS, WRITTEN):
@@ -193,7 +193,7 @@ def _take_over(claim: ApiIdempotency) -> bool:
     Only a claim whose write never committed is taken over: a WRITTEN one
     (see ``_marked_written_on_commit``) is never run again.
     """
-    now = utcnow()
+    now = clock.now()
     if claim.created_dt > now - ABANDONED_CLAIM:
         return False
     taken = db.session.execute(sa.update(ApiIdempotency).where(

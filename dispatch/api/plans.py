@@ -14,7 +14,7 @@ from dispatch.models.plan import Plan, Route
 from dispatch.models.site import MealSite
 from dispatch.services.rounds import outcomes
 from dispatch.services.rounds import worker_day
-from dispatch.services.planning import service as planning_service
+from dispatch.services import planning as planning_service
 from dispatch.services.rounds import today as today_service
 from dispatch.platform.access import get_site_or_404, sites_editable_by, worker_for
 

@@ -10,7 +10,7 @@ from dispatch.models.service_request import ServiceRequest
 from dispatch.models.site import MealSite
 from dispatch.services.care import requests as request_service
 from dispatch.platform.access import get_senior_or_404, sites_visible_to
-from dispatch.services.people.seniors import local_today
+from dispatch.platform import clock
 
 bp = blueprint("api_requests", "Home-service requests and their review.")
 
@@ -55,7 +55,7 @@ def create_service_request(data):
         senior, service_type=data["service_type"], day=data["requested_date"], start=data["window_start"],
         end=data["window_end"], duration=data["duration_minutes"], required_skill=data.get("required_skill"),
         priority=data["priority"], recurrence=data["recurrence"], notes=data["notes"], by=principal(),
-        today=local_today())
+        today=clock.local_today())
 
 
 @bp.route("/service-requests/<int:request_id>", methods=["PATCH"])
@@ -77,4 +77,4 @@ def review_service_request(data, request_id):
                        [{"field": f, "location": "json", "reason": "Missing data for required field."}
                         for f in missing])
     return request_service.reschedule(record, data["requested_date"], data["window_start"], data["window_end"],
-                                      version=version, by=principal(), today=local_today())
+                                      version=version, by=principal(), today=clock.local_today())

@@ -4,8 +4,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import replace
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import click
 from flask import current_app
@@ -13,14 +12,10 @@ from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
 from dispatch.config import SETTINGS
+from dispatch.platform import clock
 
 EXIT_REFUSED = 1
 EXIT_NO_SCHEMA = 3
-
-
-def _today() -> date:
-    """Today in the configured timezone (the district's, not the server's)."""
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def _print_logins(logins) -> None:
@@ -42,7 +37,7 @@ def _generate_and_seed(*, seniors: int, sites: int, seed: int, workers: int | No
     started = time.perf_counter()
     try:
         district = generate_district(
-            seed=seed, today=today or _today(), seniors=seniors, sites=sites, workers=workers,
+            seed=seed, today=today or clock.local_today(), seniors=seniors, sites=sites, workers=workers,
             center=center or current_app.config["DEMO_CENTER"],
         )
     except ValueError as exc:
@@ -136,7 +131,7 @@ def _prepare_today() -> str | None:
 
     started = time.perf_counter()
     try:
-        day = prepare_demo_day(_today())
+        day = prepare_demo_day(clock.local_today())
     except Exception as exc:  # noqa: BLE001 - the demo still serves; the staff pages can plan by hand
         click.echo(f"Could not plan today ahead ({exc}); plan it from the staff Today page.", err=True)
         return None

@@ -19,7 +19,7 @@ def plan_command(site_id: int, day, meal: str, orders: bool) -> None:
     from dispatch.models.plan import PlanKind
     from dispatch.models.site import MealSite, MealType
     from dispatch.services.meals import orders as order_service
-    from dispatch.services.planning import service as planning
+    from dispatch.services import planning
     from dispatch.platform.errors import FieldError
 
     site = db.session.get(MealSite, site_id)

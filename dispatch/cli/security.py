@@ -50,10 +50,10 @@ def create_token_command(email, role, name, days, site_ids):
 @with_appcontext
 def list_tokens_command():
     """List tokens: id, prefix, role, account, expiry, state."""
-    from dispatch.models.types import utcnow
+    from dispatch.platform import clock
     from dispatch.services.people import api_tokens
 
-    now = utcnow()
+    now = clock.now()
     for token in api_tokens.all_tokens():
         state = "revoked" if token.revoked_dt else ("expired" if token.expires_dt <= now else "active")
         click.echo(f"{token.id}\t{token.prefix}\t{token.role}\t{token.user.email}\t"

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import time
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import click
+
+from dispatch.platform import clock
 from flask import current_app
 from flask.cli import with_appcontext
 
@@ -22,7 +23,7 @@ def simulate_command(days: int, seed: int, today: datetime | None, no_visits: bo
     """Play the last N days of meals, counter meals, outcomes and visits (for dashboards and statements)."""
     from dispatch.demo.simulate import simulate
 
-    day: date = today.date() if today else datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    day: date = today.date() if today else clock.local_today()
     started = time.perf_counter()
     # The outcome and alert rules word their reasons through Flask-Babel, which reads the request's locale.
     with current_app.test_request_context():

@@ -20,7 +20,7 @@ from dispatch.models.site import MealSite, MealType
 from dispatch.models.user import User
 from dispatch.models.worker import Worker, WorkerShift
 from dispatch.services.meals import orders as order_service
-from dispatch.services.planning import service as planning
+from dispatch.services import planning
 from dispatch.platform.errors import FieldError
 from dispatch.demo.seed import DEMO_EMAILS
 

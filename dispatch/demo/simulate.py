@@ -45,7 +45,6 @@ from dispatch.services.meals import orders
 from dispatch.services.rounds import outcomes
 from dispatch.services.money import subsidies
 from dispatch.demo.district import haversine_m
-from dispatch.services.rounds.today import zone_for
 
 SPEED_M_PER_MIN = 250  # an e-bike in town, 15 km/h
 DROP_MINUTES = 3
@@ -78,7 +77,7 @@ class Played:
 
 
 def _utc(day: date, clock: time, site: MealSite) -> datetime:
-    return datetime.combine(day, clock, zone_for(site)).astimezone(timezone.utc)
+    return datetime.combine(day, clock, clock.zone_of(site)).astimezone(timezone.utc)
 
 
 def _bearing(site: MealSite, senior: Senior) -> float:

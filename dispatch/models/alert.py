@@ -90,6 +90,11 @@ class WelfareAlert(db.Model):
     def is_open(self) -> bool:
         return self.status != AlertStatus.RESOLVED
 
+    @property
+    def answering_site_id(self) -> int | None:
+        """The site whose staff answer for this alert: the stop's site, else the senior's home site."""
+        return self.site_id if self.site_id is not None else self.senior.home_site_id
+
     def __repr__(self) -> str:
         return f"<WelfareAlert {self.id} {self.kind} {self.severity} {self.status}>"
 

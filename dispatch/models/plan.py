@@ -37,6 +37,9 @@ class PlanStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+LIVE_STATUSES = (PlanStatus.PUBLISHED, PlanStatus.IN_PROGRESS)  # what workers, families and the board act on
+
+
 class StopKind(enum.StrEnum):
     MEAL = "meal"
     VISIT = "visit"
@@ -189,6 +192,12 @@ class Stop(db.Model):
     senior: Mapped[Senior] = relationship()
     meal_order: Mapped[MealOrder | None] = relationship()
     service_request: Mapped[ServiceRequest | None] = relationship()
+
+    def is_late(self, now: datetime) -> bool:
+        """Late: the ETA has passed with no outcome, or the worker arrived after the window closed."""
+        if self.outcome is None and self.eta_dt is not None and self.eta_dt < now:
+            return True
+        return self.arrival_dt is not None and self.arrival_dt > self.window_end_dt
 
     @property
     def is_done(self) -> bool:

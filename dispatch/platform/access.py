@@ -22,10 +22,9 @@ gets the union of what each role allows.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from functools import wraps
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -40,6 +39,7 @@ from dispatch.models.senior import FamilyLink, Senior
 from dispatch.models.site import MealSite
 from dispatch.models.user import RoleName, StaffSite
 from dispatch.models.worker import Worker
+from dispatch.platform import clock
 
 F = TypeVar("F", bound=Callable[..., Any])
 _MAX_ID = 2**31 - 1
@@ -74,10 +74,6 @@ def _worker_ids(user) -> sa.Select:
 
 # Seniors ------------------------------------------------------------------
 
-def _local_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config.get("TIMEZONE", "UTC"))).date()
-
-
 def seniors_visible_to(user, *, today: date | None = None) -> sa.Select:
     """``select(Senior)`` restricted to the seniors ``user`` may see.
 
@@ -98,7 +94,7 @@ def seniors_visible_to(user, *, today: date | None = None) -> sa.Select:
             .join(Plan, Route.plan_id == Plan.id)
             .where(
                 Route.worker_id.in_(_worker_ids(user)),
-                Plan.service_date == (today or _local_today()),
+                Plan.service_date == (today or clock.local_today()),
                 Plan.status != PlanStatus.DRAFT,  # drafts are not the worker's business yet
             )
         )

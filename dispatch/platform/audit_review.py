@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -21,6 +20,7 @@ from dispatch.models.audit import AuditEvent
 from dispatch.models.plan import Route, Stop
 from dispatch.models.user import Role, User
 from dispatch.models.worker import Worker
+from dispatch.platform import clock
 
 
 @dataclass(frozen=True)
@@ -31,12 +31,8 @@ class AuditFilters:
     day_to: date | None = None
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("TIMEZONE", "UTC"))
-
-
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), _zone())
+    start = datetime.combine(day, time(0), clock.default_zone())
     return start, start + timedelta(days=1)
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dispatch.extensions import db
 from dispatch.models.geocode import RateLimitSlot
-from dispatch.models.types import utcnow
+from dispatch.platform import clock
 
 _table = RateLimitSlot.__table__
 
@@ -49,9 +49,9 @@ def reserve_slot(name: str, interval_seconds: float, *, engine: sa.Engine | None
                 touched = conn.execute(_table.update().where(_table.c.name == name)
                                        .values(name=_table.c.name)).rowcount
                 if not touched:
-                    conn.execute(_table.insert().values(name=name, next_dt=utcnow()))
+                    conn.execute(_table.insert().values(name=name, next_dt=clock.now()))
                 row = conn.execute(sa.select(_table.c.next_dt).where(_table.c.name == name).with_for_update()).one()
-                now = utcnow()
+                now = clock.now()
                 start = max(now, row.next_dt)
                 conn.execute(_table.update().where(_table.c.name == name)
                              .values(next_dt=start + timedelta(seconds=interval_seconds)))
@@ -72,7 +72,7 @@ def wait_turn(name: str, interval_seconds: float, *, sleep: Callable[[float], No
 
 def _bump(conn, name: str, interval_seconds: float) -> None:
     """Move the next slot to at least now + interval (after a call, so its duration counts too)."""
-    later = utcnow() + timedelta(seconds=interval_seconds)
+    later = clock.now() + timedelta(seconds=interval_seconds)
     conn.execute(_table.update().where(_table.c.name == name, _table.c.next_dt < later).values(next_dt=later))
 
 
@@ -91,11 +91,11 @@ def turn(name: str, interval_seconds: float, *, sleep: Callable[[float], None] =
         return
     with engine.connect() as conn:
         with conn.begin():
-            conn.execute(sa.dialects.postgresql.insert(_table).values(name=name, next_dt=utcnow())
+            conn.execute(sa.dialects.postgresql.insert(_table).values(name=name, next_dt=clock.now())
                          .on_conflict_do_nothing(index_elements=["name"]))
         with conn.begin():
             row = conn.execute(sa.select(_table.c.next_dt).where(_table.c.name == name).with_for_update()).one()
-            wait = (row.next_dt - utcnow()).total_seconds()
+            wait = (row.next_dt - clock.now()).total_seconds()
             if wait > 0:
                 sleep(wait)
             try:

@@ -8,7 +8,7 @@ rather than trusting the numbers stored here).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .problem import Problem
 

@@ -18,9 +18,8 @@ it replaces OR-Tools' own plan, so OR-Tools stays the judge of what is feasible.
 from __future__ import annotations
 
 import logging
-import math
 import time as _time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2

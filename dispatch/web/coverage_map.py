@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from dispatch.platform.labels import label
 from dispatch.routing.circles import CircleSite, circle_polygon
-from dispatch.services.coverage.circles import IN_CIRCLE, Report, travel
+from dispatch.services.coverage.circles import Report, travel
 
 MAX_SENIOR_MARKERS = 3000  # beyond this the table and CSV carry the detail
 

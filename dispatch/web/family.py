@@ -16,7 +16,6 @@ from dispatch.extensions import db
 from dispatch.forms.family import (
     AcceptInvitationForm, HoldForm, NotificationSettingsForm, RequestForm, RescheduleForm, service_choices,
 )
-from dispatch.models.types import utcnow
 from dispatch.platform.i18n import LANGUAGES
 from dispatch.services.care import family_requests
 from dispatch.services.family import invitations
@@ -24,6 +23,7 @@ from dispatch.services.family import notification_settings
 from dispatch.services.rounds import today as today_service
 from dispatch.platform.access import get_senior_or_404, has_role, role_required
 from dispatch.platform.errors import FieldError, StaleRecord
+from dispatch.platform import clock
 
 bp = Blueprint("family", __name__, url_prefix="/family")
 
@@ -109,7 +109,7 @@ def new_request():
     if request.method == "GET":
         form.senior_id.data = request.args.get("senior_id", type=int) or linked[0][0].id
         form.idempotency_key.data = secrets.token_urlsafe(16)
-        form.day.data = (utcnow() + timedelta(days=1)).date()
+        form.day.data = (clock.now() + timedelta(days=1)).date()
     status = 200
     if form.validate_on_submit():
         record = get_senior_or_404(form.senior_id.data, current_user)

@@ -11,7 +11,7 @@ import sys
 import time
 
 from dispatch.routing import GeodesicTravel
-from dispatch.routing.circles import CircleSite, Person, grid_candidates, reachability
+from dispatch.routing.circles import CircleSite, Person, grid_candidates
 from dispatch.routing.coverage_solver import IN_CIRCLE, UNASSIGNED, assign, choose_sites
 
 LAT, LON = 31.23, 121.47

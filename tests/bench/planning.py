@@ -76,7 +76,7 @@ def _site(stops: int, visits: int, drivers: int, carers: int, day: date, capacit
 
 def bench_site(limit: float) -> dict:
     from dispatch.services.meals import orders
-    from dispatch.services.planning import service as planning
+    from dispatch.services import planning
 
     day = date(2030, 3, 4)
     with tempfile.TemporaryDirectory() as tmp:
@@ -95,7 +95,7 @@ def bench_site(limit: float) -> dict:
 
 def bench_page() -> dict:
     from dispatch.services.meals import orders
-    from dispatch.services.planning import service as planning
+    from dispatch.services import planning
     from tests.factories import create_user, login_as
 
     day = date(2030, 3, 4)
@@ -132,7 +132,7 @@ def bench_district(limit: float, sample: int) -> dict:
     from dispatch.models.plan import PlanKind
     from dispatch.models.site import MealSite
     from dispatch.services.meals import orders
-    from dispatch.services.planning import service as planning
+    from dispatch.services import planning
     from dispatch.demo.district import generate_district
     from dispatch.demo.seed import seed_district
 

@@ -18,7 +18,7 @@ from dispatch.platform.labels import label
 from dispatch.models.notification import NotificationPreference
 from dispatch.models.service_request import RequestStatus, ServiceRequest
 from dispatch.models.types import utcnow
-from dispatch.services.rounds.today import zone_for
+from dispatch.platform import clock
 from tests.browser.conftest import CJK, inputs_without_label
 from tests.browser.test_browser_phone import LARGE_TEXT, assert_fits
 from tests.factories import create_senior, create_site, create_user
@@ -35,7 +35,7 @@ def test_request_a_bath_on_a_phone_in_chinese(app, live_server, phone_page, log_
     site = create_site()
     senior = create_senior(site, full_name="Zhang Wei", full_name_zh="张伟")
     daughter = create_user("family", seniors=[senior], email="daughter@example.org")
-    day = utcnow().astimezone(zone_for(site)).date() + timedelta(days=2)
+    day = utcnow().astimezone(clock.zone_of(site)).date() + timedelta(days=2)
     page = phone_page
 
     log_in(page, daughter)

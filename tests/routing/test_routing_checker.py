@@ -1,7 +1,6 @@
 """The independent checker catches each kind of broken rule in hand-made plans."""
 
 import numpy as np
-import pytest
 
 from dispatch.routing import Break, Depot, Kind, Problem, Route, Stop, TimeWindow, Unassigned, Reason, Worker, check
 

@@ -1,12 +1,11 @@
 """The solver on hand-sized problems whose best plan is known; every plan is checked independently."""
 
-import itertools
 
 import numpy as np
 import pytest
 
 from conftest import brute_force_single, line_problem
-from dispatch.routing import (Break, Depot, Priority, Problem, Reason, Route, Stop, TimeWindow, Worker, check,
+from dispatch.routing import (Break, Depot, Priority, Problem, Reason, Stop, TimeWindow, Worker, check,
                               solve)
 from dispatch.routing.replan import insert_urgent, moved_stops
 

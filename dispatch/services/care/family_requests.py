@@ -33,14 +33,13 @@ from dispatch.models.meals import ALL_WEEKDAYS, MealHold, MealOrder, MealOrderSt
 from dispatch.models.senior import Senior
 from dispatch.models.service_request import Recurrence, RequestStatus, ServiceRequest, ServiceType
 from dispatch.models.site import MealSite, MealType
-from dispatch.models.types import utcnow
 from dispatch.models.user import User
 from dispatch.models.worker import Skill
 from dispatch.platform import audit
 from dispatch.services.family import notifications
 from dispatch.platform.access import _one_or_404
 from dispatch.platform.errors import FieldError
-from dispatch.services.rounds.today import zone_for
+from dispatch.platform import clock
 
 MEAL_DELIVERY = "meal_delivery"
 SERVICES = [s.value for s in ServiceType] + [MEAL_DELIVERY]
@@ -64,12 +63,8 @@ def service_hours() -> tuple[time, time]:
     return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
 
 
-def local_now(site: MealSite | None, now: datetime) -> datetime:
-    return now.astimezone(zone_for(site))
-
-
 def _starts_at(site: MealSite, day: date, start: time) -> datetime:
-    return datetime.combine(day, start, tzinfo=zone_for(site))
+    return datetime.combine(day, start, tzinfo=clock.zone_of(site))
 
 
 def _clean_notes(notes: str | None) -> str:
@@ -91,7 +86,7 @@ def _site_of(senior: Senior) -> MealSite:
 def check_window(site: MealSite, day: date, start: time, end: time, *, now: datetime,
                  duration: int, urgent: bool = False) -> None:
     """Refuse a day/window a family may not ask for, naming the field at fault."""
-    today = local_now(site, now).date()
+    today = clock.local_now(site, now).date()
     if day < today:
         raise FieldError("day", _("Choose today or a later day."))
     if day > today + timedelta(days=MAX_DAYS_AHEAD):
@@ -106,7 +101,7 @@ def check_window(site: MealSite, day: date, start: time, end: time, *, now: date
     if span < duration:
         raise FieldError("window_end", _("Allow at least %(n)s minutes for this visit.", n=duration))
     if urgent:
-        if datetime.combine(day, end, tzinfo=zone_for(site)) <= now:
+        if datetime.combine(day, end, tzinfo=clock.zone_of(site)) <= now:
             raise FieldError("window_end", _("This time has already passed."))
         return
     cutoff = now + timedelta(hours=site.request_cutoff_hours)
@@ -130,7 +125,7 @@ def submit(user: User, senior: Senior, *, service: str, day: date, start: time, 
            weekly: bool = False, idempotency_key: str, now: datetime | None = None,
            ) -> ServiceRequest | EnrollmentRequest:
     """Ask for a service (or meal delivery) for a linked senior; a repeated key returns the first one."""
-    now = now or utcnow()
+    now = now or clock.now()
     if not _KEY.match(idempotency_key or ""):
         raise FieldError(None, _("This form has expired. Reload the page and try again."))
     if (earlier := _existing_submission(user, idempotency_key)) is not None:
@@ -141,7 +136,7 @@ def submit(user: User, senior: Senior, *, service: str, day: date, start: time, 
     notes = _clean_notes(notes)
 
     if service == MEAL_DELIVERY:
-        today = local_now(site, now).date()
+        today = clock.local_now(site, now).date()
         if day < today or day > today + timedelta(days=MAX_DAYS_AHEAD):
             raise FieldError("day", _("Choose a day within the next %(n)s days.", n=MAX_DAYS_AHEAD))
         record = EnrollmentRequest(senior_id=senior.id, site_id=site.id, meal=MealType.LUNCH, weekdays=ALL_WEEKDAYS,
@@ -201,7 +196,7 @@ def get_request_for_family(request_id, user: User) -> ServiceRequest:
 
 def can_change(request: ServiceRequest, now: datetime | None = None) -> bool:
     """Whether the family may still cancel this request (status and the site's cutoff)."""
-    now = now or utcnow()
+    now = now or clock.now()
     if request.status not in CHANGEABLE:
         return False
     return _starts_at(request.site, request.requested_date, request.window_start) >= \
@@ -221,7 +216,7 @@ def cancel(request: ServiceRequest, *, by: User, version: int | None = None, now
     """Cancel before the cutoff; the senior's other family members are told."""
     from dispatch.platform.errors import StaleRecord
 
-    now = now or utcnow()
+    now = now or clock.now()
     if version is not None and version != request.version:
         raise StaleRecord(_("This request changed since you opened the page. Reload and try again."))
     _check_cutoff(request, now)
@@ -240,7 +235,7 @@ def reschedule(request: ServiceRequest, day: date, start: time, end: time, *, by
     """Move a request not yet on a route to another day/window, before the cutoff of both."""
     from dispatch.platform.errors import StaleRecord
 
-    now = now or utcnow()
+    now = now or clock.now()
     if version is not None and version != request.version:
         raise StaleRecord(_("This request changed since you opened the page. Reload and try again."))
     _check_cutoff(request, now)
@@ -269,8 +264,8 @@ def get_hold_for_family(hold_id, user: User) -> MealHold:
 def pause_meals(senior: Senior, start: date, end: date, reason: str = "", *, by: User,
                 now: datetime | None = None) -> MealHold:
     """Pause all meals from ``start`` to ``end`` (both included); orders already made are cancelled."""
-    now = now or utcnow()
-    today = local_now(senior.home_site, now).date()
+    now = now or clock.now()
+    today = clock.local_now(senior.home_site, now).date()
     if start < today:
         raise FieldError("start", _("Choose today or a later day."))
     if end < start:
@@ -299,8 +294,8 @@ def pause_meals(senior: Senior, start: date, end: date, reason: str = "", *, by:
 
 def resume_meals(hold: MealHold, *, by: User, now: datetime | None = None) -> MealHold | None:
     """End a pause: one not started yet is removed; one under way ends yesterday."""
-    now = now or utcnow()
-    today = local_now(hold.senior.home_site, now).date()
+    now = now or clock.now()
+    today = clock.local_now(hold.senior.home_site, now).date()
     if hold.end_date < today:
         raise FieldError(None, _("This pause is already over."))
     audit.record("meal_hold.resume", user=by, entity_type="meal_hold", entity_id=hold.id,

@@ -15,8 +15,7 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
@@ -30,6 +29,7 @@ from dispatch.routing.circles import APPROXIMATION_NOTE, CircleSite, Person, cir
 from dispatch.routing.coverage_solver import FIXED, IN_CIRCLE, OUTSIDE, UNASSIGNED, Assignment, assign
 from dispatch.platform import audit
 from dispatch.platform.access import is_admin, seniors_visible_to, sites_visible_to
+from dispatch.platform import clock
 
 __all__ = ["APPROXIMATION_NOTE", "FIXED", "IN_CIRCLE", "OUTSIDE", "UNASSIGNED", "District", "Report",
            "compute_district", "coverage_report", "gaps_csv", "apply_assignment", "need_weight", "travel"]
@@ -38,10 +38,6 @@ __all__ = ["APPROXIMATION_NOTE", "FIXED", "IN_CIRCLE", "OUTSIDE", "UNASSIGNED", 
 def travel() -> GeodesicTravel:
     """The geodesic provider with the configured circuity (circles are measured with it)."""
     return GeodesicTravel(circuity=float(current_app.config.get("CIRCUITY_FACTOR", 1.3)))
-
-
-def _today() -> date:
-    return datetime.now(ZoneInfo(current_app.config.get("TIMEZONE", "UTC"))).date()
 
 
 def need_weight(senior: Senior, today: date) -> int:
@@ -84,7 +80,7 @@ def compute_district() -> District:
     unlocated = db.session.scalar(sa.select(sa.func.count()).select_from(Senior)
                                   .where(Senior.is_active.is_(True), Senior.lat.is_(None))) or 0
     active_ids = {s.id for s in sites}
-    today = _today()
+    today = clock.local_today()
     weights = [need_weight(s, today) for s in seniors]
     people = [Person(s.id, s.lat, s.lon, weight=w,
                      fixed_site=s.home_site_id if s.home_site_overridden and s.home_site_id in active_ids else None)

@@ -21,12 +21,12 @@ from flask_babel import gettext as _
 from dispatch.extensions import db
 from dispatch.models.invitation import Invitation, InvitationState
 from dispatch.models.senior import FamilyLink, Senior
-from dispatch.models.types import utcnow
 from dispatch.models.user import RoleName, User
 from dispatch.services.people import accounts
 from dispatch.platform import audit
 from dispatch.platform.access import has_role
 from dispatch.platform.errors import FieldError
+from dispatch.platform import clock
 
 MAX_RELATION = 60
 
@@ -74,7 +74,7 @@ def invite(senior: Senior, email: str, relation: str, *, by: User, now: datetime
 
     The caller authorised ``by`` to edit ``senior`` (``get_senior_or_404(..., for_edit=True)``).
     """
-    now = now or utcnow()
+    now = now or clock.now()
     token = secrets.token_urlsafe(32)
     days = float(current_app.config.get("INVITATION_DAYS") or 7)
     invitation = Invitation(senior_id=senior.id, email=_clean_email(email), relation=_clean_relation(relation),
@@ -90,7 +90,7 @@ def invite(senior: Senior, email: str, relation: str, *, by: User, now: datetime
 
 def revoke(invitation: Invitation, *, by: User, now: datetime | None = None) -> Invitation:
     """Withdraw a link not yet used; a used one is already spent (unlink the family member instead)."""
-    now = now or utcnow()
+    now = now or clock.now()
     if invitation.state(now) == InvitationState.ACCEPTED:
         raise FieldError(None, _("This invitation was already accepted; it can no longer be revoked."))
     if invitation.revoked_dt is None:
@@ -109,7 +109,7 @@ def for_senior(senior: Senior) -> list[Invitation]:
 
 def find_usable(token: str, *, now: datetime | None = None, lock: bool = False) -> Invitation:
     """The pending invitation for ``token``, or ``InvitationUnusable`` saying why not."""
-    now = now or utcnow()
+    now = now or clock.now()
     query = sa.select(Invitation).where(Invitation.token_hash == hash_token(token or ""))
     if lock:
         query = query.with_for_update()
@@ -147,7 +147,7 @@ def _spend(invitation: Invitation, user: User, now: datetime) -> None:
 def accept_new(token: str, display_name: str, password: str, *, locale: str | None = None,
                now: datetime | None = None) -> Accepted:
     """Join: create the family account for the invited e-mail and link the senior, in one commit."""
-    now = now or utcnow()
+    now = now or clock.now()
     invitation = find_usable(token, now=now, lock=True)
     if existing_account(invitation) is not None:
         raise AccountExists(None, _("An account with this e-mail already exists. Sign in, then open the link again."))
@@ -167,7 +167,7 @@ def accept_new(token: str, display_name: str, password: str, *, locale: str | No
 
 def accept_signed_in(token: str, user: User, *, now: datetime | None = None) -> Accepted:
     """A signed-in family member accepts another invitation: link that senior too."""
-    now = now or utcnow()
+    now = now or clock.now()
     if not has_role(user, RoleName.FAMILY):
         raise FieldError(None, _("Only a family account can accept a family invitation."))
     invitation = find_usable(token, now=now, lock=True)

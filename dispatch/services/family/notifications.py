@@ -45,8 +45,8 @@ from dispatch.models.notification import (
     NotificationStatus,
 )
 from dispatch.models.senior import FamilyLink, Senior
-from dispatch.models.types import utcnow
 from dispatch.models.user import StaffSite, User
+from dispatch.platform import clock
 
 log = logging.getLogger(__name__)
 
@@ -313,7 +313,7 @@ class DeliveryReport:
 
 
 def deliver_pending(now: datetime | None = None, *, senders: Mapping[Channel, Sender] | None = None,
-                    limit: int = 200, clock: Callable[[], datetime] = utcnow) -> DeliveryReport:
+                    limit: int = 200, sent_at: Callable[[], datetime] = clock.now) -> DeliveryReport:
     """Send due outbox rows, committing each row's outcome on its own.
 
     Committing per row means a crash half-way never re-sends the rows already
@@ -322,7 +322,7 @@ def deliver_pending(now: datetime | None = None, *, senders: Mapping[Channel, Se
     attempt and waits ``NOTIFY_RETRY_MINUTES`` × attempts; after
     ``NOTIFY_MAX_ATTEMPTS`` the row is ``failed`` with the last error kept.
     """
-    now = now or clock()
+    now = now or sent_at()
     config = current_app.config
     senders = senders if senders is not None else senders_from_config(config)
     max_attempts = int(config.get("NOTIFY_MAX_ATTEMPTS") or 5)
@@ -353,7 +353,7 @@ def deliver_pending(now: datetime | None = None, *, senders: Mapping[Channel, Se
         else:
             row.attempts += 1
             row.status = NotificationStatus.SENT
-            row.sent_dt = clock()
+            row.sent_dt = sent_at()
             row.last_error = None
             report.sent += 1
         db.session.commit()

@@ -34,8 +34,9 @@ from dispatch.services.imports.columns import (
 )
 from dispatch.platform.errors import FieldError
 from dispatch.services.imports.commit import add_new_rows
-from dispatch.services.people.seniors import SeniorData, _apply, _phone, _text, local_today
+from dispatch.services.people.seniors import SeniorData, _apply, _phone, _text
 from dispatch.services.imports.tabular import Table, neutralise
+from dispatch.platform import clock
 
 COLUMNS: tuple[Column, ...] = (
     Column("full_name", "Full name", ("name", "姓名", "名字"), required=True),
@@ -178,7 +179,7 @@ def preview(table: Table, mapping: dict[str, int | None], *, by, default_site_id
     readers = _Readers(by)
     if default_site_id is not None and default_site_id not in readers.site_ids:
         raise FieldError("default_site", _("You may not assign seniors to this site."))
-    today = today or local_today()
+    today = today or clock.local_today()
     rows = [_row(cells, line, mapping, readers, default_site_id, today) for cells, line in zip(table.rows, table.lines)]
     mark_duplicates(rows, _existing_keys(r.key for r in rows if r.key), "full_name")
     return ImportPreview(rows=rows, missing=[])

@@ -33,13 +33,12 @@ from dispatch.models.dine_in import DineInMeal
 from dispatch.models.meals import MealMode, MealOrder, MealOrderStatus
 from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite, MealType
-from dispatch.models.types import utcnow
 from dispatch.platform import audit
 from dispatch.services.money import statements
 from dispatch.services.money import subsidies
 from dispatch.platform.access import seniors_visible_to
 from dispatch.platform.errors import FieldError
-from dispatch.services.rounds.today import zone_for
+from dispatch.platform import clock
 
 CARD = re.compile(r"^DS(\d{1,10})-([0-9a-f]{8})$", re.IGNORECASE)
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -124,20 +123,16 @@ def senior_by_card(user, text: str) -> Senior | None:
 
 # The meal window -----------------------------------------------------------------
 
-def local_now(site: MealSite, now: datetime | None = None) -> datetime:
-    return (now or utcnow()).astimezone(zone_for(site))
-
-
 def current_meal(site: MealSite, now: datetime | None = None) -> MealType:
     """The site's window open now, else the next one today, else the last one (lunch without windows)."""
-    clock = local_now(site, now).time()
+    wall = clock.local_now(site, now).time()
     windows = sorted(site.windows, key=lambda w: w.start_time)
     if not windows:
         return MealType.LUNCH
     for w in windows:
-        if w.start_time <= clock <= w.end_time:
+        if w.start_time <= wall <= w.end_time:
             return w.meal
-    upcoming = [w for w in windows if w.start_time > clock]
+    upcoming = [w for w in windows if w.start_time > wall]
     return (upcoming[0] if upcoming else windows[-1]).meal
 
 
@@ -206,12 +201,12 @@ def record_meal(senior: Senior, site: MealSite, meal: MealType, *, client_id: st
     reason = (override_reason or "").strip() or None
     if reason is not None and (len(reason) > MAX_REASON or any(ord(c) < 32 for c in reason)):
         raise FieldError("override_reason", _l("Keep the reason to one line under 255 characters."))
-    when = now or utcnow()
-    day = local_now(site, when).date()
+    when = now or clock.now()
+    day = clock.local_now(site, when).date()
     before = quote(senior, site, day, meal)
     if before.already and reason is None:
         first = before.served[0] if before.served else None
-        message = (_l("Already had this meal today at %(time)s.", time=local_now(site, first.recorded_dt)
+        message = (_l("Already had this meal today at %(time)s.", time=clock.local_now(site, first.recorded_dt)
                       .strftime("%H:%M")) if first else _l("This meal was already delivered to the senior today."))
         raise AlreadyServed(first, message)
     if not before.already:

@@ -25,7 +25,7 @@ from dispatch.platform.access import (
     sites_editable_by,
 )
 from dispatch.platform.errors import FieldError
-from dispatch.services.people.seniors import local_today
+from dispatch.platform import clock
 
 _MAX_ID = 2**31 - 1
 
@@ -200,7 +200,7 @@ def end_hold(hold: MealHold, *, by, today: date | None = None) -> MealHold | Non
 
     Returns the shortened hold, or None when it was removed.
     """
-    today = today or local_today()
+    today = today or clock.local_today()
     if hold.end_date <= today:
         raise FieldError(None, _("This hold has already ended."))
     try:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from dispatch.extensions import db
 from dispatch.models.meals import MealMode, MealOrder, MealOrderStatus
-from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, Stop, StopKind
+from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, StopKind
 from dispatch.models.senior import Diet, Senior
 from dispatch.models.site import MealSite, MealType
 from dispatch.platform import audit

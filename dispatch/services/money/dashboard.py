@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from dispatch.extensions import db
 from dispatch.models.alert import WelfareAlert
@@ -28,6 +26,7 @@ from dispatch.services.money import statements
 from dispatch.services.money import subsidies
 from dispatch.platform.access import sites_visible_to
 from dispatch.services.volunteers.hours import Hours, volunteer_hours
+from dispatch.platform import clock
 
 MISSED = (StopOutcome.NOT_HOME, StopOutcome.REFUSED, StopOutcome.HOSPITALISED, StopOutcome.COULD_NOT_ACCESS)
 MAX_DAYS = 92
@@ -67,10 +66,6 @@ class Dashboard:
     def coverage_pct(self) -> float | None:
         covered, total = self.coverage_total
         return 100.0 * covered / total if total else None
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("TIMEZONE", "UTC"))
 
 
 def build(user, *, last: date, days: int = 7, site: MealSite | None = None) -> Dashboard:
@@ -127,19 +122,13 @@ def _dined(dash: Dashboard, ids: list[int]) -> None:
 
 
 def _alerts(dash: Dashboard, ids: list[int]) -> None:
-    zone = _zone()
+    zone = clock.default_zone()
     raised = db.session.scalars(sa.select(WelfareAlert.raised_dt).where(
         WelfareAlert.site_id.in_(ids),
-        WelfareAlert.raised_dt >= _utc_midnight(dash.first - timedelta(days=1), zone),
-        WelfareAlert.raised_dt < _utc_midnight(dash.last + timedelta(days=2), zone)))
+        WelfareAlert.raised_dt >= clock.day_bounds(dash.first - timedelta(days=1), zone)[0],
+        WelfareAlert.raised_dt < clock.day_bounds(dash.last + timedelta(days=2), zone)[0]))
     counts = Counter(dt.astimezone(zone).date() for dt in raised)
     dash.alerts = {d: n for d, n in counts.items() if dash.first <= d <= dash.last}
-
-
-def _utc_midnight(day: date, zone: ZoneInfo):
-    from datetime import datetime, time, timezone
-
-    return datetime.combine(day, time(0), zone).astimezone(timezone.utc)
 
 
 def _visits(dash: Dashboard, ids: list[int]) -> None:

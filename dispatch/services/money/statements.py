@@ -28,11 +28,11 @@ from dispatch.models.plan import Stop, StopKind, StopOutcome
 from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.statement import ProofKind, StatementLine, StatementMonth, StatementStatus
-from dispatch.models.types import utcnow
 from dispatch.platform import audit
 from dispatch.services.money import subsidies
 from dispatch.platform.access import is_admin
 from dispatch.platform.errors import FieldError, StaleRecord
+from dispatch.platform import clock
 
 MEAL_ORDER = {MealType.BREAKFAST: 0, MealType.LUNCH: 1, MealType.DINNER: 2}
 
@@ -221,7 +221,7 @@ def close_month(site: MealSite, month: date, *, by, today: date) -> StatementMon
     record.total_price_cents = sum(l.price_cents for l in lines)
     record.total_subsidy_cents = sum(l.subsidy_cents for l in lines)
     record.total_copay_cents = sum(l.copay_cents for l in lines)
-    record.status, record.closed_dt, record.closed_by_id = StatementStatus.CLOSED, utcnow(), getattr(by, "id", None)
+    record.status, record.closed_dt, record.closed_by_id = StatementStatus.CLOSED, clock.now(), getattr(by, "id", None)
     try:
         db.session.flush()
     except IntegrityError:

@@ -20,10 +20,10 @@ from flask_babel import lazy_gettext as _
 
 from dispatch.extensions import db
 from dispatch.models.api_token import ApiToken
-from dispatch.models.types import utcnow
 from dispatch.models.user import RoleName, User
 from dispatch.platform import audit
 from dispatch.platform.errors import FieldError
+from dispatch.platform import clock
 
 TOKEN_PREFIX = "dst_"
 MAX_DAYS = 366
@@ -70,7 +70,7 @@ class Issued:
 def issue(user: User, *, role: str, name: str, days: int, site_ids: Iterable[int] = (), by,
           now: datetime | None = None) -> Issued:
     """Create a token acting for ``user`` as ``role``; one commit; the secret is only in the result."""
-    now = now or utcnow()
+    now = now or clock.now()
     name = " ".join((name or "").split())
     if not name or len(name) > 80:
         raise FieldError("name", _("Name the token (1 to 80 characters), e.g. the system that uses it."))
@@ -104,7 +104,7 @@ def issue(user: User, *, role: str, name: str, days: int, site_ids: Iterable[int
 def revoke(token: ApiToken, *, by, now: datetime | None = None) -> None:
     if token.revoked_dt is not None:
         return
-    token.revoked_dt = now or utcnow()
+    token.revoked_dt = now or clock.now()
     audit.record("api_token.revoke", user=by, entity_type="api_token", entity_id=token.id,
                  detail={"for_user": token.user_id})
     db.session.commit()
@@ -114,7 +114,7 @@ def authenticate(raw: str | None, *, now: datetime | None = None) -> TokenPrinci
     """The principal for a presented token, or None if it is unknown, expired, revoked or its account disabled."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    now = now or utcnow()
+    now = now or clock.now()
     # The account comes in the same query: every API call checks it is still active.
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == digest(raw))
                               .options(joinedload(ApiToken.user)))
@@ -138,7 +138,7 @@ def get_token_or_404(token_id: Any) -> ApiToken:
 
 def revoke_all_for(user: User, *, now: datetime | None = None) -> int:
     """Revoke every live token acting for ``user`` (flush only: the caller commits)."""
-    now = now or utcnow()
+    now = now or clock.now()
     result = db.session.execute(sa.update(ApiToken).where(
         ApiToken.user_id == user.id, ApiToken.revoked_dt.is_(None)).values(revoked_dt=now))
     return result.rowcount or 0

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -36,17 +35,13 @@ from dispatch.models.site import MealSite
 from dispatch.platform import audit
 from dispatch.platform.access import is_admin, seniors_visible_to, sites_editable_by
 from dispatch.platform.errors import FieldError, StaleRecord
+from dispatch.platform import clock
 
 MAX_CONTACTS = 3
 MIN_AGE, MAX_AGE = 50, 120
 PHONE_RE = re.compile(r"^[0-9+\- ]{5,20}$")
 _LENGTHS = {"full_name": 120, "full_name_zh": 120, "address": 255, "address_zh": 255, "neighbourhood": 80,
             "allergies": 2000, "access_notes": 2000}
-
-
-def local_today() -> date:
-    """Today in the configured timezone (the date staff mean by "today")."""
-    return datetime.now(ZoneInfo(current_app.config.get("TIMEZONE", "UTC"))).date()
 
 
 def age_on(born: date, day: date) -> int:
@@ -220,7 +215,7 @@ def _apply(senior: Senior, values: SeniorData) -> list[str]:
 
 
 def _data(data: Mapping[str, Any] | SeniorData) -> SeniorData:
-    return data if isinstance(data, SeniorData) else SeniorData.from_mapping(data, today=local_today())
+    return data if isinstance(data, SeniorData) else SeniorData.from_mapping(data, today=clock.local_today())
 
 
 def create_senior(data: Mapping[str, Any] | SeniorData, *, by) -> Senior:
@@ -347,13 +342,13 @@ class SeniorOverview:
 
 def read_senior(senior: Senior, *, by, recent: int = 20) -> SeniorOverview:
     """Everything staff see about ``senior``; records ``senior.read`` and commits it."""
-    today = local_today()
+    today = clock.local_today()
     tz = (senior.home_site.timezone if senior.home_site else None) or current_app.config.get("TIMEZONE", "UTC")
     overview = SeniorOverview(
         senior=senior,
         age=age_on(senior.date_of_birth, today),
         timezone=tz,
-        updated_local=senior.updated_dt.astimezone(ZoneInfo(tz)),
+        updated_local=clock.local(senior.updated_dt, clock.zone_named(tz)),
         enrollments=list(db.session.scalars(
             sa.select(MealEnrollment).where(MealEnrollment.senior_id == senior.id)
             .order_by(MealEnrollment.is_active.desc(), MealEnrollment.start_date.desc()))),

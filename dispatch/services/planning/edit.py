@@ -20,24 +20,17 @@ from dispatch import routing
 from dispatch.extensions import db
 from dispatch.models.plan import Plan, PlanKind, PlanStatus, Stop, StopKind
 from dispatch.models.service_request import RequestStatus, ServiceRequest
-from dispatch.models.types import utcnow
 from dispatch.platform import audit
 from dispatch.services.care import requests as request_service
+from dispatch.platform import clock
 from dispatch.platform.errors import FieldError, StaleRecord
-from dispatch.services.planning.problem import (
-    REMOVED, Built, Pin, build_problem, natural_depart, site_zone, timing, visit_key, worker_key,
-)
+from dispatch.services.planning import service, store
+from dispatch.services.planning.problem import REMOVED, Built, Pin, UnassignedRef, build_problem, natural_depart, timing, visit_key, worker_key
 
 try:  # the family portal's outbox; planning works (and says so in the audit trail) without it
     from dispatch.services.family import notifications
 except ImportError:  # pragma: no cover - depends on what is installed alongside
     notifications = None
-
-
-def _planning():
-    from dispatch.services.planning import service as planning
-
-    return planning
 
 
 def _check_version(plan: Plan, version: Any) -> None:
@@ -52,7 +45,7 @@ def _check_version(plan: Plan, version: Any) -> None:
 
 def _editable(plan: Plan) -> None:
     if not plan.is_editable:
-        raise _planning().PlanNotEditable(_("This plan version is %(status)s and can no longer be changed; "
+        raise store.PlanNotEditable(_("This plan version is %(status)s and can no longer be changed; "
                                             "re-plan to make a new version.", status=plan.status.value))
 
 
@@ -88,21 +81,20 @@ class MovePreview:
 
 def preview_move(plan: Plan, stop_key: str, worker: str | None, position: int) -> MovePreview:
     """Where ``stop_key`` would go (``worker`` None: off every route) and what would break; saves nothing."""
-    planning = _planning()
     _editable(plan)
-    built = planning.problem_for_plan(plan)
+    built = store.problem_for_plan(plan)
     problem = built.problem
     known = {s.id for s in problem.stops}
     if stop_key not in known:
         raise FieldError("stop", _("That stop is not part of this plan."))
     if worker is not None and worker not in built.workers:
         raise FieldError("worker", _("That worker is not on shift for this plan."))
-    arrangement = {worker_key(r.worker_id): [planning._stop_key(s) for s in sorted(r.stops, key=lambda s: s.position)]
+    arrangement = {worker_key(r.worker_id): [store.stop_key(s) for s in sorted(r.stops, key=lambda s: s.position)]
                    for r in plan.routes if r.stops}
     departs = {worker_key(r.worker_id): built.frame.seconds(r.start_dt) for r in plan.routes if r.stops}
     source = next((w for w, keys in arrangement.items() if stop_key in keys), None)
-    current = next((s for r in plan.routes for s in r.stops if planning._stop_key(s) == stop_key), None)
-    if current is not None and planning._is_started(current):
+    current = next((s for r in plan.routes for s in r.stops if store.stop_key(s) == stop_key), None)
+    if current is not None and store.is_started(current):
         raise FieldError("stop", _("This stop has already been served or started; it stays where it is."))
     if source is not None:
         arrangement[source].remove(stop_key)
@@ -120,7 +112,7 @@ def preview_move(plan: Plan, stop_key: str, worker: str | None, position: int) -
     if worker is None:
         unassigned.append(stop_key)
     routes = [routing.Route(w, tuple(keys), departs[w]) for w, keys in arrangement.items() if keys]
-    violations = routing.check(problem, routes, [planning.UnassignedRef(k) for k in unassigned])
+    violations = routing.check(problem, routes, [UnassignedRef(k) for k in unassigned])
     # Only what this move caused: rules the untouched routes already broke are not its fault.
     violations = [v for v in violations if v.worker_id in changed or v.stop_id == stop_key]
     etas = {}
@@ -139,7 +131,6 @@ def apply_move(plan: Plan, stop_key: str, worker: str | None, position: int, *, 
     preview = preview_move(plan, stop_key, worker, position)
     if preview.violations and not confirm:
         return preview
-    planning = _planning()
     summary = dict(plan.summary or {})
     unassigned = [u for u in summary.get("unassigned", []) if u["stop"] != stop_key]
     if worker is None:
@@ -147,7 +138,7 @@ def apply_move(plan: Plan, stop_key: str, worker: str | None, position: int, *, 
                            "senior_id": preview.built.senior_id(stop_key)})
     summary["unassigned"] = unassigned
     plan.summary = summary
-    planning._write_routes(plan, preview.built, preview.arrangement, preview.departs, only=preview.changed)
+    store.write_routes(plan, preview.built, preview.arrangement, preview.departs, only=preview.changed)
     audit.record("plan.move_stop", user=by, entity_type="plan", entity_id=plan.id,
                  senior_id=preview.built.senior_id(stop_key),
                  detail={"stop": stop_key, "worker": worker, "position": preview.position,
@@ -175,27 +166,27 @@ def rerun_keeping_locks(plan: Plan, *, version: Any, by) -> Plan:
     """Solve the draft's day again as a new draft version, locked stops pinned to their workers."""
     _check_version(plan, version)
     _editable(plan)
-    return _planning().start_planning(plan.site, plan.service_date, plan.kind, plan.meal, by=by, basis=plan,
-                                      mode=_planning().RERUN)
+    return service.start_planning(plan.site, plan.service_date, plan.kind, plan.meal, by=by, basis=plan,
+                                      mode=service.RERUN)
 
 
 def replan_published(plan: Plan, *, by) -> Plan:
     """A new draft for a live day: served and started stops stay put, the rest move as little as possible."""
-    if plan.status not in _planning().LIVE:
+    if plan.status not in store.LIVE:
         raise FieldError(None, _("Only a published plan is re-planned this way; edit the draft instead."))
-    return _planning().start_planning(plan.site, plan.service_date, plan.kind, plan.meal, by=by, basis=plan,
-                                      mode=_planning().REPLAN)
+    return service.start_planning(plan.site, plan.service_date, plan.kind, plan.meal, by=by, basis=plan,
+                                      mode=service.REPLAN)
 
 
 # --- publishing --------------------------------------------------------------------------------
 
 def _close_older_live(plan: Plan) -> None:
     """Older published versions of the same day are superseded (workers follow the newest)."""
-    older = _planning().live_plan(plan.site_id, plan.service_date, plan.kind, plan.meal)
+    older = store.live_plan(plan.site_id, plan.service_date, plan.kind, plan.meal)
     while older is not None and older.id != plan.id:
         older.status = PlanStatus.CLOSED
         db.session.flush()
-        older = _planning().live_plan(plan.site_id, plan.service_date, plan.kind, plan.meal)
+        older = store.live_plan(plan.site_id, plan.service_date, plan.kind, plan.meal)
 
 
 def _schedule_and_notify(plan: Plan, *, by) -> int:
@@ -205,7 +196,7 @@ def _schedule_and_notify(plan: Plan, *, by) -> int:
         audit.record("plan.notifications_skipped", user=by, entity_type="plan", entity_id=plan.id,
                      detail={"reason": "no notification outbox installed", "visits": len(requests)})
         return 0
-    zone = site_zone(plan.site)
+    zone = clock.zone_of(plan.site)
     queued = 0
     for route in plan.routes:
         for stop in route.stops:
@@ -222,13 +213,13 @@ def publish(plan: Plan, *, version: Any, by) -> Plan:
     _editable(plan)
     if not any(r.stops for r in plan.routes):
         raise FieldError(None, _("This plan has no routes to publish."))
-    violations = _planning().check_plan(plan)
+    violations = store.check_plan(plan)
     if violations:
         raise FieldError(None, _("The plan breaks %(n)s rule(s), e.g. %(first)s. Fix them before publishing.",
                                  n=len(violations), first=str(violations[0])))
     _close_older_live(plan)
     plan.status = PlanStatus.PUBLISHED
-    plan.published_dt = utcnow()
+    plan.published_dt = clock.now()
     queued = _schedule_and_notify(plan, by=by)
     audit.record("plan.publish", user=by, entity_type="plan", entity_id=plan.id,
                  detail={"version": plan.version_number, "notifications": queued})
@@ -257,26 +248,25 @@ class UrgentResult:
 
 def insert_urgent(request: ServiceRequest, *, by, now=_time.monotonic) -> UrgentResult:
     """Put an approved urgent visit into its day's live visits plan and publish the new version at once."""
-    planning = _planning()
     began = now()
     if request.status != RequestStatus.APPROVED:
         raise FieldError("status", _("Approve the request first; only approved requests are inserted."))
-    live = planning.live_plan(request.site_id, request.requested_date, PlanKind.VISITS, None)
+    live = store.live_plan(request.site_id, request.requested_date, PlanKind.VISITS, None)
     if live is None:
         raise FieldError(None, _("There is no published visits plan for that day yet: plan visits instead."))
     key = visit_key(request.id)
-    arrangement = planning._arrangement(live)
-    published = {w: [planning._stop_key(s) for s in stops] for w, stops in arrangement.items()}
+    arrangement = store.arrangement(live)
+    published = {w: [store.stop_key(s) for s in stops] for w, stops in arrangement.items()}
     if any(key in keys for keys in published.values()):
         raise FieldError(None, _("This visit is already on the live plan."))
     orders, requests, pins, extra = [], [request], {}, {}
     for wkey, stops in arrangement.items():
-        done = [s for s in stops if planning._is_started(s)]
+        done = [s for s in stops if store.is_started(s)]
         for s in stops:
             requests.append(s.service_request)
             extra[s.route.worker_id] = s.route.worker
-            if planning._is_started(s):
-                pins[planning._stop_key(s)] = Pin(wkey, done.index(s), served=True)
+            if store.is_started(s):
+                pins[store.stop_key(s)] = Pin(wkey, done.index(s), served=True)
     built = build_problem(live.site, live.service_date, PlanKind.VISITS, None, requests=requests, pins=pins,
                           extra_workers=extra)
     if key not in {s.id for s in built.problem.stops}:
@@ -292,19 +282,19 @@ def insert_urgent(request: ServiceRequest, *, by, now=_time.monotonic) -> Urgent
         raise FieldError(None, _("No worker on shift can reach this visit in its window: %(why)s",
                                  why=next((u.message for u in solution.unassigned if u.stop_id == key), "")))
     plan = Plan(site_id=live.site_id, service_date=live.service_date, kind=PlanKind.VISITS, meal=None,
-                version_number=planning.latest_plan(live.site, live.service_date, PlanKind.VISITS, None)
+                version_number=store.latest_plan(live.site, live.service_date, PlanKind.VISITS, None)
                 .version_number + 1, created_by_id=getattr(by, "id", None),
                 summary={"job": {"state": "done", "mode": "urgent", "basis": live.id}})
     db.session.add(plan)
     db.session.flush()
-    planning._store_solution(plan, built, solution, carry=planning._carry_from(live))
-    violations = planning._refresh_figures(plan, built)
+    store.store_solution(plan, built, solution, carry=store.carry_from(live))
+    violations = store.refresh_figures(plan, built)
     if violations:
         db.session.rollback()
         raise FieldError(None, _("The urgent plan failed the routing check: %(first)s", first=str(violations[0])))
     moved = len(moved_stops(published, solution))
     _close_older_live(plan)
-    plan.status, plan.published_dt = PlanStatus.PUBLISHED, utcnow()
+    plan.status, plan.published_dt = PlanStatus.PUBLISHED, clock.now()
     summary = dict(plan.summary)
     summary["urgent"] = {"request": request.id, "moved": moved, "seconds": round(now() - began, 2)}
     plan.summary = summary

@@ -18,12 +18,11 @@ from werkzeug.exceptions import NotFound
 from dispatch.extensions import db
 from dispatch.models.plan import Plan, Route, Stop, StopKind
 from dispatch.models.senior import Senior
-from dispatch.models.types import utcnow
 from dispatch.platform import audit
 from dispatch.platform.access import get_site_or_404
 from dispatch.services.meals.kitchen import allergy_items
 from dispatch.platform.labels import label
-from dispatch.services.rounds.today import zone_for
+from dispatch.platform import clock
 
 PRODID = "-//Doorstep//Route plans//EN"
 
@@ -139,21 +138,17 @@ class RouteSheet:
         return round(self.route.travel_seconds / 60)
 
 
-def _local(dt: datetime | None, zone: tzinfo) -> datetime | None:
-    return dt.astimezone(zone) if dt is not None else None
-
-
 def route_sheets(plan: Plan) -> tuple[tzinfo, list[RouteSheet]]:
     """One sheet per route of ``plan``, stops in driving order, times in the site's zone."""
-    zone = zone_for(plan.site)
+    zone = clock.zone_of(plan.site)
     sheets = []
     for number, route in enumerate(load_plan_routes(plan), start=1):
         stops = [
-            SheetStop(i, s, _local(s.eta_dt, zone), s.window_start_dt.astimezone(zone),
+            SheetStop(i, s, clock.local(s.eta_dt, zone), s.window_start_dt.astimezone(zone),
                       s.window_end_dt.astimezone(zone))
             for i, s in enumerate(sorted(route.stops, key=lambda s: s.position), start=1)
         ]
-        sheets.append(RouteSheet(route, number, stops, _local(route.start_dt, zone), _local(route.end_dt, zone)))
+        sheets.append(RouteSheet(route, number, stops, clock.local(route.start_dt, zone), clock.local(route.end_dt, zone)))
     return zone, sheets
 
 
@@ -251,7 +246,7 @@ def _event_lines(stop: Stop, route: Route, plan: Plan, *, host: str, stamp: date
     ]
 
 
-def visits_ics(plan: Plan, routes: list[Route], *, host: str = "doorstep", now=utcnow) -> str:
+def visits_ics(plan: Plan, routes: list[Route], *, host: str = "doorstep", now=clock.now) -> str:
     """The visit stops of ``routes`` as one VCALENDAR; CRLF line ends, folded lines."""
     stamp = now()
     lines = [

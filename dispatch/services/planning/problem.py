@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -25,6 +25,7 @@ from dispatch.models.worker import Skill, Worker, WorkerShift
 from dispatch.services.volunteers.onboarding import skills_on
 from dispatch.routing.checker import _walk  # the checker's timing walk: one ETA calculator, not two
 from dispatch.services.care.requests import required_skill
+from dispatch.platform import clock
 
 MEAL_SERVICE_SECONDS = 150  # handing over a hot meal and a word at the door
 MEAL_DIMENSION = ("meals",)
@@ -52,13 +53,6 @@ def worker_id_of(key: str) -> int:
 
 def depot_key(site: MealSite) -> str:
     return f"site{site.id}"
-
-
-def site_zone(site: MealSite) -> ZoneInfo:
-    try:
-        return ZoneInfo(site.timezone or current_app.config.get("TIMEZONE", "UTC"))
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
@@ -275,7 +269,7 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
     route who must stay in the problem even if their shift changed since.
     """
     pins = pins or {}
-    frame = DayFrame(day, site_zone(site))
+    frame = DayFrame(day, clock.zone_of(site))
     window = window_of(site, kind, meal)
     depot = routing.Depot(depot_key(site), routing.Location(site.lat, site.lon),
                           hold_limit=site.hold_limit_minutes * 60 if kind == PlanKind.MEALS else None)

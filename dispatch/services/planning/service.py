@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time as _time
 import traceback
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable
 
@@ -21,7 +20,6 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from dispatch import routing
@@ -29,62 +27,27 @@ from dispatch.platform import jobs
 from dispatch.extensions import db
 from dispatch.platform.labels import label
 from dispatch.models.meals import MealOrder
-from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, Stop, StopKind
-from dispatch.models.senior import Senior
+from dispatch.models.plan import Plan, PlanKind, StopKind
 from dispatch.models.service_request import ServiceRequest
 from dispatch.models.site import MealSite, MealType
-from dispatch.models.types import utcnow
 from dispatch.models.worker import Worker
 from dispatch.platform import audit
 from dispatch.services.meals import orders as order_service
 from dispatch.services.care import requests as request_service
+from dispatch.platform import clock
 from dispatch.platform.errors import FieldError, StaleRecord
-from dispatch.services.planning.problem import (
-    REMOVED, Built, NoWorkers, Pin, UnassignedRef, build_problem, meal_key, natural_depart, routed_elsewhere, timing,
-    visit_key, worker_id_of, worker_key,
+from dispatch.services.planning.store import (
+    arrangement, carry_from, is_started, latest_plan, stop_key, store_solution,
 )
+from dispatch.services.planning.problem import (
+    NoWorkers, Pin, build_problem, meal_key, routed_elsewhere, visit_key,
+)
+FRESH, RERUN, REPLAN = "fresh", "rerun", "replan"  # how a run treats the plan it starts from
 
-LIVE = (PlanStatus.PUBLISHED, PlanStatus.IN_PROGRESS)
-FRESH, RERUN, REPLAN = "fresh", "rerun", "replan"
 NO_WORKERS_ERROR = "no_workers"  # the page says it in the user's language
 WORKER_LOST_ERROR = "worker_lost"  # an RQ worker died mid-solve and the job had no retries left
 WORKERS_TAKEN_ERROR = "workers_taken"  # other plans kept taking this plan's workers while it solved
 Solve = Callable[..., routing.Solution]
-
-
-class PlanNotEditable(FieldError):
-    def __init__(self, message: Any) -> None:
-        super().__init__(None, message)
-
-
-# --- finding plans ---------------------------------------------------------------------------
-
-def _key_filter(site_id: int, day: date, kind: PlanKind, meal: MealType | None):
-    meal_cond = Plan.meal.is_(None) if meal is None else Plan.meal == meal
-    return sa.and_(Plan.site_id == site_id, Plan.service_date == day, Plan.kind == kind, meal_cond)
-
-
-def latest_plan(site: MealSite, day: date, kind: PlanKind, meal: MealType | None) -> Plan | None:
-    return db.session.scalar(sa.select(Plan).where(_key_filter(site.id, day, kind, meal))
-                             .order_by(Plan.version_number.desc()).limit(1))
-
-
-def live_plan(site_id: int, day: date, kind: PlanKind, meal: MealType | None) -> Plan | None:
-    """The version workers follow: the newest published or in-progress one."""
-    return db.session.scalar(sa.select(Plan).where(_key_filter(site_id, day, kind, meal), Plan.status.in_(LIVE))
-                             .order_by(Plan.version_number.desc()).limit(1))
-
-
-def plans_for_day(site: MealSite, day: date) -> list[Plan]:
-    return list(db.session.scalars(sa.select(Plan).where(Plan.site_id == site.id, Plan.service_date == day)
-                                   .order_by(Plan.kind, Plan.meal, Plan.version_number.desc())))
-
-
-def load_plan(plan_id: int) -> Plan | None:
-    return db.session.scalar(sa.select(Plan).where(Plan.id == plan_id).options(
-        selectinload(Plan.routes).selectinload(Route.stops).selectinload(Stop.senior).load_only(
-            Senior.id, Senior.full_name, Senior.lat, Senior.lon),
-        selectinload(Plan.routes).selectinload(Route.worker)))
 
 
 def job_state(plan: Plan) -> dict[str, Any]:
@@ -188,7 +151,7 @@ def solve_and_store(plan_id: int, solve: Solve | None = None) -> dict[str, Any]:
     plan = db.session.get(Plan, plan_id)
     if plan is None:
         return {"state": "failed", "message": "no such plan"}
-    _set_job(plan_id, state="running", started=utcnow().isoformat())
+    _set_job(plan_id, state="running", started=clock.now().isoformat())
     try:
         plan = db.session.get(Plan, plan_id)
         job = (plan.summary or {}).get("job", {})
@@ -199,7 +162,7 @@ def solve_and_store(plan_id: int, solve: Solve | None = None) -> dict[str, Any]:
             built, options = _problem_for_run(plan, mode, basis)
             solution = (solve or routing.solve)(built.problem, options, time_limit=limit)
             _hold_day(plan)
-            _store_solution(plan, built, solution, carry=_carry_from(basis))
+            store_solution(plan, built, solution, carry=carry_from(basis))
             db.session.flush()
             if not _clashes(plan):
                 break
@@ -260,18 +223,6 @@ def _subjects(plan: Plan) -> tuple[list[MealOrder], list[ServiceRequest]]:
     return [], request_service.visits_for(site, day)
 
 
-def _arrangement(plan: Plan) -> dict[str, list[Stop]]:
-    return {worker_key(r.worker_id): sorted(r.stops, key=lambda s: s.position) for r in plan.routes if r.stops}
-
-
-def _stop_key(stop: Stop) -> str:
-    return meal_key(stop.meal_order_id) if stop.kind == StopKind.MEAL else visit_key(stop.service_request_id)
-
-
-def _is_started(stop: Stop) -> bool:
-    return stop.outcome is not None or stop.arrival_dt is not None
-
-
 def _problem_for_run(plan: Plan, mode: str, basis: Plan | None):
     from dispatch.routing.solver import SolveOptions
 
@@ -281,15 +232,15 @@ def _problem_for_run(plan: Plan, mode: str, basis: Plan | None):
     initial = None
     extra: dict[int, Worker] = {}
     if basis is not None:
-        arrangement = _arrangement(basis)
-        initial = {w: [_stop_key(s) for s in stops] for w, stops in arrangement.items()}
-        for wkey, stops in arrangement.items():
-            done = [s for s in stops if _is_started(s)]
+        by_worker = arrangement(basis)
+        initial = {w: [stop_key(s) for s in stops] for w, stops in by_worker.items()}
+        for wkey, stops in by_worker.items():
+            done = [s for s in stops if is_started(s)]
             for s in stops:
-                key = _stop_key(s)
+                key = stop_key(s)
                 if mode == REPLAN:
                     previous[key] = wkey
-                    if _is_started(s):
+                    if is_started(s):
                         pins[key] = Pin(wkey, done.index(s), served=True)
                         extra[s.route.worker_id] = s.route.worker
                 elif s.is_locked:
@@ -298,7 +249,7 @@ def _problem_for_run(plan: Plan, mode: str, basis: Plan | None):
         have = {meal_key(o.id) for o in orders} | {visit_key(r.id) for r in requests}
         for stops in arrangement.values():
             for s in stops:
-                if _stop_key(s) in pins and _stop_key(s) not in have:
+                if stop_key(s) in pins and stop_key(s) not in have:
                     (orders.append(s.meal_order) if s.kind == StopKind.MEAL else requests.append(s.service_request))
     built = build_problem(plan.site, plan.service_date, plan.kind, plan.meal, orders=orders, requests=requests,
                           pins=pins, previous=previous, extra_workers=extra)
@@ -307,179 +258,3 @@ def _problem_for_run(plan: Plan, mode: str, basis: Plan | None):
         initial = {w: [k for k in ks if k in known] for w, ks in initial.items() if w in built.workers}
     weight = 3600 if mode == REPLAN else SolveOptions().continuity_weight
     return built, SolveOptions(initial_routes=initial or None, continuity_weight=weight)
-
-
-def _carry_from(basis: Plan | None) -> dict[str, Stop]:
-    """Stops of the previous version whose recorded facts (arrival, outcome) must survive a re-plan."""
-    if basis is None:
-        return {}
-    return {_stop_key(s): s for r in basis.routes for s in r.stops if _is_started(s) or s.is_locked}
-
-
-# --- storing and re-reading routes -----------------------------------------------------------
-
-def _store_solution(plan: Plan, built: Built, solution: routing.Solution, *, carry: dict[str, Stop]) -> None:
-    """Write the solution as routes and stops of ``plan``, and its figures into the summary."""
-    arrangement = {r.worker_id: list(r.stops) for r in solution.routes if r.stops}
-    departs = {r.worker_id: r.depart for r in solution.routes if r.stops}
-    unassigned = [{"stop": u.stop_id, "reason": u.reason.name, "message": u.message,
-                   "senior_id": built.senior_id(u.stop_id)} for u in solution.unassigned] + built.skipped
-    summary = dict(plan.summary or {})
-    summary.update({"solver": {"status": solution.status, "seconds": round(solution.wall_time, 2),
-                               "cost": int(solution.cost)}, "unassigned": unassigned})
-    plan.summary = summary
-    _write_routes(plan, built, arrangement, departs, carry=carry)
-
-
-def _write_routes(plan: Plan, built: Built, arrangement: dict[str, list[str]], departs: dict[str, int], *,
-                  carry: dict[str, Stop] | None = None, only: set[str] | None = None) -> list[routing.Violation]:
-    """Make ``plan``'s routes match ``arrangement`` with ETAs from the checker's walk; returns violations.
-
-    ``only`` limits the rewrite to those workers' routes (an edit touches one or two).
-    """
-    problem = built.problem
-    windex = {w.id: i for i, w in enumerate(problem.workers)}
-    sindex = {s.id: i for i, s in enumerate(problem.stops)}
-    existing = {worker_key(r.worker_id): r for r in plan.routes}
-    old_stops = {_stop_key(s): s for r in plan.routes for s in r.stops}
-    carry = carry or {}
-    touched = set(arrangement) | set(existing) if only is None else only
-    # Park the positions first: (route, position) is unique and rows are rewritten one by one.
-    parked = False
-    for wkey in touched:
-        route = existing.get(wkey)
-        for i, s in enumerate(route.stops if route else []):
-            s.position = 100_000 + i
-            parked = True
-    if parked:
-        db.session.flush()
-    used_positions = {r.position for r in plan.routes}
-    next_position = max(used_positions, default=-1) + 1
-    keep: set[str] = set()
-    emptied: list[Route] = []
-    for wkey in sorted(touched, key=lambda k: worker_id_of(k)):
-        keys = arrangement.get(wkey, [])
-        route = existing.get(wkey)
-        if not keys:
-            if route is not None:
-                emptied.append(route)
-            continue
-        if route is None:
-            route = Route(worker_id=worker_id_of(wkey), position=next_position)
-            next_position += 1
-            plan.routes.append(route)
-        v = windex[wkey]
-        nodes = [sindex[k] for k in keys]
-        t = timing(problem, v, nodes, departs[wkey])
-        route.start_dt, route.end_dt = built.frame.utc(t.depart), built.frame.utc(t.end)
-        route.travel_seconds = int(t.travel)
-        route.break_start_dt = built.frame.utc(t.rest[0]) if t.rest else None
-        route.break_minutes = t.rest[1] // 60 if t.rest else 0
-        route.distance_m = _distance(problem, v, nodes)
-        for pos, (key, start) in enumerate(zip(keys, t.starts)):
-            keep.add(key)
-            s = problem.stops[sindex[key]]
-            stop = old_stops.get(key)
-            if stop is None:
-                stop = Stop(kind=StopKind.MEAL if key in built.orders else StopKind.VISIT,
-                            senior_id=built.senior_id(key), **built.subject_ids(key))
-                source = carry.get(key)
-                if source is not None:
-                    for name in ("arrival_dt", "departure_dt", "outcome", "outcome_note", "outcome_dt",
-                                 "outcome_by_id"):
-                        setattr(stop, name, getattr(source, name))
-                    stop.is_locked = source.is_locked
-            if stop.route is not route:
-                if stop.route is not None:
-                    stop.route.stops.remove(stop)
-                route.stops.append(stop)
-            stop.position = pos
-            window = s.windows[0] if s.windows else routing.TimeWindow(problem.workers[v].shift.start,
-                                                                      problem.workers[v].shift.end)
-            stop.window_start_dt, stop.window_end_dt = built.frame.utc(window.start), built.frame.utc(window.end)
-            stop.eta_dt = built.frame.utc(start)
-    if only is not None:
-        keep |= {k for w, r in existing.items() if w not in touched for k in (_stop_key(s) for s in r.stops)}
-    for key, stop in old_stops.items():
-        if key not in keep and stop.route is not None and stop in stop.route.stops:
-            stop.route.stops.remove(stop)
-    for route in emptied:  # last, so stops moved out of them are not deleted with them
-        if not route.stops:
-            plan.routes.remove(route)
-    db.session.flush()
-    return _refresh_figures(plan, built)
-
-
-def _distance(problem: routing.Problem, v: int, nodes: list[int]) -> int:
-    from geopy.distance import great_circle
-
-    places = [problem.workers[v].start, *[problem.stops[i].location for i in nodes], problem.workers[v].end]
-    places = [p for p in places if p is not None]
-    metres = sum(great_circle((a.lat, a.lon), (b.lat, b.lon)).meters for a, b in zip(places, places[1:]))
-    return int(metres * float(current_app.config.get("CIRCUITY_FACTOR") or 1.3))
-
-
-def routes_as_routing(plan: Plan, built: Built) -> list[routing.Route]:
-    return [routing.Route(worker_key(r.worker_id), tuple(_stop_key(s) for s in sorted(r.stops, key=lambda s: s.position)),
-                          built.frame.seconds(r.start_dt)) for r in plan.routes if r.stops and r.start_dt]
-
-
-def _unassigned_refs(plan: Plan) -> list[UnassignedRef]:
-    return [UnassignedRef(u["stop"]) for u in (plan.summary or {}).get("unassigned", [])]
-
-
-def _refresh_figures(plan: Plan, built: Built) -> list[routing.Violation]:
-    """Re-check the stored routes with the independent checker and keep the figures in the summary."""
-    routes = routes_as_routing(plan, built)
-    violations = routing.check(built.problem, routes, _unassigned_refs(plan))
-    used = [r for r in plan.routes if r.stops]
-    work = sum(int((r.end_dt - r.start_dt).total_seconds()) for r in used if r.start_dt and r.end_dt)
-    summary = dict(plan.summary or {})
-    summary["figures"] = {
-        "routes": len(used), "stops": sum(len(r.stops) for r in used),
-        "unassigned": len(summary.get("unassigned", [])),
-        "travel_seconds": sum(r.travel_seconds for r in used), "work_seconds": work,
-        "distance_m": sum(r.distance_m for r in used),
-        "workers_on_shift": len(built.problem.workers),
-    }
-    summary["workers"] = [{"key": key, "name": w.full_name} for key, w in sorted(
-        built.workers.items(), key=lambda kv: kv[1].full_name)]
-    summary["violations"] = [{"kind": v.kind.name, "message": str(v), "stop": v.stop_id, "worker": v.worker_id}
-                             for v in violations]
-    plan.summary = summary
-    return violations
-
-
-def problem_for_plan(plan: Plan) -> Built:
-    """The routing problem behind a stored version: its own stops and unassigned, today's shifts."""
-    order_ids, request_ids = set(), set()
-    pins: dict[str, Pin] = {}
-    extra: dict[int, Worker] = {}
-    for route in plan.routes:
-        extra[route.worker_id] = route.worker
-        done = [s for s in sorted(route.stops, key=lambda s: s.position) if _is_started(s)]
-        for s in route.stops:
-            (order_ids.add(s.meal_order_id) if s.kind == StopKind.MEAL else request_ids.add(s.service_request_id))
-            if _is_started(s):
-                pins[_stop_key(s)] = Pin(worker_key(route.worker_id), done.index(s), served=True)
-            elif s.is_locked:
-                pins[_stop_key(s)] = Pin(worker_key(route.worker_id))
-    for u in (plan.summary or {}).get("unassigned", []):
-        key = u["stop"]
-        (order_ids if key.startswith("m") else request_ids).add(int(key[1:]))
-    orders = list(db.session.scalars(sa.select(MealOrder).where(MealOrder.id.in_(order_ids)).order_by(MealOrder.id)))
-    requests = list(db.session.scalars(sa.select(ServiceRequest).where(ServiceRequest.id.in_(request_ids))
-                                       .order_by(ServiceRequest.id)))
-    return build_problem(plan.site, plan.service_date, plan.kind, plan.meal, orders=orders, requests=requests,
-                         pins=pins, extra_workers=extra)
-
-
-def check_plan(plan: Plan) -> list[routing.Violation]:
-    """Every rule the stored plan breaks, by the independent checker."""
-    built = problem_for_plan(plan)
-    return routing.check(built.problem, routes_as_routing(plan, built), _unassigned_refs(plan))
-
-
-from dispatch.services.planning.edit import (  # noqa: E402,F401  (adjust, publish, re-plan live here)
-    MovePreview, apply_move, insert_urgent, preview_move, publish, replan_published, rerun_keeping_locks, set_lock,
-)

@@ -11,16 +11,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from dispatch.extensions import db
 from dispatch.platform.maps import tile_spec
-from dispatch.models.meals import MealOrder
-from dispatch.models.plan import Plan, PlanKind, Stop, StopKind
+from dispatch.models.plan import Plan, Stop, StopKind
 from dispatch.models.senior import Senior
-from dispatch.models.service_request import ServiceRequest
-from dispatch.services.planning.problem import meal_key, site_zone, visit_key, worker_key
+from dispatch.services.planning.problem import meal_key, visit_key
+from dispatch.platform import clock
 
 REASONS = {
     "NO_SKILL": _l("No worker on shift has the required skill."),
@@ -81,7 +79,7 @@ class PlanView:
 
 
 def plan_view(plan: Plan) -> PlanView:
-    zone = site_zone(plan.site)
+    zone = clock.zone_of(plan.site)
     summary = plan.summary or {}
     hold = plan.site.hold_limit_minutes * 60
     routes = []

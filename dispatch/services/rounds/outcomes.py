@@ -36,11 +36,11 @@ from dispatch.models.meals import MealOrderStatus
 from dispatch.models.outcome import ConcernKind, StopEvent, StopEventKind
 from dispatch.models.plan import PlanStatus, Route, Stop, StopKind, StopOutcome
 from dispatch.models.service_request import TRANSITIONS, RequestStatus
-from dispatch.models.types import utcnow
 from dispatch.services.safety import alerts
 from dispatch.platform import audit
 from dispatch.platform.errors import FieldError
 from dispatch.services.rounds.worker_day import outcomes_for, tasks_for
+from dispatch.platform import clock
 
 Clock = Callable[[], datetime]
 MAX_NOTE = 2000
@@ -158,7 +158,7 @@ def _check_against_stop(tap: Tap, stop: Stop) -> None:
             raise FieldError("tasks_done", _l("Unknown task: %(task)s", task=unknown[0][:40]))
 
 
-def record(stop: Stop, tap: Tap, *, by, now: Clock = utcnow) -> Recorded:
+def record(stop: Stop, tap: Tap, *, by, now: Clock = clock.now) -> Recorded:
     """Store one tap for ``stop`` (already authorised for ``by``) and apply it; commits.
 
     Raises ``FieldError`` when the tap does not fit the stop, or when its

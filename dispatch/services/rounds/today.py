@@ -13,40 +13,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from urllib.parse import quote, urlencode
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
 from dispatch.extensions import db
 from dispatch.platform.labels import label  # noqa: F401  (kept importable from here: services/board.py, exports.py use it)
 from dispatch.models.alert import AlertStatus, WelfareAlert
 from dispatch.models.meals import MealEnrollment, MealHold, MealMode, MealOrder
-from dispatch.models.plan import Plan, PlanStatus, Route, Stop, StopKind
+from dispatch.models.plan import LIVE_STATUSES, Plan, PlanStatus, Route, Stop, StopKind
 from dispatch.models.senior import FamilyLink, Senior
 from dispatch.models.service_request import ServiceRequest
 from dispatch.models.site import MealSite, MealType
-from dispatch.models.types import utcnow
 from dispatch.models.worker import Worker, WorkerShift
+from dispatch.platform import clock
 
 # Plans a worker acts on. Drafts are still being edited by staff; closed plans are history.
-WORKER_VISIBLE_PLAN_STATUSES = (PlanStatus.PUBLISHED, PlanStatus.IN_PROGRESS)
 
 Clock = Callable[[], datetime]
-
-
-def zone_for(site: MealSite | None) -> tzinfo:
-    """The site's timezone, else the app's ``TIMEZONE`` (a bad name falls back to UTC)."""
-    name = (site.timezone if site is not None else None) or current_app.config.get("TIMEZONE", "UTC")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def _local(dt: datetime | None, zone: tzinfo) -> datetime | None:
-    return dt.astimezone(zone) if dt is not None else None
 
 
 def tel_uri(phone: str | None) -> str | None:
@@ -164,13 +149,13 @@ def _latest_versions(plans: list[Plan]) -> set[int]:
     return {plan.id for plan in newest.values()}
 
 
-def worker_today(worker: Worker, *, now: Clock = utcnow) -> WorkerDay:
+def worker_today(worker: Worker, *, now: Clock = clock.now) -> WorkerDay:
     """The worker's shifts today and their stops on today's published plans, in order.
 
     "Today" is the date at the worker's home site. Only routes assigned to this
     worker are loaded, so only seniors on them appear.
     """
-    home_zone = zone_for(worker.home_site)
+    home_zone = clock.zone_of(worker.home_site)
     day = now().astimezone(home_zone).date()
 
     shifts = list(db.session.scalars(
@@ -188,7 +173,7 @@ def worker_today(worker: Worker, *, now: Clock = utcnow) -> WorkerDay:
         .where(
             Route.worker_id == worker.id,
             Plan.service_date == day,
-            Plan.status.in_(WORKER_VISIBLE_PLAN_STATUSES),
+            Plan.status.in_(LIVE_STATUSES),
         )
         .options(
             joinedload(Route.plan).joinedload(Plan.site),
@@ -202,20 +187,20 @@ def worker_today(worker: Worker, *, now: Clock = utcnow) -> WorkerDay:
     for route in routes:
         if route.plan_id not in current:
             continue
-        zone = zone_for(route.plan.site)
+        zone = clock.zone_of(route.plan.site)
         stops = [
             StopView(
                 stop=s,
                 window_start=s.window_start_dt.astimezone(zone),
                 window_end=s.window_end_dt.astimezone(zone),
-                eta=_local(s.eta_dt, zone),
-                arrival=_local(s.arrival_dt, zone),
+                eta=clock.local(s.eta_dt, zone),
+                arrival=clock.local(s.arrival_dt, zone),
             )
             for s in sorted(route.stops, key=lambda s: s.position)
         ]
-        start = _local(route.start_dt, zone) or (stops[0].eta or stops[0].window_start if stops else None)
+        start = clock.local(route.start_dt, zone) or (stops[0].eta or stops[0].window_start if stops else None)
         views.append(RouteView(plan=route.plan, route=route, zone=zone, stops=stops,
-                               start=start, end=_local(route.end_dt, zone)))
+                               start=start, end=clock.local(route.end_dt, zone)))
     far_future = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
     views.sort(key=lambda v: (v.start or far_future, v.plan.id))
     return WorkerDay(worker=worker, day=day, zone=home_zone,
@@ -298,13 +283,6 @@ class SeniorOverview:
 ETA_SLACK = timedelta(minutes=15)
 
 
-def is_late(stop: Stop, now: datetime) -> bool:
-    """Late: the ETA has passed with no outcome, or the worker arrived after the window closed."""
-    if stop.outcome is None and stop.eta_dt is not None and stop.eta_dt < now:
-        return True
-    return stop.arrival_dt is not None and stop.arrival_dt > stop.window_end_dt
-
-
 def eta_window(stop: Stop, zone: tzinfo) -> tuple[datetime, datetime]:
     """What to tell a family: the planned ETA give or take a quarter hour, else the stop's window.
 
@@ -319,7 +297,7 @@ def senior_overview(
     senior: Senior,
     *,
     relation: str | None = None,
-    now: Clock = utcnow,
+    now: Clock = clock.now,
     upcoming_days: int = 7,
     history_days: int = 14,
 ) -> SeniorOverview:
@@ -329,7 +307,7 @@ def senior_overview(
     this only reads. Upcoming covers today and the next ``upcoming_days - 1``
     days; history reaches ``history_days`` back.
     """
-    zone = zone_for(senior.home_site)
+    zone = clock.zone_of(senior.home_site)
     moment = now()
     day = moment.astimezone(zone).date()
     until = day + timedelta(days=upcoming_days - 1)
@@ -382,11 +360,11 @@ def senior_overview(
     if upcoming_ids:
         for stop in db.session.scalars(
             sa.select(Stop).join(Route, Stop.route_id == Route.id).join(Plan, Route.plan_id == Plan.id)
-            .where(Stop.meal_order_id.in_(upcoming_ids), Plan.status.in_(WORKER_VISIBLE_PLAN_STATUSES))
+            .where(Stop.meal_order_id.in_(upcoming_ids), Plan.status.in_(LIVE_STATUSES))
             .order_by(Plan.version_number, Stop.id)
         ):
             meal_etas[stop.meal_order_id] = eta_window(stop, zone)
-            if is_late(stop, moment):
+            if stop.is_late(moment):
                 late_orders.add(stop.meal_order_id)
             else:
                 late_orders.discard(stop.meal_order_id)
@@ -407,9 +385,9 @@ def senior_overview(
         holds=holds,
         requests=[
             RequestView(request=r, stop=stops_by_request.get(r.id),
-                        outcome_at=_local(getattr(stops_by_request.get(r.id), "outcome_dt", None), zone),
+                        outcome_at=clock.local(getattr(stops_by_request.get(r.id), "outcome_dt", None), zone),
                         eta=eta_window(stops_by_request[r.id], zone) if r.id in stops_by_request else None,
-                        late=r.id in stops_by_request and is_late(stops_by_request[r.id], moment))
+                        late=r.id in stops_by_request and stops_by_request[r.id].is_late(moment))
             for r in requests
         ],
         open_alerts=alerts,
@@ -430,7 +408,7 @@ def linked_seniors(user) -> list[tuple[Senior, str]]:
     return [(senior, relation) for senior, relation in rows]
 
 
-def family_overview(user, *, now: Clock = utcnow) -> list[SeniorOverview]:
+def family_overview(user, *, now: Clock = clock.now) -> list[SeniorOverview]:
     """One overview per senior linked to ``user`` (a handful, so one query set each)."""
     return [senior_overview(senior, relation=relation, now=now) for senior, relation in linked_seniors(user)]
 

@@ -20,11 +20,11 @@ from werkzeug.exceptions import NotFound
 from dispatch.extensions import db
 from dispatch.platform.labels import label
 from dispatch.models.outcome import ConcernKind
-from dispatch.models.plan import Plan, Route, Stop, StopKind, StopOutcome
+from dispatch.models.plan import LIVE_STATUSES, Plan, Route, Stop, StopKind, StopOutcome
 from dispatch.models.service_request import ServiceType
-from dispatch.models.types import utcnow
 from dispatch.models.worker import Worker
-from dispatch.services.rounds.today import WORKER_VISIBLE_PLAN_STATUSES, Clock, WorkerDay, zone_for
+from dispatch.services.rounds.today import Clock, WorkerDay
+from dispatch.platform import clock
 
 _MAX_ID = 2**31 - 1
 
@@ -90,7 +90,7 @@ def hold_deadline(route: Route, stop: Stop) -> datetime | None:
     return left + timedelta(minutes=route.plan.site.hold_limit_minutes)
 
 
-def get_stop_for_worker_or_404(stop_id: Any, worker: Worker | None, *, now: Clock = utcnow) -> Stop:
+def get_stop_for_worker_or_404(stop_id: Any, worker: Worker | None, *, now: Clock = clock.now) -> Stop:
     """A stop on ``worker``'s own route of a current published plan dated today, else 404.
 
     "Today" is the plan site's date, so a route from yesterday (or tomorrow)
@@ -104,19 +104,19 @@ def get_stop_for_worker_or_404(stop_id: Any, worker: Worker | None, *, now: Cloc
         raise NotFound()
     stop = db.session.scalar(
         sa.select(Stop).join(Route, Stop.route_id == Route.id).join(Plan, Route.plan_id == Plan.id)
-        .where(Stop.id == stop_id, Route.worker_id == worker.id, Plan.status.in_(WORKER_VISIBLE_PLAN_STATUSES))
+        .where(Stop.id == stop_id, Route.worker_id == worker.id, Plan.status.in_(LIVE_STATUSES))
         .options(joinedload(Stop.route).joinedload(Route.plan).joinedload(Plan.site))
     )
     if stop is None:
         raise NotFound()
     plan = stop.route.plan
-    if plan.service_date != now().astimezone(zone_for(plan.site)).date():
+    if plan.service_date != now().astimezone(clock.zone_of(plan.site)).date():
         raise NotFound()
     newer = db.session.scalar(
         sa.select(sa.func.count(Plan.id)).where(
             Plan.site_id == plan.site_id, Plan.service_date == plan.service_date, Plan.kind == plan.kind,
             Plan.meal.is_(None) if plan.meal is None else Plan.meal == plan.meal,
-            Plan.version_number > plan.version_number, Plan.status.in_(WORKER_VISIBLE_PLAN_STATUSES),
+            Plan.version_number > plan.version_number, Plan.status.in_(LIVE_STATUSES),
         )
     )
     if newer:

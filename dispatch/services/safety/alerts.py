@@ -32,11 +32,10 @@ from sqlalchemy.orm import aliased
 from dispatch.extensions import db
 from dispatch.models.alert import AlertActionKind, AlertKind, AlertSeverity, AlertStatus, WelfareAlert
 from dispatch.models.outcome import AlertReraise, ConcernKind, StopEvent, StopEventKind
-from dispatch.models.plan import Plan, PlanStatus, Route, Stop, StopKind, StopOutcome
+from dispatch.models.plan import LIVE_STATUSES, Plan, PlanStatus, Route, Stop, StopKind, StopOutcome
 from dispatch.models.senior import Senior
-from dispatch.models.types import utcnow
 from dispatch.platform import audit
-from dispatch.services.rounds.today import WORKER_VISIBLE_PLAN_STATUSES
+from dispatch.platform import clock
 
 Clock = Callable[[], datetime]
 
@@ -141,7 +140,7 @@ def missed_meals_rule(senior: Senior, *, now: datetime, by=None) -> WelfareAlert
     stops = db.session.scalars(
         sa.select(Stop).join(Route, Stop.route_id == Route.id).join(Plan, Route.plan_id == Plan.id)
         .where(Stop.senior_id == senior.id, Stop.kind == StopKind.MEAL, Stop.outcome.is_not(None),
-               Plan.status.in_((*WORKER_VISIBLE_PLAN_STATUSES, PlanStatus.CLOSED)))
+               Plan.status.in_((*LIVE_STATUSES, PlanStatus.CLOSED)))
         .order_by(Stop.window_start_dt.desc(), Stop.id.desc()).limit(10)
     )
     latest: list[Stop] = []
@@ -172,13 +171,13 @@ def overdue_stops(now: datetime) -> list[Stop]:
     newer_exists = sa.exists().where(
         newer.site_id == Plan.site_id, newer.service_date == Plan.service_date, newer.kind == Plan.kind,
         sa.or_(newer.meal == Plan.meal, sa.and_(newer.meal.is_(None), Plan.meal.is_(None))),
-        newer.version_number > Plan.version_number, newer.status.in_(WORKER_VISIBLE_PLAN_STATUSES),
+        newer.version_number > Plan.version_number, newer.status.in_(LIVE_STATUSES),
     )
     alerted = sa.exists().where(WelfareAlert.stop_id == Stop.id, WelfareAlert.kind == AlertKind.OVERDUE_STOP)
     return list(db.session.scalars(
         sa.select(Stop).join(Route, Stop.route_id == Route.id).join(Plan, Route.plan_id == Plan.id)
         .where(
-            Plan.status.in_(WORKER_VISIBLE_PLAN_STATUSES), Stop.outcome.is_(None),
+            Plan.status.in_(LIVE_STATUSES), Stop.outcome.is_(None),
             Stop.window_end_dt < now - grace, Stop.window_end_dt >= now - OVERDUE_LOOKBACK,
             ~newer_exists, ~alerted,
         )
@@ -229,7 +228,7 @@ class TickReport:
                 "skipped": self.skipped}
 
 
-def tick(*, now: Clock = utcnow) -> TickReport:
+def tick(*, now: Clock = clock.now) -> TickReport:
     """Run the dead-man switch, the re-raise timer and the missed-meals sweep; one commit.
 
     Safe to run from several machines at once: on PostgreSQL a transaction
@@ -237,7 +236,6 @@ def tick(*, now: Clock = utcnow) -> TickReport:
     """
     from dispatch.models.notification import NotificationEvent
     from dispatch.services.family import notifications
-    from dispatch.services.safety.board import alert_site_id
 
     moment = now()
     report = TickReport()
@@ -259,7 +257,7 @@ def tick(*, now: Clock = utcnow) -> TickReport:
     for alert, number in reraise_due(moment):
         db.session.add(AlertReraise(alert_id=alert.id, number=number, dt=moment))
         report.reraised.append(alert.id)
-        site_id = alert_site_id(alert)
+        site_id = alert.answering_site_id
         if site_id is not None:
             notifications.emit_to_site_staff(
                 NotificationEvent.WELFARE_ALERT, site_id=site_id, senior_id=alert.senior_id,

@@ -26,13 +26,12 @@ from dispatch.models.alert import AlertAction, AlertActionKind, AlertSeverity, A
 from dispatch.models.plan import Plan, PlanStatus, Route, Stop
 from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite
-from dispatch.models.types import utcnow
 from dispatch.platform import audit
 from dispatch.platform.access import get_site_or_404
 from dispatch.services.safety.alerts import reraise_counts
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import label
-from dispatch.services.rounds.today import is_late, zone_for
+from dispatch.platform import clock
 
 Clock = Callable[[], datetime]
 BOARD_PLAN_STATUSES = (PlanStatus.PUBLISHED, PlanStatus.IN_PROGRESS, PlanStatus.CLOSED)
@@ -48,10 +47,6 @@ ACTION_LABELS: dict[AlertActionKind, object] = {
     AlertActionKind.VISITED: _l("Visited"),
     AlertActionKind.NOTE: _l("Note"),
 }
-
-
-def _local(dt: datetime | None, zone: tzinfo) -> datetime | None:
-    return dt.astimezone(zone) if dt is not None else None
 
 
 @dataclass(frozen=True)
@@ -71,7 +66,7 @@ class RouteStatus:
             last = {
                 "stop_id": self.last.id, "senior": self.last.senior.full_name,
                 "outcome": self.last.outcome.value, "outcome_label": label(self.last.outcome),
-                "time": _local(self.last.outcome_dt, zone).strftime("%H:%M") if self.last.outcome_dt else None,
+                "time": clock.local(self.last.outcome_dt, zone).strftime("%H:%M") if self.last.outcome_dt else None,
             }
         return {
             "route_id": self.route.id, "plan_id": self.plan.id,
@@ -102,7 +97,7 @@ class Board:
         return sum(len(r.late) for r in self.routes)
 
     def local(self, dt: datetime | None) -> datetime | None:
-        return _local(dt, self.zone)
+        return clock.local(dt, self.zone)
 
     def as_dict(self) -> dict:
         def alert_dict(a: WelfareAlert) -> dict:
@@ -126,7 +121,7 @@ class Board:
 
 def live_site_ids(site_ids: list[int], zones: dict[int, tzinfo], now: datetime | None = None) -> set[int]:
     """The sites among ``site_ids`` with published routes today (each at its own date)."""
-    now = now or utcnow()
+    now = now or clock.now()
     today = {sid: now.astimezone(zones[sid]).date() for sid in site_ids}
     if not today:
         return set()
@@ -159,10 +154,10 @@ def _alerts_for_site(site: MealSite) -> sa.Select:
     ))
 
 
-def build_board(site: MealSite, day: date, *, now: Clock = utcnow) -> Board:
+def build_board(site: MealSite, day: date, *, now: Clock = clock.now) -> Board:
     """The board for ``site`` on ``day``: unresolved alerts (any day) on top, then the routes."""
     moment = now()
-    zone = zone_for(site)
+    zone = clock.zone_of(site)
     alert_options = (joinedload(WelfareAlert.senior), selectinload(WelfareAlert.actions))
     unresolved = list(db.session.scalars(
         _alerts_for_site(site).where(WelfareAlert.status != AlertStatus.RESOLVED).options(*alert_options)
@@ -193,7 +188,7 @@ def build_board(site: MealSite, day: date, *, now: Clock = utcnow) -> Board:
         last = max(done, key=lambda s: (s.outcome_dt or s.window_start_dt, s.position), default=None)
         board.routes.append(RouteStatus(
             route=route, plan=plan_by_id[route.plan_id], total=len(stops), done=len(done),
-            late=[s for s in stops if is_late(s, moment)], last=last,
+            late=[s for s in stops if s.is_late(moment)], last=last,
         ))
     return board
 
@@ -203,20 +198,15 @@ def build_board(site: MealSite, day: date, *, now: Clock = utcnow) -> Board:
 def get_alert_or_404(alert_id: int, for_user) -> WelfareAlert:
     """An alert whose site ``for_user`` may see (through ``access.get_site_or_404``), else 404."""
     alert = db.session.get(WelfareAlert, alert_id) if 0 < alert_id <= 2**31 - 1 else None
-    if alert is None or alert_site_id(alert) is None:
+    if alert is None or alert.answering_site_id is None:
         raise NotFound()
-    get_site_or_404(alert_site_id(alert), for_user)
+    get_site_or_404(alert.answering_site_id, for_user)
     return alert
-
-
-def alert_site_id(alert: WelfareAlert) -> int | None:
-    """The site whose staff answer for this alert (see ``WelfareAlert.site_id``)."""
-    return alert.site_id if alert.site_id is not None else alert.senior.home_site_id
 
 
 def follow_up(
     alert: WelfareAlert, *, version: int | None, intent: str, kind: str | None, note: str, by,
-    now: Clock = utcnow,
+    now: Clock = clock.now,
 ) -> WelfareAlert:
     """Acknowledge, record a step, or resolve ``alert``; one transaction, audited.
 

@@ -23,13 +23,13 @@ from flask_babel import gettext as _
 from dispatch.extensions import db
 from dispatch.models.onboarding import WorkerCertificate, WorkerInvitation
 from dispatch.models.site import TravelMode
-from dispatch.models.types import utcnow
 from dispatch.models.user import RoleName, User
 from dispatch.models.worker import Skill, Worker, WorkerSkill
 from dispatch.services.people import accounts
 from dispatch.platform import audit
 from dispatch.platform.errors import FieldError
 from dispatch.services.family.invitations import _clean_email, hash_token
+from dispatch.platform import clock
 
 CERTIFIED_SKILLS = frozenset({Skill.BATHING, Skill.NURSING, Skill.MEDICAL_ASSISTANCE})
 
@@ -45,7 +45,7 @@ def invite(worker: Worker, email: str, *, by: User, now: datetime | None = None)
 
     The caller authorised ``by`` to edit ``worker`` (``get_worker_or_404(..., for_edit=True)``).
     """
-    now = now or utcnow()
+    now = now or clock.now()
     if worker.user_id is not None:
         raise FieldError("email", _("This worker already has a login."))
     token = secrets.token_urlsafe(32)
@@ -64,7 +64,7 @@ def invite(worker: Worker, email: str, *, by: User, now: datetime | None = None)
 
 
 def find_usable(token: str, *, now: datetime | None = None, lock: bool = False) -> WorkerInvitation:
-    now = now or utcnow()
+    now = now or clock.now()
     query = sa.select(WorkerInvitation).where(WorkerInvitation.token_hash == hash_token(token or ""))
     if lock:
         query = query.with_for_update()
@@ -83,7 +83,7 @@ def find_usable(token: str, *, now: datetime | None = None, lock: bool = False) 
 def accept(token: str, display_name: str, password: str, travel_mode: TravelMode | str, *,
            now: datetime | None = None) -> User:
     """Create the worker's login from the link, set how they travel, spend the link."""
-    now = now or utcnow()
+    now = now or clock.now()
     invitation = find_usable(token, now=now, lock=True)
     display_name = " ".join((display_name or "").split())
     if not display_name or len(display_name) > 120:

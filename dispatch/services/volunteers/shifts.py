@@ -19,7 +19,6 @@ from dispatch.extensions import db
 from dispatch.models.notification import NotificationEvent
 from dispatch.models.plan import Plan, Route
 from dispatch.models.site import MealSite
-from dispatch.models.types import utcnow
 from dispatch.models.user import User
 from dispatch.models.volunteer_shift import (
     OfferStatus,
@@ -34,7 +33,7 @@ from dispatch.platform import audit
 from dispatch.platform.access import sites_editable_by
 from dispatch.platform.errors import FieldError
 from dispatch.services.family.notifications import _add_rows
-from dispatch.services.planning.problem import site_zone
+from dispatch.platform import clock
 
 MAX_NEEDED = 100
 
@@ -43,7 +42,7 @@ MAX_NEEDED = 100
 
 def start_dt(shift: OpenShift) -> datetime:
     """When the shift starts, as an aware UTC instant (shifts are kept in site-local time)."""
-    local = datetime.combine(shift.service_date, shift.start_time, tzinfo=site_zone(shift.site))
+    local = datetime.combine(shift.service_date, shift.start_time, tzinfo=clock.zone_of(shift.site))
     return local.astimezone(timezone.utc)
 
 
@@ -161,7 +160,7 @@ def _check_worker_may(shift: OpenShift, worker: Worker, now: datetime) -> None:
 
 def sign_up(shift_id: int, worker: Worker, *, now: datetime | None = None) -> ShiftSignup:
     """Take a free place on a shift at one of the worker's sites; one commit."""
-    now = now or utcnow()
+    now = now or clock.now()
     try:
         shift = _locked_shift(shift_id)
         _check_worker_may(shift, worker, now)
@@ -176,7 +175,7 @@ def sign_up(shift_id: int, worker: Worker, *, now: datetime | None = None) -> Sh
 
 def cancel(shift_id: int, worker: Worker, *, now: datetime | None = None) -> list[ShiftOffer]:
     """Give up a place. Later than the site's cutoff, the place is offered to substitutes; returns the offers."""
-    now = now or utcnow()
+    now = now or clock.now()
     try:
         shift = _locked_shift(shift_id)
         _check_worker_may(shift, worker, now)
@@ -238,7 +237,7 @@ def offer_substitutes(shift: OpenShift, now: datetime, *, exclude: set[int]) -> 
 
 def accept_offer(offer_id: int, worker: Worker, *, now: datetime | None = None) -> ShiftSignup:
     """Take the offered place if it is still free (first to accept gets it); one commit."""
-    now = now or utcnow()
+    now = now or clock.now()
     try:
         offer = db.session.get(ShiftOffer, offer_id)
         if offer is None or offer.worker_id != worker.id:
@@ -277,7 +276,7 @@ def _notify(event: NotificationEvent, users: list[User], shift: OpenShift) -> No
 
 def send_reminders(*, now: datetime | None = None, hours: int = 24) -> int:
     """Queue a reminder for every volunteer whose shift starts within ``hours``; each once. Returns how many."""
-    now = now or utcnow()
+    now = now or clock.now()
     signups = db.session.scalars(
         sa.select(ShiftSignup).join(OpenShift, OpenShift.id == ShiftSignup.shift_id)
         .where(ShiftSignup.status == SignupStatus.SIGNED_UP, ShiftSignup.reminded_dt.is_(None),

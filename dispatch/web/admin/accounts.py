@@ -26,7 +26,7 @@ from dispatch.platform import audit
 from dispatch.services.people import user_directory
 from dispatch.platform.access import role_required
 from dispatch.platform.errors import FieldError
-from dispatch.services.rounds.today import zone_for
+from dispatch.platform import clock
 
 
 
@@ -41,7 +41,7 @@ def _local_dt(dt: datetime | None) -> datetime | None:
         return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(zone_for(None))
+    return dt.astimezone(clock.zone_of(None))
 
 
 def _as_timedelta(value, default_minutes: int) -> timedelta:

@@ -13,22 +13,20 @@ from flask_login import current_user
 
 from dispatch.extensions import db
 from dispatch.forms.security import ApiTokenForm, AuditFilterForm, UnusualAccessForm
-from dispatch.models.types import utcnow
 from dispatch.models.user import RoleName, User
 from dispatch.services.people import api_tokens
 from dispatch.platform import audit_review
 from dispatch.platform.access import role_required
 from dispatch.platform.errors import FieldError
-from dispatch.services.people.seniors import local_today
-from dispatch.services.rounds.today import zone_for
 from dispatch.web.admin.accounts import _reauthenticate_unless_fresh
+from dispatch.platform import clock
 
 bp = Blueprint("admin_security", __name__, url_prefix="/admin")
 
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"local_dt": lambda dt: dt.astimezone(zone_for(None)) if dt else None, "now": utcnow()}
+    return {"local_dt": lambda dt: dt.astimezone(clock.zone_of(None)) if dt else None, "now": clock.now()}
 
 
 @bp.route("/api-tokens", methods=["GET", "POST"])
@@ -91,6 +89,6 @@ def audit_log():
 def unusual_access():
     """Who read unusually many seniors' files on a day, and workers acting on stops not theirs."""
     form = UnusualAccessForm(request.args)
-    day = form.day.data if form.validate() and form.day.data else local_today()
+    day = form.day.data if form.validate() and form.day.data else clock.local_today()
     form.day.data = day
     return render_template("admin/unusual_access.html", form=form, report=audit_review.unusual_access(day))

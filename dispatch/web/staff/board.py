@@ -17,10 +17,9 @@ from dispatch.services.safety import board as board_service
 from dispatch.platform.access import get_site_or_404, role_required, sites_visible_to
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import label
-from dispatch.services.rounds.today import zone_for
 from dispatch.extensions import db
-from dispatch.models.types import utcnow
 from dispatch.web.staff import bp
+from dispatch.platform import clock
 
 
 def pick_site() -> MealSite:
@@ -33,14 +32,14 @@ def pick_site() -> MealSite:
     if not sites:
         abort(404)
     # A board is for watching routes: open on the first site that has some out today.
-    live = board_service.live_site_ids([s.id for s in sites], {s.id: zone_for(s) for s in sites})
+    live = board_service.live_site_ids([s.id for s in sites], {s.id: clock.zone_of(s) for s in sites})
     return next((s for s in sites if s.id in live), sites[0])
 
 
 def pick_day(site: MealSite) -> tuple[date, str | None]:
     """The ``date`` argument (ISO), else today at the site; with an error message when it is not a date."""
     raw = request.args.get("date", "").strip()
-    today = utcnow().astimezone(zone_for(site)).date()
+    today = clock.now().astimezone(clock.zone_of(site)).date()
     if not raw:
         return today, None
     try:
@@ -101,7 +100,7 @@ def board_data():
 def alert_follow_up(alert_id: int):
     """Acknowledge an alert, record a step of the escalation, or resolve it with a note."""
     alert = board_service.get_alert_or_404(alert_id, current_user)
-    site = get_site_or_404(board_service.alert_site_id(alert), current_user)
+    site = get_site_or_404(alert.answering_site_id, current_user)
     day, _error = pick_day(site)
     day_arg = request.form.get("date", "")
     try:

@@ -10,20 +10,15 @@ from flask_login import current_user
 
 from dispatch.platform.labels import label, yuan
 from dispatch.models.service_request import ServiceType
-from dispatch.models.types import utcnow
 from dispatch.services.money import dashboard as dashboard_service
 from dispatch.services.volunteers import hours as hours_service
 from dispatch.platform.access import get_site_or_404, role_required
 from dispatch.services.money.statements import parse_month
-from dispatch.services.rounds.today import zone_for
 from dispatch.platform.errors import FieldError
 from dispatch.web.charts import Chart, Series
 from dispatch.web.staff import bp
 from dispatch.web.staff.board import visible_sites
-
-
-def _today() -> date:
-    return utcnow().astimezone(zone_for(None)).date()
+from dispatch.platform import clock
 
 
 def _pct(v: float) -> str:
@@ -96,7 +91,7 @@ def _period():
     errors = {}
     site = get_site_or_404(request.args["site"], current_user) if request.args.get("site") else None
     days = min(max(request.args.get("days", 7, type=int) or 7, 1), dashboard_service.MAX_DAYS)
-    last = _today() - timedelta(days=1)
+    last = clock.local_today() - timedelta(days=1)
     raw = request.args.get("end", "").strip()
     if raw:
         try:
@@ -118,9 +113,9 @@ def dashboard():
 
 def _month():
     try:
-        return parse_month(request.args.get("month"), default=_today()), None
+        return parse_month(request.args.get("month"), default=clock.local_today()), None
     except FieldError as error:
-        return parse_month(None, default=_today()), str(error.message)
+        return parse_month(None, default=clock.local_today()), str(error.message)
 
 
 @bp.route("/volunteer-hours")

@@ -8,11 +8,11 @@ from flask_login import current_user
 from dispatch.extensions import db
 from dispatch.forms.family import InviteForm
 from dispatch.models.invitation import Invitation
-from dispatch.models.types import utcnow
 from dispatch.services.family import invitations as service
 from dispatch.platform.access import get_senior_or_404, role_required
 from dispatch.platform.errors import FieldError
 from dispatch.web.staff import bp
+from dispatch.platform import clock
 
 
 @bp.route("/seniors/<int:senior_id>/invitations", methods=["GET", "POST"])
@@ -36,7 +36,7 @@ def senior_invitations(senior_id: int):
     elif form.is_submitted():
         status = 422
     return render_template("staff/invitations/list.html", senior=senior, form=form, link=link,
-                           invitations=service.for_senior(senior), now=utcnow()), status
+                           invitations=service.for_senior(senior), now=clock.now()), status
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")

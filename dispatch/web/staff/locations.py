@@ -1,7 +1,6 @@
 """Staff pages for where seniors live: geocoding progress, the addresses to check, and dropping a pin by hand."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user

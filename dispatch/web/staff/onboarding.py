@@ -10,8 +10,8 @@ from dispatch.forms.seniors import add_error
 from dispatch.services.volunteers import onboarding as service
 from dispatch.platform.access import get_worker_or_404, role_required
 from dispatch.platform.errors import FieldError
-from dispatch.services.people.seniors import local_today
 from dispatch.web.staff import bp
+from dispatch.platform import clock
 
 
 @bp.route("/workers/<int:worker_id>/onboarding", methods=["GET", "POST"])
@@ -44,7 +44,7 @@ def worker_onboarding(worker_id: int):
             return redirect(url_for("staff.worker_onboarding", worker_id=worker.id))
     if invite_form.errors or cert_form.errors:
         status = 422
-    today = local_today()
+    today = clock.local_today()
     return render_template("staff/workers/onboarding.html", worker=worker, invite_form=invite_form,
                            cert_form=cert_form, link=link, certificates=service.certificates_of(worker),
                            today=today, planned_skills=service.skills_on(worker, today)), status

@@ -12,16 +12,16 @@ from wtforms.fields.choices import SelectChoice
 from dispatch.extensions import db
 from dispatch.forms.planning import MoveForm, VersionedForm
 from dispatch.platform.labels import label
-from dispatch.models.plan import Plan, PlanKind, Stop
+from dispatch.models.plan import Plan, PlanKind
 from dispatch.models.site import MealSite, MealType
 from dispatch.services.meals import orders as order_service
-from dispatch.services.planning import service as planning_service
+from dispatch.services import planning as planning_service
 from dispatch.services.care import requests as request_service
 from dispatch.platform.access import get_site_or_404, role_required, sites_editable_by
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.services.planning.view import JOB_STATES, plan_view
-from dispatch.services.people.seniors import local_today
 from dispatch.web.staff import bp
+from dispatch.platform import clock
 
 
 def refuse(error: Exception):
@@ -34,7 +34,7 @@ def refuse(error: Exception):
 
 def _day_arg(raw: str | None) -> date:
     if not raw:
-        return local_today()
+        return clock.local_today()
     try:
         return date.fromisoformat(raw)
     except ValueError:

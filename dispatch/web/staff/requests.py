@@ -8,13 +8,13 @@ from flask_login import current_user
 from dispatch.extensions import db
 from dispatch.forms.planning import DeclineForm, RescheduleForm
 from dispatch.platform.labels import label
-from dispatch.services.planning import service as planning_service
+from dispatch.services import planning as planning_service
 from dispatch.services.care import requests as request_service
 from dispatch.platform.access import role_required
 from dispatch.platform.errors import FieldError, StaleRecord
-from dispatch.services.people.seniors import local_today
 from dispatch.web.staff import bp
 from dispatch.web.staff.planning import refuse
+from dispatch.platform import clock
 
 
 def _back(req) -> str:
@@ -75,7 +75,7 @@ def request_reschedule(request_id: int):
     if form.validate_on_submit():
         try:
             request_service.reschedule(req, form.day.data, form.window_start.data, form.window_end.data,
-                                       version=form.version_value(), by=current_user, today=local_today())
+                                       version=form.version_value(), by=current_user, today=clock.local_today())
         except FieldError as error:
             db.session.rollback()
             if error.field not in ("day", "window_start", "window_end"):

@@ -10,8 +10,8 @@ from dispatch.forms.shifts import PublishShiftForm
 from dispatch.services.volunteers import shifts as service
 from dispatch.platform.access import get_site_or_404, role_required
 from dispatch.platform.errors import FieldError
-from dispatch.services.people.seniors import local_today
 from dispatch.web.staff import bp
+from dispatch.platform import clock
 
 
 @bp.route("/sites/<int:site_id>/shifts", methods=["GET", "POST"])
@@ -25,7 +25,7 @@ def site_shifts(site_id: int):
         try:
             service.publish_shift(site_id=site.id, service_date=form.service_date.data, start=form.start_time.data,
                                   end=form.end_time.data, role=form.role.data, needed=form.needed.data,
-                                  by=current_user, today=local_today())
+                                  by=current_user, today=clock.local_today())
         except FieldError as error:
             add_error(form, error.field, error.message)
         else:
@@ -34,4 +34,4 @@ def site_shifts(site_id: int):
     if form.errors:
         status = 422
     return render_template("staff/shifts/list.html", site=site, form=form,
-                           shifts=service.upcoming_shifts(site.id, local_today())), status
+                           shifts=service.upcoming_shifts(site.id, clock.local_today())), status

@@ -1,12 +1,12 @@
 """Staff pages for meal sites: list and search, detail, create (admins) and edit (own sites)."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from dispatch.platform import clock
 from dispatch.forms.sites import SiteForm
 from dispatch.models.site import MealType
 from dispatch.services.people import sites as site_service
@@ -45,7 +45,7 @@ def site_detail(site_id: int):
     site = get_site_or_404(site_id, current_user)
     seniors, workers = site_service.site_counts(site)
     can_edit = site_service.can_edit(current_user, site)
-    created_local = site.created_dt.astimezone(ZoneInfo(site.timezone)) if site.created_dt else None
+    created_local = clock.local(site.created_dt, clock.zone_of(site))
     return render_template("staff/sites/detail.html", site=site, seniors=seniors, workers=workers,
                            can_edit=can_edit, created_local=created_local, **labels())
 

@@ -14,23 +14,18 @@ from dispatch.services.money import statements as statement_service
 from dispatch.services.money import subsidies as subsidy_service
 from dispatch.platform.access import get_senior_or_404, get_site_or_404, is_admin, role_required
 from dispatch.platform.errors import FieldError, StaleRecord
-from dispatch.services.rounds.today import zone_for
-from dispatch.models.types import utcnow
 from dispatch.web.staff import bp
 from dispatch.web.staff.board import pick_site, visible_sites
-
-
-def _today(site: MealSite) -> date:
-    return utcnow().astimezone(zone_for(site)).date()
+from dispatch.platform import clock
 
 
 def _args() -> tuple[MealSite, date, str | None]:
     site = pick_site()
     try:
-        month = statement_service.parse_month(request.args.get("month"), default=_today(site))
+        month = statement_service.parse_month(request.args.get("month"), default=clock.local_today(site))
         return site, month, None
     except FieldError as error:
-        return site, statement_service.parse_month(None, default=_today(site)), str(error.message)
+        return site, statement_service.parse_month(None, default=clock.local_today(site)), str(error.message)
 
 
 def _senior_id() -> int | None:
@@ -47,7 +42,7 @@ def statements():
     site, month, error = _args()
     st = statement_service.statement(site, month)
     return render_template("staff/statements/page.html", st=st, sites=visible_sites(), error=error,
-                           is_admin=is_admin(current_user), can_close=month < _today(site).replace(day=1),
+                           is_admin=is_admin(current_user), can_close=month < clock.local_today(site).replace(day=1),
                            budget=subsidy_service.budget_for(site.id, month)), (400 if error else 200)
 
 
@@ -102,9 +97,9 @@ def statement_xlsx():
 def statement_close():
     """Close a finished month: its lines are frozen from now on."""
     site = get_site_or_404(request.args.get("site"), current_user, for_edit=True)
-    month = statement_service.parse_month(request.args.get("month"), default=_today(site))
+    month = statement_service.parse_month(request.args.get("month"), default=clock.local_today(site))
     try:
-        statement_service.close_month(site, month, by=current_user, today=_today(site))
+        statement_service.close_month(site, month, by=current_user, today=clock.local_today(site))
     except FieldError as error:
         flash(str(error.message), "error")
     except StaleRecord as error:
@@ -119,7 +114,7 @@ def statement_close():
 def statement_reopen():
     """Re-open a closed month (administrators), with the reason written to the audit trail."""
     site = get_site_or_404(request.args.get("site"), current_user, for_edit=True)
-    month = statement_service.parse_month(request.args.get("month"), default=_today(site))
+    month = statement_service.parse_month(request.args.get("month"), default=clock.local_today(site))
     try:
         statement_service.reopen_month(site, month, reason=request.form.get("reason", ""), by=current_user)
     except FieldError as error:
@@ -137,7 +132,7 @@ def statement_reopen():
 def statement_budget():
     """Set the site's subsidy budget for the month (administrators), drawn on the dashboard."""
     site = get_site_or_404(request.args.get("site"), current_user)
-    month = statement_service.parse_month(request.args.get("month"), default=_today(site))
+    month = statement_service.parse_month(request.args.get("month"), default=clock.local_today(site))
     raw = (request.form.get("amount") or "").strip().replace(",", "")
     try:
         amount = Decimal(raw)

@@ -1,12 +1,12 @@
 """Staff pages for workers: list with search and filters, detail with weekly shifts, create and edit."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from dispatch.platform import clock
 from dispatch.forms.workers import WorkerFilterForm, WorkerForm
 from dispatch.services.people import workers as worker_service
 from dispatch.platform.access import get_worker_or_404, role_required
@@ -30,7 +30,7 @@ def workers():
 def worker_detail(worker_id: int):
     """Show one worker with skills and weekly shifts."""
     worker = get_worker_or_404(worker_id, current_user)
-    tz = ZoneInfo(worker.home_site.timezone)
+    tz = clock.zone_of(worker.home_site)
     return render_template("staff/workers/detail.html", worker=worker,
                            can_edit=worker_service.can_edit(current_user, worker),
                            shift_sites=worker_service.shift_site_names(worker),

@@ -6,11 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from dispatch.forms.shifts import ButtonForm
-from dispatch.models.types import utcnow
 from dispatch.services.volunteers import shifts as service
 from dispatch.platform.access import role_required, worker_for
 from dispatch.platform.errors import FieldError
 from dispatch.web.worker import bp
+from dispatch.platform import clock
 
 
 def _worker_or_404():
@@ -25,7 +25,7 @@ def _worker_or_404():
 def shifts():
     """Offers, my shifts and open shifts at my sites."""
     worker = worker_for(current_user)
-    now = utcnow()
+    now = clock.now()
     board = service.board_for(worker, now) if worker is not None else None
     return render_template("worker/shifts.html", worker=worker, board=board, form=ButtonForm(), now=now,
                            start_dt=service.start_dt, is_late=service.is_late)
