@@ -126,8 +126,20 @@ def app_config(migrated_database: str, data_dir, pg_schema) -> dict:
 
 
 @pytest.fixture
-def app(app_config: dict) -> Iterator[Flask]:
-    app = create_app(app_config)
+def app_clock():
+    """The app's clock: None is the system clock; a module overrides this fixture with a ``FixedClock``."""
+    return None
+
+
+@pytest.fixture
+def app_solve():
+    """The app's route solver: None is the real one; a test overrides this fixture with a fake."""
+    return None
+
+
+@pytest.fixture
+def app(app_config: dict, app_clock, app_solve) -> Iterator[Flask]:
+    app = create_app(app_config, clock=app_clock, solve=app_solve)
     # Each test request gets its own app context, as in production (see FreshContextClient).
     app.test_client_class = FreshContextClient
     with app.app_context():

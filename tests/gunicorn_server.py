@@ -11,13 +11,13 @@ from time import sleep, time
 
 import pytest
 
-from tests.pg_cluster import _free_port
+from tests.pg_cluster import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def start(database_url: str, data_dir, *, workers: int = 1, threads: int = 1) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DISPATCH_DATABASE_URL": database_url, "DISPATCH_DATA_DIR": str(data_dir),
            "DISPATCH_SECRET_KEY": "test-secret", "DISPATCH_REQUIRE_2FA_FOR_STAFF": "0"}
     threading = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []

@@ -14,7 +14,7 @@ from dispatch.models.notification import Notification
 from dispatch.services.safety import alerts
 from dispatch.services.rounds import outcomes
 from tests.factories import create_senior, create_user, login_as
-from tests.test_outcomes import DAY, NOON, build_route, clock, crew, post_tap  # noqa: F401 - fixtures
+from tests.test_outcomes import DAY, NOON, app_clock, build_route, crew, post_tap  # noqa: F401 - fixtures
 
 
 def alerts_of(kind=None):
@@ -133,6 +133,8 @@ def test_the_tick_command_prints_what_it_did(runner, crew):
     assert db.session.scalar(sa.select(sa.func.count(AlertReraise.id))) == 0
 
 
-def test_the_tick_job_runs_inside_the_app_and_reports(app, crew):
-    report = jobs.tick_job()  # the real clock: the test plan is long past the dead-man's look-back
-    assert report == {"overdue": [], "reraised": [], "missed_meals": [], "skipped": False}
+def test_the_tick_job_runs_inside_the_app_on_the_apps_clock(app, app_clock, crew):
+    """The job asks the app's clock for "now": at noon nothing is overdue, two hours later all three stops are."""
+    assert jobs.tick_job() == {"overdue": [], "reraised": [], "missed_meals": [], "skipped": False}
+    app_clock.set(NOON + timedelta(hours=2))
+    assert len(jobs.tick_job()["overdue"]) == 3

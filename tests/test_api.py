@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from dispatch.extensions import db
+from dispatch.platform.clock import FixedClock
 from dispatch.models import ApiIdempotency, ApiToken, EmergencyContact, AuditEvent, Senior, ServiceRequest, StopEvent
 from dispatch.models.plan import PlanStatus
 from dispatch.models.types import utcnow
@@ -17,7 +18,13 @@ from dispatch.services.people import api_tokens
 from dispatch.platform.errors import FieldError
 from tests.api_helpers import bearer, new_token, token_for
 from tests.factories import create_senior, create_site, create_user, create_worker
-from tests.test_outcomes import clock, crew  # noqa: F401  (fixtures)
+from tests.test_outcomes import NOON, crew  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def app_clock(request):
+    """Tests on the worker's day (the ``crew`` route) run at NOON, as in test_outcomes; the rest on real time."""
+    return FixedClock(NOON) if "crew" in request.fixturenames else None
 
 SENIOR = {"full_name": "Zhang Wei", "date_of_birth": "1941-04-02", "address": "12 Plum Lane",
           "contacts": [{"name": "Zhang Li", "relation": "daughter", "phone": "13800000000"}]}

@@ -9,11 +9,18 @@ import pytest
 import sqlalchemy as sa
 
 from dispatch.extensions import db
+from dispatch.platform.clock import FixedClock
 from dispatch.models import Plan, Senior, StopEvent
 from dispatch.models.plan import PlanStatus
 from tests.api_helpers import bearer, token_for
 from tests.factories import create_site, create_user
-from tests.test_outcomes import clock, crew  # noqa: F401  (fixtures)
+from tests.test_outcomes import NOON, crew  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def app_clock(request):
+    """Tests on the worker's day (the ``crew`` route) run at NOON, as in test_outcomes; the rest on real time."""
+    return FixedClock(NOON) if "crew" in request.fixturenames else None
 
 pytestmark = pytest.mark.postgres
 

@@ -62,7 +62,7 @@ def test_demo_plans_today_unless_told_not_to(app, runner):
 
 def test_an_idle_demo_worker_login_moves_to_the_longest_route(app, runner):
     """The solver may leave the picked worker idle; the login then moves to a worker with stops."""
-    from dispatch.demo.day import _login_onto_a_route
+    from dispatch.demo.day import login_onto_a_route
 
     assert runner.invoke(args=["seed", "--today", DAY.isoformat()]).exit_code == 0
     prepare_demo_day(DAY)
@@ -75,9 +75,9 @@ def test_an_idle_demo_worker_login_moves_to_the_longest_route(app, runner):
     idle.user_id = login.id
     db.session.commit()
 
-    moved = _login_onto_a_route(idle, [plan])
+    moved = login_onto_a_route(idle, [plan])
     db.session.expire_all()
     worker = _demo_worker()
     assert routed[worker.id] == max(routed.values()) and moved == f"{worker.full_name} ({worker.kind})"
     assert db.session.get(Worker, idle.id).user_id is None and login.display_name == worker.full_name
-    assert _login_onto_a_route(worker, [plan]) is None  # already on a route: stays
+    assert login_onto_a_route(worker, [plan]) is None  # already on a route: stays

@@ -7,6 +7,7 @@ from datetime import date, time
 import pytest
 import sqlalchemy as sa
 
+from dispatch.platform import clock
 from dispatch.extensions import db
 from dispatch.models.audit import AuditEvent
 from dispatch.models.dine_in import DineInMeal
@@ -76,7 +77,7 @@ def test_second_meal_is_refused_then_allowed_with_a_reason_and_audited(counter):
 
 def test_a_retried_record_returns_the_first_and_adds_nothing(counter):
     senior = eighty(counter)
-    order = pf.meal_order(senior, counter, day=dine_in.local_now(counter).date(), mode=MealMode.DINE_IN)
+    order = pf.meal_order(senior, counter, day=clock.local_today(counter), mode=MealMode.DINE_IN)
     client_id = dine_in.new_client_id()
     first = dine_in.record_meal(senior, counter, MealType.LUNCH, client_id=client_id, by=None)
     again = dine_in.record_meal(senior, counter, MealType.LUNCH, client_id=client_id, by=None)
@@ -88,7 +89,7 @@ def test_a_retried_record_returns_the_first_and_adds_nothing(counter):
 
 def test_a_delivered_meal_counts_as_the_windows_meal(counter):
     senior = eighty(counter)
-    pf.meal_order(senior, counter, day=dine_in.local_now(counter).date(), status=MealOrderStatus.DELIVERED)
+    pf.meal_order(senior, counter, day=clock.local_today(counter), status=MealOrderStatus.DELIVERED)
     with pytest.raises(dine_in.AlreadyServed):
         dine_in.record_meal(senior, counter, MealType.LUNCH, client_id=dine_in.new_client_id(), by=None)
 

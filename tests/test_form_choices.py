@@ -32,7 +32,7 @@ from dispatch.models.site import MealSite
 from dispatch.models.subsidy import SubsidyRule
 from dispatch.services.imports import seniors as senior_import
 from dispatch.services.people import user_directory
-from dispatch.web.staff.seniors import _site_choices as senior_site_choices
+from dispatch.web.staff.seniors import site_choices as senior_site_choices
 from tests.factories import create_senior, create_site, create_user, create_worker, login_as
 from tests.import_files import as_csv, senior_rows
 
@@ -121,7 +121,7 @@ def test_choice_builders_give_select_choices(app):
             "site_choices": user_directory.site_choices(),
             "unlinked_worker_choices": user_directory.unlinked_worker_choices(),
             "service_choices": service_choices(),
-            "seniors._site_choices": senior_site_choices(sa.select(MealSite)),
+            "seniors.site_choices": senior_site_choices(sa.select(MealSite)),
         }
     for name, choices in built.items():
         assert choices, name

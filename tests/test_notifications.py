@@ -29,7 +29,7 @@ class Inbox:
         return "250 OK"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -39,7 +39,7 @@ def _free_port() -> int:
 def smtp():
     """A real SMTP server on 127.0.0.1 for the duration of one test."""
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     inbox.port = controller.port
     yield inbox
@@ -118,7 +118,7 @@ def test_excluded_user_and_preferences(app):
 
 
 def test_failures_are_retried_counted_and_finally_marked_failed(app):
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port(), NOTIFY_MAX_ATTEMPTS=3,
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), NOTIFY_MAX_ATTEMPTS=3,
                       NOTIFY_RETRY_MINUTES=10)  # nothing listens on that port
     senior = create_senior(create_site())
     create_user("family", seniors=[senior])

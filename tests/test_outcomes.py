@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from dispatch.extensions import db
+from dispatch.platform.clock import FixedClock
 from dispatch.models import (
     AlertKind, AlertStatus, AuditEvent, MealMode, MealOrder, MealOrderStatus, Plan, PlanKind, PlanStatus,
     RequestStatus, Route, ServiceRequest, ServiceType, Stop, StopEvent, StopKind, StopOutcome, WelfareAlert,
@@ -66,28 +67,13 @@ def build_route(worker, seniors, *, site=None, day: date = DAY, kind: str = "mea
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Freeze 'now' for the services (and so the worker's 'today') at NOON."""
-    from dispatch.services.rounds import outcomes
-    from dispatch.services.rounds import today
-    from dispatch.services.rounds import worker_day
-
-    moment = {"now": NOON}
-
-    def now():
-        return moment["now"]
-
-    for module in (today, worker_day, outcomes):
-        monkeypatch.setattr(module, "utcnow", now)
-    # Defaults bound at definition time: patch the functions' defaults too.
-    monkeypatch.setattr(today.worker_today, "__kwdefaults__", {"now": now})
-    monkeypatch.setattr(worker_day.get_stop_for_worker_or_404, "__kwdefaults__", {"now": now})
-    monkeypatch.setattr(outcomes.record, "__kwdefaults__", {"now": now})
-    return moment
+def app_clock():
+    """The app runs at NOON (and so the worker's 'today' is NOON's day in Shanghai)."""
+    return FixedClock(NOON)
 
 
 @pytest.fixture
-def crew(app, clock):
+def crew(app):
     """A site, a logged-in-able worker with a route of three meal stops (the second lives alone)."""
     site = create_site(timezone="Asia/Shanghai", hold_limit_minutes=45)
     user = create_user("worker")

@@ -77,7 +77,23 @@ def test_an_afternoon_visit_shift_keeps_the_time_after_the_lunch_run(app):
     assert len([st for r in visits.routes for st in r.stops]) == 4
 
 
-def test_a_plan_stored_while_another_solves_does_not_double_book(app, monkeypatch):
+@pytest.fixture
+def before_solve():
+    """What the app's solver does before it solves (a test sets ``["hook"]``)."""
+    return {}
+
+
+@pytest.fixture
+def app_solve(before_solve):
+    """The real solver, handed to the app with a hook in front of it."""
+    def solve(problem, *args, **kwargs):
+        if "hook" in before_solve:
+            before_solve["hook"](problem)
+        return routing.solve(problem, *args, **kwargs)
+    return solve
+
+
+def test_a_plan_stored_while_another_solves_does_not_double_book(app, before_solve):
     """Two planners at once: the visits plan is stored while the lunch plan is solving a problem built
     before the visits existed. The lunch plan notices at store time and solves again around them."""
     s = small_site(seniors=6, drivers=0)
@@ -86,16 +102,14 @@ def test_a_plan_stored_while_another_solves_does_not_double_book(app, monkeypatc
     for senior in s.seniors[:3]:
         add_request(s.site, senior, start=time(11), end=time(12, 30), duration=30)
     orders.generate_orders(s.site, DAY)
-    real_solve, solved = routing.solve, []
-    stored = {}
+    solved, stored = [], {}
 
-    def racing_solve(problem, *args, **kwargs):
+    def race(problem):
         solved.append(problem)
         if len(solved) == 1:  # the lunch plan's first solve: meanwhile the visits plan is stored
             stored["visits"] = planning.start_planning(s.site, DAY, "visits", None, by=None).id
-        return real_solve(problem, *args, **kwargs)
 
-    monkeypatch.setattr(planning.routing, "solve", racing_solve)
+    before_solve["hook"] = race
     lunch = planning.load_plan(planning.start_planning(s.site, DAY, "meals", "lunch", by=None).id)
     visits = planning.load_plan(stored["visits"])
 

@@ -43,7 +43,7 @@ def _redis_or_skip():
     return conn
 
 
-def _worker_env(app, pg_schema) -> dict[str, str]:
+def worker_env(app, pg_schema) -> dict[str, str]:
     url = app.config["DATABASE_URL"]
     if pg_schema:
         url += ("&" if "?" in url else "?") + "options=" + quote(f"-csearch_path={pg_schema}")
@@ -71,7 +71,7 @@ def test_two_sites_plan_in_parallel_on_two_rq_workers(app, client, pg_schema):
         page = client.get(f"/staff/plans/{plan_id}")
         assert b"data-status-url" in page.data and b"Refresh to see the result" in page.data
 
-    env = _worker_env(app, pg_schema)
+    env = worker_env(app, pg_schema)
     cmd = [sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", REDIS_URL, "doorstep"]
     workers = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
                for _ in range(2)]
@@ -100,7 +100,7 @@ def test_a_job_nobody_can_run_reports_failure(app, client, pg_schema):
     orders.generate_orders(s.site, DAY)
     plan = planning.start_planning(s.site, DAY, "meals", "lunch", by=None)
     proc = subprocess.run([sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", REDIS_URL, "doorstep"],
-                          env=_worker_env(app, pg_schema), capture_output=True, timeout=120)
+                          env=worker_env(app, pg_schema), capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stdout
     login_as(client, create_user("staff", sites=(s.site,)))
     status = client.get(f"/staff/plans/{plan.id}/status").json

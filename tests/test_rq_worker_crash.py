@@ -24,7 +24,7 @@ from dispatch.services import planning
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import create_user, login_as
 from tests.planning_helpers import DAY, small_site
-from tests.test_planning_rq import _worker_env
+from tests.test_planning_rq import worker_env
 
 # Redis databases of their own, so the other RQ test files' flushdb never takes these jobs.
 REDIS_URL = "redis://127.0.0.1:6379/9" if TEST_DATABASE_URL.startswith("postgresql") else "redis://127.0.0.1:6379/10"
@@ -49,7 +49,7 @@ def redis_conn():
 
 
 def _env(app, pg_schema, solve_seconds: int) -> dict[str, str]:
-    return {**_worker_env(app, pg_schema), "DISPATCH_REDIS_URL": REDIS_URL,
+    return {**worker_env(app, pg_schema), "DISPATCH_REDIS_URL": REDIS_URL,
             "DISPATCH_SOLVER_TIME_LIMIT": str(solve_seconds)}
 
 

@@ -65,11 +65,11 @@ def prepare_demo_day(day: date) -> PreparedDay:
         plans.append(prepared)
         if plan is not None:
             published.append(plan)
-    moved = _login_onto_a_route(worker, published)
+    moved = login_onto_a_route(worker, published)
     return PreparedDay(made, plans, moved)
 
 
-def _login_onto_a_route(worker: Worker, plans: list) -> str | None:
+def login_onto_a_route(worker: Worker, plans: list) -> str | None:
     """The solver may leave the demo worker idle (fewer routes are cheaper); the worker login should
     open on a route, so it moves to the worker of the longest published route. Returns who that is."""
     routes = [r for p in plans for r in p.routes if r.stops]

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from dispatch.extensions import db
+from dispatch.platform.clock import zone_of
 from dispatch.models.alert import AlertStatus, WelfareAlert
 from dispatch.models.meals import MealMode
 from dispatch.models.outcome import StopEventKind
@@ -76,8 +77,8 @@ class Played:
                 f"(resolved), {self.budgets} monthly budgets set; {self.skipped} site-days already played")
 
 
-def _utc(day: date, clock: time, site: MealSite) -> datetime:
-    return datetime.combine(day, clock, clock.zone_of(site)).astimezone(timezone.utc)
+def _utc(day: date, wall: time, site: MealSite) -> datetime:
+    return datetime.combine(day, wall, zone_of(site)).astimezone(timezone.utc)
 
 
 def _bearing(site: MealSite, senior: Senior) -> float:

@@ -115,7 +115,7 @@ def seniors_editable_by(user) -> sa.Select:
 def get_senior_or_404(senior_id: Any, for_user, *, for_edit: bool = False, today: date | None = None) -> Senior:
     """Load a senior ``for_user`` may see (or change, with ``for_edit``), else 404."""
     query = seniors_editable_by(for_user) if for_edit else seniors_visible_to(for_user, today=today)
-    return _one_or_404(query, Senior.id, senior_id)
+    return one_or_404(query, Senior.id, senior_id)
 
 
 # Enrollments and holds: whoever sees (or edits) the senior ----------------
@@ -128,12 +128,12 @@ def enrollments_visible_to(user) -> sa.Select:
 def get_enrollment_or_404(enrollment_id: Any, for_user, *, for_edit: bool = False) -> MealEnrollment:
     seniors = seniors_editable_by(for_user) if for_edit else seniors_visible_to(for_user)
     query = sa.select(MealEnrollment).where(MealEnrollment.senior_id.in_(seniors.with_only_columns(Senior.id)))
-    return _one_or_404(query, MealEnrollment.id, enrollment_id)
+    return one_or_404(query, MealEnrollment.id, enrollment_id)
 
 
 def get_hold_or_404(senior: Senior, hold_id: Any) -> MealHold:
     """A hold of ``senior`` (already authorised by the caller), else 404."""
-    return _one_or_404(sa.select(MealHold).where(MealHold.senior_id == senior.id), MealHold.id, hold_id)
+    return one_or_404(sa.select(MealHold).where(MealHold.senior_id == senior.id), MealHold.id, hold_id)
 
 
 # Meal sites ---------------------------------------------------------------
@@ -163,7 +163,7 @@ def sites_editable_by(user) -> sa.Select:
 
 def get_site_or_404(site_id: Any, for_user, *, for_edit: bool = False) -> MealSite:
     query = sites_editable_by(for_user) if for_edit else sites_visible_to(for_user)
-    return _one_or_404(query, MealSite.id, site_id)
+    return one_or_404(query, MealSite.id, site_id)
 
 
 # Workers ------------------------------------------------------------------
@@ -192,7 +192,7 @@ def workers_editable_by(user) -> sa.Select:
 
 def get_worker_or_404(worker_id: Any, for_user, *, for_edit: bool = False) -> Worker:
     query = workers_editable_by(for_user) if for_edit else workers_visible_to(for_user)
-    return _one_or_404(query, Worker.id, worker_id)
+    return one_or_404(query, Worker.id, worker_id)
 
 
 def worker_for(user) -> Worker | None:
@@ -232,7 +232,7 @@ def role_required(*roles: RoleName | str, hide: bool = False) -> Callable[[F], F
     return decorator
 
 
-def _one_or_404(query: sa.Select, id_column, raw_id: Any):
+def one_or_404(query: sa.Select, id_column, raw_id: Any):
     try:
         record_id = int(raw_id)
     except (TypeError, ValueError):

@@ -37,7 +37,7 @@ from dispatch.models.user import User
 from dispatch.models.worker import Skill
 from dispatch.platform import audit
 from dispatch.services.family import notifications
-from dispatch.platform.access import _one_or_404
+from dispatch.platform.access import one_or_404
 from dispatch.platform.errors import FieldError
 from dispatch.platform import clock
 
@@ -190,7 +190,7 @@ def get_request_for_family(request_id, user: User) -> ServiceRequest:
     from dispatch.models.senior import FamilyLink
 
     linked = sa.select(FamilyLink.senior_id).where(FamilyLink.user_id == user.id)
-    return _one_or_404(sa.select(ServiceRequest).where(ServiceRequest.senior_id.in_(linked)),
+    return one_or_404(sa.select(ServiceRequest).where(ServiceRequest.senior_id.in_(linked)),
                        ServiceRequest.id, request_id)
 
 
@@ -258,7 +258,7 @@ def get_hold_for_family(hold_id, user: User) -> MealHold:
     from dispatch.models.senior import FamilyLink
 
     linked = sa.select(FamilyLink.senior_id).where(FamilyLink.user_id == user.id)
-    return _one_or_404(sa.select(MealHold).where(MealHold.senior_id.in_(linked)), MealHold.id, hold_id)
+    return one_or_404(sa.select(MealHold).where(MealHold.senior_id.in_(linked)), MealHold.id, hold_id)
 
 
 def pause_meals(senior: Senior, start: date, end: date, reason: str = "", *, by: User,

@@ -22,7 +22,7 @@ from dispatch.models.site import MealSite
 from dispatch.models.worker import Skill
 from dispatch.platform import audit
 from dispatch.services.family import notifications
-from dispatch.platform.access import _one_or_404, sites_editable_by, sites_visible_to
+from dispatch.platform.access import one_or_404, sites_editable_by, sites_visible_to
 from dispatch.platform.errors import FieldError, StaleRecord
 
 MAX_REASON = 255
@@ -58,7 +58,7 @@ def get_request_or_404(request_id: Any, for_user, *, for_edit: bool = False) -> 
     """A request of a site the user may see (review needs a site the user manages), else 404."""
     sites = sites_editable_by(for_user) if for_edit else sites_visible_to(for_user)
     query = sa.select(ServiceRequest).where(ServiceRequest.site_id.in_(sites.with_only_columns(MealSite.id)))
-    return _one_or_404(query, ServiceRequest.id, request_id)
+    return one_or_404(query, ServiceRequest.id, request_id)
 
 
 def awaiting_review(site: MealSite, *, from_day: date | None = None, limit: int = 200) -> list[ServiceRequest]:

@@ -25,6 +25,7 @@ from dispatch.models.user import RoleName, User
 from dispatch.services.people import accounts
 from dispatch.platform import audit
 from dispatch.platform.access import has_role
+from dispatch.platform.fields import clean_email
 from dispatch.platform.errors import FieldError
 from dispatch.platform import clock
 
@@ -53,13 +54,6 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _clean_email(email: str) -> str:
-    email = (email or "").strip().lower()
-    if "@" not in email or len(email) > 255 or any(c.isspace() for c in email):
-        raise FieldError("email", _("Enter a valid e-mail address."))
-    return email
-
-
 def _clean_relation(relation: str) -> str:
     relation = " ".join((relation or "").split())
     if not relation:
@@ -77,7 +71,7 @@ def invite(senior: Senior, email: str, relation: str, *, by: User, now: datetime
     now = now or clock.now()
     token = secrets.token_urlsafe(32)
     days = float(current_app.config.get("INVITATION_DAYS") or 7)
-    invitation = Invitation(senior_id=senior.id, email=_clean_email(email), relation=_clean_relation(relation),
+    invitation = Invitation(senior_id=senior.id, email=clean_email(email), relation=_clean_relation(relation),
                             token_hash=hash_token(token), created_by_id=by.id, created_dt=now,
                             expires_dt=now + timedelta(days=days))
     db.session.add(invitation)

@@ -181,7 +181,7 @@ def _channels_for(user: User, pref: NotificationPreference | None) -> list[tuple
     return [(channel, address) for channel, on, address in wanted if on and address]
 
 
-def _add_rows(event: NotificationEvent, users: Iterable[User], senior_id: int | None,
+def add_rows(event: NotificationEvent, users: Iterable[User], senior_id: int | None,
               payload: dict[str, Any]) -> list[Notification]:
     users = [u for u in users if u.active]
     prefs = {
@@ -225,7 +225,7 @@ def emit(event: NotificationEvent | str, *, senior_id: int, payload: Mapping[str
         .order_by(User.id)
     ).all()
     users = [u for u in users if u.id != exclude_user_id]
-    return _add_rows(event, users, senior_id, _senior_payload(senior_id, payload))
+    return add_rows(event, users, senior_id, _senior_payload(senior_id, payload))
 
 
 def emit_to_site_staff(event: NotificationEvent | str, *, site_id: int, senior_id: int | None = None,
@@ -237,7 +237,7 @@ def emit_to_site_staff(event: NotificationEvent | str, *, site_id: int, senior_i
         .where(StaffSite.site_id == site_id).order_by(User.id)
     ).all()
     data = _senior_payload(senior_id, payload) if senior_id is not None else _jsonable(dict(payload or {}))
-    return _add_rows(event, users, senior_id, data)
+    return add_rows(event, users, senior_id, data)
 
 
 def request_payload(request, **extra: Any) -> dict[str, Any]:

@@ -34,7 +34,8 @@ from dispatch.services.imports.columns import (
 )
 from dispatch.platform.errors import FieldError
 from dispatch.services.imports.commit import add_new_rows
-from dispatch.services.people.seniors import SeniorData, _apply, _phone, _text
+from dispatch.platform.fields import clean_phone, clean_text
+from dispatch.services.people.seniors import SeniorData, apply_data
 from dispatch.services.imports.tabular import Table, neutralise
 from dispatch.platform import clock
 
@@ -112,21 +113,21 @@ def _row(cells: tuple[str, ...], line: int, mapping: dict[str, int | None], read
         except FieldError as error:
             result.errors.append((_FIELD_TO_COLUMN.get(error.field, error.field), str(error.message)))
 
-    take("full_name", lambda: _text(cell("full_name"), "full_name", required=True))
-    take("full_name_zh", lambda: _text(cell("full_name_zh"), "full_name_zh"))
+    take("full_name", lambda: clean_text(cell("full_name"), "full_name", required=True))
+    take("full_name_zh", lambda: clean_text(cell("full_name_zh"), "full_name_zh"))
     take("gender", lambda: readers.gender.one(cell("gender"), "gender"))
     take("date_of_birth", lambda: read_date(cell("date_of_birth"), "date_of_birth"))
-    take("phone", lambda: _phone(cell("phone"), "phone"))
-    take("address", lambda: _text(cell("address"), "address", required=True))
-    take("address_zh", lambda: _text(cell("address_zh"), "address_zh"))
-    take("neighbourhood", lambda: _text(cell("neighbourhood"), "neighbourhood"))
+    take("phone", lambda: clean_phone(cell("phone"), "phone"))
+    take("address", lambda: clean_text(cell("address"), "address", required=True))
+    take("address_zh", lambda: clean_text(cell("address_zh"), "address_zh"))
+    take("neighbourhood", lambda: clean_text(cell("neighbourhood"), "neighbourhood"))
     take("lat", lambda: read_float(cell("lat"), "lat"))
     take("lon", lambda: read_float(cell("lon"), "lon"))
     take("lives_alone", lambda: read_bool(cell("lives_alone"), "lives_alone"))
     take("mobility", lambda: readers.mobility.one(cell("mobility"), "mobility") or Mobility.INDEPENDENT)
     take("diet", lambda: readers.diet.one(cell("diet"), "diet") or Diet.REGULAR)
-    take("allergies", lambda: _text(cell("allergies"), "allergies"))
-    take("access_notes", lambda: _text(cell("access_notes"), "access_notes") or "")
+    take("allergies", lambda: clean_text(cell("allergies"), "allergies"))
+    take("access_notes", lambda: clean_text(cell("access_notes"), "access_notes") or "")
     take("categories", lambda: readers.categories.many(cell("categories"), "categories"))
 
     def site() -> int | None:
@@ -191,7 +192,7 @@ def run_import(table: Table, mapping: dict[str, int | None], *, by, default_site
 
     def build(data) -> Senior:
         senior = Senior()
-        _apply(senior, data)
+        apply_data(senior, data)
         senior.home_site_overridden = data.home_site_id is not None
         # Coordinates from the file were placed by someone; the rest wait for the geocoder.
         senior.geocode_status = GeocodeStatus.MANUAL if data.lat is not None else GeocodeStatus.PENDING

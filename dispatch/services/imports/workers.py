@@ -27,9 +27,9 @@ from dispatch.services.imports.columns import (
 )
 from dispatch.platform.errors import FieldError
 from dispatch.services.imports.commit import add_new_rows
-from dispatch.services.people.seniors import _phone, _text
+from dispatch.platform.fields import clean_phone, clean_text
 from dispatch.services.imports.tabular import Table, neutralise
-from dispatch.services.people.workers import WorkerData, _apply
+from dispatch.services.people.workers import WorkerData, apply_data
 
 COLUMNS: tuple[Column, ...] = (
     Column("full_name", "Full name", ("name", "姓名", "名字"), required=True),
@@ -87,9 +87,9 @@ def _row(cells, line, mapping, readers, default_site_id) -> RowResult:
             raise FieldError("kind", _("This field is required."))
         return member
 
-    take("full_name", lambda: _text(cell("full_name"), "full_name", required=True))
-    take("full_name_zh", lambda: _text(cell("full_name_zh"), "full_name_zh"))
-    take("phone", lambda: _phone(cell("phone"), "phone"))
+    take("full_name", lambda: clean_text(cell("full_name"), "full_name", required=True))
+    take("full_name_zh", lambda: clean_text(cell("full_name_zh"), "full_name_zh"))
+    take("phone", lambda: clean_phone(cell("phone"), "phone"))
     take("kind", kind)
     take("travel_mode", lambda: readers["mode"].one(cell("travel_mode"), "travel_mode") or TravelMode.E_BIKE)
     take("capacity_meals", lambda: read_int(cell("capacity_meals"), "capacity_meals") or 0)
@@ -133,7 +133,7 @@ def run_import(table: Table, mapping: dict[str, int | None], *, by, default_site
 
     def build(data) -> Worker:
         worker = Worker()
-        _apply(worker, data)
+        apply_data(worker, data)
         return worker
 
     return add_new_rows("worker", lambda: preview(table, mapping, by=by, default_site_id=default_site_id), build,

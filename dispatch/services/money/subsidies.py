@@ -129,9 +129,9 @@ def list_rules(user, *, site_id: int | None = None) -> list[SubsidyRule]:
 
 
 def get_rule_or_404(rule_id, user) -> SubsidyRule:
-    from dispatch.platform.access import _one_or_404
+    from dispatch.platform.access import one_or_404
 
-    return _one_or_404(rules_visible_to(user), SubsidyRule.id, rule_id)
+    return one_or_404(rules_visible_to(user), SubsidyRule.id, rule_id)
 
 
 def can_edit(user, site_id: int | None) -> bool:

@@ -131,9 +131,9 @@ def all_tokens() -> list[ApiToken]:
 
 
 def get_token_or_404(token_id: Any) -> ApiToken:
-    from dispatch.platform.access import _one_or_404
+    from dispatch.platform.access import one_or_404
 
-    return _one_or_404(sa.select(ApiToken), ApiToken.id, token_id)
+    return one_or_404(sa.select(ApiToken), ApiToken.id, token_id)
 
 
 def revoke_all_for(user: User, *, now: datetime | None = None) -> int:

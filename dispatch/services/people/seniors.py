@@ -8,7 +8,6 @@ to a field's message and ``StaleRecord`` to HTTP 409.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -35,40 +34,15 @@ from dispatch.models.site import MealSite
 from dispatch.platform import audit
 from dispatch.platform.access import is_admin, seniors_visible_to, sites_editable_by
 from dispatch.platform.errors import FieldError, StaleRecord
+from dispatch.platform.fields import clean_phone, clean_text
 from dispatch.platform import clock
 
 MAX_CONTACTS = 3
 MIN_AGE, MAX_AGE = 50, 120
-PHONE_RE = re.compile(r"^[0-9+\- ]{5,20}$")
-_LENGTHS = {"full_name": 120, "full_name_zh": 120, "address": 255, "address_zh": 255, "neighbourhood": 80,
-            "allergies": 2000, "access_notes": 2000}
 
 
 def age_on(born: date, day: date) -> int:
     return day.year - born.year - (0 if (day.month, day.day) >= (born.month, born.day) else 1)
-
-
-def _text(value: Any, name: str, *, required: bool = False, limit: int | None = None) -> str | None:
-    text = ("" if value is None else str(value)).strip()
-    if "\x00" in text:
-        raise FieldError(name, _("Contains characters that are not allowed."))
-    if required and not text:
-        raise FieldError(name, _("This field is required."))
-    limit = limit or _LENGTHS.get(name, 120)
-    if len(text) > limit:
-        raise FieldError(name, _("At most %(n)s characters.", n=limit))
-    return text or None
-
-
-def _phone(value: Any, name: str, *, required: bool = False) -> str | None:
-    text = ("" if value is None else str(value)).strip()
-    if not text:
-        if required:
-            raise FieldError(name, _("This field is required."))
-        return None
-    if not PHONE_RE.match(text) or not any(c.isdigit() for c in text):
-        raise FieldError(name, _("Use 5 to 20 digits, spaces, dashes or a leading +."))
-    return text
 
 
 def _enum(enum_cls, value: Any, name: str, *, required: bool = True):
@@ -147,28 +121,28 @@ class SeniorData:
                 continue  # an empty optional contact row
             prefix = f"contacts-{i}-"
             contacts.append(ContactData(
-                name=_text(raw.get("name"), prefix + "name", required=True, limit=120),
-                relation=_text(raw.get("relation"), prefix + "relation", required=True, limit=60),
-                phone=_phone(raw.get("phone"), prefix + "phone", required=True),
+                name=clean_text(raw.get("name"), prefix + "name", required=True, limit=120),
+                relation=clean_text(raw.get("relation"), prefix + "relation", required=True, limit=60),
+                phone=clean_phone(raw.get("phone"), prefix + "phone", required=True),
             ))
         if not contacts:
             raise FieldError("contacts-0-name", _("At least one emergency contact is required."))
         return cls(
-            full_name=_text(data.get("full_name"), "full_name", required=True),
-            full_name_zh=_text(data.get("full_name_zh"), "full_name_zh"),
+            full_name=clean_text(data.get("full_name"), "full_name", required=True),
+            full_name_zh=clean_text(data.get("full_name_zh"), "full_name_zh"),
             gender=_enum(Gender, data.get("gender"), "gender", required=False),
             date_of_birth=born,
-            phone=_phone(data.get("phone"), "phone"),
-            address=_text(data.get("address"), "address", required=True),
-            address_zh=_text(data.get("address_zh"), "address_zh"),
-            neighbourhood=_text(data.get("neighbourhood"), "neighbourhood"),
+            phone=clean_phone(data.get("phone"), "phone"),
+            address=clean_text(data.get("address"), "address", required=True),
+            address_zh=clean_text(data.get("address_zh"), "address_zh"),
+            neighbourhood=clean_text(data.get("neighbourhood"), "neighbourhood"),
             lat=None if lat is None else float(lat),
             lon=None if lon is None else float(lon),
             lives_alone=bool(data.get("lives_alone")),
             mobility=_enum(Mobility, data.get("mobility") or Mobility.INDEPENDENT, "mobility"),
             diet=_enum(Diet, data.get("diet") or Diet.REGULAR, "diet"),
-            allergies=_text(data.get("allergies"), "allergies"),
-            access_notes=_text(data.get("access_notes"), "access_notes") or "",
+            allergies=clean_text(data.get("allergies"), "allergies"),
+            access_notes=clean_text(data.get("access_notes"), "access_notes") or "",
             home_site_id=site_id,
             categories=categories,
             contacts=tuple(contacts),
@@ -192,7 +166,7 @@ def _check_site(site_id: int | None, by) -> None:
         raise FieldError("home_site_id", _("You may not assign seniors to this site."))
 
 
-def _apply(senior: Senior, values: SeniorData) -> list[str]:
+def apply_data(senior: Senior, values: SeniorData) -> list[str]:
     """Copy ``values`` onto ``senior``; return the names of the fields that changed."""
     changed = []
     for name in _SCALARS:
@@ -223,7 +197,7 @@ def create_senior(data: Mapping[str, Any] | SeniorData, *, by) -> Senior:
     values = _data(data)
     _check_site(values.home_site_id, by)
     senior = Senior()
-    changed = _apply(senior, values)
+    changed = apply_data(senior, values)
     senior.home_site_overridden = values.home_site_id is not None
     try:
         db.session.add(senior)
@@ -253,7 +227,7 @@ def update_senior(senior: Senior, data: Mapping[str, Any] | SeniorData, *, by, e
     if values.home_site_id != senior.home_site_id:  # unchanged: the edit check already covered it
         _check_site(values.home_site_id, by)
     try:
-        changed = _apply(senior, values)
+        changed = apply_data(senior, values)
         if "home_site_id" in changed:
             senior.home_site_overridden = senior.home_site_id is not None
         if changed:

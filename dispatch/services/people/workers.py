@@ -164,7 +164,7 @@ def create_worker(data: WorkerData, *, by) -> Worker:
     """Store a new worker with skills and shifts and an audit event; one commit."""
     _check_sites(data, by)
     worker = Worker()
-    _apply(worker, data)
+    apply_data(worker, data)
     db.session.add(worker)
     return _commit(worker, "worker.create", by, None)
 
@@ -173,7 +173,7 @@ def update_worker(worker: Worker, data: WorkerData, *, by) -> Worker:
     """Change ``worker`` to ``data`` (skills and shifts replaced) and record which fields changed; one commit."""
     _check_sites(data, by)
     before = _snapshot(worker)
-    _apply(worker, data)
+    apply_data(worker, data)
     after = _snapshot(worker)
     return _commit(worker, "worker.update", by, {"changed": sorted(k for k in after if after[k] != before[k])})
 
@@ -194,7 +194,7 @@ def _snapshot(worker: Worker) -> dict[str, Any]:
     return values
 
 
-def _apply(worker: Worker, data: WorkerData) -> None:
+def apply_data(worker: Worker, data: WorkerData) -> None:
     for name in _SCALARS:
         setattr(worker, name, getattr(data, name))
     current = {s.skill: s for s in worker.skills}

@@ -34,7 +34,7 @@ from dispatch.models.worker import Worker
 from dispatch.platform import audit
 from dispatch.services.meals import orders as order_service
 from dispatch.services.care import requests as request_service
-from dispatch.platform import clock
+from dispatch.platform import clock, collaborators
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.services.planning.store import (
     arrangement, carry_from, is_started, latest_plan, stop_key, store_solution,
@@ -160,7 +160,7 @@ def solve_and_store(plan_id: int, solve: Solve | None = None) -> dict[str, Any]:
         limit = float(job.get("time_limit") or current_app.config.get("SOLVER_TIME_LIMIT") or 10)
         for attempt in range(CLASH_RETRIES + 1):
             built, options = _problem_for_run(plan, mode, basis)
-            solution = (solve or routing.solve)(built.problem, options, time_limit=limit)
+            solution = (solve or collaborators.solve)(built.problem, options, time_limit=limit)
             _hold_day(plan)
             store_solution(plan, built, solution, carry=carry_from(basis))
             db.session.flush()
@@ -247,7 +247,7 @@ def _problem_for_run(plan: Plan, mode: str, basis: Plan | None):
                     pins[key] = Pin(wkey)
         # Served and started stops stay in the plan even if their order is no longer "open".
         have = {meal_key(o.id) for o in orders} | {visit_key(r.id) for r in requests}
-        for stops in arrangement.values():
+        for stops in by_worker.values():
             for s in stops:
                 if stop_key(s) in pins and stop_key(s) not in have:
                     (orders.append(s.meal_order) if s.kind == StopKind.MEAL else requests.append(s.service_request))

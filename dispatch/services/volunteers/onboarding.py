@@ -28,7 +28,8 @@ from dispatch.models.worker import Skill, Worker, WorkerSkill
 from dispatch.services.people import accounts
 from dispatch.platform import audit
 from dispatch.platform.errors import FieldError
-from dispatch.services.family.invitations import _clean_email, hash_token
+from dispatch.platform.fields import clean_email
+from dispatch.services.family.invitations import hash_token
 from dispatch.platform import clock
 
 CERTIFIED_SKILLS = frozenset({Skill.BATHING, Skill.NURSING, Skill.MEDICAL_ASSISTANCE})
@@ -50,7 +51,7 @@ def invite(worker: Worker, email: str, *, by: User, now: datetime | None = None)
         raise FieldError("email", _("This worker already has a login."))
     token = secrets.token_urlsafe(32)
     days = float(current_app.config.get("INVITATION_DAYS") or 7)
-    invitation = WorkerInvitation(worker_id=worker.id, email=_clean_email(email), token_hash=hash_token(token),
+    invitation = WorkerInvitation(worker_id=worker.id, email=clean_email(email), token_hash=hash_token(token),
                                   created_by_id=by.id, created_dt=now, expires_dt=now + timedelta(days=days))
     try:
         db.session.add(invitation)

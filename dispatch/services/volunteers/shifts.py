@@ -32,7 +32,7 @@ from dispatch.models.worker import Worker, WorkerShift
 from dispatch.platform import audit
 from dispatch.platform.access import sites_editable_by
 from dispatch.platform.errors import FieldError
-from dispatch.services.family.notifications import _add_rows
+from dispatch.services.family.notifications import add_rows
 from dispatch.platform import clock
 
 MAX_NEEDED = 100
@@ -271,7 +271,7 @@ def _notify(event: NotificationEvent, users: list[User], shift: OpenShift) -> No
     payload = {"shift_id": shift.id, "site_name": shift.site.name, "date": shift.service_date.isoformat(),
                "window_start": shift.start_time.strftime("%H:%M"), "window_end": shift.end_time.strftime("%H:%M"),
                "role": shift.role.value}
-    _add_rows(event, [u for u in users if u is not None], None, payload)
+    add_rows(event, [u for u in users if u is not None], None, payload)
 
 
 def send_reminders(*, now: datetime | None = None, hours: int = 24) -> int:

@@ -52,7 +52,7 @@ def _as_timedelta(value, default_minutes: int) -> timedelta:
     return timedelta(minutes=float(value))
 
 
-def _reauthenticate_unless_fresh(next_url: str) -> Response | None:
+def reauthenticate_unless_fresh(next_url: str) -> Response | None:
     """None when the admin entered their password recently, else a redirect to confirm it."""
     within = _as_timedelta(current_app.config.get("SECURITY_FRESHNESS"), 10)
     grace = _as_timedelta(current_app.config.get("SECURITY_FRESHNESS_GRACE_PERIOD"), 2)
@@ -84,7 +84,7 @@ def users():
 @role_required(RoleName.ADMIN)
 def create_user():
     """Create an account with one role and its sites (staff) or seniors (family)."""
-    if (stale := _reauthenticate_unless_fresh(url_for("admin.create_user"))) is not None:
+    if (stale := reauthenticate_unless_fresh(url_for("admin.create_user"))) is not None:
         return stale
     form = CreateUserForm()
     form.sites.choices = user_directory.site_choices()
@@ -127,7 +127,7 @@ def _render_user(record: User, *, action_error: str | None = None, status: int =
 def _user_action(user_id: int, action: str, apply, done: str, *, refuse_self: str | None = None):
     """Load -> authorise (role, freshness, CSRF) -> audit and act -> back to the user's page."""
     record = user_directory.get_user_or_404(user_id)
-    if (stale := _reauthenticate_unless_fresh(url_for("admin.user", user_id=record.id))) is not None:
+    if (stale := reauthenticate_unless_fresh(url_for("admin.user", user_id=record.id))) is not None:
         return stale
     form = UserActionForm()
     if not form.validate_on_submit():

@@ -18,7 +18,7 @@ from dispatch.services.people import api_tokens
 from dispatch.platform import audit_review
 from dispatch.platform.access import role_required
 from dispatch.platform.errors import FieldError
-from dispatch.web.admin.accounts import _reauthenticate_unless_fresh
+from dispatch.web.admin.accounts import reauthenticate_unless_fresh
 from dispatch.platform import clock
 
 bp = Blueprint("admin_security", __name__, url_prefix="/admin")
@@ -36,7 +36,7 @@ def api_tokens_page():
     form = ApiTokenForm()
     secret = None
     if request.method == "POST":
-        if (stale := _reauthenticate_unless_fresh(url_for("admin_security.api_tokens_page"))) is not None:
+        if (stale := reauthenticate_unless_fresh(url_for("admin_security.api_tokens_page"))) is not None:
             return stale
     if form.validate_on_submit():
         user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == form.email.data.strip().lower()))
@@ -62,7 +62,7 @@ def api_tokens_page():
 def revoke_api_token(token_id: int):
     """Revoke a token at once; calls with it are refused from now on."""
     token = api_tokens.get_token_or_404(token_id)
-    if (stale := _reauthenticate_unless_fresh(url_for("admin_security.api_tokens_page"))) is not None:
+    if (stale := reauthenticate_unless_fresh(url_for("admin_security.api_tokens_page"))) is not None:
         return stale
     api_tokens.revoke(token, by=current_user)
     flash(_("Token revoked."), "success")

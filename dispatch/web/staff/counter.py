@@ -11,6 +11,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from dispatch.platform import clock
 from dispatch.models.site import MealSite, MealType
 from dispatch.services.meals import dine_in
 from dispatch.platform.access import get_senior_or_404, role_required
@@ -28,7 +29,7 @@ def _meal(site: MealSite) -> MealType:
 
 def _page(site: MealSite, meal: MealType, *, q: str = "", seniors=(), outcome=None, refusal=None, error=None,
           status: int = 200):
-    day = dine_in.local_now(site).date()
+    day = clock.local_today(site)
     quotes = [dine_in.quote(s, site, day, meal) for s in seniors]
     return render_template(
         "staff/counter/page.html", site=site, sites=visible_sites(), meal=meal, meals=list(MealType), day=day,
@@ -42,7 +43,7 @@ def _record(site: MealSite, meal: MealType, senior, *, client_id: str, reason: s
         done = dine_in.record_meal(senior, site, meal, client_id=client_id, by=current_user,
                                    override_reason=reason)
     except dine_in.AlreadyServed as refused:
-        quote = dine_in.quote(senior, site, dine_in.local_now(site).date(), meal)
+        quote = dine_in.quote(senior, site, clock.local_today(site), meal)
         return _page(site, meal, refusal={"quote": quote, "message": refused.message,
                                           "reason_error": refused.message if reason is not None else None},
                      status=409)
@@ -75,7 +76,7 @@ def counter_record():
     senior = get_senior_or_404(request.form.get("senior_id"), current_user)
     reason = request.form.get("override_reason")
     if reason is not None and not reason.strip():
-        quote = dine_in.quote(senior, site, dine_in.local_now(site).date(), meal)
+        quote = dine_in.quote(senior, site, clock.local_today(site), meal)
         message = _("Say why this senior may have another meal.")
         return _page(site, meal, refusal={"quote": quote, "message": message, "reason_error": message},
                      status=422)

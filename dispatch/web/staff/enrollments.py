@@ -25,7 +25,7 @@ from dispatch.platform.access import (
 from dispatch.platform.errors import FieldError
 from dispatch.services.people.seniors import search_seniors
 from dispatch.web.staff import bp
-from dispatch.web.staff.seniors import _site_choices, page_number, render_detail, valid_or_none
+from dispatch.web.staff.seniors import site_choices, page_number, render_detail, valid_or_none
 
 
 
@@ -34,7 +34,7 @@ from dispatch.web.staff.seniors import _site_choices, page_number, render_detail
 def enrollments():
     """List the enrollments of the seniors this user may see, filtered, one page at a time."""
     form = EnrollmentSearchForm(formdata=request.args)
-    form.site.choices = [SelectChoice(None, _("All my sites"))] + _site_choices(sites_visible_to(current_user))
+    form.site.choices = [SelectChoice(None, _("All my sites"))] + site_choices(sites_visible_to(current_user))
     form.validate()
     ok = partial(valid_or_none, form)
     filters = service.EnrollmentFilters(
@@ -70,7 +70,7 @@ def _can_edit(senior: Senior) -> bool:
 
 def _enrollment_form(**kwargs) -> EnrollmentForm:
     form = EnrollmentForm(**kwargs)
-    form.site_id.choices = _site_choices(sites_editable_by(current_user))
+    form.site_id.choices = site_choices(sites_editable_by(current_user))
     return form
 
 

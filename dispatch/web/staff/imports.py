@@ -34,7 +34,7 @@ def _importer(kind: str):
     return IMPORTERS[kind]
 
 
-def _site_choices() -> list[SelectChoice]:
+def site_choices() -> list[SelectChoice]:
     sites = db.session.scalars(sites_editable_by(current_user).order_by(MealSite.name)).all()
     first = [SelectChoice(None, _("None: admins assign it later"))] if is_admin(current_user) else []
     if not first and len(sites) != 1:
@@ -79,7 +79,7 @@ def import_preview(kind: str, token: str):
         table = read_table(data, filename)
     except FileRefused:
         abort(404)  # it was readable when kept; a changed file is not ours to import
-    form = mapping_form(table.headers, service.COLUMNS, service.column_label, _site_choices(),
+    form = mapping_form(table.headers, service.COLUMNS, service.column_label, site_choices(),
                         formdata=request.form if request.method == "POST" else None)
     status = 200
     if request.method == "GET":

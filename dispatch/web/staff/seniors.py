@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from dispatch.platform import clock
 from dispatch.extensions import db
 from dispatch.forms.enrollments import HoldForm
 from dispatch.forms.seniors import ConfirmForm, SeniorEditForm, SeniorForm, SeniorSearchForm, add_error
@@ -32,12 +33,12 @@ def valid_or_none(form, name: str):
     return None if field.errors else field.data
 
 
-def _site_choices(query) -> list[SelectChoice]:
+def site_choices(query) -> list[SelectChoice]:
     return [SelectChoice(s.id, s.name) for s in db.session.scalars(query.order_by(MealSite.name))]
 
 
 def _form_for(form: SeniorForm, *, current_site: MealSite | None = None) -> SeniorForm:
-    choices = _site_choices(sites_editable_by(current_user))
+    choices = site_choices(sites_editable_by(current_user))
     if current_site is not None and current_site.id not in {c.value for c in choices}:
         choices.append(SelectChoice(current_site.id, current_site.name))
     if current_user.has_role("admin"):
@@ -51,7 +52,7 @@ def _form_for(form: SeniorForm, *, current_site: MealSite | None = None) -> Seni
 def seniors():
     """List the seniors this user may see, searched and filtered, one page at a time."""
     form = SeniorSearchForm(formdata=request.args)
-    form.site.choices = [SelectChoice(None, _("All my sites"))] + _site_choices(sites_visible_to(current_user))
+    form.site.choices = [SelectChoice(None, _("All my sites"))] + site_choices(sites_visible_to(current_user))
     form.validate()
     ok = partial(valid_or_none, form)
     filters = service.SeniorFilters(
@@ -65,7 +66,7 @@ def seniors():
                        error_out=False, count=True)
     args = {k: v for k, v in request.args.items() if k != "page" and v and k in form._fields}
     return render_template("staff/seniors/list.html", form=form, page=page, args=args,
-                           today=service.local_today(), age_on=service.age_on)
+                           today=clock.local_today(), age_on=service.age_on)
 
 
 @bp.route("/seniors/<int:senior_id>")
@@ -80,7 +81,7 @@ def render_detail(senior, hold_form, status: int = 200):
     """Render the detail page (the hold views re-use it to show their form's errors)."""
     overview = service.read_senior(senior, by=current_user)
     return render_template("staff/seniors/detail.html", o=overview, s=senior,
-                           hold_form=hold_form, confirm=ConfirmForm(), today=service.local_today()), status
+                           hold_form=hold_form, confirm=ConfirmForm(), today=clock.local_today()), status
 
 
 @bp.route("/seniors/new", methods=["GET", "POST"])
