@@ -19,6 +19,7 @@ from flask_migrate import upgrade
 from dispatch import create_app
 from dispatch.extensions import db
 from dispatch.models.audit import APPEND_ONLY_DDL, DROP_APPEND_ONLY_DDL
+from tests import servers
 from tests.factories import FreshContextClient
 
 TEST_DATABASE_URL = os.environ.get("DISPATCH_TEST_DATABASE_URL", "")
@@ -158,3 +159,15 @@ def client(app: Flask):
 @pytest.fixture
 def runner(app: Flask):
     return app.test_cli_runner()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI=true a test skipped for a missing server or program fails instead (tests/servers.py)."""
+    outcome = yield
+    report = outcome.get_result()
+    if servers.IN_CI and report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2])
+        if servers.MISSING in reason:
+            report.outcome = "failed"
+            report.longrepr = f"{reason}\n(CI=true: CI starts every server it needs, so this is a failure, not a skip)"

@@ -31,10 +31,11 @@ from tests.conftest import make_config
 from tests.factories import create_senior, create_site, create_user, create_worker
 from tests import gunicorn_server
 from tests.pg_cluster import PrivateCluster, server_bin
+from tests.servers import MISSING
 from tests.test_outcomes import build_route
 
 PG_BIN = server_bin()
-pytestmark = pytest.mark.skipif(PG_BIN is None, reason="needs PostgreSQL's server programs (initdb, pg_ctl) "
+pytestmark = pytest.mark.skipif(PG_BIN is None, reason=MISSING + "PostgreSQL's server programs (initdb, pg_ctl) "
                                                        "to run a private server it may restart")
 
 PHONES, STOPS = 6, 4

@@ -6,6 +6,7 @@ import os
 import pytest
 
 from dispatch.platform import jobs
+from tests import servers
 
 REDIS_URL = os.environ.get("DISPATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -30,14 +31,7 @@ def test_in_process_job_failure_is_reported_not_raised(app):
 
 
 def _redis_or_skip():
-    redis = pytest.importorskip("redis")
-    conn = redis.Redis.from_url(REDIS_URL)
-    try:
-        conn.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"no Redis server at {REDIS_URL} (start redis-server to run the RQ path)")
-    conn.flushdb()
-    return conn
+    return servers.redis_connection(REDIS_URL)
 
 
 def test_rq_job_runs_on_a_worker_and_reports_back(app):

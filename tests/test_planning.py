@@ -201,8 +201,8 @@ def test_replan_keeps_served_stops_and_moves_little(lunch, client):
 
 def test_urgent_request_is_inserted_and_published_at_once(app, client):
     s = small_site(seniors=4)
-    visits = [add_request(s.site, s.seniors[i], start=time(9 + 2 * i), end=time(11 + 2 * i), duration=30)
-              for i in range(3)]
+    for i in range(3):
+        add_request(s.site, s.seniors[i], start=time(9 + 2 * i), end=time(11 + 2 * i), duration=30)
     login_as(client, create_user("staff", sites=(s.site,)))
     plan = _plan(planning.start_planning(s.site, DAY, "visits", None, by=None).id)
     client.post(f"/staff/plans/{plan.id}/publish", data={"version": plan.version})

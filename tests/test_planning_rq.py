@@ -19,6 +19,7 @@ from dispatch.services import planning
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import create_user, login_as
 from tests.planning_helpers import DAY, small_site
+from tests import servers
 
 # A Redis database of its own per test database kind, so a SQLite run and a PostgreSQL run
 # at the same time do not take each other's jobs.
@@ -33,14 +34,7 @@ def app_config(app_config):
 
 
 def _redis_or_skip():
-    redis = pytest.importorskip("redis")
-    conn = redis.Redis.from_url(REDIS_URL)
-    try:
-        conn.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"no Redis server at {REDIS_URL} (start redis-server to run the RQ path)")
-    conn.flushdb()
-    return conn
+    return servers.redis_connection(REDIS_URL)
 
 
 def worker_env(app, pg_schema) -> dict[str, str]:

@@ -25,6 +25,7 @@ from tests.conftest import TEST_DATABASE_URL
 from tests.factories import create_user, login_as
 from tests.planning_helpers import DAY, small_site
 from tests.test_planning_rq import worker_env
+from tests import servers
 
 # Redis databases of their own, so the other RQ test files' flushdb never takes these jobs.
 REDIS_URL = "redis://127.0.0.1:6379/9" if TEST_DATABASE_URL.startswith("postgresql") else "redis://127.0.0.1:6379/10"
@@ -37,13 +38,7 @@ def app_config(app_config):
 
 @pytest.fixture
 def redis_conn():
-    redis = pytest.importorskip("redis")
-    conn = redis.Redis.from_url(REDIS_URL)
-    try:
-        conn.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"no Redis server at {REDIS_URL} (start redis-server to run the RQ path)")
-    conn.flushdb()
+    conn = servers.redis_connection(REDIS_URL)
     yield conn
     conn.flushdb()
 

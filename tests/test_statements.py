@@ -89,8 +89,8 @@ def test_only_delivered_and_dine_in_meals_are_billed(ctx):
     meals.delivery(a, date(2026, 4, 1), StopOutcome.DELIVERED)  # another month
 
     st_ = statements.statement(site, MARCH)
-    got = sorted((l.senior_id, l.service_date.day, l.mode.value, l.price_cents, l.subsidy_cents, l.copay_cents)
-                 for l in st_.lines)
+    got = sorted((ln.senior_id, ln.service_date.day, ln.mode.value, ln.price_cents, ln.subsidy_cents, ln.copay_cents)
+                 for ln in st_.lines)
     assert got == sorted([
         (a.id, 2, "delivery", 1500, 300, 1200),  # ¥1 + ¥2 delivery subsidy
         (b.id, 6, "dine_in", 1500, 500, 1000),
@@ -124,11 +124,11 @@ def test_statement_total_is_the_sum_of_its_lines_and_bills_only_proofs(ctx, plan
             if outcome == StopOutcome.DELIVERED:
                 proofs.add((ProofKind.DELIVERY, stop.id))
     st_ = statements.statement(site, MARCH)
-    assert {(l.proof_kind, l.proof_id) for l in st_.lines} == proofs
-    assert st_.total.price_cents == sum(l.price_cents for l in st_.lines)
-    assert st_.total.subsidy_cents == sum(l.subsidy_cents for l in st_.lines)
-    assert st_.total.copay_cents == sum(l.copay_cents for l in st_.lines)
-    assert all(l.subsidy_cents + l.copay_cents == l.price_cents for l in st_.lines)
+    assert {(ln.proof_kind, ln.proof_id) for ln in st_.lines} == proofs
+    assert st_.total.price_cents == sum(ln.price_cents for ln in st_.lines)
+    assert st_.total.subsidy_cents == sum(ln.subsidy_cents for ln in st_.lines)
+    assert st_.total.copay_cents == sum(ln.copay_cents for ln in st_.lines)
+    assert all(ln.subsidy_cents + ln.copay_cents == ln.price_cents for ln in st_.lines)
     closed = statements.close_month(site, MARCH, by=None, today=TODAY)
     assert closed.total_subsidy_cents == st_.total.subsidy_cents
     assert sorted(statements.statement(site, MARCH).lines, key=repr) == sorted(st_.lines, key=repr)
@@ -144,7 +144,7 @@ def test_monthly_cap_is_applied_in_date_order(ctx):
     for day in (3, 1, 2):
         meals.dine(senior, date(2026, 3, day))
     lines = statements.statement(site, MARCH).lines
-    assert [(l.service_date.day, l.subsidy_cents) for l in lines] == [(1, 800), (2, 800), (3, 400)]
+    assert [(ln.service_date.day, ln.subsidy_cents) for ln in lines] == [(1, 800), (2, 800), (3, 400)]
 
 
 def test_closing_freezes_the_month_against_rule_changes_and_late_records(ctx):
@@ -201,7 +201,7 @@ def test_extra_meal_with_override_is_billed_without_subsidy(ctx):
     meals.dine(senior, date(2026, 3, 2))
     meals.dine(senior, date(2026, 3, 2), reason="dropped the tray")
     lines = statements.statement(site, MARCH).lines
-    assert [(l.subsidy_cents, l.copay_cents) for l in lines] == [(500, 1000), (0, 1500)]
+    assert [(ln.subsidy_cents, ln.copay_cents) for ln in lines] == [(500, 1000), (0, 1500)]
 
 
 def test_csv_and_xlsx_exports_guard_formulas_and_add_up(ctx):

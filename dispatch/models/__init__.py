@@ -52,6 +52,8 @@ from dispatch.models.volunteer_shift import OfferStatus, OpenShift, ShiftOffer, 
 from dispatch.models.worker import Skill, Worker, WorkerKind, WorkerShift, WorkerSkill
 
 __all__ = [
+    "EnrollmentRequest", "EnrollmentRequestStatus", "RequestSubmission", "Invitation", "InvitationState",
+    "Channel", "Notification", "NotificationEvent", "NotificationPreference", "NotificationStatus",
     "ALL_WEEKDAYS", "STATUSES_NEEDING_REASON", "TERMINAL_STATUSES", "TRANSITIONS",
     "AlertAction", "AlertActionKind", "AlertKind", "AlertReraise", "AlertSeverity", "AlertStatus",
     "ApiIdempotency", "ApiToken", "AuditEvent",

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+from tests import servers
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -72,7 +73,7 @@ def live_server(app) -> Iterator[str]:
 def browser():
     executable = shutil.which("chromium")
     if executable is None:
-        pytest.skip("Debian's chromium is not installed: apt-get install -y chromium")
+        servers.missing("Debian's chromium is not installed: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

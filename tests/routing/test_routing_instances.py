@@ -8,10 +8,11 @@ import pytest
 
 from dispatch.routing.instances import read_solomon, route_distance
 from dispatch.routing import vrptw
+from tests.servers import MISSING
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "vrptw"
 C101 = DATA / "instances" / "solomon" / "C101.txt"
-needs_data = pytest.mark.skipif(not C101.exists(), reason=f"benchmark data not found at {DATA} (not in the repo)")
+needs_data = pytest.mark.skipif(not C101.exists(), reason=f"{MISSING}benchmark data not found at {DATA} (not in the repo)")
 
 
 def test_distances_are_truncated_to_tenths(tmp_path):

@@ -29,9 +29,9 @@ def _yuan(cents: int) -> str:
 
 def _rows(st: Statement):
     month = st.month.strftime("%Y-%m")
-    for l in st.lines:
-        yield [_cell(st.site.name), month, l.senior_id, _cell(l.senior_name), l.service_date.isoformat(),
-               l.meal.value, l.mode.value, l.proof_kind.value, l.proof_id, _cell(l.band)], l
+    for ln in st.lines:
+        yield [_cell(st.site.name), month, ln.senior_id, _cell(ln.senior_name), ln.service_date.isoformat(),
+               ln.meal.value, ln.mode.value, ln.proof_kind.value, ln.proof_id, _cell(ln.band)], ln
 
 
 def statement_csv(st: Statement) -> str:
@@ -39,8 +39,8 @@ def statement_csv(st: Statement) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for cells, l in _rows(st):
-        writer.writerow(cells + [_yuan(l.price_cents), _yuan(l.subsidy_cents), _yuan(l.copay_cents)])
+    for cells, ln in _rows(st):
+        writer.writerow(cells + [_yuan(ln.price_cents), _yuan(ln.subsidy_cents), _yuan(ln.copay_cents)])
     writer.writerow(["total", st.month.strftime("%Y-%m"), "", "", "", "", "", "", st.total.meals, "",
                      _yuan(st.total.price_cents), _yuan(st.total.subsidy_cents), _yuan(st.total.copay_cents)])
     return out.getvalue()
@@ -54,8 +54,8 @@ def statement_xlsx(st: Statement) -> bytes:
     sheet = book.active
     sheet.title = "Meals"
     sheet.append(list(COLUMNS))
-    for cells, l in _rows(st):
-        sheet.append(cells + [l.price_cents / 100, l.subsidy_cents / 100, l.copay_cents / 100])
+    for cells, ln in _rows(st):
+        sheet.append(cells + [ln.price_cents / 100, ln.subsidy_cents / 100, ln.copay_cents / 100])
     sheet.append(["total", st.month.strftime("%Y-%m"), None, None, None, None, None, None, st.total.meals, None,
                   st.total.price_cents / 100, st.total.subsidy_cents / 100, st.total.copay_cents / 100])
     for row in sheet.iter_rows(min_row=2, min_col=11, max_col=13):

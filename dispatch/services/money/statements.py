@@ -215,12 +215,12 @@ def close_month(site: MealSite, month: date, *, by, today: date) -> StatementMon
         raise StaleRecord(str(_l("This month is already closed.")))
     lines = compute_lines(site, month)
     record.lines = [StatementLine(
-        senior_id=l.senior_id, senior_name=l.senior_name[:120], service_date=l.service_date, meal=l.meal,
-        mode=l.mode, proof_kind=l.proof_kind, proof_id=l.proof_id, rule_id=l.rule_id, band=l.band[:80],
-        price_cents=l.price_cents, subsidy_cents=l.subsidy_cents, copay_cents=l.copay_cents) for l in lines]
-    record.total_price_cents = sum(l.price_cents for l in lines)
-    record.total_subsidy_cents = sum(l.subsidy_cents for l in lines)
-    record.total_copay_cents = sum(l.copay_cents for l in lines)
+        senior_id=ln.senior_id, senior_name=ln.senior_name[:120], service_date=ln.service_date, meal=ln.meal,
+        mode=ln.mode, proof_kind=ln.proof_kind, proof_id=ln.proof_id, rule_id=ln.rule_id, band=ln.band[:80],
+        price_cents=ln.price_cents, subsidy_cents=ln.subsidy_cents, copay_cents=ln.copay_cents) for ln in lines]
+    record.total_price_cents = sum(ln.price_cents for ln in lines)
+    record.total_subsidy_cents = sum(ln.subsidy_cents for ln in lines)
+    record.total_copay_cents = sum(ln.copay_cents for ln in lines)
     record.status, record.closed_dt, record.closed_by_id = StatementStatus.CLOSED, clock.now(), getattr(by, "id", None)
     try:
         db.session.flush()

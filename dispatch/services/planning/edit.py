@@ -259,7 +259,7 @@ def insert_urgent(request: ServiceRequest, *, by, now=_time.monotonic) -> Urgent
     published = {w: [store.stop_key(s) for s in stops] for w, stops in arrangement.items()}
     if any(key in keys for keys in published.values()):
         raise FieldError(None, _("This visit is already on the live plan."))
-    orders, requests, pins, extra = [], [request], {}, {}
+    requests, pins, extra = [request], {}, {}
     for wkey, stops in arrangement.items():
         done = [s for s in stops if store.is_started(s)]
         for s in stops:
