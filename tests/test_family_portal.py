@@ -239,7 +239,7 @@ def test_coming_meals_show_what_the_standing_order_books_before_the_site_orders(
     from dispatch.models.meals import ALL_WEEKDAYS, MealMode
     from dispatch.models.site import MealType
     from dispatch.services.meals import orders
-    from dispatch.services.rounds.today import senior_overview
+    from dispatch.services.family.overview import senior_overview
 
     _user, senior, site = family
     today = utcnow().astimezone(clock.zone_of(site)).date()
@@ -268,7 +268,7 @@ def test_a_meal_past_its_planned_time_shows_as_running_late_until_its_outcome(fa
     from dispatch.models import MealOrder
     from dispatch.models.meals import MealMode
     from dispatch.models.site import MealType
-    from dispatch.services.rounds.today import senior_overview
+    from dispatch.services.family.overview import senior_overview
 
     _user, senior, site = family
     zone = clock.zone_of(site)

@@ -20,7 +20,8 @@ from dispatch.platform.i18n import LANGUAGES
 from dispatch.services.care import family_requests
 from dispatch.services.family import invitations
 from dispatch.services.family import notification_settings
-from dispatch.services.rounds import today as today_service
+from dispatch.services.family import overview as family_view
+from dispatch.platform.links import tel_uri
 from dispatch.platform.access import get_senior_or_404, has_role, role_required
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform import clock
@@ -31,7 +32,7 @@ bp = Blueprint("family", __name__, url_prefix="/family")
 @bp.context_processor
 def _helpers() -> dict:
     return {
-        "tel_uri": today_service.tel_uri,
+        "tel_uri": tel_uri,
         "can_change": family_requests.can_change,
         # babel numbers days 0 = Monday, as ``date.weekday()`` and enrollments do.
         "weekday_names": get_day_names("abbreviated", locale=get_locale()),
@@ -51,7 +52,7 @@ def _show_error(form, error: FieldError) -> None:
 @role_required("family")
 def home():
     """List my linked seniors with their meals, holds, requests and open alerts."""
-    return render_template("family/home.html", overviews=today_service.family_overview(current_user))
+    return render_template("family/home.html", overviews=family_view.family_overview(current_user))
 
 
 @bp.route("/seniors/<int:senior_id>")
@@ -59,7 +60,7 @@ def home():
 def senior(senior_id: int):
     """Show one linked senior; any other senior is a 404."""
     record = get_senior_or_404(senior_id, current_user)
-    overview = today_service.senior_overview(record, relation=today_service.relation_of(current_user, record))
+    overview = family_view.senior_overview(record, relation=family_view.relation_of(current_user, record))
     return render_template("family/senior.html", ov=overview, hold_form=HoldForm())
 
 
@@ -99,7 +100,7 @@ def notifications():
 @role_required("family")
 def new_request():
     """Ask for a home service (or meal delivery) for one of my seniors."""
-    linked = today_service.linked_seniors(current_user)
+    linked = family_view.linked_seniors(current_user)
     if not linked:
         flash(_("No one is linked to your account yet."), "error")
         return redirect(url_for(".home"))
@@ -200,7 +201,7 @@ def pause_meals(senior_id: int):
         else:
             flash(_("Meals are paused for those days."), "success")
             return redirect(url_for(".senior", senior_id=record.id))
-    overview = today_service.senior_overview(record, relation=today_service.relation_of(current_user, record))
+    overview = family_view.senior_overview(record, relation=family_view.relation_of(current_user, record))
     return render_template("family/senior.html", ov=overview, hold_form=form), 422
 
 

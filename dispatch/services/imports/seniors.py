@@ -34,6 +34,7 @@ from dispatch.services.imports.columns import (
 )
 from dispatch.platform.errors import FieldError
 from dispatch.services.imports.commit import add_new_rows
+from dispatch.services.imports.rows import RowReader
 from dispatch.platform.fields import clean_phone, clean_text
 from dispatch.services.people.seniors import SeniorData, apply_data
 from dispatch.services.imports.tabular import Table, neutralise
@@ -98,21 +99,16 @@ class _Readers:
         self.admin = is_admin(by)
 
 
+def _build(values: dict, today: date) -> SeniorData:
+    if values["date_of_birth"] is None:
+        raise FieldError("date_of_birth", _("This field is required."))
+    return SeniorData.from_mapping(values, today=today)
+
+
 def _row(cells: tuple[str, ...], line: int, mapping: dict[str, int | None], readers: _Readers,
          default_site_id: int | None, today: date) -> RowResult:
-    def cell(key: str) -> str:
-        index = mapping.get(key)
-        return cells[index] if index is not None else ""
-
-    result = RowResult(line=line, name=cell("full_name")[:120])
-    values: dict = {}
-
-    def take(key: str, read) -> None:
-        try:
-            values[key] = read()
-        except FieldError as error:
-            result.errors.append((_FIELD_TO_COLUMN.get(error.field, error.field), str(error.message)))
-
+    row = RowReader(cells, line, mapping, field_to_column=_FIELD_TO_COLUMN)
+    cell, take = row.cell, row.take
     take("full_name", lambda: clean_text(cell("full_name"), "full_name", required=True))
     take("full_name_zh", lambda: clean_text(cell("full_name_zh"), "full_name_zh"))
     take("gender", lambda: readers.gender.one(cell("gender"), "gender"))
@@ -129,34 +125,12 @@ def _row(cells: tuple[str, ...], line: int, mapping: dict[str, int | None], read
     take("allergies", lambda: clean_text(cell("allergies"), "allergies"))
     take("access_notes", lambda: clean_text(cell("access_notes"), "access_notes") or "")
     take("categories", lambda: readers.categories.many(cell("categories"), "categories"))
-
-    def site() -> int | None:
-        name = cell("home_site").strip()
-        if not name:
-            if default_site_id is None and not readers.admin:
-                raise FieldError("home_site", _("Choose one of your sites."))
-            return default_site_id
-        site_id = readers.sites.get(normal_text(name))
-        if site_id is None:
-            raise FieldError("home_site", _("“%(value)s” is not one of your sites.", value=name[:60]))
-        return site_id
-
-    take("home_site_id", site)
-    values["contacts"] = [{"name": cell("contact_name"), "relation": cell("contact_relation"),
-                           "phone": cell("contact_phone")}]
-    if not result.errors:
-        if values["date_of_birth"] is None:
-            result.errors.append(("date_of_birth", _("This field is required.")))
-        else:
-            try:
-                result.data = SeniorData.from_mapping(values, today=today)
-            except FieldError as error:
-                result.errors.append((_FIELD_TO_COLUMN.get(error.field, error.field), str(error.message)))
-    if result.errors:
-        result.status = "error"
-    else:
-        result.key = duplicate_key(result.data.full_name, result.data.date_of_birth, result.data.address)
-    return result
+    # An administrator may leave the site empty: the coverage rule then picks the nearest with room.
+    take("home_site_id", lambda: row.home_site(readers.sites, default_site_id, required=not readers.admin))
+    row.values["contacts"] = [{"name": cell("contact_name"), "relation": cell("contact_relation"),
+                               "phone": cell("contact_phone")}]
+    return row.finish(lambda values: _build(values, today),
+                      lambda data: duplicate_key(data.full_name, data.date_of_birth, data.address))
 
 
 def _existing_keys(keys: Iterable[tuple[str, str, str]]) -> set[tuple[str, str, str]]:

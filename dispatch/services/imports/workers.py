@@ -27,6 +27,7 @@ from dispatch.services.imports.columns import (
 )
 from dispatch.platform.errors import FieldError
 from dispatch.services.imports.commit import add_new_rows
+from dispatch.services.imports.rows import RowReader
 from dispatch.platform.fields import clean_phone, clean_text
 from dispatch.services.imports.tabular import Table, neutralise
 from dispatch.services.people.workers import WorkerData, apply_data
@@ -57,29 +58,8 @@ def duplicate_key(full_name: str, phone: str | None, home_site_id: int) -> tuple
 
 
 def _row(cells, line, mapping, readers, default_site_id) -> RowResult:
-    def cell(key: str) -> str:
-        index = mapping.get(key)
-        return cells[index] if index is not None else ""
-
-    result = RowResult(line=line, name=cell("full_name")[:120])
-    values: dict = {}
-
-    def take(key: str, read) -> None:
-        try:
-            values[key] = read()
-        except FieldError as error:
-            result.errors.append((error.field, str(error.message)))
-
-    def site() -> int:
-        name = cell("home_site").strip()
-        if not name:
-            if default_site_id is None:
-                raise FieldError("home_site", _("Choose one of your sites."))
-            return default_site_id
-        site_id = readers["sites"].get(normal_text(name))
-        if site_id is None:
-            raise FieldError("home_site", _("“%(value)s” is not one of your sites.", value=name[:60]))
-        return site_id
+    row = RowReader(cells, line, mapping)
+    cell, take = row.cell, row.take
 
     def kind():
         member = readers["kind"].one(cell("kind"), "kind")
@@ -95,17 +75,9 @@ def _row(cells, line, mapping, readers, default_site_id) -> RowResult:
     take("capacity_meals", lambda: read_int(cell("capacity_meals"), "capacity_meals") or 0)
     take("max_minutes_per_day", lambda: read_int(cell("max_minutes_per_day"), "max_minutes_per_day") or 480)
     take("skills", lambda: readers["skill"].many(cell("skills"), "skills"))
-    take("home_site_id", site)
-    if not result.errors:
-        try:
-            result.data = WorkerData(**values)
-        except FieldError as error:
-            result.errors.append((error.field, str(error.message)))
-    if result.errors:
-        result.status = "error"
-    else:
-        result.key = duplicate_key(result.data.full_name, result.data.phone, result.data.home_site_id)
-    return result
+    take("home_site_id", lambda: row.home_site(readers["sites"], default_site_id))
+    return row.finish(lambda values: WorkerData(**values),
+                      lambda data: duplicate_key(data.full_name, data.phone, data.home_site_id))
 
 
 def preview(table: Table, mapping: dict[str, int | None], *, by, default_site_id: int | None = None,

@@ -1,7 +1,7 @@
 """Changing plans: move and lock stops on drafts, publish, re-plan a live day, insert an urgent visit.
 
 Every edit is re-checked by the routing checker and its ETAs recomputed by the
-checker's own walk (``planning_problem.timing``); a move that breaks a window,
+checker's own walk (``planning.timing.timing``); a move that breaks a window,
 the hold limit or any other rule is previewed and saved only on confirmation.
 Each use case compares the version the user saw with the plan's and answers
 ``StaleRecord`` if someone saved in between.
@@ -25,7 +25,8 @@ from dispatch.services.care import requests as request_service
 from dispatch.platform import clock
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.services.planning import service, store
-from dispatch.services.planning.problem import REMOVED, Built, Pin, UnassignedRef, build_problem, natural_depart, timing, visit_key, worker_key
+from dispatch.services.planning.problem import REMOVED, Built, Pin, UnassignedRef, build_problem, visit_key, worker_key
+from dispatch.services.planning.timing import natural_depart, timing
 
 try:  # the family portal's outbox; planning works (and says so in the audit trail) without it
     from dispatch.services.family import notifications

@@ -22,9 +22,9 @@ from dispatch.models.site import MealSite, MealType
 from dispatch.models.worker import Worker
 from dispatch.platform.errors import FieldError
 from dispatch.services.planning.problem import (
-    Built, Pin, UnassignedRef, build_problem, meal_key, timing,
-    visit_key, worker_id_of, worker_key,
+    Built, Pin, UnassignedRef, build_problem, meal_key, visit_key, worker_id_of, worker_key,
 )
+from dispatch.services.planning.timing import timing
 
 
 LIVE = LIVE_STATUSES

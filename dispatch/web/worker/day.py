@@ -23,6 +23,7 @@ from dispatch.web.worker import bp
 from dispatch.models.outcome import ConcernKind
 from dispatch.services.rounds import outcomes
 from dispatch.services.rounds import worker_day
+from dispatch.platform.links import tel_uri
 from dispatch.services.rounds import today as today_service
 from dispatch.platform.access import role_required, worker_for
 from dispatch.platform.errors import FieldError
@@ -33,7 +34,7 @@ from dispatch.platform.errors import FieldError
 def _helpers() -> dict:
     return {
         "label": label,
-        "tel_uri": today_service.tel_uri,
+        "tel_uri": tel_uri,
         "concern_kinds": list(ConcernKind),
         "concern_label": worker_day.concern_label,
         "outcomes_for": worker_day.outcomes_for,
