@@ -1,0 +1,1 @@
+"""Home-care requests: staff review (approve, decline, reschedule) and what families ask for."""

@@ -1,0 +1,1 @@
+"""The people and places Doorstep holds: seniors, workers, meal sites, accounts, API tokens, and locating addresses."""

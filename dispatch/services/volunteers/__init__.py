@@ -1,0 +1,1 @@
+"""Volunteers: onboarding by invitation link and certificates, dated shifts and sign-ups, hours given."""
