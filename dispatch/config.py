@@ -29,6 +29,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "URGENT_TIME_LIMIT": (3, "Seconds the solver may search when inserting an urgent visit into a live plan."),
     "DEFAULT_LANGUAGE": ("en", "UI language when the user has chosen none: 'en' or 'zh_Hans_CN'."),
     "TIMEZONE": ("Asia/Shanghai", "Timezone for showing times; times are stored in UTC."),
+    "CLOCK_OFFSET_SECONDS": (0, "Run the app's clock this many seconds ahead of the machine's (negative: behind). "
+                                "For demos and tests at another hour; 0 in production."),
     "SESSION_IDLE_MINUTES": (30, "A session idle this long is ended."),
     "SESSION_MAX_HOURS": (12, "A session this old is ended whatever its activity."),
     "REQUIRE_2FA_FOR_STAFF": (True, "Admins and staff must set up an authenticator app before using Doorstep "

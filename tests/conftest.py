@@ -19,7 +19,7 @@ from flask_migrate import upgrade
 from dispatch import create_app
 from dispatch.extensions import db
 from dispatch.models.audit import APPEND_ONLY_DDL, DROP_APPEND_ONLY_DDL
-from tests import servers
+from tests import servers, testclock
 from tests.factories import FreshContextClient
 
 TEST_DATABASE_URL = os.environ.get("DISPATCH_TEST_DATABASE_URL", "")
@@ -85,6 +85,8 @@ def make_config(database_url: str, data_dir, schema: str | None = None, **extra)
         "GEOCODER": "none",
         # Tests log in far more often than a person; tests/test_hardening.py turns the limits on.
         "RATELIMIT_ENABLED": False,
+        # DISPATCH_TEST_NOW moves every app the suite builds to that moment (tests/testclock.py).
+        "CLOCK_OFFSET_SECONDS": round(testclock.OFFSET.total_seconds()),
     }
     config.update(extra)
     return config

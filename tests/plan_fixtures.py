@@ -14,6 +14,7 @@ from dispatch.models.meals import MealMode, MealOrder, MealOrderStatus
 from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, Stop, StopKind
 from dispatch.models.service_request import RequestStatus, ServiceRequest, ServiceType
 from dispatch.models.site import MealSite, MealType, MealWindow
+from tests import testclock
 
 DAY = date(2024, 5, 31)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -88,7 +89,7 @@ def alert(senior, site, *, stop_record: Stop | None = None, kind: AlertKind = Al
           severity: AlertSeverity = AlertSeverity.HIGH, raised: datetime | None = None) -> WelfareAlert:
     record = WelfareAlert(senior_id=senior.id, site_id=site.id, stop_id=stop_record.id if stop_record else None,
                           kind=kind, severity=severity, status=AlertStatus.OPEN,
-                          raised_dt=raised or datetime.now(timezone.utc) - timedelta(minutes=2))
+                          raised_dt=raised or testclock.now() - timedelta(minutes=2))
     db.session.add(record)
     db.session.commit()
     return record

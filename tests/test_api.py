@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from dispatch.platform.errors import FieldError
 from tests.api_helpers import bearer, new_token, token_for
 from tests.factories import create_senior, create_site, create_user, create_worker
 from tests.test_outcomes import NOON, crew  # noqa: F401  (fixtures)
+from tests import testclock
 
 
 @pytest.fixture
@@ -236,7 +237,7 @@ def test_a_write_whose_reply_was_lost_is_not_run_again(client, two_sites, monkey
 def test_service_request_create_review_and_conflict(client, two_sites):
     north, _, here, _ = two_sites
     _, token = new_token("staff", sites=[north])
-    day = (date.today() + timedelta(days=3)).isoformat()
+    day = (testclock.today() + timedelta(days=3)).isoformat()
     created = client.post("/api/v1/service-requests", headers=bearer(token), json={
         "senior_id": here.id, "service_type": "bathing", "requested_date": day,
         "window_start": "14:00:00", "window_end": "16:00:00", "duration_minutes": 45})

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -14,14 +14,26 @@ from dispatch.models.plan import PlanStatus, Stop, StopOutcome
 from dispatch.services.safety import board as board_service
 from tests import plan_fixtures as pf
 from tests.factories import create_senior, create_site, create_user, create_worker, login_as
+from dispatch.platform.clock import FixedClock
+from tests import testclock
+
+# The board is read at 11:00 at the site on the suite's day: ETAs half an hour either side of "now"
+# then stay on that day whatever hour the suite runs at (at 00:10 a stop "30 minutes ago" would
+# fall on the day before).
+NOW = datetime.combine(testclock.today(pf.SHANGHAI), time(11), tzinfo=pf.SHANGHAI).astimezone(timezone.utc)
+
+
+@pytest.fixture
+def app_clock():
+    return FixedClock(NOW)
 
 
 @pytest.fixture
 def today(app):
     """A published lunch plan for today (site time) with two routes; times relative to now."""
     site = pf.add_lunch_window(create_site(name="South canteen"))
-    day = datetime.now(pf.SHANGHAI).date()
-    now_local = datetime.now(pf.SHANGHAI)
+    day = NOW.astimezone(pf.SHANGHAI).date()
+    now_local = NOW.astimezone(pf.SHANGHAI)
 
     def hhmm(minutes: int) -> str:
         return (now_local + timedelta(minutes=minutes)).strftime("%H:%M")
@@ -48,7 +60,7 @@ def today(app):
 def record_outcome(stop: Stop, outcome: StopOutcome, minutes_ago: int = 1):
     """What the worker's phone does, as far as the board can see."""
     stop = db.session.get(Stop, stop.id)
-    moment = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
+    moment = NOW - timedelta(minutes=minutes_ago)
     stop.outcome, stop.outcome_dt, stop.arrival_dt = outcome, moment, moment
     db.session.commit()
 
@@ -73,7 +85,7 @@ def test_board_data_reflects_new_outcome_and_alert_on_top(client, today):
     record_outcome(stops[0], StopOutcome.DELIVERED, minutes_ago=3)
     record_outcome(stops[1], StopOutcome.NOT_HOME)
     low = pf.alert(seniors[0], site, kind=AlertKind.CONCERN, severity=AlertSeverity.LOW,
-                   raised=datetime.now(timezone.utc) - timedelta(minutes=30))
+                   raised=NOW - timedelta(minutes=30))
     high = pf.alert(seniors[1], site, stop_record=stops[1])
 
     after = data(client, site, day)
@@ -118,9 +130,9 @@ def test_draft_plans_are_not_on_the_board_and_newest_version_wins(client, today)
 def test_arrival_after_window_end_is_late(app, today):
     site, day, plan, routes, stops, seniors, staff = today
     stop = db.session.get(Stop, stops[3].id)
-    stop.window_end_dt = datetime.now(timezone.utc) - timedelta(minutes=10)
+    stop.window_end_dt = NOW - timedelta(minutes=10)
     stop.window_start_dt = stop.window_end_dt - timedelta(hours=1)
-    stop.arrival_dt = datetime.now(timezone.utc)
+    stop.arrival_dt = NOW
     stop.outcome = StopOutcome.DELIVERED
     db.session.commit()
     board = board_service.build_board(site, day)
@@ -216,7 +228,7 @@ def test_service_detects_a_concurrent_write_at_flush(app, today):
     # Another coordinator's write lands between our read and our flush.
     db.session.execute(sa.update(WelfareAlert).where(WelfareAlert.id == alert.id)
                        .values(version=version + 1, status="acknowledged",
-                               acknowledged_dt=datetime.now(timezone.utc)))
+                               acknowledged_dt=NOW))
     with pytest.raises(board_service.StaleRecord):
         board_service.follow_up(alert, version=version, intent="resolve", kind=None, note="ok", by=staff)
 

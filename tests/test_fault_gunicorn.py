@@ -14,7 +14,7 @@ import os
 import signal
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,6 +27,7 @@ from tests.conftest import TEST_DATABASE_URL
 from tests.factories import create_senior, create_site, create_user, create_worker
 from tests.gunicorn_server import start as gunicorn_server_start, stop as gunicorn_server_stop, workers_of
 from tests.test_outcomes import build_route
+from tests import testclock
 
 pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgresql"),
                                 reason="kills a worker mid-transaction; needs PostgreSQL (DISPATCH_TEST_DATABASE_URL)")
@@ -51,9 +52,9 @@ def test_killed_worker_mid_write_leaves_nothing_half_saved(app, gunicorn_server)
     site = create_site(timezone="Asia/Shanghai")
     user = create_user("worker")
     worker = create_worker(site=site, user=user)
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    today = testclock.now(ZoneInfo("Asia/Shanghai")).date()
     route = build_route(worker, [create_senior(site=site)], site=site, day=today,
-                        start=datetime.now(timezone.utc) - timedelta(minutes=30))
+                        start=testclock.now() - timedelta(minutes=30))
     stop_id, order_id = route.stops[0].id, route.stops[0].meal_order_id
     token = token_for(user, "worker")
     db.session.commit()

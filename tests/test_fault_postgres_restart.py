@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,6 +33,7 @@ from tests import gunicorn_server
 from tests.pg_cluster import PrivateCluster, server_bin
 from tests.servers import MISSING
 from tests.test_outcomes import build_route
+from tests import testclock
 
 PG_BIN = server_bin()
 pytestmark = pytest.mark.skipif(PG_BIN is None, reason=MISSING + "PostgreSQL's server programs (initdb, pg_ctl) "
@@ -57,13 +58,13 @@ def _seed(url: str, data_dir) -> list[dict]:
     with app.app_context():
         upgrade()
         site = create_site(timezone="Asia/Shanghai")
-        today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        today = testclock.now(ZoneInfo("Asia/Shanghai")).date()
         phones = []
         for _ in range(PHONES):
             user = create_user("worker")
             worker = create_worker(site=site, user=user)
             route = build_route(worker, [create_senior(site=site) for _ in range(STOPS)], site=site, day=today,
-                                start=datetime.now(timezone.utc) - timedelta(minutes=30))
+                                start=testclock.now() - timedelta(minutes=30))
             phones.append({"token": token_for(user, "worker"), "stops": [s.id for s in route.stops]})
         db.session.commit()
         db.session.remove()

@@ -43,6 +43,7 @@ from dispatch.models import (
     WorkerShift,
     weekdays_to_mask,
 )
+from tests import testclock
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = date(2025, 3, 12)
@@ -269,7 +270,7 @@ def test_created_dt_defaults_to_an_aware_now(site):
     db.session.expire_all()
     created = db.session.get(MealSite, site.id).created_dt
     assert created.tzinfo is not None
-    assert abs(datetime.now(timezone.utc) - created) < timedelta(minutes=1)
+    assert abs(testclock.now() - created) < timedelta(minutes=1)
 
 
 # --- optimistic locking ------------------------------------------------------------------------

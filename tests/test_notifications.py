@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import socket
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from email import message_from_bytes, policy
 
 import pytest
@@ -16,6 +16,7 @@ from dispatch.models.types import utcnow
 from dispatch.services.family import notifications
 from dispatch.services.family.notifications import EmailSender, OutgoingMessage
 from tests.factories import create_senior, create_site, create_user
+from tests import testclock
 
 
 class Inbox:
@@ -54,7 +55,7 @@ def mail_app(app, smtp):
 
 def _request(senior, **overrides) -> ServiceRequest:
     fields = dict(senior_id=senior.id, site_id=senior.home_site_id, service_type=ServiceType.BATHING,
-                  requested_date=date.today() + timedelta(days=1), window_start=time(14), window_end=time(16),
+                  requested_date=testclock.today() + timedelta(days=1), window_start=time(14), window_end=time(16),
                   duration_minutes=60, notes="staff-only: key under mat")
     fields.update(overrides)
     req = ServiceRequest(**fields)
@@ -174,7 +175,7 @@ def test_email_sender_speaks_smtp(smtp):
 def test_cli_delivers(mail_app, smtp, runner):
     senior = create_senior(create_site())
     create_user("family", seniors=[senior])
-    notifications.emit("meal_delivered", senior_id=senior.id, payload={"date": date.today()})
+    notifications.emit("meal_delivered", senior_id=senior.id, payload={"date": testclock.today()})
     db.session.commit()
     result = runner.invoke(args=["notifications", "deliver"])
     assert result.exit_code == 0, result.output

@@ -16,6 +16,7 @@ from dispatch.models.worker import Skill, WorkerKind, WorkerShift
 from dispatch.services.volunteers import onboarding
 from dispatch.services.planning.problem import build_problem
 from tests.factories import create_site, create_user, create_worker, login_as
+from tests import testclock
 
 PASSWORD = "a long volunteer password 42"
 
@@ -53,8 +54,7 @@ def test_an_expired_link_is_refused(app, client):
     site = create_site()
     worker = create_worker(site=site)
     staff = create_user("staff", sites=[site])
-    from datetime import datetime, timezone
-    then = datetime.now(timezone.utc) - timedelta(days=30)
+    then = testclock.now() - timedelta(days=30)
     with app.test_request_context():
         _inv, token = onboarding.invite(worker, "late@example.org", by=staff, now=then)
     response = client.get(f"/worker/join/{token}")

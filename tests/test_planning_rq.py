@@ -43,7 +43,7 @@ def worker_env(app, pg_schema) -> dict[str, str]:
         url += ("&" if "?" in url else "?") + "options=" + quote(f"-csearch_path={pg_schema}")
     env = {**os.environ, "DISPATCH_DATABASE_URL": url, "DISPATCH_DATA_DIR": app.config["DATA_DIR"],
            "DISPATCH_SECRET_KEY": "test-secret", "DISPATCH_REDIS_URL": REDIS_URL,
-           "DISPATCH_SOLVER_TIME_LIMIT": "1"}
+           "DISPATCH_SOLVER_TIME_LIMIT": "1", "DISPATCH_CLOCK_OFFSET_SECONDS": str(app.config["CLOCK_OFFSET_SECONDS"])}
     return env
 
 

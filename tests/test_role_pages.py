@@ -41,6 +41,7 @@ from dispatch.models import (
     WorkerShift,
 )
 from dispatch.models.senior import Diet
+from tests import testclock
 from tests.factories import (
     FreshContextClient,
     create_senior,
@@ -59,7 +60,7 @@ def _one_app_context_per_request(app):
 # Builders ---------------------------------------------------------------------------
 
 def local_today(site: MealSite) -> date:
-    return datetime.now(ZoneInfo(site.timezone)).date()
+    return testclock.now(ZoneInfo(site.timezone)).date()
 
 
 def at(site: MealSite, day: date, hh: int, mm: int = 0) -> datetime:
@@ -181,7 +182,7 @@ def test_a_worker_sees_a_recorded_outcome_and_visit_details(client):
     senior = create_senior(site, full_name="Zhang Wei")
     route = add_route(make_plan(site, kind=PlanKind.VISITS, status=PlanStatus.IN_PROGRESS), worker, [senior])
     stop = route.stops[0]
-    stop.outcome, stop.outcome_note, stop.outcome_dt = StopOutcome.COMPLETED, "bath done", datetime.now(timezone.utc)
+    stop.outcome, stop.outcome_note, stop.outcome_dt = StopOutcome.COMPLETED, "bath done", testclock.now()
     db.session.commit()
     login_as(client, user)
 
@@ -284,7 +285,7 @@ def test_a_family_member_sees_how_a_visit_went(client, families):
     route = add_route(make_plan(site, kind=PlanKind.VISITS), worker, [mine])
     stop = route.stops[0]
     stop.outcome, stop.outcome_note = StopOutcome.COMPLETED, "skin check fine"
-    stop.outcome_dt = datetime.now(timezone.utc)
+    stop.outcome_dt = testclock.now()
     stop.service_request.status = RequestStatus.COMPLETED
     db.session.commit()
     login_as(client, families["me"])

@@ -5,7 +5,7 @@ the field's error and leave the database as it was.
 """
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +15,7 @@ from dispatch.models.audit import AuditEvent
 from dispatch.models.senior import Diet, EmergencyContact, Senior, SeniorCategoryType
 from dispatch.models.site import MealType, MealWindow
 from tests.factories import FreshContextClient, create_senior, create_site, create_user, create_worker, login_as
+from tests import testclock
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -215,7 +216,7 @@ def test_script_in_a_name_is_stored_as_text_and_rendered_escaped(world):
 
 
 def _future(days=30):
-    return (date.today() + timedelta(days=days)).isoformat()
+    return (testclock.today() + timedelta(days=days)).isoformat()
 
 
 HOSTILE = {

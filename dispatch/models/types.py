@@ -10,11 +10,22 @@ import enum
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy.engine import Dialect
+
+CLOCK_EXTENSION = "doorstep.clock"  # where platform.clock installs the app's clock
 
 
 def utcnow() -> datetime:
-    """The current instant as an aware UTC datetime (the default for every ``*_dt``)."""
+    """The current instant as an aware UTC datetime (the default for every ``*_dt``).
+
+    Inside an app it is the app's clock (``platform.clock``, installed under this extension key), so
+    a row's ``created_dt`` agrees with the "now" the services used; elsewhere the system clock.
+    """
+    if has_app_context():
+        clock = current_app.extensions.get(CLOCK_EXTENSION)
+        if clock is not None:
+            return clock.now()
     return datetime.now(timezone.utc)
 
 

@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, has_app_context
 
-EXTENSION = "doorstep.clock"
+from dispatch.models.types import CLOCK_EXTENSION
+
+EXTENSION = CLOCK_EXTENSION  # models.types.utcnow reads the same key for column defaults
 UTC = timezone.utc
 
 
@@ -75,8 +77,12 @@ def _aware(at: datetime) -> datetime:
 
 
 def install(app, clock: Clock | None = None) -> None:
-    """Give the app its clock (``create_app`` does this once)."""
-    app.extensions[EXTENSION] = clock or _SYSTEM
+    """Give the app its clock (``create_app`` does this once): the one passed in, else the system clock
+    moved by ``CLOCK_OFFSET_SECONDS``."""
+    if clock is None:
+        offset = float(app.config.get("CLOCK_OFFSET_SECONDS") or 0)
+        clock = ShiftedClock(timedelta(seconds=offset)) if offset else _SYSTEM
+    app.extensions[EXTENSION] = clock
 
 
 def current() -> Clock:

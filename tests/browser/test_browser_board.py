@@ -1,7 +1,7 @@
 """The live board picks up a worker's outcome and a new welfare alert without a reload."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
@@ -10,6 +10,7 @@ from dispatch.models.plan import Stop, StopOutcome
 from tests import plan_fixtures as pf
 from tests.browser.conftest import inputs_without_label, no_horizontal_overflow
 from tests.factories import create_senior, create_site, create_user, create_worker
+from tests import testclock
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +22,7 @@ def config_overrides() -> dict:
 
 def test_board_shows_new_alert_without_reload_and_resolves_it(live_server, page, log_in, screenshot):
     site = pf.add_lunch_window(create_site(name="South canteen"))
-    day = datetime.now(pf.SHANGHAI).date()
+    day = testclock.now(pf.SHANGHAI).date()
     chen = create_senior(site, full_name="Chen Jun", lives_alone=True, phone="138 0000 1111")
     wang = create_senior(site, full_name="Wang Fang")
     plan = pf.plan(site, day=day)
@@ -40,7 +41,7 @@ def test_board_shows_new_alert_without_reload_and_resolves_it(live_server, page,
 
     # Li taps "Not home" at Chen's door; the outcome raises an alert.
     stop = db.session.get(Stop, chen_stop.id)
-    moment = datetime.now(timezone.utc) - timedelta(seconds=5)
+    moment = testclock.now() - timedelta(seconds=5)
     stop.outcome, stop.outcome_dt, stop.arrival_dt = StopOutcome.NOT_HOME, moment, moment
     db.session.commit()
     alert = pf.alert(chen, site, stop_record=stop)

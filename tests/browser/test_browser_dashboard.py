@@ -1,7 +1,7 @@
 """The dashboard after a simulated week, in a real browser; the counter page on a 360 px phone."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, time
+from datetime import date, timedelta, time
 
 import pytest
 
@@ -14,13 +14,14 @@ from dispatch.demo.simulate import simulate
 from tests import plan_fixtures as pf
 from tests.browser.conftest import inputs_without_label, no_horizontal_overflow
 from tests.factories import create_senior, create_site, create_user
+from tests import testclock
 
 pytestmark = pytest.mark.browser
 CHARTS = ("meals", "on-time", "coverage", "missed", "visits", "volunteers", "spend")
 
 
 def test_dashboard_after_a_simulated_week_draws_every_chart(app, live_server, page, log_in, screenshot):
-    today = datetime.now(pf.SHANGHAI).date()
+    today = testclock.now(pf.SHANGHAI).date()
     with app.test_request_context():
         seed_district(generate_district(seed=4, today=today, seniors=30, sites=2), with_logins=False)
         simulate(days=7, today=today, seed=2)
@@ -47,7 +48,7 @@ def test_counter_works_on_a_360px_phone(app, live_server, phone_page, log_in, sc
     db.session.add(SubsidyRule(name="Aged 75-84", min_age=75, max_age=84, valid_from=date(2000, 1, 1),
                                meal_price_cents=1500, subsidy_cents=500))
     db.session.commit()
-    create_senior(site, full_name="Wang Xiuying-Longname Lanfang", date_of_birth=date.today() - timedelta(days=80 * 366),
+    create_senior(site, full_name="Wang Xiuying-Longname Lanfang", date_of_birth=testclock.today() - timedelta(days=80 * 366),
                   phone="13900004321")
     log_in(phone_page, create_user("staff", sites=[site]))
     phone_page.goto(f"{live_server}/staff/counter?site={site.id}&meal=lunch")

@@ -2,7 +2,7 @@
 who knows the route, who accepts it on their phone."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +12,7 @@ from dispatch.models.volunteer_shift import OpenShift, ShiftRole, ShiftSignup, S
 from dispatch.models.worker import WorkerKind
 from tests.browser.conftest import no_horizontal_overflow
 from tests.factories import create_site, create_user, create_worker
+from tests import testclock
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +21,7 @@ def test_sign_up_then_a_late_cancellation_offers_the_shift_to_a_substitute(
         app, live_server, new_page, log_in, screenshot):
     # Every cancellation is late here (a week's cutoff), so the place is offered at once.
     site = create_site(name="East canteen", timezone="Asia/Shanghai", shift_cancel_cutoff_hours=168)
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    today = testclock.now(ZoneInfo("Asia/Shanghai")).date()
     shift = OpenShift(site_id=site.id, service_date=today + timedelta(days=2), start_time=time(9),
                       end_time=time(13), role=ShiftRole.DRIVER, needed=1)
     past = OpenShift(site_id=site.id, service_date=today - timedelta(days=20), start_time=time(9),
