@@ -264,7 +264,7 @@ def build_network(pbf_path: str | os.PathLike, cache_dir: str | os.PathLike, mod
             except StreetsError:
                 raise
             except Exception as exc:
-                raise StreetsError(f"{pbf} could not be read as an OpenStreetMap PBF extract ({type(exc).__name__}: "
+                raise StreetsError(f"{pbf} is not a readable OpenStreetMap PBF extract ({type(exc).__name__}: "
                                    f"{_short(exc)}); the network in use is unchanged") from exc
             n = arrays["osm_id"].size
             arrays["snappable"] = _snappable(n, arrays["tail"], arrays["head"], min_component_nodes)

@@ -113,7 +113,7 @@ def test_corrupt_or_empty_extracts_are_refused_and_the_network_in_use_is_kept(ca
     assert "empty" in messages["empty"]
     assert "no such file" in messages["missing"]
     for name in ("truncated", "noise", "text"):
-        assert "not a readable OpenStreetMap PBF" in messages[name] or "could not be read" in messages[name]
+        assert "is not a readable OpenStreetMap PBF extract" in messages[name]
         assert "unchanged" in messages[name]
     # and the network still loads and answers as before
     assert StreetTravel(load_network(cache)).route(BRIDGE_SOUTH, BRIDGE_NORTH, "walk") == \
