@@ -524,24 +524,32 @@ class StreetTravel:
     def _node_seconds(self, g: ModeGraph, graph, speed: float, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """Exact network seconds from each source node to each target node (inf where no path).
 
-        Each search is first bounded by three times the widest straight-line span at the mode's speed
-        plus 10 minutes; rows that did not reach every target are searched again unbounded."""
+        Each search is bounded: first by twice the source's widest straight-line span to the targets at
+        the mode's speed, plus 5 minutes (sources in groups of similar bounds); rows that did not reach
+        every target are searched again with the bound doubled, then unbounded, so the answer is exact
+        and a compact site's day never explores the whole city."""
         from scipy.sparse.csgraph import dijkstra
 
         if sources.size == 0 or targets.size == 0:
             return np.zeros((sources.size, targets.size))
         span = haversine_m(g.lat[sources][:, None], g.lon[sources][:, None],
-                           g.lat[targets][None, :], g.lon[targets][None, :])
-        limit = float(span.max()) * 3.0 / speed + 600.0
-        out = np.empty((sources.size, targets.size))
-        chunk = max(1, int(4e7 // max(g.n, 1)))  # dense rows of at most ~320 MB
-        for start in range(0, sources.size, chunk):
-            src = sources[start:start + chunk]
-            rows = dijkstra(graph, directed=True, indices=src, limit=limit)[:, targets]
-            unfinished = np.flatnonzero(~np.isfinite(rows).all(axis=1))
-            if unfinished.size:
-                rows[unfinished] = dijkstra(graph, directed=True, indices=src[unfinished])[:, targets]
-            out[start:start + src.size] = rows
+                           g.lat[targets][None, :], g.lon[targets][None, :]).max(axis=1)
+        bound = span * 2.0 / speed + 300.0
+        out = np.full((sources.size, targets.size), np.inf)
+        chunk = max(1, int(1e7 // max(g.n, 1)))  # dense rows of at most ~80 MB at a time
+        todo = np.argsort(bound, kind="stable")
+        for attempt in range(3):
+            left = []
+            for start in range(0, todo.size, chunk):
+                rows_idx = todo[start:start + chunk]
+                limit = np.inf if attempt == 2 else float(bound[rows_idx].max()) * (2 ** attempt)
+                rows = dijkstra(graph, directed=True, indices=sources[rows_idx], limit=limit)[:, targets]
+                out[rows_idx] = rows
+                if limit != np.inf:
+                    left.extend(rows_idx[~np.isfinite(rows).all(axis=1)].tolist())
+            if not left:
+                break
+            todo = np.array(sorted(left, key=lambda r: bound[r]), dtype=np.int64)
         return out
 
     def matrix_report(self, places: Sequence[Location | None], mode: str) -> StreetMatrix:

@@ -389,3 +389,33 @@ def test_a_fifteen_minute_isochrone_follows_the_streets(travel):
     big = travel.isochrone(BAY_SOUTH, "walk", 15)
     assert big.area > area.area
     assert travel.isochrone(OUT_AT_SEA, "walk", 15).is_empty
+
+
+def test_service_circles_on_streets(travel):
+    from dispatch.routing.circles import (APPROXIMATION_NOTE, CircleSite, Person, circle_area, circle_polygon,
+                                          reachability, travel_note)
+    from dispatch.routing.coverage_solver import IN_CIRCLE, OUTSIDE, assign
+
+    site = CircleSite("canteen", BAY_SOUTH.lat, BAY_SOUTH.lon, minutes=5, mode="walk", capacity=10)
+    people = [Person("across the bay", BAY_NORTH.lat, BAY_NORTH.lon),
+              Person("by the bridge", BRIDGE_SOUTH.lat, BRIDGE_SOUTH.lon, fixed_site=None),
+              Person("out at sea", OUT_AT_SEA.lat, OUT_AT_SEA.lon)]
+    disc = reachability([site], people, GeodesicTravel())
+    streets = reachability([site], people, travel)
+    assert sorted(disc.person.tolist()) == [0, 1]  # the disc holds the senior across the water ...
+    assert streets.person.tolist() == [1]  # ... the streets do not
+    assert streets.seconds.tolist() == [travel.seconds(BAY_SOUTH, BRIDGE_SOUTH, "walk")]
+    result = assign([site], people, travel)
+    assert result.status[:2] == [OUTSIDE, IN_CIRCLE]
+    ring = circle_polygon(site, travel)
+    assert len(ring) > 8
+    radii = haversine_m(site.lat, site.lon, np.array([p[0] for p in ring]), np.array([p[1] for p in ring]))
+    assert radii.max() > 1.5 * radii.min()  # not a disc
+    assert circle_area(site, travel).contains(shapely.Point(BRIDGE_SOUTH.lon, BRIDGE_SOUTH.lat))
+    assert not circle_area(site, travel).contains(shapely.Point(BAY_NORTH.lon, BAY_NORTH.lat))
+    assert shapely.Polygon([(lon, lat) for lat, lon in circle_polygon(site, GeodesicTravel())]).contains(
+        shapely.Point(BAY_NORTH.lon, BAY_NORTH.lat))
+    assert travel_note(GeodesicTravel()) == APPROXIMATION_NOTE
+    assert travel_note(travel).startswith("streets: OpenStreetMap network (Helsinki.osm.pbf, built 20")
+    fixed = assign([site], [Person("kept", BAY_NORTH.lat, BAY_NORTH.lon, fixed_site="canteen")], travel)
+    assert fixed.seconds.tolist() == [travel.seconds(BAY_SOUTH, BAY_NORTH, "walk")]
