@@ -17,9 +17,11 @@ this 2-core machine and must be redone at every load, while bounded Dijkstra ans
 matrix there in about 1 s (figures in tests/bench/RESULTS.md).
 
 Times are the mode's constant speed over the network distance (the speeds of ``GeodesicTravel``, so
-the two providers differ by geometry only). A place off the network is snapped to the nearest node of
-a sizeable strongly connected part of the mode's network (tiny fragments such as a one-way parking
-aisle are not snapped to), and the snap distance is walked at walking pace. A place farther than
+the two providers differ by geometry only); an e-bike rider walks, at walking pace, the footways the
+cycling network lacks. A place off the network is snapped to the nearest node of the largest strongly
+connected part of the mode's network, or of a separate island of at least ``MIN_COMPONENT_NODES``
+(small parts hanging off the network, such as a one-way cut by the extract's edge, are not snapped
+to), and the snap distance is walked at walking pace. A place farther than
 ``max_snap_m`` from any such node is *unplaced*. A pair with no path is *unreachable*: the matrix holds
 ``UNREACHABLE`` (a large finite number, far beyond any shift, so a solver can never use the arc and
 sums stay within int64), never zero; ``matrix_report`` lists those pairs.

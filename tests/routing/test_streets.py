@@ -419,3 +419,17 @@ def test_service_circles_on_streets(travel):
     assert travel_note(travel).startswith("streets: OpenStreetMap network (Helsinki.osm.pbf, built 20")
     fixed = assign([site], [Person("kept", BAY_NORTH.lat, BAY_NORTH.lon, fixed_site="canteen")], travel)
     assert fixed.seconds.tolist() == [travel.seconds(BAY_SOUTH, BAY_NORTH, "walk")]
+
+
+def test_the_solver_leaves_an_unreachable_senior_unassigned(travel):
+    from dispatch.routing import Depot, Stop, TimeWindow, Worker, solve
+
+    stops = [Stop("over the bridge", location=BRIDGE_NORTH, service=60),
+             Stop("out at sea", location=OUT_AT_SEA, service=60),
+             Stop("across the bay", location=BAY_NORTH, service=60)]
+    problem = Problem.build(stops, [Worker("w", TimeWindow(0, 4 * 3600), mode="walk", depot="d")],
+                            [Depot("d", BRIDGE_SOUTH)], travel=travel)
+    solution = solve(problem, time_limit=1)
+    assert [u.stop_id for u in solution.unassigned] == ["out at sea"]
+    assert sorted(s for r in solution.routes for s in r.stops) == ["across the bay", "over the bridge"]
+    assert solution.is_feasible()
