@@ -18,11 +18,19 @@ def solve(problem, options=None, **overrides):
     return _solve(problem, options, **overrides)
 
 
+STREETS_NAMES = ("StreetTravel", "StreetsError", "Unreachable", "UNREACHABLE", "build_network", "load_network",
+                 "load_travel", "network_info")
+
+
 def __getattr__(name):
     if name == "SolveOptions":
         from .solver import SolveOptions
 
         return SolveOptions
+    if name in STREETS_NAMES:  # the streets provider, loaded on first use (its extra may not be installed)
+        from . import streets
+
+        return getattr(streets, name)
     raise AttributeError(name)
 
 
@@ -30,4 +38,5 @@ __all__ = [
     "Break", "Depot", "InvalidProblem", "Location", "Priority", "Problem", "Stop", "TimeWindow", "Worker",
     "Reason", "Route", "Solution", "Unassigned", "Visit", "Kind", "Violation", "check",
     "GeodesicTravel", "OsrmTravel", "DEFAULT_SPEEDS_KMH", "DEFAULT_CIRCUITY", "solve", "SolveOptions",
+    *STREETS_NAMES,
 ]

@@ -10,6 +10,13 @@ as ``GeodesicTravel.matrix``; a provider that is not geodesic is measured by
 its geodesic fallback, and the area drawn is then labelled an approximation,
 which it honestly is for geodesic travel too: a circle of radius
 speed x minutes / circuity.
+
+The streets provider (``streets.StreetTravel``, or anything with its ``reach`` and
+``isochrone``) is the exception: with it, a circle is the set of people within the
+site's minutes along the network (one bounded search per site, still no dense
+matrix), and the area is the real isochrone (``circle_area``; ``circle_polygon``
+gives its outer ring). ``travel_note`` says which model produced the figures.
+Fallback arcs to the nearest sites outside any circle stay geodesic estimates.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .location import InvalidProblem
+from .location import InvalidProblem, Location
 from .travel import EARTH_RADIUS_KM, GeodesicTravel
 
 APPROXIMATION_NOTE = "approximation: straight-line distance × circuity"
@@ -76,6 +83,25 @@ def geodesic_of(travel: Any) -> GeodesicTravel:
     if isinstance(fallback, GeodesicTravel):
         return fallback
     return GeodesicTravel()
+
+
+def street_provider(travel: Any):
+    """``travel`` if it measures circles on a street network (has ``reach`` and ``isochrone``), else None."""
+    if callable(getattr(travel, "reach", None)) and callable(getattr(travel, "isochrone", None)):
+        return travel
+    return None
+
+
+def travel_note(travel: Any) -> str:
+    """Which travel model the circles' figures come from, for the page and ``doorstep coverage``."""
+    streets = street_provider(travel)
+    if streets is None:
+        return APPROXIMATION_NOTE
+    info = getattr(getattr(streets, "network", None), "info", {}) or {}
+    source = str(info.get("source", "")).rsplit("/", 1)[-1]
+    built = str(info.get("built_at", ""))[:10]
+    detail = ", ".join(x for x in (source, f"built {built}" if built else "") if x)
+    return "streets: OpenStreetMap network" + (f" ({detail})" if detail else "")
 
 
 def speed_ms(travel: GeodesicTravel, mode: str) -> float:
@@ -143,6 +169,11 @@ def _lon_slack(lat: float, radius: float) -> float:
 
 def reachability(sites: Sequence[CircleSite], people: Sequence[Person], travel: Any = None) -> Reach:
     """Every (person, site) pair whose travel time fits the site's circle, found without a dense matrix."""
+    streets = street_provider(travel)
+    if streets is not None:
+        o, p, s = streets.reach([Location(x.lat, x.lon) for x in sites], [Location(x.lat, x.lon) for x in people],
+                                [x.mode for x in sites], [x.minutes for x in sites])
+        return Reach(len(people), len(sites), p.astype(np.int64), o.astype(np.int64), s.astype(np.int64))
     geo = geodesic_of(travel)
     lat = np.array([p.lat for p in people], dtype=float)
     lon = np.array([p.lon for p in people], dtype=float)
@@ -209,7 +240,15 @@ def nearest_sites(sites: Sequence[CircleSite], people: Sequence[Person], travel:
 
 def circle_polygon(site: CircleSite, travel: Any = None, *, points: int = 48) -> list[tuple[float, float]]:
     """The reachable area as a closed ring of (lat, lon): for geodesic travel, a circle of
-    radius speed x minutes / circuity (see ``APPROXIMATION_NOTE``)."""
+    radius speed x minutes / circuity (see ``APPROXIMATION_NOTE``); on streets, the outer ring of
+    the isochrone's largest part (``circle_area`` has all of it, holes included)."""
+    streets = street_provider(travel)
+    if streets is not None:
+        area = streets.isochrone(Location(site.lat, site.lon), site.mode, site.minutes)
+        if area.is_empty:
+            return []
+        largest = max(getattr(area, "geoms", [area]), key=lambda part: part.area)
+        return [(round(lat, 6), round(lon, 6)) for lon, lat in list(largest.exterior.coords)[:-1]]
     geo = geodesic_of(travel)
     angular = radius_m(site, geo) / (EARTH_RADIUS_KM * 1000)
     lat1, lon1 = math.radians(site.lat), math.radians(site.lon)
@@ -221,6 +260,17 @@ def circle_polygon(site: CircleSite, travel: Any = None, *, points: int = 48) ->
                                  math.cos(angular) - math.sin(lat1) * math.sin(lat2))
         ring.append((round(math.degrees(lat2), 6), round((math.degrees(lon2) + 540) % 360 - 180, 6)))
     return ring
+
+
+def circle_area(site: CircleSite, travel: Any = None):
+    """The reachable area as a shapely geometry (x = lon, y = lat): the isochrone on streets, else the
+    geodesic circle of ``circle_polygon``. Needs shapely (the ``streets`` extra)."""
+    streets = street_provider(travel)
+    if streets is not None:
+        return streets.isochrone(Location(site.lat, site.lon), site.mode, site.minutes)
+    import shapely
+
+    return shapely.Polygon([(lon, lat) for lat, lon in circle_polygon(site, travel)])
 
 
 def grid_candidates(people: Sequence[Person], *, spacing_m: float = 400.0, limit: int = 2000,

@@ -142,8 +142,16 @@ def assign(sites: Sequence[CircleSite], people: Sequence[Person], travel: Any = 
 
 def _fill_fixed_seconds(sites, people, travel, rows, site_out, seconds_out, reach: Reach) -> None:
     """Seconds from each overridden person to their chosen site (for the record; not optimised)."""
-    from .circles import block_seconds, geodesic_of
+    from .circles import block_seconds, geodesic_of, street_provider
+    from .location import Location
 
+    streets = street_provider(travel)
+    if streets is not None:  # on streets (UNREACHABLE if the override's site cannot be reached at all)
+        for i in rows:
+            site = sites[site_out[i]]
+            seconds_out[i] = streets.seconds(Location(site.lat, site.lon), Location(people[i].lat, people[i].lon),
+                                             site.mode)
+        return
     geo = geodesic_of(travel)
     for i in rows:
         site = sites[site_out[i]]
