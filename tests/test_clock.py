@@ -61,3 +61,15 @@ def test_a_configured_offset_runs_the_apps_clock_at_another_hour():
         assert isinstance(clock.current(), ShiftedClock)
         behind = datetime.now(timezone.utc) - clock.now()
         assert timedelta(minutes=59) < behind < timedelta(minutes=61)
+
+
+@pytest.mark.parametrize("utc_hour", [0, 3, 9, 15, 17, 23])
+def test_the_demo_clock_opens_the_district_at_late_morning_of_its_own_day(utc_hour):
+    from dispatch.demo.day import LATE_MORNING, clock_offset
+
+    zone = clock.zone_named("Asia/Shanghai")
+    now = datetime(2026, 12, 2, utc_hour, 20, tzinfo=timezone.utc)
+    moved = now + timedelta(seconds=clock_offset(now, zone))
+    local = moved.astimezone(zone)
+    assert (local.hour, local.minute) == (LATE_MORNING.hour, LATE_MORNING.minute)
+    assert local.date() == now.astimezone(zone).date()

@@ -93,14 +93,18 @@ def seed_command(seniors, sites, seed, reset, workers, center, today, no_logins)
 @click.option("--no-plan", is_flag=True,
               help="Leave today unplanned (by default a fresh demo makes today's orders and publishes the demo "
                    "worker's meal run).")
+@click.option("--real-clock", is_flag=True,
+              help="Run on the machine's clock instead of the demo clock (late morning in the district).")
 @with_appcontext
-def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan):
+def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan, real_clock):
     """Migrate, seed a demo district if the database is empty, print logins and serve on 127.0.0.1."""
     from flask_migrate import upgrade
 
     from dispatch.demo.seed import database_is_empty, demo_logins_in_db, has_demo_logins
 
     click.echo(f"Database: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+    if not real_clock and not current_app.config.get("CLOCK_OFFSET_SECONDS"):
+        _use_demo_clock()
     upgrade()
     if reset or database_is_empty():
         result = _generate_and_seed(seniors=seniors, sites=sites, seed=seed, workers=None, center=None,
@@ -123,6 +127,18 @@ def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan):
     click.echo(f"Serving on http://127.0.0.1:{port}/ (two-factor not required in the demo; Ctrl+C stops).")
     # Not app.run(): Flask ignores it inside a ``flask``/``doorstep`` command.
     run_simple("127.0.0.1", port, _demo_app(), threaded=True)
+
+
+def _use_demo_clock() -> None:
+    """Move this app's clock (and the served app's: it copies the setting) to late morning in the district."""
+    from dispatch.demo.day import clock_offset
+
+    zone = clock.default_zone()
+    current_app.config["CLOCK_OFFSET_SECONDS"] = clock_offset(clock.now(), zone)
+    clock.install(current_app)
+    local = clock.now().astimezone(zone)
+    click.echo(f"Demo clock: {local:%Y-%m-%d %H:%M} in {zone.key}, running from there "
+               "(--real-clock keeps the machine's time).")
 
 
 def _prepare_today() -> str | None:

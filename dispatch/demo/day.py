@@ -9,7 +9,7 @@ with one click.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, tzinfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -116,3 +116,17 @@ def _plan_and_publish(site: MealSite, day: date, meal: MealType, staff: User):
         return PreparedPlan(site.name, meal, stops, routes, False, str(error.message)), None
     published = plan.status == PlanStatus.PUBLISHED
     return PreparedPlan(site.name, meal, stops, routes, published), plan if published else None
+
+
+LATE_MORNING = time(10, 45)  # lunch is being packed, the first runs are out: the demo's busiest, most telling hour
+
+
+def clock_offset(now: datetime, zone: tzinfo, at: time = LATE_MORNING) -> int:
+    """Seconds to move the clock so the district reads ``at`` on its own calendar day now.
+
+    Started from Europe at night or America by day, the demo still opens on a live service day instead
+    of one whose stops are all hours late or whose "today" has not begun.
+    """
+    day = now.astimezone(zone).date()
+    target = datetime.combine(day, at, tzinfo=zone)
+    return round((target - now).total_seconds())
