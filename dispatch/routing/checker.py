@@ -52,7 +52,7 @@ def _service_start(stop: Stop, arrival: int) -> int | None:
     return None
 
 
-def _walk(problem: Problem, v: int, nodes: Sequence[int], depart: int, break_leg: int | None):
+def walk(problem: Problem, v: int, nodes: Sequence[int], depart: int, break_leg: int | None):
     """Earliest times along the route; the break, if any, is taken during leg `break_leg`.
 
     Returns (starts, end_time, late_stops, break_ok). A break may be taken while
@@ -174,7 +174,7 @@ def _timing(problem: Problem, v: int, nodes: list[int], stops: list[Stop], depar
     worker = problem.workers[v]
     wid = worker.id
     out = []
-    starts, end, late, break_ok = _walk(problem, v, nodes, depart, leg)
+    starts, end, late, break_ok = walk(problem, v, nodes, depart, leg)
     if not break_ok:
         out.append(Violation(Kind.BREAK, f"{wid}: the break cannot start within its window", wid))
     for node, arrival in late:

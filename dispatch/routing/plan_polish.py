@@ -3,7 +3,7 @@
 Why it exists: guided local search in OR-Tools leaves a poor basin slowly on the
 site plans (the demo district's largest meal runs stayed at their first local
 optimum for a 6 s solve, and a 10 s solve of a 220-stop site ended 2-5 % above a
-120 s one). `polish.py` showed on the Solomon instances that slack induction by
+120 s one). `benchmarks/polish.py` showed on the Solomon instances that slack induction by
 string removals (SISR) keeps improving where guided search stalls; this is the
 same search on the site model: several workers with their own shifts, modes,
 skills and capacities, hot-meal hold limits, breaks, working-time caps, stops
@@ -32,7 +32,7 @@ import time
 from bisect import bisect_left, bisect_right
 from typing import Sequence
 
-from .polish import cooling
+from .anneal import cooling
 from .problem import Problem
 
 _NO_WINDOW = ((-(1 << 60), 1 << 60),)

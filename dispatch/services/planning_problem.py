@@ -23,7 +23,7 @@ from dispatch.models.service_request import ServiceRequest, ServiceType
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.worker import Skill, Worker, WorkerShift
 from dispatch.services.onboarding import skills_on
-from dispatch.routing.checker import _walk  # the checker's timing walk: one ETA calculator, not two
+from dispatch.routing.checker import walk as _walk  # the checker's timing walk: one ETA calculator, not two
 from dispatch.services.requests import required_skill
 
 MEAL_SERVICE_SECONDS = 150  # handing over a hot meal and a word at the door

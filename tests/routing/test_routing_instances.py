@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dispatch.routing.instances import read_solomon, route_distance
-from dispatch.routing import vrptw
+from dispatch.routing.benchmarks.instances import read_solomon, route_distance
+from dispatch.routing.benchmarks import vrptw
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "vrptw"
 C101 = DATA / "instances" / "solomon" / "C101.txt"

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from dispatch.routing.polish import Vrptw, feasible, improve, route_cost
+from dispatch.routing.benchmarks.polish import Vrptw, feasible, improve, route_cost
 
 
 def random_instance(n: int, seed: int, *, vehicles: int | None = None, capacity: int = 60, width: int = 300) -> Vrptw:
@@ -132,7 +132,7 @@ def test_improve_keeps_fleet_capacity_and_windows_on_tight_instances(seed):
 def test_incremental_route_times_match_a_rebuild():
     """The insertion scan prunes positions by bisecting the kept departures and latest starts, so
     after every insertion they must equal the times computed from nothing."""
-    from dispatch.routing.polish import _Search
+    from dispatch.routing.benchmarks.polish import _Search
 
     inst = random_instance(30, seed=11, width=3000)
     search = _Search(inst, seed=0)
@@ -154,7 +154,7 @@ def test_recreate_gives_up_only_when_the_cost_cannot_end_below_the_limit(seed):
     it. Two searches with the same seed ruin the same customers; the one without a limit shows what
     the cost would have been: an abandoned candidate must end at or above the limit, a finished one
     at the same cost as without a limit."""
-    from dispatch.routing.polish import _Search
+    from dispatch.routing.benchmarks.polish import _Search
 
     inst = random_instance(40, seed, vehicles=40, width=2000)
     plan, _ = improve(inst, one_each(inst), time.monotonic() + 60, seed=seed, max_iterations=200)
@@ -192,7 +192,7 @@ def test_recreate_gives_up_only_when_the_cost_cannot_end_below_the_limit(seed):
 def test_going_back_to_the_best_plan_hands_back_its_true_cost(seed):
     """The search keeps the best plan as route objects and returns to it when no new best came for a
     while; the plan it reports must still be that plan (no route changed after it was accepted)."""
-    from dispatch.routing.polish import _Search
+    from dispatch.routing.benchmarks.polish import _Search
 
     inst = random_instance(40, seed, vehicles=40, width=1500)
     search = _Search(inst, seed)

@@ -1,6 +1,6 @@
 """Benchmark entry point: solve one Solomon-format VRPTW file and print the routes as JSON.
 
-    python -m dispatch.routing.vrptw PATH --time-limit 10
+    python -m dispatch.routing.benchmarks.vrptw PATH --time-limit 10
 
 The objective is the DIMACS 2021 one (total truncated distance, fleet capped by
 the file), which is exactly the solver's travel cost on the instance's `Problem`.
@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 from .instances import SCALE, read_solomon, route_distance
-from .checker import check
+from ..checker import check
 from .polish import Vrptw, improve
-from .result import Route
+from ..result import Route
 
 
 SLOW_OPERATORS = (
@@ -36,7 +36,7 @@ SLOW_OPERATORS = (
 
 
 def benchmark_options(time_limit: float, seed: int = 0, **overrides):
-    from .solver import SolveOptions
+    from ..solver import SolveOptions
 
     # Local cheapest insertion gave the best starts on C101 R101 R112 RC101 RC208 R201 R211
     # (7.1 % mean gap at 10 s vs 7.9 % for parallel insertion; see tests/bench/RESULTS.md).
@@ -56,7 +56,7 @@ def solve_file(path: str, time_limit: float, seed: int = 0, share: float = 0.1, 
     OR-Tools builds and improves a plan for `share` of the time, then the
     ruin-and-recreate search in `polish` improves it for the rest.
     """
-    from .solver import solve
+    from ..solver import solve
 
     began = time.monotonic()
     deadline = began + time_limit - 0.15
