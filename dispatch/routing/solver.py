@@ -9,7 +9,7 @@ only when no feasible plan holds them.
 A route is one trip: a worker with hot meals loads them all at the kitchen when
 the route starts; going back to reload (multi-trip) is out of scope.
 
-OR-Tools searches for the first part of the time limit; `plan_polish` (ruin and
+OR-Tools searches for the first part of the time limit; `engine` (ruin and
 recreate in plain Python, every rule of this model kept) improves its plan for
 the rest, and a fresh model must accept the result with a lower objective before
 it replaces OR-Tools' own plan, so OR-Tools stays the judge of what is feasible.
@@ -27,6 +27,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
 from .checker import check
+from .engine.timing import travel_matrices
 from .precheck import eligible_workers
 from .problem import InvalidProblem, Priority, Problem
 from .result import Reason, Route, Solution, Unassigned, Visit
@@ -84,7 +85,7 @@ class SolveOptions:
     starts: tuple[str, ...] = ("SAVINGS", "SEQUENTIAL_CHEAPEST_INSERTION")
     starts_max_stops: int = 120
     search_text: str = ""
-    # OR-Tools searches for this share of the time limit, then `plan_polish` (ruin and
+    # OR-Tools searches for this share of the time limit, then `engine` (ruin and
     # recreate, every site rule kept) improves its plan for the rest; OR-Tools must accept
     # the polished plan with a lower objective, else its own plan stands. Off for re-plans
     # from published routes (they must move little) and for `solution_limit` runs.
@@ -148,14 +149,7 @@ class _Model:
         self.node_of = node_of
 
         # Travel per mode, with open routes' way back made free (each end node has one vehicle).
-        travel = {}
-        for mode, mat in p.matrices.items():
-            t = mat.copy()
-            for v, w in enumerate(p.workers):
-                if not w.returns:
-                    t[:, p.end_node(v)] = 0
-            travel[mode] = t
-        self.travel = travel
+        self.travel = travel = travel_matrices(p)
 
         # Time transits include the service at the origin (OR-Tools' usual VRPTW form).
         time_cb = {}
@@ -435,13 +429,13 @@ def solve(problem: Problem, options: SolveOptions | None = None, **overrides) ->
 def _polished(model: _Model, solution: Solution, objective: int, allowed, reasons, deadline: float,
               began: float) -> Solution:
     """`solution` improved by ruin and recreate until the deadline, if OR-Tools agrees it is better."""
-    from .plan_polish import PlanPolish
+    from .engine import Search
 
     p, options = model.problem, model.options
     index = {s.id: i for i, s in enumerate(p.stops)}
     start = [[index[s] for s in r.stops] for r in solution.routes]
     balance = (model.fair, options.balance_weight) if options.balance_weight > 0 and model.fair else None
-    search = PlanPolish(p, model.travel, allowed, drop_penalties(p, options), options.continuity_weight,
+    search = Search(p, model.travel, allowed, drop_penalties(p, options), options.continuity_weight,
                         options.seed, balance)
     # Reading the plan back into OR-Tools takes a few milliseconds per hundred stops.
     best, cost, iterations = search.run(start, deadline - 0.05 - 0.0005 * len(p.stops),

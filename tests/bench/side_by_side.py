@@ -22,6 +22,7 @@ import argparse
 import csv
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -102,7 +103,7 @@ def run(args) -> list[dict]:
     cores = sorted(os.sched_getaffinity(0))
     ours, theirs = (cores[0], cores[1]) if len(cores) > 1 else (None, None)
     limit = f"{args.time_limit:g}"
-    doorstep = [sys.executable, "-m", "dispatch.routing.benchmarks.vrptw"]
+    doorstep = shlex.split(args.cmd) if args.cmd else [sys.executable, "-m", "dispatch.routing.benchmarks.vrptw"]
     rows = []
     for f in files:
         inst = read_instance(f)
@@ -150,6 +151,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", default="")
     parser.add_argument("--busy", action="store_true", help="keep Doorstep's core busy with a spinning process")
+    parser.add_argument("--cmd", default="", help="Doorstep's solver command (default: this tree's "
+                        "`python -m dispatch.routing.benchmarks.vrptw`); PATH --time-limit T --seed S are appended")
     parser.add_argument("--json", default="", help="also write the rows to this file")
     parser.add_argument("--pyvrp", default="", help=argparse.SUPPRESS)
     parser.add_argument("--spin", type=float, default=0, help=argparse.SUPPRESS)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE))
 from site_day import site  # noqa: E402
 
 from dispatch.routing import solve  # noqa: E402
-from dispatch.routing.plan_polish import PlanPolish  # noqa: E402
+from dispatch.routing.engine import Search as PlanPolish  # noqa: E402
 from dispatch.routing.precheck import eligible_workers  # noqa: E402
 from dispatch.routing.solver import SolveOptions, _Model, drop_penalties  # noqa: E402
 

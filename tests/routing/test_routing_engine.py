@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from dispatch.routing import Route, check, solve
 from dispatch.routing.result import Reason, Unassigned
 from dispatch.routing.checker import Kind, _check_route
-from dispatch.routing.plan_polish import PlanPolish
+from dispatch.routing.engine import Search
 from dispatch.routing.precheck import eligible_workers
 from dispatch.routing.solver import SolveOptions, _Model, drop_penalties
 
@@ -24,7 +24,7 @@ def _search(problem, seed=0):
     allowed, _ = eligible_workers(problem)
     options = SolveOptions()
     model = _Model(problem, options, allowed)
-    return PlanPolish(problem, model.travel, allowed, drop_penalties(problem, options),
+    return Search(problem, model.travel, allowed, drop_penalties(problem, options),
                       options.continuity_weight, seed), allowed
 
 
