@@ -27,7 +27,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
 from .checker import check
-from .engine.timing import travel_matrices
+from .engine.tables import travel_matrices
 from .precheck import eligible_workers
 from .problem import InvalidProblem, Priority, Problem
 from .result import Reason, Route, Solution, Unassigned, Visit

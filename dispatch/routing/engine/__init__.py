@@ -6,6 +6,6 @@
 """
 
 from .search import Search
-from .timing import Route, Timing, travel_matrices
+from .tables import Tables, travel_matrices
 
-__all__ = ["Route", "Search", "Timing", "travel_matrices"]
+__all__ = ["Search", "Tables", "travel_matrices"]

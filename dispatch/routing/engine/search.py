@@ -1,277 +1,184 @@
 """The one ruin-and-recreate search (SISR) of the routing core: site plans and the VRPTW benchmarks.
 
-Why it exists: guided local search in OR-Tools stalls within seconds on Solomon-type
-instances (cycling between a handful of local optima) and leaves a poor basin slowly on the
-site plans. Slack induction by string removals (Christiaens & Vanden Berghe, Transportation
-Science 2020) keeps improving: remove a few nearby strings of stops, put them back greedily
-one by one, accept by simulated annealing. It is one implementation for both callers: the
-plain VRPTW of the benchmarks is the site model with every option off (identical workers,
-one window per stop, every stop must be served).
+Why it exists: guided local search in OR-Tools stalls within seconds on Solomon-type instances
+(cycling between a handful of local optima) and leaves a poor basin slowly on the site plans.
+Slack induction by string removals (Christiaens & Vanden Berghe, Transportation Science 2020)
+keeps improving: remove a few nearby strings of stops, put them back greedily one by one, accept
+by simulated annealing. One implementation serves both callers: the plain VRPTW of the benchmarks
+is the site model with every option off (`tables`).
 
-The site model's rules are options of the same tables (`timing.Timing`): several workers
-with their own shifts, modes, skills and capacities, several windows per stop, hot-meal hold
-limits, breaks, working-time caps, stops that may stay unassigned at their drop penalty, the
-continuity charge, a balance charge and pinned heads of routes. Exact feasibility is decided
-as the checker decides it (`timing`); cheap bounds prune the positions first.
+The site model's rules are options of the same tables: several workers with their own shifts,
+modes, skills and capacities, several windows per stop, hot-meal hold limits, breaks, working-time
+caps, stops that may stay unassigned at their drop penalty, the continuity charge, a balance
+charge and pinned heads of routes. Not yet: reload trips and combined days (the whole-day issue).
 
-The site planner reads the result back into OR-Tools, which must accept it as a solution of
-its model with a lower objective, and the checker passes it; the benchmark path checks it with
-the checker. So this engine can only ever offer a better plan, never impose a wrong one.
+The hot loops (insertion scan, route bounds, exact timing) are `kernels`, compiled by numba or run
+as plain Python (`backend`); the ruin, the order of re-insertion and the annealing stay here. A
+plan lives in a tuple of tables (`Tables.state`); the candidate plan differs from the current one
+only in the routes a ruin or recreate touched, so only those are copied back and forth.
 
-Repeatable plans: with `max_iterations` and no deadline the cooling follows the iteration
-count and the random draws come from `seed` alone, so the same problem, start and seed give
-the same plan on any machine.
+The site planner reads the result back into OR-Tools, which must accept it with a lower objective,
+and the checker passes it; the benchmark path checks it with the checker. Repeatable plans: with
+`max_iterations` (and no deadline that cuts it short) the cooling follows the iteration count and
+every random draw comes from `seed`, so the same problem, start and seed give the same plan on any
+machine, compiled or not.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from bisect import bisect_left, bisect_right
 from typing import Sequence
 
 from ..anneal import cooling
-from .timing import Timing
+from ..problem import Problem
+from .backend import choose
+from .tables import Tables
+
+# Positions in a plan's tuple of tables (see `Tables.state`).
+P, PLEN, COST, HEAD, WHERE, TOUCHED = 0, 1, 7, 10, 11, 12
 
 
-class Search(Timing):
-    """Slack induction by string removals over a `Timing`'s tables (see the module's note)."""
+class Search(Tables):
+    """Slack induction by string removals over the tables of one problem."""
 
-    def cost(self, routes, unassigned) -> int:
-        return sum(r.cost for r in routes) + sum(self.penalty[i] for i in unassigned)
+    def __init__(self, problem: Problem, travel: dict, allowed: Sequence[Sequence[int]], penalties: Sequence[int],
+                 continuity_weight: int, seed: int = 0, balance: tuple[int, int] | None = None,
+                 engine: str | None = None):
+        backend = choose(engine)
+        super().__init__(problem, travel, allowed, penalties, continuity_weight, seed, balance, backend)
+        self.k, self.mv = backend.k, backend.mv
+        b = backend.zeros
+        n, m = self.n, self.m
+        self.cand = (b(n + 2 * m + 2), b(n + 2 * m + 2), b(n + 2 * m + 2), b(n + 2 * m + 2))
+        self.scratch = (b(n + 3), b(n + 3), b(n + 3), b(n * 4 + 8), b(2))
+        self.left, self.todo, self.keys, self.served, self.outs = (b(max(1, n)) for _ in range(5))
+        self.near_table = backend.table(self.near or [[0]])
+        self.krng = b(1)
+        self.krng[0] = 1 + seed % 2147483646
+        self.everyone = backend.table([1] * self.m)
 
-    # -- search -----------------------------------------------------------------------------
+    @property
+    def engine(self) -> str:
+        return self.backend.name
 
-    def ruin(self, routes, where, out=(), out_share=0.0):
-        """Remove strings of stops near a seed stop (SISR); now and then the seed is a senior served by
-        someone other than their usual worker, and a string of that worker's route nearest to the senior
-        goes too, so the recreate step has room to give the senior back to them. While stops are left
-        out, the seed is often one of them: the strings around it are the room it needs."""
-        rng, near, pinned, prefers = self.rng, self.near, self.pinned, self.prefers
-        served = [i for i in range(self.n) if where[i] >= 0 and not pinned[i]]
-        if not served:
-            return [], set()
-        nonempty = sum(1 for r in routes if len(r.path) > 2)
-        avg_len = len(served) / max(1, nonempty)
-        ls_max = min(self.max_string, avg_len)
-        ks_max = 4 * self.avg_removed / (1 + ls_max) - 1
-        ks = int(rng.uniform(1, ks_max + 1))
-        seed = served[rng.randrange(len(served))]
-        removed, ruined = [], set()
-        if out and rng.random() < out_share:
-            seed = out[rng.randrange(len(out))]
-        elif self.cw and rng.random() < self.continuity_ruin:
-            strays = [i for i in served if prefers[i] >= 0 and where[i] != prefers[i]
-                      and prefers[i] in self.allowed_set[i]]
-            if strays:
-                seed = strays[rng.randrange(len(strays))]
-                w = prefers[seed]
-                body = routes[w].path[routes[w].head:-1]
-                if body:
-                    t = self.mat[w]
-                    closest = min(body, key=lambda i: t[i][seed] + t[seed][i])
-                    self._cut(routes, where, w, closest, ls_max, removed)
-                    ruined.add(w)
-        for c in near[seed]:
-            if len(ruined) >= ks:
-                break
-            v = where[c]
-            if v < 0 or v in ruined or pinned[c]:
-                continue
-            self._cut(routes, where, v, c, ls_max, removed)
-            ruined.add(v)
-        return removed, ruined
+    # -- plans in the kernels' layout -------------------------------------------------------
 
-    def _cut(self, routes, where, v, c, ls_max, removed):
-        """Remove a string of route v's unpinned stops that contains c."""
-        rng = self.rng
-        path = routes[v].path
-        head = routes[v].head
-        body = path[head:-1]
-        size = int(rng.uniform(1, min(len(body), ls_max) + 1))
-        pos = body.index(c)
-        begin = rng.randint(max(0, pos - size + 1), min(pos, len(body) - size))
-        gone = body[begin:begin + size]
-        removed += gone
-        for i in gone:
+    def load(self, st, plan: Sequence[Sequence[int]]):
+        for v in range(self.m):
+            self.set_route(st, v, list(plan[v]) if v < len(plan) else [])
+        where = st[WHERE]
+        for i in range(self.n):
             where[i] = -1
-        routes[v] = self.build(v, path[1:head] + body[:begin] + body[begin + size:])
+        for v in range(self.m):
+            for i in self.body(st, v, 1):
+                where[i] = v
+        return st
 
-    def order(self, todo):
-        rng = self.rng
-        pick = rng.random() * 10
-        if pick < 4:
-            rng.shuffle(todo)
-        elif pick < 6:
-            todo.sort(key=lambda c: -sum(self.demand[c]))
-        elif pick < 8:
-            todo.sort(key=lambda c: self.last_close[c] - self.first_open[c])
-        else:
-            todo.sort(key=lambda c: -self.mat[0][self.start[0]][c])
-        # Higher penalties first: a critical stop must get its place before cheap ones take it;
-        # within a penalty, seniors with a usual worker before those who could go to anyone.
-        penalty, prefers = self.penalty, self.prefers
-        todo.sort(key=lambda c: (-penalty[c], prefers[c] < 0))
-        return todo
+    def set_route(self, st, v: int, seq: Sequence[int]) -> None:
+        path = st[P][v]
+        path[0] = self.start[v]
+        for j, i in enumerate(seq):
+            path[j + 1] = i
+        path[len(seq) + 1] = self.tb[22][v]
+        st[PLEN][v] = len(seq) + 2
+        self.k.build(v, st, self.tb)
+        st[TOUCHED][v] = 1
 
-    def recreate(self, routes, todo, where, threshold: float = math.inf) -> list[int] | None:
-        """Insert each stop at its cheapest feasible position; returns the stops that fit nowhere.
+    def body(self, st, v: int, begin: int) -> list[int]:
+        return [int(i) for i in st[P][v][begin:st[PLEN][v] - 1]]
 
-        Positions that pass the cheap bounds are ranked by cost first, so the exact check runs
-        only until the cheapest feasible one is found. Gives up (None) once the plan cannot end
-        below `threshold`: with travel obeying the triangle inequality an insertion never lowers
-        the cost, bar a second per stop of rounding.
-        """
-        running = sum(r.cost for r in routes)
-        remaining = len(todo)
-        rand = self.rng.random
-        svc, prefers, cw, demand, dims = self.svc, self.prefers, self.cw, self.demand, self.dims
-        hold, first, exact_v = self.hold, self._first, self.exact
-        left = []
-        for c in self.order(todo):
-            cands = []
-            sc, fc, lc, dc, hc = svc[c], self.first_open[c], self.last_close[c], demand[c], hold[c]
-            single = len(self.win[c]) == 1
-            pc = prefers[c] if cw else -1
-            allowed_c = self.allowed[c]
-            # The usual worker first: an insertion there that costs less than the continuity
-            # charge beats every other route (insertions never shorten a route, bar rounding),
-            # so the others need not be scanned at all.
-            usual_first = pc >= 0 and pc in self.allowed_set[c]
-            if usual_first:
-                allowed_c = [pc] + [v for v in allowed_c if v != pc]
-            chosen = None
-            for v in allowed_c:
-                if usual_first and v != pc:
-                    # The usual worker's route has been scanned: settle it before the others.
-                    usual_first = False
-                    found = self._cheapest_feasible(routes, c, cands)
-                    if found is not None and found[0] < cw - 1:
-                        chosen = found
-                        break
-                    # Checked already: the final ranking need not check it again.
-                    cands = [found[:3] + (False,)] if found is not None else []
-                route = routes[v]
-                if dims == 1:
-                    cap = self.cap[v]
-                    if cap is not None and route.load[0] + dc[0] > cap[0]:
-                        continue
-                elif dims:
-                    cap = self.cap[v]
-                    if cap is not None and any(route.load[d] + dc[d] > cap[d] for d in range(dims)):
-                        continue
-                if rand() < 0.02:
-                    continue
-                path, early, late = route.path, route.early, route.late
-                t = self.mat[v]
-                tc = t[c]
-                extra = cw if pc >= 0 and pc != v else 0
-                exact = exact_v[v] or hc is not None or route.limit is not None
-                lo = bisect_left(late, fc + sc, route.head)
-                hi = min(bisect_right(early, lc) + 1, len(path))
-                latest_depart, ride, route_limit = late[0], route.ride, route.limit
-                # The time on the road only grows along a route, so the hold limits cut whole
-                # runs of positions: a hot stop cannot go where the road alone takes longer, and
-                # no stop goes before the last hot meal unless that meal can afford the detour
-                # (at least the stop's service, with travel obeying the triangle inequality).
-                if hc is not None:
-                    hi = min(hi, bisect_right(ride, hc) + 1, bisect_right(early, latest_depart + hc) + 1)
-                if route_limit is not None and ride[route.last_hot] + sc > route_limit:
-                    lo = max(lo, route.last_hot + 1)
-                for j in range(lo, hi):
-                    prev, nxt = path[j - 1], path[j]
-                    to_c = t[prev][c]
-                    start = early[j - 1] + to_c
-                    if single:
-                        if start > lc:
-                            continue
-                        if start < fc:
-                            start = fc
-                    else:
-                        start = first(c, start)
-                        if start is None:
-                            continue
-                    if start + sc + tc[nxt] > late[j]:
-                        continue
-                    if hc is not None and (start - latest_depart > hc or ride[j - 1] + svc[prev] + to_c > hc):
-                        continue
-                    # Every meal on a route comes from the worker's kitchen: one limit for all.
-                    if route_limit is not None and route.last_hot >= j and \
-                            ride[route.last_hot] + to_c + sc + tc[nxt] - t[prev][nxt] > route_limit:
-                        continue
-                    cands.append((to_c + tc[nxt] - t[prev][nxt] + extra, v, j, exact))
-            if chosen is None:
-                chosen = self._cheapest_feasible(routes, c, cands)
-            remaining -= 1
-            if chosen is None:
-                left.append(c)
-                running += self.penalty[c]
-            else:
-                _, v, j, _ = chosen
-                old = routes[v]
-                path = old.path
-                routes[v] = self.build(v, path[1:j] + [c] + path[j:-1])
-                where[c] = v
-                running += routes[v].cost - old.cost
-            if running - remaining >= threshold:
-                return None
-        return left
+    def routes(self, st) -> list[list[int]]:
+        return [self.body(st, v, 1) for v in range(self.m)]
 
-    def _cheapest_feasible(self, routes, c, cands):
-        """The cheapest of `cands` (delta, worker, position, needs the exact check) where c keeps its
-        route feasible; the exact check runs only down the ranking until one passes."""
-        cands.sort()
-        for cand in cands:
-            _, v, j, exact = cand
-            if exact:
-                path = routes[v].path
-                if self.departure(v, path[1:j] + [c] + path[j:-1]) is None:
-                    continue
-            return cand
-        return None
+    def copy(self, dst, src, rows=None) -> None:
+        """Routes `rows` (flags per worker; all when None) and where every stop is, from src to dst."""
+        self.mv.copy_plan(dst, src, self.everyone if rows is None else rows, self.m, self.n)
+
+    def plan_cost(self, plan: Sequence[Sequence[int]], unassigned: Sequence[int]) -> int:
+        """Travel and charges of `plan` (stop indices per worker) plus the penalties of `unassigned`."""
+        st = self.load(self.state(), plan)
+        return self.backend.total(st[COST]) + sum(self.penalty[i] for i in unassigned)
+
+    def departure(self, v: int, seq: Sequence[int]):
+        """(departure, break leg or None) of a schedule of worker v's stops `seq` that keeps every rule
+        (as the checker decides), or None if none does."""
+        nodes, leaves, keys, buf, out = self.scratch
+        nodes[0] = self.start[v]
+        for j, i in enumerate(seq):
+            nodes[j + 1] = i
+        nodes[len(seq) + 1] = self.tb[22][v]
+        if not self.k.departure(v, nodes, len(seq), leaves, keys, buf, out, self.tb):
+            return None
+        return int(out[0]), None if out[1] < 0 else int(out[1])
+
+    def warm_up(self) -> None:
+        """Run every kernel once, so numba compiles them (or loads them from its cache) now rather than
+        inside the first search; the random state is put back, so a warmed-up search runs the same."""
+        if not self.n or not self.m:
+            return
+        saved = int(self.krng[0])
+        st = self.load(self.state(), [[0]] + [[] for _ in range(self.m - 1)])
+        self.departure(0, [0])
+        for share in (0.0, 1.0):
+            self.mv.iterate(st, self.outs, 0, share, math.inf, self.todo, self.keys, self.left, self.served,
+                            self.near_table, self.settings(), self.krng, self.cand, self.scratch, self.tb)
+        self.copy(self.state(), st)
+        self.krng[0] = saved
+
+    def settings(self):
+        """The search settings the kernels read (floats): see `moves`."""
+        return self.backend.floats([self.max_string, self.avg_removed, self.continuity_ruin])
 
     def run(self, start: Sequence[Sequence[int]], deadline: float, clock=time.monotonic,
             max_iterations: int | None = None, stall: int | None = None):
-        """Anneal from `start` (stop indices per worker) until the deadline, or until `stall`
-        iterations in a row found no new best; best routes and cost.
+        """Anneal from `start` (stop indices per worker) until the deadline, or `max_iterations`, or
+        until `stall` iterations in a row found no new best; best routes, their cost, iterations.
 
         The annealing threshold is drawn before each ruin, so a recreate that cannot beat it stops
         early; after `restart` of the run without a new best the search goes back to the best plan.
         """
-        cur = [self.build(v, list(seq)) for v, seq in enumerate(start)]
-        where = [-1] * self.n
-        for v, r in enumerate(cur):
-            for i in r.path[1:-1]:
-                where[i] = v
+        cur = self.load(self.state(), start)
+        cand, best = self.state(), self.state()
+        self.copy(cand, cur)
+        self.copy(best, cur)
+        where = cur[WHERE]
         cur_out = [i for i in range(self.n) if where[i] < 0 and self.allowed[i]]
-        cur_cost = self.cost(cur, cur_out)
-        best, best_cost = (cur, where, cur_out), cur_cost
+        cur_cost = self.backend.total(cur[COST]) + sum(self.penalty[i] for i in cur_out)
+        best_cost, best_out = cur_cost, cur_out
         served = [i for i in range(self.n) if where[i] >= 0]
-        mean = sum(self.mat[where[i]][self.start[where[i]]][i] for i in served) / max(1, len(served))
+        mean = sum(self.mats[where[i]][self.start[where[i]]][i] for i in served) / max(1, len(served))
         t_start, t_end = max(1e-3, self.temperatures[0] * mean), max(1e-4, self.temperatures[1] * mean)
         iterations, last_best, best_iteration = 0, 0.0, 0
         fewest_out, out_since = len(cur_out), 0.0
-        rand, log = self.rng.random, math.log
+        rand, log, touched = self.rng.random, math.log, cand[TOUCHED]
+        outs, near, conf, tb = self.outs, self.near_table, self.settings(), self.tb
+        for x, i in enumerate(cur_out):
+            outs[x] = i
         for progress, temp in cooling(deadline, t_start, t_end, clock, max_iterations):
             iterations += 1
             if stall is not None and iterations - best_iteration > stall:
                 break
             if self.restart and progress - last_best > self.restart:
-                cur, where, cur_out = best
-                cur_cost, last_best = best_cost, progress
+                self.copy(cur, best)
+                self.copy(cand, best)
+                cur_out, cur_cost, last_best = best_out, best_cost, progress
+                for x, i in enumerate(cur_out):
+                    outs[x] = i
             threshold = cur_cost - temp * log(rand() or 1e-12)
-            routes, w = cur[:], where[:]
             if len(cur_out) < fewest_out:
                 fewest_out, out_since = len(cur_out), progress
             out_share = self.out_ruin if progress - out_since < self.out_patience else self.out_ruin / 10
-            removed, _ = self.ruin(routes, w, cur_out, out_share)
-            out = self.recreate(routes, removed + cur_out, w, threshold)
-            if out is None:
-                continue
-            cost = self.cost(routes, out)
-            if cost < threshold:
-                cur, where, cur_cost, cur_out = routes, w, cost, out
+            got, cost = self.mv.iterate(cand, outs, len(cur_out), out_share, threshold, self.todo, self.keys,
+                                        self.left, self.served, near, conf, self.krng, self.cand, self.scratch, tb)
+            if got >= 0 and cost < threshold:
+                self.copy(cur, cand, touched)
+                cur_cost, cur_out = int(cost), [int(i) for i in self.left[:got]]
+                for x, i in enumerate(cur_out):
+                    outs[x] = i
                 if cost < best_cost:
-                    best, best_cost, last_best = (cur, where, cur_out), cost, progress
-                    best_iteration = iterations
-        return [r.path[1:-1] for r in best[0]], best_cost, iterations
+                    self.copy(best, cur)
+                    best_cost, best_out, last_best, best_iteration = cur_cost, cur_out, progress, iterations
+            else:
+                self.copy(cand, cur, touched)
+        return self.routes(best), best_cost, iterations
