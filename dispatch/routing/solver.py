@@ -47,7 +47,10 @@ class SolveOptions:
     working time exceeds the day's fair share (0 = off). `initial_routes` warm-start
     the search (worker id -> stop ids), which is how re-planning stays close to
     the published plan. With a time limit the result depends on machine speed;
-    `solution_limit` stops after a fixed amount of work and is repeatable.
+    `solution_limit` stops after a fixed amount of work and is repeatable, and with
+    `search_iterations` as well the engine then polishes for exactly that many iterations:
+    the same problem and seed give the same plan on any machine (unless the time limit
+    cuts the search short first, which is logged).
     """
 
     time_limit: float = 5.0
@@ -62,6 +65,9 @@ class SolveOptions:
     gls_lambda: float = 0.02
     initial_routes: Mapping[str, Sequence[str]] | None = None
     solution_limit: int | None = None
+    search_iterations: int | None = None
+    # "auto" (compiled when numba is there), "compiled" or "python"; None: $DOORSTEP_ENGINE.
+    engine: str | None = None
     log_search: bool = False
     # `use_inactive_lns` was on here too: on the generated site it took ~80 % of the search
     # time (each neighbour is a small CP search) and never produced an accepted move.
@@ -388,7 +394,8 @@ def solve(problem: Problem, options: SolveOptions | None = None, **overrides) ->
         return _empty(problem, reasons, "nothing can be served", _time.monotonic() - began)
 
     deadline = began + options.time_limit
-    polishing = (options.polish and not options.initial_routes and options.solution_limit is None
+    polishing = (options.polish and not options.initial_routes
+                 and (options.solution_limit is None or options.search_iterations is not None)
                  and options.time_limit >= 1 and 0 < options.polish_share < 1)
     if polishing:
         options = replace(options, time_limit=ortools_budget(problem, options))
@@ -436,10 +443,14 @@ def _polished(model: _Model, solution: Solution, objective: int, allowed, reason
     start = [[index[s] for s in r.stops] for r in solution.routes]
     balance = (model.fair, options.balance_weight) if options.balance_weight > 0 and model.fair else None
     search = Search(p, model.travel, allowed, drop_penalties(p, options), options.continuity_weight,
-                        options.seed, balance)
+                    options.seed, balance, engine=options.engine)
     # Reading the plan back into OR-Tools takes a few milliseconds per hundred stops.
-    best, cost, iterations = search.run(start, deadline - 0.05 - 0.0005 * len(p.stops),
+    budget, until = options.search_iterations, deadline - 0.05 - 0.0005 * len(p.stops)
+    best, cost, iterations = search.run(start, until, max_iterations=budget,
                                         stall=options.converged_iterations_per_stop * max(1, len(p.stops)))
+    if budget is not None and iterations < budget and _time.monotonic() >= until:
+        log.warning("the time limit cut the search at %d of %d iterations: this plan may not repeat", iterations,
+                    budget)
     if best == [list(r) for r in start]:
         return solution
     # A fresh model reads the plan back: the searched one has been seen to refuse valid plans

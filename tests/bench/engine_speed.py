@@ -29,13 +29,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 # BENCH_REPO measures another tree's code (e.g. an older commit's copy) with this script.
 sys.path.insert(0, os.environ.get("BENCH_REPO", str(REPO)))
-try:
-    # numba imports `coverage` when it compiles; tests/bench/coverage.py (the service-circle bench)
-    # must not stand in for it, so numba's hook is loaded before this folder is on the path.
-    import numba.misc.coverage_support  # noqa: F401
-except ImportError:
-    pass
-sys.path.append(str(HERE))
+sys.path.insert(0, str(HERE))
 
 from vrptw import DEFAULT_DATA  # noqa: E402
 

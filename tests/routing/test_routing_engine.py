@@ -227,3 +227,16 @@ def test_the_engine_says_which_path_it_runs(monkeypatch):
     monkeypatch.setenv("DOORSTEP_ENGINE", "fast")
     with pytest.raises(ValueError):
         _search(problem)
+
+
+def test_an_iteration_budget_repeats_the_plan():
+    """`solution_limit` + `search_iterations`: a fixed amount of search, so the same plan every time."""
+    from conftest import line_problem
+
+    problem = line_problem([10, 11, 12, 13, -10, -11, -12, -13, 5, -5], workers=3, capacity=4,
+                           demands=[1] * 10)
+    plans = [solve(problem, time_limit=30, solution_limit=1, search_iterations=400, seed=2) for _ in range(2)]
+    assert [r.stops for r in plans[0].routes] == [r.stops for r in plans[1].routes]
+    assert check(problem, plans[0].routes, plans[0].unassigned) == [] and not plans[0].unassigned
+    assert "polished" in plans[0].status or plans[0].cost <= solve(problem, time_limit=30, solution_limit=1,
+                                                                    polish=False).cost
