@@ -4,9 +4,14 @@ Same rules as `kernels.py`: numba-compilable Python, compiled or run as plain Py
 every random draw from `kernels.rand`, so both paths make the same decisions.
 
 `conf` holds the search settings as floats: maximum string length, average stops removed, share
-of ruins seeded at a senior away from their usual worker. `near[i]` lists every stop by
+of ruins seeded at a senior away from their usual worker, restart (share of the run without a new
+best before going back to the best plan; 0: never), share of ruins seeded at a stop left out and
+after how much of the run without serving one more that share drops to a tenth, and the stall
+limit (iterations without a new best; -1: none). `near[i]` lists every stop by
 relatedness to stop i (space and window opening; `tables.Tables`).
 """
+
+import math
 
 if __name__.endswith("_jit"):
     from .kernels_jit import NEG, build, departure, first, rand
@@ -319,8 +324,53 @@ def iterate(st, outs, nout, out_share, threshold, todo, keys, left, served, near
     return recreate(todo, nt, running, threshold, left, rng, cand, st, scratch, tb)
 
 
+def anneal(cur, cand, best, outs, bouts, fs, prog, temps, steps, allrows, todo, keys, left, served, near, conf, rng,
+           cbuf, scratch, tb):
+    """`steps` iterations of simulated annealing, iteration s at progress `prog[s]` and temperature
+    `temps[s]`. `fs` carries the run's state between calls: current cost, best cost, progress at the
+    last new best, progress when the fewest stops were left out, that fewest, iteration of the last new
+    best, iterations so far, stops left out now (in `outs`) and in the best plan (`bouts`). The
+    threshold is drawn before each ruin, so a recreate that cannot beat it stops early. Returns True
+    when the stall limit ended the run."""
+    m, n = len(cur[1]), len(cur[11])
+    touched = cand[12]
+    for s in range(steps):
+        progress = prog[s]
+        fs[6] += 1
+        if conf[6] >= 0 and fs[6] - fs[5] > conf[6]:
+            return True
+        if conf[3] > 0 and progress - fs[2] > conf[3]:
+            # No new best for a while: back to the best plan, and anneal on from there.
+            copy_plan(cur, best, allrows, m, n)
+            copy_plan(cand, best, allrows, m, n)
+            fs[7] = fs[8]
+            for x in range(int(fs[8])):
+                outs[x] = bouts[x]
+            fs[0], fs[2] = fs[1], progress
+        threshold = fs[0] - temps[s] * math.log(rand(rng))
+        nout = int(fs[7])
+        if nout < fs[4]:
+            fs[4], fs[3] = nout, progress
+        share = conf[4] if progress - fs[3] < conf[5] else conf[4] / 10
+        got, cost = iterate(cand, outs, nout, share, threshold, todo, keys, left, served, near, conf, rng, cbuf,
+                            scratch, tb)
+        if got >= 0 and cost < threshold:
+            copy_plan(cur, cand, touched, m, n)
+            fs[0], fs[7] = cost, got
+            for x in range(got):
+                outs[x] = left[x]
+            if cost < fs[1]:
+                copy_plan(best, cur, allrows, m, n)
+                fs[1], fs[8], fs[2], fs[5] = cost, got, progress, fs[6]
+                for x in range(got):
+                    bouts[x] = outs[x]
+        else:
+            copy_plan(cand, cur, touched, m, n)
+    return False
+
+
 KERNELS = ("bisect_left", "bisect_right", "cheapest", "recreate", "copy_plan", "cut", "ruin", "stable_sort", "order",
-           "iterate")
+           "iterate", "anneal")
 
 if __name__.endswith("_jit"):
     import numba

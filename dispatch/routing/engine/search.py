@@ -37,6 +37,8 @@ from .tables import Tables
 
 # Positions in a plan's tuple of tables (see `Tables.state`).
 P, PLEN, COST, HEAD, WHERE, TOUCHED = 0, 1, 7, 10, 11, 12
+# Iterations per kernel call: enough that calling costs little, few enough to stop on time.
+BATCH = 32
 
 
 class Search(Tables):
@@ -52,7 +54,7 @@ class Search(Tables):
         n, m = self.n, self.m
         self.cand = (b(n + 2 * m + 2), b(n + 2 * m + 2), b(n + 2 * m + 2), b(n + 2 * m + 2))
         self.scratch = (b(n + 3), b(n + 3), b(n + 3), b(n * 4 + 8), b(2))
-        self.left, self.todo, self.keys, self.served, self.outs = (b(max(1, n)) for _ in range(5))
+        self.left, self.todo, self.keys, self.served, self.outs, self.bouts = (b(max(1, n)) for _ in range(6))
         self.near_table = backend.table(self.near or [[0]])
         self.krng = b(1)
         self.krng[0] = 1 + seed % 2147483646
@@ -118,25 +120,24 @@ class Search(Tables):
         if not self.n or not self.m:
             return
         saved = int(self.krng[0])
-        st = self.load(self.state(), [[0]] + [[] for _ in range(self.m - 1)])
         self.departure(0, [0])
-        for share in (0.0, 1.0):
-            self.mv.iterate(st, self.outs, 0, share, math.inf, self.todo, self.keys, self.left, self.served,
-                            self.near_table, self.settings(), self.krng, self.cand, self.scratch, self.tb)
-        self.copy(self.state(), st)
+        self.run([[0]], math.inf, max_iterations=2)
         self.krng[0] = saved
 
-    def settings(self):
+    def settings(self, stall: int | None = None):
         """The search settings the kernels read (floats): see `moves`."""
-        return self.backend.floats([self.max_string, self.avg_removed, self.continuity_ruin])
+        return self.backend.floats([self.max_string, self.avg_removed, self.continuity_ruin, self.restart,
+                                    self.out_ruin, self.out_patience, -1 if stall is None else stall])
 
     def run(self, start: Sequence[Sequence[int]], deadline: float, clock=time.monotonic,
             max_iterations: int | None = None, stall: int | None = None):
         """Anneal from `start` (stop indices per worker) until the deadline, or `max_iterations`, or
         until `stall` iterations in a row found no new best; best routes, their cost, iterations.
 
-        The annealing threshold is drawn before each ruin, so a recreate that cannot beat it stops
-        early; after `restart` of the run without a new best the search goes back to the best plan.
+        The cooling is geometric from t_start to t_end over the time to the deadline or, with
+        `max_iterations`, over the iteration count (then the run does not depend on the clock unless
+        the deadline cuts it short). The kernels run `BATCH` iterations per call; the clock is read
+        between calls (a call takes a few milliseconds).
         """
         cur = self.load(self.state(), start)
         cand, best = self.state(), self.state()
@@ -144,41 +145,36 @@ class Search(Tables):
         self.copy(best, cur)
         where = cur[WHERE]
         cur_out = [i for i in range(self.n) if where[i] < 0 and self.allowed[i]]
+        for x, i in enumerate(cur_out):
+            self.outs[x] = self.bouts[x] = i
         cur_cost = self.backend.total(cur[COST]) + sum(self.penalty[i] for i in cur_out)
-        best_cost, best_out = cur_cost, cur_out
         served = [i for i in range(self.n) if where[i] >= 0]
         mean = sum(self.mats[where[i]][self.start[where[i]]][i] for i in served) / max(1, len(served))
         t_start, t_end = max(1e-3, self.temperatures[0] * mean), max(1e-4, self.temperatures[1] * mean)
-        iterations, last_best, best_iteration = 0, 0.0, 0
-        fewest_out, out_since = len(cur_out), 0.0
-        rand, log, touched = self.rng.random, math.log, cand[TOUCHED]
-        outs, near, conf, tb = self.outs, self.near_table, self.settings(), self.tb
-        for x, i in enumerate(cur_out):
-            outs[x] = i
-        for progress, temp in cooling(deadline, t_start, t_end, clock, max_iterations):
-            iterations += 1
-            if stall is not None and iterations - best_iteration > stall:
+        ratio = t_end / t_start
+        fs = self.backend.floats([cur_cost, cur_cost, 0.0, 0.0, len(cur_out), 0, 0, len(cur_out), len(cur_out)])
+        conf = self.settings(stall)
+        prog, temps = self.backend.floats([0.0] * BATCH), self.backend.floats([0.0] * BATCH)
+        began = clock()
+        span = max(1e-3, deadline - began)
+        while True:
+            now, done = clock(), int(fs[6])
+            if now >= deadline:
                 break
-            if self.restart and progress - last_best > self.restart:
-                self.copy(cur, best)
-                self.copy(cand, best)
-                cur_out, cur_cost, last_best = best_out, best_cost, progress
-                for x, i in enumerate(cur_out):
-                    outs[x] = i
-            threshold = cur_cost - temp * log(rand() or 1e-12)
-            if len(cur_out) < fewest_out:
-                fewest_out, out_since = len(cur_out), progress
-            out_share = self.out_ruin if progress - out_since < self.out_patience else self.out_ruin / 10
-            got, cost = self.mv.iterate(cand, outs, len(cur_out), out_share, threshold, self.todo, self.keys,
-                                        self.left, self.served, near, conf, self.krng, self.cand, self.scratch, tb)
-            if got >= 0 and cost < threshold:
-                self.copy(cur, cand, touched)
-                cur_cost, cur_out = int(cost), [int(i) for i in self.left[:got]]
-                for x, i in enumerate(cur_out):
-                    outs[x] = i
-                if cost < best_cost:
-                    self.copy(best, cur)
-                    best_cost, best_out, last_best, best_iteration = cur_cost, cur_out, progress, iterations
+            if max_iterations is not None:
+                steps = min(BATCH, max_iterations - done)
+                if steps <= 0:
+                    break
+                for s in range(steps):
+                    prog[s] = (done + s) / max_iterations
             else:
-                self.copy(cand, cur, touched)
-        return self.routes(best), best_cost, iterations
+                steps = BATCH
+                for s in range(steps):
+                    prog[s] = (now - began) / span
+            for s in range(steps):
+                temps[s] = t_start * ratio ** prog[s]
+            if self.mv.anneal(cur, cand, best, self.outs, self.bouts, fs, prog, temps, steps, self.everyone,
+                              self.todo, self.keys, self.left, self.served, self.near_table, conf, self.krng,
+                              self.cand, self.scratch, self.tb):
+                break
+        return self.routes(best), int(fs[1]), int(fs[6])
