@@ -90,7 +90,7 @@ def answer(proc: subprocess.Popen, inst: dict, bks: float, timeout: float) -> di
         return {"distance": None, "errors": [f"no solution: {exc}: {err[-300:]}"], "gap": None}
     distance = total / 10
     return {"distance": distance, "vehicles": len(result["routes"]), "errors": errors,
-            "gap": 100 * (distance - bks) / bks if not errors else None}
+            "iterations": result.get("iterations"), "gap": 100 * (distance - bks) / bks if not errors else None}
 
 
 def run(args) -> list[dict]:
@@ -121,7 +121,7 @@ def run(args) -> list[dict]:
         cells = []
         for name in ("doorstep", "pyvrp"):
             r = row[name]
-            cells.append(f"{name} {r['distance']} {r['gap']:.2f}%" if r["gap"] is not None
+            cells.append(f"{name} {r['distance']} {r['gap']:.2f}% ({r.get('iterations')} it)" if r["gap"] is not None
                          else f"{name} INFEASIBLE {'; '.join(r['errors'][:2])}")
         print(f"{f.stem:10} bks {row['bks']:8.1f}  " + "  ".join(cells) + f"  load {load:.1f}", flush=True)
     return rows

@@ -7,8 +7,8 @@ every random draw from `kernels.rand`, so both paths make the same decisions.
 of ruins seeded at a senior away from their usual worker, restart (share of the run without a new
 best before going back to the best plan; 0: never), share of ruins seeded at a stop left out and
 after how much of the run without serving one more that share drops to a tenth, and the stall
-limit (iterations without a new best; -1: none). `near[i]` lists every stop by
-relatedness to stop i (space and window opening; `tables.Tables`).
+limit (iterations without a new best; -1: none), the share of split strings among the cuts.
+`near[i]` lists every stop by relatedness to stop i (space and window opening; `tables.Tables`).
 """
 
 import math
@@ -187,8 +187,9 @@ def copy_plan(dst, src, rows, m, n):
         dst[11][i] = src[11][i]
 
 
-def cut(st, v, c, ls_max, removed, nrem, rng, tb):
-    """Remove a string of route v's unpinned stops that contains c; returns the count removed so far."""
+def cut(st, v, c, ls_max, split, removed, nrem, rng, tb):
+    """Remove a string of route v's unpinned stops near c (a plain string through c, or with share
+    `split` a split string around it); returns the count removed so far."""
     P, plen, head, where, touched = st[0], st[1], st[10], st[11], st[12]
     path, k, h = P[v], plen[v], head[v]
     blen = k - 1 - h
@@ -196,16 +197,38 @@ def cut(st, v, c, ls_max, removed, nrem, rng, tb):
     pos = 0
     while path[h + pos] != c:
         pos += 1
-    lo = max(0, pos - size + 1)
-    hi = min(pos, blen - size)
-    begin = lo + int(rand(rng) * (hi - lo + 1))
-    for x in range(size):
-        i = path[h + begin + x]
-        removed[nrem] = i
-        nrem += 1
-        where[i] = -1
-    for j in range(h + begin + size, k):
-        path[j - size] = path[j]
+    if size == blen or rand(rng) >= split:
+        lo = max(0, pos - size + 1)
+        hi = min(pos, blen - size)
+        begin = lo + int(rand(rng) * (hi - lo + 1))
+        for x in range(size):
+            i = path[h + begin + x]
+            removed[nrem] = i
+            nrem += 1
+            where[i] = -1
+        for j in range(h + begin + size, k):
+            path[j - size] = path[j]
+    else:
+        # Split string (SISR): remove a string of `size` but keep a short run inside it.
+        keep = 1
+        while size + keep < blen and rand(rng) < 0.5:
+            keep += 1
+        span = size + keep
+        lo = max(0, pos - span + 1)
+        hi = min(pos, blen - span)
+        begin = lo + int(rand(rng) * (hi - lo + 1))
+        inner = begin + int(rand(rng) * (size + 1))
+        w = h + begin
+        for x in range(span):
+            if x < inner - begin or x >= inner - begin + keep:
+                i = path[w + x]
+                removed[nrem] = i
+                nrem += 1
+                where[i] = -1
+        for x in range(keep):
+            path[w + x] = path[h + inner + x]
+        for j in range(w + span, k):
+            path[j - size] = path[j]
     plen[v] = k - size
     build(v, st, tb)
     touched[v] = 1
@@ -254,7 +277,7 @@ def ruin(st, outs, nout, out_share, removed, served, near, conf, rng, tb):
                     i = st[0][w][j]
                     if closest < 0 or tw[i][seed] + tw[seed][i] < tw[closest][seed] + tw[seed][closest]:
                         closest = i
-                nrem = cut(st, w, closest, ls_max, removed, nrem, rng, tb)
+                nrem = cut(st, w, closest, ls_max, conf[7], removed, nrem, rng, tb)
                 nruined += 1
     for q in range(n):
         if nruined >= ks:
@@ -263,7 +286,7 @@ def ruin(st, outs, nout, out_share, removed, served, near, conf, rng, tb):
         v = where[c]
         if v < 0 or touched[v] or pin[c]:
             continue
-        nrem = cut(st, v, c, ls_max, removed, nrem, rng, tb)
+        nrem = cut(st, v, c, ls_max, conf[7], removed, nrem, rng, tb)
         nruined += 1
     return nrem
 

@@ -127,7 +127,8 @@ class Search(Tables):
     def settings(self, stall: int | None = None):
         """The search settings the kernels read (floats): see `moves`."""
         return self.backend.floats([self.max_string, self.avg_removed, self.continuity_ruin, self.restart,
-                                    self.out_ruin, self.out_patience, -1 if stall is None else stall])
+                                    self.out_ruin, self.out_patience, -1 if stall is None else stall,
+                                    self.split_share])
 
     def run(self, start: Sequence[Sequence[int]], deadline: float, clock=time.monotonic,
             max_iterations: int | None = None, stall: int | None = None):

@@ -106,6 +106,9 @@ class Tables:
         # Back to the best plan after this share of the run without a new best (0: never).
         self.restart = 0.05
         self.max_string = 10
+        # Share of cuts that remove a split string (a string with a short run kept inside), as in
+        # SISR; the benchmark path's search used 0.5, the site search none (tests/bench/RESULTS.md).
+        self.split_share = 0.0
 
     def state(self):
         """An empty plan in the kernels' layout: per worker a path (room for every stop) and its bounds."""
