@@ -1,7 +1,7 @@
 """Doorstep: meals and home care routed to seniors' doors.
 
 The web pieces are imported inside `create_app`, not at module level: importing
-any submodule (e.g. `python -m dispatch.routing.vrptw`, or an RQ worker's job)
+any submodule (e.g. `python -m dispatch.routing.benchmarks.vrptw`, or an RQ worker's job)
 runs this file first, and the routing core needs none of Flask, which costs
 seconds to import on a loaded machine.
 """

@@ -34,7 +34,7 @@ def solve_vrptw_command(path: str, time_limit: float, seed: int) -> None:
     """Solve a Solomon VRPTW instance (DIMACS convention) and print the routes as JSON."""
     import json
 
-    from dispatch.routing.vrptw import solve_file
+    from dispatch.routing.benchmarks.vrptw import solve_file
 
     click.echo(json.dumps(solve_file(path, time_limit, seed=seed)))
 

@@ -52,7 +52,7 @@ def _service_start(stop: Stop, arrival: int) -> int | None:
     return None
 
 
-def _walk(problem: Problem, v: int, nodes: Sequence[int], depart: int, break_leg: int | None):
+def walk(problem: Problem, v: int, nodes: Sequence[int], depart: int, break_leg: int | None):
     """Earliest times along the route; the break, if any, is taken during leg `break_leg`.
 
     Returns (starts, end_time, late_stops, break_ok). A break may be taken while
@@ -100,7 +100,6 @@ def check(problem: Problem, routes: Iterable, unassigned: Iterable = ()) -> list
             out.append(Violation(Kind.DUPLICATE_WORKER, f"worker {wid} has more than one route", wid))
         seen_workers.add(wid)
         v = worker_index[wid]
-        worker = problem.workers[v]
         nodes = []
         for sid in route.stops:
             if sid not in stop_index:
@@ -112,7 +111,7 @@ def check(problem: Problem, routes: Iterable, unassigned: Iterable = ()) -> list
             nodes.append(stop_index[sid])
         if not nodes:
             continue
-        out.extend(_check_route(problem, v, nodes, int(route.depart)))
+        out.extend(check_route(problem, v, nodes, int(route.depart)))
 
     reported = {u.stop_id for u in unassigned}
     for s in problem.stops:
@@ -127,7 +126,7 @@ def check(problem: Problem, routes: Iterable, unassigned: Iterable = ()) -> list
     return out
 
 
-def _check_route(problem: Problem, v: int, nodes: list[int], depart: int) -> list[Violation]:
+def check_route(problem: Problem, v: int, nodes: list[int], depart: int) -> list[Violation]:
     out = []
     worker = problem.workers[v]
     wid = worker.id
@@ -174,7 +173,7 @@ def _timing(problem: Problem, v: int, nodes: list[int], stops: list[Stop], depar
     worker = problem.workers[v]
     wid = worker.id
     out = []
-    starts, end, late, break_ok = _walk(problem, v, nodes, depart, leg)
+    starts, end, late, break_ok = walk(problem, v, nodes, depart, leg)
     if not break_ok:
         out.append(Violation(Kind.BREAK, f"{wid}: the break cannot start within its window", wid))
     for node, arrival in late:

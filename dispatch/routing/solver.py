@@ -9,7 +9,7 @@ only when no feasible plan holds them.
 A route is one trip: a worker with hot meals loads them all at the kitchen when
 the route starts; going back to reload (multi-trip) is out of scope.
 
-OR-Tools searches for the first part of the time limit; `plan_polish` (ruin and
+OR-Tools searches for the first part of the time limit; `engine` (ruin and
 recreate in plain Python, every rule of this model kept) improves its plan for
 the rest, and a fresh model must accept the result with a lower objective before
 it replaces OR-Tools' own plan, so OR-Tools stays the judge of what is feasible.
@@ -26,6 +26,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
 from .checker import check
+from .engine.tables import travel_matrices
 from .precheck import eligible_workers
 from .problem import InvalidProblem, Priority, Problem
 from .result import Reason, Route, Solution, Unassigned, Visit
@@ -45,7 +46,10 @@ class SolveOptions:
     working time exceeds the day's fair share (0 = off). `initial_routes` warm-start
     the search (worker id -> stop ids), which is how re-planning stays close to
     the published plan. With a time limit the result depends on machine speed;
-    `solution_limit` stops after a fixed amount of work and is repeatable.
+    `solution_limit` stops after a fixed amount of work and is repeatable, and with
+    `search_iterations` as well the engine then polishes for exactly that many iterations:
+    the same problem and seed give the same plan on any machine (unless the time limit
+    cuts the search short first, which is logged).
     """
 
     time_limit: float = 5.0
@@ -60,6 +64,9 @@ class SolveOptions:
     gls_lambda: float = 0.02
     initial_routes: Mapping[str, Sequence[str]] | None = None
     solution_limit: int | None = None
+    search_iterations: int | None = None
+    # "auto" (compiled when numba is there), "compiled" or "python"; None: $DOORSTEP_ENGINE.
+    engine: str | None = None
     log_search: bool = False
     # `use_inactive_lns` was on here too: on the generated site it took ~80 % of the search
     # time (each neighbour is a small CP search) and never produced an accepted move.
@@ -83,7 +90,7 @@ class SolveOptions:
     starts: tuple[str, ...] = ("SAVINGS", "SEQUENTIAL_CHEAPEST_INSERTION")
     starts_max_stops: int = 120
     search_text: str = ""
-    # OR-Tools searches for this share of the time limit, then `plan_polish` (ruin and
+    # OR-Tools searches for this share of the time limit, then `engine` (ruin and
     # recreate, every site rule kept) improves its plan for the rest; OR-Tools must accept
     # the polished plan with a lower objective, else its own plan stands. Off for re-plans
     # from published routes (they must move little) and for `solution_limit` runs.
@@ -127,7 +134,7 @@ def plan_cost(solution: Solution, options: SolveOptions | None = None) -> int:
     return solution.cost - sum(penalty[index[u.stop_id]] for u in solution.unassigned if allowed[index[u.stop_id]])
 
 
-class _Model:
+class Model:
     """The routing model for one problem, kept together so solutions can be read back."""
 
     def __init__(self, problem: Problem, options: SolveOptions, allowed: list[list[int]]):
@@ -147,14 +154,7 @@ class _Model:
         self.node_of = node_of
 
         # Travel per mode, with open routes' way back made free (each end node has one vehicle).
-        travel = {}
-        for mode, mat in p.matrices.items():
-            t = mat.copy()
-            for v, w in enumerate(p.workers):
-                if not w.returns:
-                    t[:, p.end_node(v)] = 0
-            travel[mode] = t
-        self.travel = travel
+        self.travel = travel = travel_matrices(p)
 
         # Time transits include the service at the origin (OR-Tools' usual VRPTW form).
         time_cb = {}
@@ -393,11 +393,12 @@ def solve(problem: Problem, options: SolveOptions | None = None, **overrides) ->
         return _empty(problem, reasons, "nothing can be served", _time.monotonic() - began)
 
     deadline = began + options.time_limit
-    polishing = (options.polish and not options.initial_routes and options.solution_limit is None
+    polishing = (options.polish and not options.initial_routes
+                 and (options.solution_limit is None or options.search_iterations is not None)
                  and options.time_limit >= 1 and 0 < options.polish_share < 1)
     if polishing:
         options = replace(options, time_limit=ortools_budget(problem, options))
-    model = _Model(problem, options, allowed)
+    model = Model(problem, options, allowed)
     model.apply_pins()
     routing = model.routing
     start_routes = _initial_routes(model, options, allowed)
@@ -416,7 +417,7 @@ def solve(problem: Problem, options: SolveOptions | None = None, **overrides) ->
         # Insertion heuristics can fail on side constraints (breaks, hold limits);
         # starting from the empty plan and letting local search add stops cannot.
         left = max(0.5, options.time_limit - (_time.monotonic() - began))
-        retry = _Model(problem, replace(options, first_solution="ALL_UNPERFORMED"), allowed)
+        retry = Model(problem, replace(options, first_solution="ALL_UNPERFORMED"), allowed)
         retry.apply_pins()
         assignment = retry.routing.SolveWithParameters(retry.parameters(left))
         model, routing = retry, retry.routing
@@ -431,27 +432,31 @@ def solve(problem: Problem, options: SolveOptions | None = None, **overrides) ->
     return _repaired(solution)
 
 
-def _polished(model: _Model, solution: Solution, objective: int, allowed, reasons, deadline: float,
+def _polished(model: Model, solution: Solution, objective: int, allowed, reasons, deadline: float,
               began: float) -> Solution:
     """`solution` improved by ruin and recreate until the deadline, if OR-Tools agrees it is better."""
-    from .plan_polish import PlanPolish
+    from .engine import Search
 
     p, options = model.problem, model.options
     index = {s.id: i for i, s in enumerate(p.stops)}
     start = [[index[s] for s in r.stops] for r in solution.routes]
     balance = (model.fair, options.balance_weight) if options.balance_weight > 0 and model.fair else None
-    search = PlanPolish(p, model.travel, allowed, drop_penalties(p, options), options.continuity_weight,
-                        options.seed, balance)
+    search = Search(p, model.travel, allowed, drop_penalties(p, options), options.continuity_weight,
+                    options.seed, balance, engine=options.engine)
     # Reading the plan back into OR-Tools takes a few milliseconds per hundred stops.
-    best, cost, iterations = search.run(start, deadline - 0.05 - 0.0005 * len(p.stops),
+    budget, until = options.search_iterations, deadline - 0.05 - 0.0005 * len(p.stops)
+    best, cost, iterations = search.run(start, until, max_iterations=budget,
                                         stall=options.converged_iterations_per_stop * max(1, len(p.stops)))
+    if budget is not None and iterations < budget and _time.monotonic() >= until:
+        log.warning("the time limit cut the search at %d of %d iterations: this plan may not repeat", iterations,
+                    budget)
     if best == [list(r) for r in start]:
         return solution
     # A fresh model reads the plan back: the searched one has been seen to refuse valid plans
     # (ReadAssignmentFromRoutes restores under the used-up time limit of the last search, and
     # after a search from a hint even a fresh restore failed).
     read_began = _time.monotonic()
-    fresh = _Model(p, options, allowed)
+    fresh = Model(p, options, allowed)
     fresh.apply_pins()
     params = fresh.parameters(max(1.0, options.time_limit))
     params.solution_limit = 1
@@ -493,7 +498,7 @@ def _best_start(problem: Problem, options: SolveOptions, allowed, began: float) 
         left = options.time_limit * 0.5 - (_time.monotonic() - began)
         if left <= 0.05:
             break
-        model = _Model(problem, replace(options, first_solution=strategy, metaheuristic="GREEDY_DESCENT"), allowed)
+        model = Model(problem, replace(options, first_solution=strategy, metaheuristic="GREEDY_DESCENT"), allowed)
         model.apply_pins()
         assignment = model.routing.SolveWithParameters(model.parameters(min(left, options.time_limit / 4)))
         if assignment is None:
@@ -503,7 +508,7 @@ def _best_start(problem: Problem, options: SolveOptions, allowed, began: float) 
     return best[1] if best else None
 
 
-def _routes_of(model: _Model, assignment) -> list[list[int]]:
+def _routes_of(model: Model, assignment) -> list[list[int]]:
     routing, routes = model.routing, []
     for v in range(model.m):
         idx, route = assignment.Value(routing.NextVar(routing.Start(v))), []
@@ -514,7 +519,7 @@ def _routes_of(model: _Model, assignment) -> list[list[int]]:
     return routes
 
 
-def _initial_routes(model: _Model, options: SolveOptions, allowed) -> list[list[int]] | None:
+def _initial_routes(model: Model, options: SolveOptions, allowed) -> list[list[int]] | None:
     p, manager = model.problem, model.manager
     if options.initial_routes:
         index = {s.id: i for i, s in enumerate(p.stops)}

@@ -28,9 +28,9 @@ sys.path.insert(0, str(HERE))
 from site_day import site  # noqa: E402
 
 from dispatch.routing import solve  # noqa: E402
-from dispatch.routing.plan_polish import PlanPolish  # noqa: E402
+from dispatch.routing.engine import Search as PlanPolish  # noqa: E402
 from dispatch.routing.precheck import eligible_workers  # noqa: E402
-from dispatch.routing.solver import SolveOptions, _Model, drop_penalties  # noqa: E402
+from dispatch.routing.solver import SolveOptions, Model, drop_penalties  # noqa: E402
 
 
 def start_of(seed: int, seconds: float):
@@ -63,7 +63,7 @@ def main(argv=None) -> int:
     for seed in map(int, args.seeds.split(",")):
         problem, start = start_of(seed, args.start)
         allowed, _ = eligible_workers(problem)
-        model = _Model(problem, options, allowed)
+        model = Model(problem, options, allowed)
         penalty = drop_penalties(problem, options)
         costs = []
         for run in map(int, args.runs.split(",")):

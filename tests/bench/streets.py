@@ -29,7 +29,7 @@ warnings.filterwarnings("ignore")
 
 from dispatch.routing import GeodesicTravel, Location  # noqa: E402
 from dispatch.routing.streets import (METRES_PER_DEGREE, UNREACHABLE, ModeGraph, StreetNetwork,  # noqa: E402
-                                      StreetTravel, _snappable, build_network, haversine_m, load_network)
+                                      StreetTravel, snappable, build_network, haversine_m, load_network)
 
 
 def peak_rss_mb() -> float:
@@ -161,7 +161,7 @@ def city(n_side: int = 450, spacing: float = 80.0, seed: int = 7):
     m = np.concatenate([metres, metres])
     n = n_side * n_side
     g = ModeGraph("walk", np.arange(n, dtype=np.int64), lat, lon, t, h, m, np.zeros(t.size, np.int8),
-                  _snappable(n, t, h, 100), (float(lat.mean()), float(lon.mean())))
+                  snappable(n, t, h, 100), (float(lat.mean()), float(lon.mean())))
     info = {"modes": {"walk": {"nodes": n, "arcs": int(t.size)}},
             "bbox": {"south": float(lat.min()), "north": float(lat.max()), "west": float(lon.min()),
                      "east": float(lon.max())}}

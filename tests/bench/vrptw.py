@@ -4,7 +4,7 @@
     python tests/bench/vrptw.py --set gh200 --time-limit 30 --only C1_2_1,R1_2_1
 
 Each instance is solved by a separate process (`--cmd`, default
-`python -m dispatch.routing.vrptw`) that prints one JSON object with its routes.
+`python -m dispatch.routing.benchmarks.vrptw`) that prints one JSON object with its routes.
 The distance and feasibility are recomputed here, with a reader and checker
 that share no code with the solver (DIMACS 2021 rules: distances truncated to
 one decimal, pure distance, fleet from the file), and a section per set is
@@ -84,11 +84,11 @@ def verify(inst: dict, routes: list[list[int]]) -> tuple[int, list[str]]:
 def run(args) -> list[dict]:
     data = Path(args.data)
     bks = {r["instance"]: r for r in csv.DictReader(open(data / "bks.csv"))}
-    files = sorted((data / "instances" / args.set).glob("*.txt"), key=_order)
+    files = sorted((data / "instances" / args.set).glob("*.txt"), key=instance_order)
     if args.only:
         wanted = set(args.only.split(","))
         files = [f for f in files if f.stem in wanted]
-    cmd = shlex.split(args.cmd) if args.cmd else [sys.executable, "-m", "dispatch.routing.vrptw"]
+    cmd = shlex.split(args.cmd) if args.cmd else [sys.executable, "-m", "dispatch.routing.benchmarks.vrptw"]
     out = []
     args.load = [os.getloadavg()[0]]
     for f in files:
@@ -115,7 +115,7 @@ def run(args) -> list[dict]:
     return out
 
 
-def _order(path: Path):
+def instance_order(path: Path):
     import re
 
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.stem)]
@@ -128,7 +128,7 @@ def write_results(args, rows: list[dict], path: Path) -> None:
              f"* date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}; machine: {os.cpu_count()} cores "
              f"({platform.processor() or platform.machine()}), shared with other work, one solver process at a time",
              f"* command: `python tests/bench/vrptw.py {' '.join(sys.argv[1:])}`",
-             f"* solver command per instance: `{args.cmd or 'python -m dispatch.routing.vrptw'} PATH --time-limit "
+             f"* solver command per instance: `{args.cmd or 'python -m dispatch.routing.benchmarks.vrptw'} PATH --time-limit "
              f"{args.time_limit:g}`",
              f"* 1-minute load average during the run: {min(args.load):.1f}–{max(args.load):.1f} (sampled after each "
              f"instance); the limit is wall-clock, so a loaded machine gives each solver less than one core",

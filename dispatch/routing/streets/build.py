@@ -143,7 +143,7 @@ def _mode_arrays(osm, mode: str, source: str) -> dict[str, np.ndarray]:
             "metres": length[keep], "push": push[keep]}
 
 
-def _snappable(n: int, tail, head, min_nodes: int) -> np.ndarray:
+def snappable(n: int, tail, head, min_nodes: int) -> np.ndarray:
     """Nodes a place may be snapped to: the largest strongly connected part of the network, and the largest
     strongly connected part of each separate piece (an island) of at least ``min_nodes``. Small strongly
     connected parts hanging off the main network (a one-way cut by the extract's edge, a parking aisle)
@@ -218,7 +218,7 @@ def build_network(pbf_path: str | os.PathLike, cache_dir: str | os.PathLike, mod
                 raise StreetsError(f"{pbf} is not a readable OpenStreetMap PBF extract ({type(exc).__name__}: "
                                    f"{short_error(exc)}); the network in use is unchanged") from exc
             n = arrays["osm_id"].size
-            arrays["snappable"] = _snappable(n, arrays["tail"], arrays["head"], min_component_nodes)
+            arrays["snappable"] = snappable(n, arrays["tail"], arrays["head"], min_component_nodes)
             np.savez(work / f"{mode}.npz", **arrays)
             info_modes[mode] = {"nodes": int(n), "arcs": int(arrays["tail"].size),
                                 "snappable_nodes": int(arrays["snappable"].sum())}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dispatch import routing
-from dispatch.routing.checker import _walk  # the checker's timing walk: one ETA calculator, not two
+from dispatch.routing.checker import walk  # the checker's timing walk: one ETA calculator, not two
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def break_leg(problem: routing.Problem, v: int, nodes: list[int], depart: int) -
     shift_end = problem.workers[v].shift.end
     best, best_faults = None, None
     for leg in range(len(nodes) + 1):
-        _starts, end, late, fits = _walk(problem, v, nodes, depart, leg)
+        _starts, end, late, fits = walk(problem, v, nodes, depart, leg)
         faults = (not fits) + len(late) + (end > shift_end)
         if faults == 0:
             return leg
@@ -58,7 +58,7 @@ def break_leg(problem: routing.Problem, v: int, nodes: list[int], depart: int) -
 def timing(problem: routing.Problem, v: int, nodes: list[int], depart: int) -> Timing:
     """ETAs along a route through the checker's own walk, plus travel, load left on board and the break."""
     leg = break_leg(problem, v, nodes, depart)
-    starts, end, _late, _brk = _walk(problem, v, nodes, depart, leg)
+    starts, end, _late, _brk = walk(problem, v, nodes, depart, leg)
     rest = None
     if leg is not None:
         brk = problem.workers[v].breaks[0]

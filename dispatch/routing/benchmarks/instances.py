@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .problem import InvalidProblem, Problem, Stop, TimeWindow, Worker
+from ..problem import InvalidProblem, Problem, Stop, TimeWindow, Worker
 
 SCALE = 10
 

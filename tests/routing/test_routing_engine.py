@@ -1,41 +1,48 @@
-"""The site-plan ruin-and-recreate search keeps every rule the independent checker knows.
+"""The ruin-and-recreate engine on the site model keeps every rule the independent checker knows,
+compiled (numba) and in its pure-Python fallback alike.
 
 `departure()` claims to decide a route's timing exactly as the checker does, so it is
 compared with the checker tried at every whole-second departure of the shift.
 """
 
+import math
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from dispatch.routing import Route, check, solve
 from dispatch.routing.result import Reason, Unassigned
-from dispatch.routing.checker import Kind, _check_route
-from dispatch.routing.plan_polish import PlanPolish
+from dispatch.routing.checker import Kind, check_route
+from dispatch.routing.engine import Search, travel_matrices
 from dispatch.routing.precheck import eligible_workers
-from dispatch.routing.solver import SolveOptions, _Model, drop_penalties
+from dispatch.routing.solver import SolveOptions, drop_penalties
 
 from test_routing_properties import days
 
 TIMING = {Kind.TIME_WINDOW, Kind.SHIFT, Kind.MAX_WORK, Kind.HOLD_LIMIT, Kind.BREAK}
 
 
-def _search(problem, seed=0):
+ENGINE_NAMES = ("compiled", "python")
+ENGINES = pytest.mark.parametrize("engine", ENGINE_NAMES)
+
+
+def _search(problem, seed=0, engine=None):
     allowed, _ = eligible_workers(problem)
     options = SolveOptions()
-    model = _Model(problem, options, allowed)
-    return PlanPolish(problem, model.travel, allowed, drop_penalties(problem, options),
-                      options.continuity_weight, seed), allowed
+    return Search(problem, travel_matrices(problem), allowed, drop_penalties(problem, options),
+                  options.continuity_weight, seed, engine=engine), allowed
 
 
 def _timing_ok(problem, v, seq, depart):
-    return not [x for x in _check_route(problem, v, list(seq), depart) if x.kind in TIMING]
+    return not [x for x in check_route(problem, v, list(seq), depart) if x.kind in TIMING]
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@ENGINES
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(days(), st.data())
-def test_departure_agrees_with_the_checker_at_every_departure(problem, data):
-    search, _ = _search(problem)
+def test_departure_agrees_with_the_checker_at_every_departure(engine, problem, data):
+    search, _ = _search(problem, engine=engine)
     v = data.draw(st.integers(0, len(problem.workers) - 1))
     seq = data.draw(st.lists(st.integers(0, len(problem.stops) - 1), max_size=5, unique=True))
     found = search.departure(v, seq)
@@ -55,15 +62,16 @@ def _as_routes(problem, search, plan):
     return routes
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@ENGINES
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(days(), st.integers(0, 3))
-def test_polished_plans_pass_the_checker_and_never_cost_more(problem, seed):
+def test_polished_plans_pass_the_checker_and_never_cost_more(engine, problem, seed):
     first = solve(problem, time_limit=0.3, polish=False)
     index = {s.id: i for i, s in enumerate(problem.stops)}
     start = [[index[s] for s in r.stops] for r in first.routes]
-    search, allowed = _search(problem, seed)
-    before = search.cost([search.build(v, r) for v, r in enumerate(start)],
-                         [i for i, s in enumerate(problem.stops) if first.worker_of(s.id) is None and allowed[i]])
+    search, allowed = _search(problem, seed, engine)
+    before = search.plan_cost(start, [i for i, s in enumerate(problem.stops)
+                                      if first.worker_of(s.id) is None and allowed[i]])
     best, cost, iterations = search.run(start, time.monotonic() + 60, max_iterations=40)
     assert iterations == 40
     assert cost <= before
@@ -73,8 +81,7 @@ def test_polished_plans_pass_the_checker_and_never_cost_more(problem, seed):
     unassigned = [Unassigned(s.id, Reason.NO_ROOM) for s in problem.stops if s.id not in placed]
     assert check(problem, routes, unassigned) == []
     # The reported cost is the plan's own: travel, continuity and the penalties of what is left out.
-    assert cost == search.cost([search.build(v, r) for v, r in enumerate(best)],
-                               [index[u.stop_id] for u in unassigned if allowed[index[u.stop_id]]])
+    assert cost == search.plan_cost(best, [index[u.stop_id] for u in unassigned if allowed[index[u.stop_id]]])
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -87,14 +94,15 @@ def test_solver_with_polish_returns_checker_valid_plans(problem):
     assert len(placed) + len(solution.unassigned) == len(problem.stops)
 
 
-def test_polish_shortens_a_plan_that_zigzags():
+@ENGINES
+def test_polish_shortens_a_plan_that_zigzags(engine):
     """Two workers given each other's side of town: ruin and recreate swaps them back."""
     from conftest import line_problem
 
     problem = line_problem([10, 11, 12, -10, -11, -12], workers=2)
-    search, _ = _search(problem)
+    search, _ = _search(problem, engine=engine)
     start = [[0, 3, 1, 4], [2, 5]]
-    before = sum(search.build(v, r).cost for v, r in enumerate(start))
+    before = search.plan_cost(start, [])
     best, cost, _ = search.run(start, time.monotonic() + 60, max_iterations=300)
     assert before == 84 + 48
     assert cost == 48  # 12 out and back on each side (or one sweep to +12 and -12): the optimum
@@ -193,5 +201,42 @@ def test_polish_keeps_pinned_heads_and_locked_workers():
     best, cost, _ = search.run(start, time.monotonic() + 60, max_iterations=300)
     assert best[0][0] == 5
     assert locked in best[1]
-    assert cost <= sum(search.build(v, r).cost for v, r in enumerate(start))
+    assert cost <= search.plan_cost(start, [])
     assert check(problem, _as_routes(problem, search, best)) == []
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days(), st.integers(0, 5))
+def test_compiled_and_fallback_engines_make_the_same_plan(problem, seed):
+    """Both paths run the same kernels on the same numbers and draw from the same generator."""
+    first = solve(problem, time_limit=0.3, polish=False)
+    index = {s.id: i for i, s in enumerate(problem.stops)}
+    start = [[index[s] for s in r.stops] for r in first.routes]
+    runs = [_search(problem, seed, engine)[0].run(start, math.inf, max_iterations=60) for engine in ENGINE_NAMES]
+    assert runs[0] == runs[1]
+
+
+def test_the_engine_says_which_path_it_runs(monkeypatch):
+    from conftest import line_problem
+
+    problem = line_problem([1, 2], workers=1)
+    assert _search(problem, engine="python")[0].engine == "python"
+    assert _search(problem, engine="compiled")[0].engine == "compiled"
+    monkeypatch.setenv("DOORSTEP_ENGINE", "python")
+    assert _search(problem)[0].engine == "python"
+    monkeypatch.setenv("DOORSTEP_ENGINE", "fast")
+    with pytest.raises(ValueError):
+        _search(problem)
+
+
+def test_an_iteration_budget_repeats_the_plan():
+    """`solution_limit` + `search_iterations`: a fixed amount of search, so the same plan every time."""
+    from conftest import line_problem
+
+    problem = line_problem([10, 11, 12, 13, -10, -11, -12, -13, 5, -5], workers=3, capacity=4,
+                           demands=[1] * 10)
+    plans = [solve(problem, time_limit=30, solution_limit=1, search_iterations=400, seed=2) for _ in range(2)]
+    assert [r.stops for r in plans[0].routes] == [r.stops for r in plans[1].routes]
+    assert check(problem, plans[0].routes, plans[0].unassigned) == [] and not plans[0].unassigned
+    assert "polished" in plans[0].status or plans[0].cost <= solve(problem, time_limit=30, solution_limit=1,
+                                                                    polish=False).cost

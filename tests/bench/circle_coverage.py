@@ -1,6 +1,6 @@
 """Benchmark: service-circle coverage and home-site assignment for 50,000 seniors and 500 sites,
 then siting k=5 from 2,000 candidates. Targets: assignment <= 30 s and <= 2 GB peak RSS;
-siting <= 60 s. Run: ``python tests/bench/coverage.py`` (figures go to tests/bench/RESULTS.md by hand).
+siting <= 60 s. Run: ``python tests/bench/circle_coverage.py`` (figures go to tests/bench/RESULTS.md by hand).
 """
 from __future__ import annotations
 
