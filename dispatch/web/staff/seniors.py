@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from dispatch.platform import clock
 from dispatch.extensions import db
 from dispatch.forms.enrollments import HoldForm
 from dispatch.forms.seniors import ConfirmForm, SeniorEditForm, SeniorForm, SeniorSearchForm, add_error
@@ -65,7 +66,7 @@ def seniors():
                        error_out=False, count=True)
     args = {k: v for k, v in request.args.items() if k != "page" and v and k in form._fields}
     return render_template("staff/seniors/list.html", form=form, page=page, args=args,
-                           today=service.local_today(), age_on=service.age_on)
+                           today=clock.local_today(), age_on=service.age_on)
 
 
 @bp.route("/seniors/<int:senior_id>")
@@ -80,7 +81,7 @@ def render_detail(senior, hold_form, status: int = 200):
     """Render the detail page (the hold views re-use it to show their form's errors)."""
     overview = service.read_senior(senior, by=current_user)
     return render_template("staff/seniors/detail.html", o=overview, s=senior,
-                           hold_form=hold_form, confirm=ConfirmForm(), today=service.local_today()), status
+                           hold_form=hold_form, confirm=ConfirmForm(), today=clock.local_today()), status
 
 
 @bp.route("/seniors/new", methods=["GET", "POST"])
