@@ -36,7 +36,7 @@ def sites(args):
     return page_of(sites_visible_to(principal()).order_by(MealSite.name, MealSite.id), args)
 
 
-@bp.route("/sites/<int:site_id>")
+@bp.route("/sites/<id:site_id>")
 @roles("staff", "worker")
 @bp.response(200, s.SiteOut)
 def site(site_id):
@@ -53,7 +53,7 @@ def workers(args):
     return page_of(workers_visible_to(principal()).order_by(Worker.full_name, Worker.id), args)
 
 
-@bp.route("/workers/<int:worker_id>")
+@bp.route("/workers/<id:worker_id>")
 @roles("staff", "worker")
 @bp.response(200, s.WorkerOut)
 def worker(worker_id):
@@ -71,7 +71,7 @@ def seniors(args):
     return page_of(senior_service.search_seniors(principal(), args.get("q"), filters), args)
 
 
-@bp.route("/seniors/<int:senior_id>")
+@bp.route("/seniors/<id:senior_id>")
 @roles("staff")
 @bp.response(200, s.SeniorOut)
 def senior(senior_id):
@@ -97,7 +97,7 @@ def _current(record: Senior) -> dict[str, Any]:
     return {name: dumped.get(name) for name in s.SeniorIn().fields} | {"date_of_birth": record.date_of_birth}
 
 
-@bp.route("/seniors/<int:senior_id>", methods=["PATCH"])
+@bp.route("/seniors/<id:senior_id>", methods=["PATCH"])
 @roles("staff")
 @idempotent
 @bp.arguments(s.SeniorPatch)

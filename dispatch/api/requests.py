@@ -35,7 +35,7 @@ def service_requests(args):
                                   ServiceRequest.id), args)
 
 
-@bp.route("/service-requests/<int:request_id>")
+@bp.route("/service-requests/<id:request_id>")
 @roles("staff")
 @bp.response(200, s.RequestOut)
 def service_request(request_id):
@@ -58,7 +58,7 @@ def create_service_request(data):
         today=clock.local_today())
 
 
-@bp.route("/service-requests/<int:request_id>", methods=["PATCH"])
+@bp.route("/service-requests/<id:request_id>", methods=["PATCH"])
 @roles("staff")
 @idempotent
 @bp.arguments(s.RequestPatch)

@@ -23,6 +23,7 @@ from dispatch.platform.access import get_site_or_404
 from dispatch.services.meals.kitchen import allergy_items
 from dispatch.platform.labels import label
 from dispatch.platform import clock
+from dispatch.platform.validation import is_id
 
 PRODID = "-//Doorstep//Route plans//EN"
 
@@ -47,7 +48,7 @@ def load_plan_routes(plan: Plan, *, worker_id: int | None = None) -> list[Route]
 
 def get_route_or_404(route_id: int, for_user) -> Route:
     """A route whose plan's site ``for_user`` may see, else 404."""
-    route = db.session.get(Route, route_id) if 0 < route_id <= 2**31 - 1 else None
+    route = db.session.get(Route, route_id) if is_id(route_id) else None
     if route is None:
         raise NotFound()
     get_site_or_404(route.plan.site_id, for_user)
@@ -55,7 +56,7 @@ def get_route_or_404(route_id: int, for_user) -> Route:
 
 
 def get_plan_or_404(plan_id: int, for_user) -> Plan:
-    plan = db.session.get(Plan, plan_id) if 0 < plan_id <= 2**31 - 1 else None
+    plan = db.session.get(Plan, plan_id) if is_id(plan_id) else None
     if plan is None:
         raise NotFound()
     get_site_or_404(plan.site_id, for_user)
