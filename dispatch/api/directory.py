@@ -5,7 +5,7 @@ from typing import Any
 
 
 from dispatch.api import schemas as s
-from dispatch.api.core import blueprint, idempotent, principal, roles
+from dispatch.api.core import CONFLICT_BUSY, CONFLICT_STALE, blueprint, idempotent, principal, roles
 from dispatch.api.paging import page_of, page_schema
 from dispatch.extensions import db
 from dispatch.models.senior import Senior
@@ -39,6 +39,7 @@ def sites(args):
 @bp.route("/sites/<id:site_id>")
 @roles("staff", "worker")
 @bp.response(200, s.SiteOut)
+@bp.alt_response(404, response="NOT_FOUND")
 def site(site_id):
     """One meal site."""
     return get_site_or_404(site_id, principal())
@@ -56,6 +57,7 @@ def workers(args):
 @bp.route("/workers/<id:worker_id>")
 @roles("staff", "worker")
 @bp.response(200, s.WorkerOut)
+@bp.alt_response(404, response="NOT_FOUND")
 def worker(worker_id):
     """One worker."""
     return get_worker_or_404(worker_id, principal())
@@ -74,6 +76,7 @@ def seniors(args):
 @bp.route("/seniors/<id:senior_id>")
 @roles("staff")
 @bp.response(200, s.SeniorOut)
+@bp.alt_response(404, response="NOT_FOUND")
 def senior(senior_id):
     """One senior's record (the read is written to the audit trail)."""
     record = get_senior_or_404(senior_id, principal())
@@ -86,6 +89,7 @@ def senior(senior_id):
 @idempotent
 @bp.arguments(s.SeniorIn)
 @bp.response(201, s.SeniorOut)
+@bp.alt_response(409, schema=s.ErrorOut, description=CONFLICT_BUSY)
 def create_senior(data):
     """Add a senior at one of the token's sites (send an Idempotency-Key to make retries safe)."""
     return senior_service.create_senior(data, by=principal())
@@ -102,6 +106,8 @@ def _current(record: Senior) -> dict[str, Any]:
 @idempotent
 @bp.arguments(s.SeniorPatch)
 @bp.response(200, s.SeniorOut)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, schema=s.ErrorOut, description=CONFLICT_STALE)
 def update_senior(data, senior_id):
     """Change some of a senior's facts; 409 if someone saved since ``version``."""
     record = get_senior_or_404(senior_id, principal(), for_edit=True)

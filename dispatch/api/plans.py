@@ -7,7 +7,7 @@ from flask import abort, request
 from sqlalchemy.orm import selectinload
 
 from dispatch.api import schemas as s
-from dispatch.api.core import IDEMPOTENCY_HEADER, ApiError, blueprint, idempotent, principal, roles
+from dispatch.api.core import CONFLICT_STALE, IDEMPOTENCY_HEADER, ApiError, blueprint, idempotent, principal, roles
 from dispatch.api.paging import page_of, page_schema
 from dispatch.extensions import db
 from dispatch.models.plan import Plan, Route
@@ -61,6 +61,7 @@ def plans(args):
 @bp.route("/plans/<id:plan_id>")
 @roles("staff")
 @bp.response(200, s.PlanDetailOut)
+@bp.alt_response(404, response="NOT_FOUND")
 def plan(plan_id):
     """One plan version with its routes and stops."""
     return _plan_or_404(plan_id)
@@ -71,6 +72,8 @@ def plan(plan_id):
 @idempotent
 @bp.arguments(s.LockIn)
 @bp.response(200, s.PlanOut)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, schema=s.ErrorOut, description=CONFLICT_STALE)
 def lock_stop(data, plan_id, stop_id):
     """Pin a draft's stop to its worker (or release it); 409 if the plan changed since ``version``."""
     record = _plan_or_404(plan_id)
@@ -86,6 +89,8 @@ def lock_stop(data, plan_id, stop_id):
 @idempotent
 @bp.arguments(s.PublishIn)
 @bp.response(200, s.PlanOut)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, schema=s.ErrorOut, description=CONFLICT_STALE)
 def publish(data, plan_id):
     """Publish a draft the checker passes; workers then see it."""
     record = _plan_or_404(plan_id)
@@ -95,6 +100,7 @@ def publish(data, plan_id):
 @bp.route("/routes/<id:route_id>")
 @roles("staff")
 @bp.response(200, s.RouteOut)
+@bp.alt_response(404, response="NOT_FOUND")
 def route(route_id):
     """One route of a plan the token manages, with its stops."""
     found = db.session.scalar(sa.select(Route).where(Route.id == route_id).options(selectinload(Route.stops))) \
@@ -108,6 +114,7 @@ def route(route_id):
 @bp.route("/me/day")
 @roles("worker")
 @bp.response(200, MyDay)
+@bp.alt_response(404, response="NOT_FOUND")
 def my_day():
     """The token's worker's stops today (what the phone keeps offline: first names, door notes)."""
     worker = worker_for(principal())
@@ -120,6 +127,7 @@ def my_day():
 @roles("worker")
 @bp.arguments(s.OutcomeIn)
 @bp.response(200, s.OutcomeOut)
+@bp.alt_response(404, response="NOT_FOUND")
 def post_outcome(data, stop_id):
     """Record a tap on one of the worker's stops today.
 
