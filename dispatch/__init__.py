@@ -32,8 +32,10 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     from dispatch.platform import logsafe
     from dispatch.extensions import csrf, db, migrate
     from dispatch.paths import MIGRATIONS_DIR, TEMPLATES_DIR
+    from dispatch.platform.validation import IdConverter
 
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder="static")
+    app.url_map.converters["id"] = IdConverter  # <id:senior_id>: 1..2**31-1, else 404
     appconfig.configure(app, test_config)
     app_clock.install(app, clock)
     collaborators.install(app, solve=solve)

@@ -12,6 +12,7 @@ from flask_smorest import Api
 
 from dispatch.api.core import PREFIX
 from dispatch.extensions import csrf
+from dispatch.platform.validation import IdConverter, id_schema
 
 
 class DoorstepApi(Api):
@@ -29,6 +30,7 @@ class DoorstepApi(Api):
 
 
 api = DoorstepApi()
+api.register_converter(IdConverter, id_schema)  # <id:...> path parameters documented as int32 ids
 
 
 def init_app(app: Flask) -> None:

@@ -32,6 +32,10 @@ ABANDONED_CLAIM = timedelta(minutes=3)
 # Status of a claim while its request runs, and once its write has committed but its reply is not yet stored.
 IN_PROGRESS, WRITTEN = 0, 1
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-:.")
+# What the OpenAPI document says of a 409 (``@bp.alt_response(409, schema=ErrorOut, description=...)``).
+CONFLICT_BUSY = "A request with the same Idempotency-Key is still in progress (or its reply was lost)."
+CONFLICT_STALE = ("Someone else changed the record since `version` was read: read it again and retry. "
+                  "Also: a request with the same Idempotency-Key is still in progress.")
 
 
 class ApiError(Exception):

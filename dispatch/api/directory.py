@@ -5,7 +5,7 @@ from typing import Any
 
 
 from dispatch.api import schemas as s
-from dispatch.api.core import blueprint, idempotent, principal, roles
+from dispatch.api.core import CONFLICT_BUSY, CONFLICT_STALE, blueprint, idempotent, principal, roles
 from dispatch.api.paging import page_of, page_schema
 from dispatch.extensions import db
 from dispatch.models.senior import Senior
@@ -36,9 +36,10 @@ def sites(args):
     return page_of(sites_visible_to(principal()).order_by(MealSite.name, MealSite.id), args)
 
 
-@bp.route("/sites/<int:site_id>")
+@bp.route("/sites/<id:site_id>")
 @roles("staff", "worker")
 @bp.response(200, s.SiteOut)
+@bp.alt_response(404, response="NOT_FOUND")
 def site(site_id):
     """One meal site."""
     return get_site_or_404(site_id, principal())
@@ -53,9 +54,10 @@ def workers(args):
     return page_of(workers_visible_to(principal()).order_by(Worker.full_name, Worker.id), args)
 
 
-@bp.route("/workers/<int:worker_id>")
+@bp.route("/workers/<id:worker_id>")
 @roles("staff", "worker")
 @bp.response(200, s.WorkerOut)
+@bp.alt_response(404, response="NOT_FOUND")
 def worker(worker_id):
     """One worker."""
     return get_worker_or_404(worker_id, principal())
@@ -71,9 +73,10 @@ def seniors(args):
     return page_of(senior_service.search_seniors(principal(), args.get("q"), filters), args)
 
 
-@bp.route("/seniors/<int:senior_id>")
+@bp.route("/seniors/<id:senior_id>")
 @roles("staff")
 @bp.response(200, s.SeniorOut)
+@bp.alt_response(404, response="NOT_FOUND")
 def senior(senior_id):
     """One senior's record (the read is written to the audit trail)."""
     record = get_senior_or_404(senior_id, principal())
@@ -86,6 +89,7 @@ def senior(senior_id):
 @idempotent
 @bp.arguments(s.SeniorIn)
 @bp.response(201, s.SeniorOut)
+@bp.alt_response(409, schema=s.ErrorOut, description=CONFLICT_BUSY)
 def create_senior(data):
     """Add a senior at one of the token's sites (send an Idempotency-Key to make retries safe)."""
     return senior_service.create_senior(data, by=principal())
@@ -97,11 +101,13 @@ def _current(record: Senior) -> dict[str, Any]:
     return {name: dumped.get(name) for name in s.SeniorIn().fields} | {"date_of_birth": record.date_of_birth}
 
 
-@bp.route("/seniors/<int:senior_id>", methods=["PATCH"])
+@bp.route("/seniors/<id:senior_id>", methods=["PATCH"])
 @roles("staff")
 @idempotent
 @bp.arguments(s.SeniorPatch)
 @bp.response(200, s.SeniorOut)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, schema=s.ErrorOut, description=CONFLICT_STALE)
 def update_senior(data, senior_id):
     """Change some of a senior's facts; 409 if someone saved since ``version``."""
     record = get_senior_or_404(senior_id, principal(), for_edit=True)

@@ -7,7 +7,7 @@ from flask import abort, request
 from sqlalchemy.orm import selectinload
 
 from dispatch.api import schemas as s
-from dispatch.api.core import IDEMPOTENCY_HEADER, ApiError, blueprint, idempotent, principal, roles
+from dispatch.api.core import CONFLICT_STALE, IDEMPOTENCY_HEADER, ApiError, blueprint, idempotent, principal, roles
 from dispatch.api.paging import page_of, page_schema
 from dispatch.extensions import db
 from dispatch.models.plan import Plan, Route
@@ -17,6 +17,7 @@ from dispatch.services.rounds import worker_day
 from dispatch.services import planning as planning_service
 from dispatch.services.rounds import today as today_service
 from dispatch.platform.access import get_site_or_404, sites_editable_by, worker_for
+from dispatch.platform.validation import is_id
 
 bp = blueprint("api_plans", "Plans, routes, workers' days and stop outcomes.")
 
@@ -35,7 +36,7 @@ MyDay = ma.Schema.from_dict({"day": ma.fields.String(), "routes": ma.fields.List
 
 def _plan_or_404(plan_id: int) -> Plan:
     """A plan of a site the token manages, else 404 (as on the staff pages)."""
-    plan = planning_service.load_plan(plan_id) if 0 < plan_id < 2**31 else None
+    plan = planning_service.load_plan(plan_id) if is_id(plan_id) else None
     if plan is None:
         abort(404)
     get_site_or_404(plan.site_id, principal(), for_edit=True)
@@ -57,19 +58,22 @@ def plans(args):
     return page_of(query.order_by(Plan.service_date.desc(), Plan.id.desc()), args)
 
 
-@bp.route("/plans/<int:plan_id>")
+@bp.route("/plans/<id:plan_id>")
 @roles("staff")
 @bp.response(200, s.PlanDetailOut)
+@bp.alt_response(404, response="NOT_FOUND")
 def plan(plan_id):
     """One plan version with its routes and stops."""
     return _plan_or_404(plan_id)
 
 
-@bp.route("/plans/<int:plan_id>/stops/<int:stop_id>/lock", methods=["POST"])
+@bp.route("/plans/<id:plan_id>/stops/<id:stop_id>/lock", methods=["POST"])
 @roles("staff")
 @idempotent
 @bp.arguments(s.LockIn)
 @bp.response(200, s.PlanOut)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, schema=s.ErrorOut, description=CONFLICT_STALE)
 def lock_stop(data, plan_id, stop_id):
     """Pin a draft's stop to its worker (or release it); 409 if the plan changed since ``version``."""
     record = _plan_or_404(plan_id)
@@ -80,24 +84,27 @@ def lock_stop(data, plan_id, stop_id):
     return record
 
 
-@bp.route("/plans/<int:plan_id>/publish", methods=["POST"])
+@bp.route("/plans/<id:plan_id>/publish", methods=["POST"])
 @roles("staff")
 @idempotent
 @bp.arguments(s.PublishIn)
 @bp.response(200, s.PlanOut)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, schema=s.ErrorOut, description=CONFLICT_STALE)
 def publish(data, plan_id):
     """Publish a draft the checker passes; workers then see it."""
     record = _plan_or_404(plan_id)
     return planning_service.publish(record, version=data["version"], by=principal())
 
 
-@bp.route("/routes/<int:route_id>")
+@bp.route("/routes/<id:route_id>")
 @roles("staff")
 @bp.response(200, s.RouteOut)
+@bp.alt_response(404, response="NOT_FOUND")
 def route(route_id):
     """One route of a plan the token manages, with its stops."""
     found = db.session.scalar(sa.select(Route).where(Route.id == route_id).options(selectinload(Route.stops))) \
-        if 0 < route_id < 2**31 else None
+        if is_id(route_id) else None
     if found is None:
         abort(404)
     _plan_or_404(found.plan_id)
@@ -107,6 +114,7 @@ def route(route_id):
 @bp.route("/me/day")
 @roles("worker")
 @bp.response(200, MyDay)
+@bp.alt_response(404, response="NOT_FOUND")
 def my_day():
     """The token's worker's stops today (what the phone keeps offline: first names, door notes)."""
     worker = worker_for(principal())
@@ -115,10 +123,11 @@ def my_day():
     return worker_day.offline_payload(today_service.worker_today(worker))
 
 
-@bp.route("/stops/<int:stop_id>/outcomes", methods=["POST"])
+@bp.route("/stops/<id:stop_id>/outcomes", methods=["POST"])
 @roles("worker")
 @bp.arguments(s.OutcomeIn)
 @bp.response(200, s.OutcomeOut)
+@bp.alt_response(404, response="NOT_FOUND")
 def post_outcome(data, stop_id):
     """Record a tap on one of the worker's stops today.
 

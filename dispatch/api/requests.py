@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from dispatch.api import schemas as s
-from dispatch.api.core import ApiError, blueprint, idempotent, principal, roles
+from dispatch.api.core import CONFLICT_BUSY, CONFLICT_STALE, ApiError, blueprint, idempotent, principal, roles
 from dispatch.api.paging import page_of, page_schema
 from dispatch.models.service_request import ServiceRequest
 from dispatch.models.site import MealSite
@@ -35,9 +35,10 @@ def service_requests(args):
                                   ServiceRequest.id), args)
 
 
-@bp.route("/service-requests/<int:request_id>")
+@bp.route("/service-requests/<id:request_id>")
 @roles("staff")
 @bp.response(200, s.RequestOut)
+@bp.alt_response(404, response="NOT_FOUND")
 def service_request(request_id):
     """One service request."""
     return request_service.get_request_or_404(request_id, principal())
@@ -48,6 +49,8 @@ def service_request(request_id):
 @idempotent
 @bp.arguments(s.RequestIn)
 @bp.response(201, s.RequestOut)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, schema=s.ErrorOut, description=CONFLICT_BUSY)
 def create_service_request(data):
     """Ask a service for a senior at one of the token's sites; it starts as *requested*."""
     senior = get_senior_or_404(data["senior_id"], principal(), for_edit=True)
@@ -58,11 +61,13 @@ def create_service_request(data):
         today=clock.local_today())
 
 
-@bp.route("/service-requests/<int:request_id>", methods=["PATCH"])
+@bp.route("/service-requests/<id:request_id>", methods=["PATCH"])
 @roles("staff")
 @idempotent
 @bp.arguments(s.RequestPatch)
 @bp.response(200, s.RequestOut)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, schema=s.ErrorOut, description=CONFLICT_STALE)
 def review_service_request(data, request_id):
     """Approve, decline (``reason``) or reschedule (``requested_date``, ``window_start``, ``window_end``)."""
     record = request_service.get_request_or_404(request_id, principal(), for_edit=True)

@@ -14,8 +14,11 @@ from dispatch.models.senior import Diet, Gender, Mobility, SeniorCategoryType
 from dispatch.models.service_request import Recurrence, RequestStatus, ServiceType
 from dispatch.models.site import MealType, SiteKind, TravelMode
 from dispatch.models.worker import Skill, WorkerKind
+from dispatch.platform.validation import MAX_ID
 
-INT32 = validate.Range(min=1, max=2**31 - 1)
+INT32 = validate.Range(min=1, max=MAX_ID)
+# JSON bodies take integers strictly (``strict=True``): 1.5 or "1" is a 422 naming the field, never
+# silently 1. Query-string integers arrive as text, so their schemas are not strict.
 
 
 class StrictSchema(ma.Schema):
@@ -113,7 +116,7 @@ class SeniorIn(StrictSchema):
     diet = _enum(Diet)
     allergies = fields.String(allow_none=True, validate=validate.Length(max=2000))
     access_notes = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    home_site_id = fields.Integer(allow_none=True, validate=INT32)
+    home_site_id = fields.Integer(strict=True, allow_none=True, validate=INT32)
     categories = fields.List(_enum(SeniorCategoryType), validate=validate.Length(max=10))
     contacts = fields.List(fields.Nested(ContactSchema), validate=validate.Length(max=3))
 
@@ -121,7 +124,7 @@ class SeniorIn(StrictSchema):
 class SeniorPatch(SeniorIn):
     """Only the fields sent change; ``version`` is the one the client read (409 if stale)."""
 
-    version = fields.Integer(required=True, validate=INT32)
+    version = fields.Integer(strict=True, required=True, validate=INT32)
     full_name = fields.String(validate=validate.Length(min=1, max=120))
     date_of_birth = fields.Date()
     address = fields.String(validate=validate.Length(min=1, max=255))
@@ -153,14 +156,14 @@ class RequestOut(ma.Schema):
 
 
 class RequestIn(StrictSchema):
-    senior_id = fields.Integer(required=True, validate=INT32)
+    senior_id = fields.Integer(strict=True, required=True, validate=INT32)
     service_type = _enum(ServiceType, required=True)
     requested_date = fields.Date(required=True)
     window_start = fields.Time(required=True)
     window_end = fields.Time(required=True)
-    duration_minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=480))
+    duration_minutes = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=480))
     required_skill = _enum(Skill, allow_none=True)
-    priority = fields.Integer(load_default=3, validate=validate.Range(min=1, max=5))
+    priority = fields.Integer(strict=True, load_default=3, validate=validate.Range(min=1, max=5))
     recurrence = _enum(Recurrence, load_default=Recurrence.NONE)
     notes = fields.String(load_default="", validate=validate.Length(max=2000))
 
@@ -168,7 +171,7 @@ class RequestIn(StrictSchema):
 class RequestPatch(StrictSchema):
     """A review step: approve, decline (with a reason) or reschedule (day and window)."""
 
-    version = fields.Integer(required=True, validate=INT32)
+    version = fields.Integer(strict=True, required=True, validate=INT32)
     action = fields.String(required=True, validate=validate.OneOf(["approve", "decline", "reschedule"]))
     reason = fields.String(validate=validate.Length(max=255))
     requested_date = fields.Date()
@@ -235,12 +238,12 @@ class PlanQuery(PageArgs):
 
 
 class LockIn(StrictSchema):
-    version = fields.Integer(required=True, validate=INT32)
+    version = fields.Integer(strict=True, required=True, validate=INT32)
     locked = fields.Boolean(required=True)
 
 
 class PublishIn(StrictSchema):
-    version = fields.Integer(required=True, validate=INT32)
+    version = fields.Integer(strict=True, required=True, validate=INT32)
 
 
 class OutcomeIn(StrictSchema):

@@ -24,6 +24,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from dispatch.forms.fields import MultiCheckboxField, optional_int
 from dispatch.platform.labels import choices
 from dispatch.models.user import RoleName
+from dispatch.platform.validation import id_or_none
 
 # ``services.errors.FieldError.field`` -> the form field showing it.
 SERVICE_FIELDS = {
@@ -41,9 +42,10 @@ class IdListField(StringField):
         for token in re.split(r"[\s,;，、]+", self.raw.strip()):
             if not token:
                 continue
-            if not token.isdigit() or not 0 < int(token) < 2**31:
+            record_id = id_or_none(token)
+            if record_id is None:
                 raise ValueError(_l("Use numbers separated by commas, e.g. 12, 15."))
-            self.data.append(int(token))
+            self.data.append(record_id)
 
     def _value(self) -> str:
         if getattr(self, "raw", None) is not None:

@@ -13,6 +13,7 @@ from dispatch.forms.fields import MultiCheckboxField, optional_int
 from dispatch.platform.labels import WEEKDAYS_SHORT, choices
 from dispatch.models.meals import MealMode
 from dispatch.models.site import MealType
+from dispatch.platform.validation import MAX_ID
 
 DATE_MESSAGE = _l("Enter a date as YYYY-MM-DD.")
 
@@ -20,7 +21,7 @@ DATE_MESSAGE = _l("Enter a date as YYYY-MM-DD.")
 class EnrollmentForm(FlaskForm):
     """Create or edit an enrollment. Set ``site_id.choices`` before validating."""
 
-    senior_id = IntegerField(_l("Senior number"), validators=[InputRequired(), NumberRange(min=1, max=2**31 - 1)],
+    senior_id = IntegerField(_l("Senior number"), validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)],
                              description=_l("Find the senior above, or type the number shown on their page."))
     site_id = SelectField(_l("Site"), coerce=optional_int, choices=[], validators=[InputRequired()])
     meal = SelectField(_l("Meal"), choices=choices(MealType), default=MealType.LUNCH.value)

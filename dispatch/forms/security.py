@@ -9,6 +9,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from dispatch.forms.accounts import IdListField
 from dispatch.platform.labels import choices
 from dispatch.models.user import RoleName
+from dispatch.platform.validation import MAX_ID
 
 
 class ApiTokenForm(FlaskForm):
@@ -24,8 +25,8 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form
 
-    user_id = IntegerField(_l("User id"), validators=[Optional(), NumberRange(1, 2**31 - 1)])
-    senior_id = IntegerField(_l("Senior id"), validators=[Optional(), NumberRange(1, 2**31 - 1)])
+    user_id = IntegerField(_l("User id"), validators=[Optional(), NumberRange(1, MAX_ID)])
+    senior_id = IntegerField(_l("Senior id"), validators=[Optional(), NumberRange(1, MAX_ID)])
     day_from = DateField(_l("From"), validators=[Optional()])
     day_to = DateField(_l("To"), validators=[Optional()])
 

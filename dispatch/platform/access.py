@@ -40,9 +40,9 @@ from dispatch.models.site import MealSite
 from dispatch.models.user import RoleName, StaffSite
 from dispatch.models.worker import Worker
 from dispatch.platform import clock
+from dispatch.platform.validation import id_or_none
 
 F = TypeVar("F", bound=Callable[..., Any])
-_MAX_ID = 2**31 - 1
 
 
 def _signed_in(user) -> bool:
@@ -233,11 +233,8 @@ def role_required(*roles: RoleName | str, hide: bool = False) -> Callable[[F], F
 
 
 def one_or_404(query: sa.Select, id_column, raw_id: Any):
-    try:
-        record_id = int(raw_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    if not 0 < record_id <= _MAX_ID:
+    record_id = id_or_none(raw_id)
+    if record_id is None:
         raise NotFound()  # PostgreSQL would reject an out-of-range integer with a 500
     record = db.session.scalar(query.where(id_column == record_id))
     if record is None:

@@ -55,7 +55,7 @@ def home():
     return render_template("family/home.html", overviews=family_view.family_overview(current_user))
 
 
-@bp.route("/seniors/<int:senior_id>")
+@bp.route("/seniors/<id:senior_id>")
 @role_required("family")
 def senior(senior_id: int):
     """Show one linked senior; any other senior is a 404."""
@@ -138,7 +138,7 @@ def new_request():
     return render_template("family/request.html", form=form), status
 
 
-@bp.post("/requests/<int:request_id>/cancel")
+@bp.post("/requests/<id:request_id>/cancel")
 @role_required("family")
 def cancel_request(request_id: int):
     """Cancel a request before the site's cutoff."""
@@ -156,7 +156,7 @@ def cancel_request(request_id: int):
     return redirect(url_for(".senior", senior_id=record.senior_id))
 
 
-@bp.route("/requests/<int:request_id>/reschedule", methods=["GET", "POST"])
+@bp.route("/requests/<id:request_id>/reschedule", methods=["GET", "POST"])
 @role_required("family")
 def reschedule_request(request_id: int):
     """Move a request to another day or time, before the cutoff."""
@@ -185,7 +185,7 @@ def reschedule_request(request_id: int):
     return render_template("family/reschedule.html", form=form, req=record), status
 
 
-@bp.post("/seniors/<int:senior_id>/pause")
+@bp.post("/seniors/<id:senior_id>/pause")
 @role_required("family")
 def pause_meals(senior_id: int):
     """Pause meals for a date range (hospital stay, a visit to family)."""
@@ -205,7 +205,7 @@ def pause_meals(senior_id: int):
     return render_template("family/senior.html", ov=overview, hold_form=form), 422
 
 
-@bp.post("/holds/<int:hold_id>/resume")
+@bp.post("/holds/<id:hold_id>/resume")
 @role_required("family")
 def resume_meals(hold_id: int):
     """End a pause in meals."""

@@ -26,8 +26,7 @@ from dispatch.platform.access import (
 )
 from dispatch.platform.errors import FieldError
 from dispatch.platform import clock
-
-_MAX_ID = 2**31 - 1
+from dispatch.platform.validation import parse_id
 
 
 @dataclass(frozen=True)
@@ -72,12 +71,7 @@ class EnrollmentData:
     def from_mapping(cls, data: Mapping[str, Any]) -> EnrollmentData:
         ids = {}
         for name in ("senior_id", "site_id"):
-            try:
-                ids[name] = int(data.get(name))
-            except (TypeError, ValueError):
-                raise FieldError(name, _("Not a valid choice.")) from None
-            if not 0 < ids[name] <= _MAX_ID:
-                raise FieldError(name, _("Not a valid choice."))
+            ids[name] = parse_id(data.get(name), name)
         try:
             meal, mode = MealType(data.get("meal")), MealMode(data.get("mode"))
         except ValueError:

@@ -36,6 +36,7 @@ from dispatch.platform.access import is_admin, seniors_visible_to, sites_editabl
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.fields import clean_phone, clean_text
 from dispatch.platform import clock
+from dispatch.platform.validation import is_id
 
 MAX_CONTACTS = 3
 MIN_AGE, MAX_AGE = 50, 120
@@ -160,7 +161,7 @@ def _check_site(site_id: int | None, by) -> None:
         if not is_admin(by):
             raise FieldError("home_site_id", _("Choose one of your sites."))
         return
-    allowed = 0 < site_id < 2**31 and db.session.scalar(
+    allowed = is_id(site_id) and db.session.scalar(
         sites_editable_by(by).with_only_columns(MealSite.id).where(MealSite.id == site_id))
     if not allowed:
         raise FieldError("home_site_id", _("You may not assign seniors to this site."))

@@ -17,8 +17,8 @@ from dispatch.models.senior import FamilyLink, Senior
 from dispatch.models.site import MealSite
 from dispatch.models.user import Role, StaffSite, User
 from dispatch.models.worker import Worker
+from dispatch.platform.validation import id_or_none
 
-_MAX_ID = 2**31 - 1
 
 
 def _escape_like(text: str) -> str:
@@ -47,11 +47,8 @@ def search_users(
 
 def get_user_or_404(user_id: Any) -> User:
     """The account with this id, or 404 (admins only reach this; the check is the view's)."""
-    try:
-        record_id = int(user_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    if not 0 < record_id <= _MAX_ID:
+    record_id = id_or_none(user_id)
+    if record_id is None:
         raise NotFound()
     user = db.session.get(User, record_id)
     if user is None:

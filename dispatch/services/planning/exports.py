@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from xml.sax.saxutils import escape, quoteattr
 
+import icalendar
 import sqlalchemy as sa
+from icalendar.parser import Contentline
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
@@ -23,6 +25,7 @@ from dispatch.platform.access import get_site_or_404
 from dispatch.services.meals.kitchen import allergy_items
 from dispatch.platform.labels import label
 from dispatch.platform import clock
+from dispatch.platform.validation import is_id
 
 PRODID = "-//Doorstep//Route plans//EN"
 
@@ -47,7 +50,7 @@ def load_plan_routes(plan: Plan, *, worker_id: int | None = None) -> list[Route]
 
 def get_route_or_404(route_id: int, for_user) -> Route:
     """A route whose plan's site ``for_user`` may see, else 404."""
-    route = db.session.get(Route, route_id) if 0 < route_id <= 2**31 - 1 else None
+    route = db.session.get(Route, route_id) if is_id(route_id) else None
     if route is None:
         raise NotFound()
     get_site_or_404(route.plan.site_id, for_user)
@@ -55,7 +58,7 @@ def get_route_or_404(route_id: int, for_user) -> Route:
 
 
 def get_plan_or_404(plan_id: int, for_user) -> Plan:
-    plan = db.session.get(Plan, plan_id) if 0 < plan_id <= 2**31 - 1 else None
+    plan = db.session.get(Plan, plan_id) if is_id(plan_id) else None
     if plan is None:
         raise NotFound()
     get_site_or_404(plan.site_id, for_user)
@@ -190,33 +193,16 @@ def route_gpx(route: Route, *, stops: list[Stop] | None = None) -> str:
 # iCalendar (RFC 5545) -------------------------------------------------------------
 
 def ical_escape(text: str) -> str:
-    """TEXT value escaping (RFC 5545 3.3.11): backslash, semicolon, comma, newline."""
-    return (
-        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-        .replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
-    )
+    """TEXT value escaping (RFC 5545 3.3.11), as ``icalendar`` writes it."""
+    return icalendar.vText(text).to_ical().decode("utf-8")
 
 
 def ical_fold(line: str) -> str:
-    """Fold a content line at 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
-    raw = line.encode("utf-8")
-    if len(raw) <= 75:
-        return line
-    parts, start, limit = [], 0, 75
-    while start < len(raw):
-        end = min(start + limit, len(raw))
-        while end < len(raw) and (raw[end] & 0xC0) == 0x80:  # continuation byte: step back
-            end -= 1
-        parts.append(raw[start:end].decode("utf-8"))
-        start, limit = end, 74  # continuation lines start with one space
-    return "\r\n ".join(parts)
+    """A content line folded at 75 octets (RFC 5545 3.1), as ``icalendar`` folds it."""
+    return Contentline(line).to_ical().decode("utf-8")
 
 
-def ical_utc(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _event_lines(stop: Stop, route: Route, plan: Plan, *, host: str, stamp: datetime) -> list[str]:
+def _event(stop: Stop, route: Route, plan: Plan, *, host: str, stamp: datetime) -> icalendar.Event:
     senior = stop.senior
     request = stop.service_request
     start = stop.eta_dt or stop.window_start_dt
@@ -232,30 +218,30 @@ def _event_lines(stop: Stop, route: Route, plan: Plan, *, host: str, stamp: date
         description.append(senior.access_notes)
     if request is not None and request.notes:
         description.append(request.notes)
-    return [
-        "BEGIN:VEVENT",
-        f"UID:stop-{stop.id}-plan-{plan.id}@{host}",
-        f"DTSTAMP:{ical_utc(stamp)}",
-        f"DTSTART:{ical_utc(start)}",
-        f"DTEND:{ical_utc(end)}",
-        f"SUMMARY:{ical_escape(f'{service}: {senior.full_name}')}",
-        f"LOCATION:{ical_escape(senior.address)}",
-        *([f"GEO:{senior.lat:.6f};{senior.lon:.6f}"] if senior.lat is not None else []),
-        f"DESCRIPTION:{ical_escape(chr(10).join(description))}",
-        "END:VEVENT",
-    ]
+    event = icalendar.Event()
+    event.add("uid", f"stop-{stop.id}-plan-{plan.id}@{host}")
+    event.add("dtstamp", stamp.astimezone(timezone.utc))
+    event.add("dtstart", start.astimezone(timezone.utc))
+    event.add("dtend", end.astimezone(timezone.utc))
+    event.add("summary", f"{service}: {senior.full_name}")
+    event.add("location", senior.address)
+    if senior.lat is not None:
+        event.add("geo", (round(senior.lat, 6), round(senior.lon, 6)))
+    event.add("description", "\n".join(description))
+    return event
 
 
 def visits_ics(plan: Plan, routes: list[Route], *, host: str = "doorstep", now=clock.now) -> str:
-    """The visit stops of ``routes`` as one VCALENDAR; CRLF line ends, folded lines."""
+    """The visit stops of ``routes`` as one VCALENDAR (built with ``icalendar``: CRLF line ends, folded lines)."""
     stamp = now()
-    lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{ical_escape(f'{plan.site.name} {plan.service_date.isoformat()}')}",
-    ]
+    calendar = icalendar.Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", PRODID)
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", f"{plan.site.name} {plan.service_date.isoformat()}")
     for route in routes:
         for stop in sorted(route.stops, key=lambda s: s.position):
             if stop.kind == StopKind.VISIT:
-                lines += _event_lines(stop, route, plan, host=host, stamp=stamp)
-    lines.append("END:VCALENDAR")
-    return "".join(ical_fold(line) + "\r\n" for line in lines)
+                calendar.add_component(_event(stop, route, plan, host=host, stamp=stamp))
+    return calendar.to_ical().decode("utf-8")

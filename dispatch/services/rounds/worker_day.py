@@ -25,8 +25,8 @@ from dispatch.models.service_request import ServiceType
 from dispatch.models.worker import Worker
 from dispatch.services.rounds.today import Clock, WorkerDay
 from dispatch.platform import clock
+from dispatch.platform.validation import id_or_none
 
-_MAX_ID = 2**31 - 1
 
 # One tap each at a meal door; visits end with check-out instead.
 MEAL_OUTCOMES = (
@@ -96,11 +96,8 @@ def get_stop_for_worker_or_404(stop_id: Any, worker: Worker | None, *, now: Cloc
     "Today" is the plan site's date, so a route from yesterday (or tomorrow)
     answers 404 like a stranger's stop: the phone may only act on the day's work.
     """
-    try:
-        stop_id = int(stop_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    if worker is None or not 0 < stop_id <= _MAX_ID:
+    stop_id = id_or_none(stop_id)
+    if worker is None or stop_id is None:
         raise NotFound()
     stop = db.session.scalar(
         sa.select(Stop).join(Route, Stop.route_id == Route.id).join(Plan, Route.plan_id == Plan.id)

@@ -32,6 +32,7 @@ from dispatch.services.safety.alerts import reraise_counts
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import label
 from dispatch.platform import clock
+from dispatch.platform.validation import is_id
 
 Clock = Callable[[], datetime]
 BOARD_PLAN_STATUSES = (PlanStatus.PUBLISHED, PlanStatus.IN_PROGRESS, PlanStatus.CLOSED)
@@ -197,7 +198,7 @@ def build_board(site: MealSite, day: date, *, now: Clock = clock.now) -> Board:
 
 def get_alert_or_404(alert_id: int, for_user) -> WelfareAlert:
     """An alert whose site ``for_user`` may see (through ``access.get_site_or_404``), else 404."""
-    alert = db.session.get(WelfareAlert, alert_id) if 0 < alert_id <= 2**31 - 1 else None
+    alert = db.session.get(WelfareAlert, alert_id) if is_id(alert_id) else None
     if alert is None or alert.answering_site_id is None:
         raise NotFound()
     get_site_or_404(alert.answering_site_id, for_user)

@@ -109,7 +109,7 @@ def create_user():
     return render_template("admin/user_new.html", form=form), 422 if form.errors else 200
 
 
-@bp.route("/users/<int:user_id>")
+@bp.route("/users/<id:user_id>")
 @role_required(RoleName.ADMIN)
 def user(user_id: int):
     """Show one account: roles, scope, sign-in record, and the actions on it."""
@@ -141,7 +141,7 @@ def _user_action(user_id: int, action: str, apply, done: str, *, refuse_self: st
     return redirect(url_for("admin.user", user_id=record.id))
 
 
-@bp.route("/users/<int:user_id>/disable", methods=["POST"])
+@bp.route("/users/<id:user_id>/disable", methods=["POST"])
 @role_required(RoleName.ADMIN)
 def disable(user_id: int):
     """Stop an account from signing in and end its open sessions."""
@@ -149,14 +149,14 @@ def disable(user_id: int):
                         refuse_self=_("You cannot disable your own account."))
 
 
-@bp.route("/users/<int:user_id>/enable", methods=["POST"])
+@bp.route("/users/<id:user_id>/enable", methods=["POST"])
 @role_required(RoleName.ADMIN)
 def enable(user_id: int):
     """Let a disabled account sign in again."""
     return _user_action(user_id, "enable", accounts.enable_user, _("Account enabled."))
 
 
-@bp.route("/users/<int:user_id>/log-out-everywhere", methods=["POST"])
+@bp.route("/users/<id:user_id>/log-out-everywhere", methods=["POST"])
 @role_required(RoleName.ADMIN)
 def log_out_everywhere(user_id: int):
     """End every session and API token of an account (a lost phone, a shared computer)."""
@@ -164,7 +164,7 @@ def log_out_everywhere(user_id: int):
                         _("All sessions of this account have ended."))
 
 
-@bp.route("/users/<int:user_id>/reset-two-factor", methods=["POST"])
+@bp.route("/users/<id:user_id>/reset-two-factor", methods=["POST"])
 @role_required(RoleName.ADMIN)
 def reset_two_factor(user_id: int):
     """Forget an account's authenticator so they set up a new one at next login."""

@@ -57,7 +57,7 @@ def api_tokens_page():
     return render_template("admin/api_tokens.html", form=form, tokens=api_tokens.all_tokens(), secret=secret), status
 
 
-@bp.route("/api-tokens/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/api-tokens/<id:token_id>/revoke", methods=["POST"])
 @role_required(RoleName.ADMIN)
 def revoke_api_token(token_id: int):
     """Revoke a token at once; calls with it are refused from now on."""

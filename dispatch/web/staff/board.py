@@ -95,7 +95,7 @@ def board_data():
     return response
 
 
-@bp.route("/alerts/<int:alert_id>/follow-up", methods=["POST"])
+@bp.route("/alerts/<id:alert_id>/follow-up", methods=["POST"])
 @role_required("admin", "staff")
 def alert_follow_up(alert_id: int):
     """Acknowledge an alert, record a step of the escalation, or resolve it with a note."""

@@ -83,7 +83,7 @@ def counter_record():
     return _record(site, meal, senior, client_id=request.form.get("client_id", ""), reason=reason)
 
 
-@bp.route("/seniors/<int:senior_id>/meal-card")
+@bp.route("/seniors/<id:senior_id>/meal-card")
 @role_required("admin", "staff")
 def meal_card(senior_id: int):
     """A printable meal card with the senior's QR code for the counter's scanner."""

@@ -23,6 +23,7 @@ from dispatch.platform.access import (
     sites_visible_to,
 )
 from dispatch.platform.errors import FieldError
+from dispatch.platform.validation import id_or_none, is_id
 from dispatch.services.people.seniors import search_seniors
 from dispatch.web.staff import bp
 from dispatch.web.staff.seniors import site_choices, page_number, render_detail, valid_or_none
@@ -52,7 +53,7 @@ def _render_form(form: EnrollmentForm, enrollment=None, status: int = 200):
     q = (request.args.get("q") or "").strip()[:100]
     matches = list(db.session.scalars(search_seniors(current_user, q).limit(10))) if q else []
     chosen = None
-    if isinstance(form.senior_id.data, int) and 0 < form.senior_id.data < 2**31:
+    if is_id(form.senior_id.data):
         chosen = db.session.get(Senior, form.senior_id.data)
         if chosen is not None and not _can_edit(chosen):
             chosen = None
@@ -80,10 +81,10 @@ def enrollment_new():
     """Enroll a senior for a meal (``?senior_id=`` pre-fills the senior, ``?q=`` finds one)."""
     form = _enrollment_form()
     if request.method == "GET":
-        form.senior_id.data = request.args.get("senior_id", type=int)
+        form.senior_id.data = id_or_none(request.args.get("senior_id"))
         senior_site = None
         if form.senior_id.data:
-            senior = db.session.get(Senior, form.senior_id.data) if 0 < form.senior_id.data < 2**31 else None
+            senior = db.session.get(Senior, form.senior_id.data)
             senior_site = senior.home_site_id if senior is not None and _can_edit(senior) else None
         if senior_site is not None:
             form.site_id.data = senior_site
@@ -98,7 +99,7 @@ def enrollment_new():
     return _render_form(form, status=422 if form.errors else 200)
 
 
-@bp.route("/enrollments/<int:enrollment_id>/edit", methods=["GET", "POST"])
+@bp.route("/enrollments/<id:enrollment_id>/edit", methods=["GET", "POST"])
 @role_required("admin", "staff")
 def enrollment_edit(enrollment_id: int):
     """Change an enrollment's site, meal, days, mode or dates, or stop it."""
@@ -117,7 +118,7 @@ def enrollment_edit(enrollment_id: int):
     return _render_form(form, enrollment, status=422 if form.errors else 200)
 
 
-@bp.route("/seniors/<int:senior_id>/holds", methods=["POST"])
+@bp.route("/seniors/<id:senior_id>/holds", methods=["POST"])
 @role_required("admin", "staff")
 def hold_new(senior_id: int):
     """Pause a senior's meals between two dates."""
@@ -134,7 +135,7 @@ def hold_new(senior_id: int):
     return render_detail(senior, form, status=422)
 
 
-@bp.route("/seniors/<int:senior_id>/holds/<int:hold_id>/end", methods=["POST"])
+@bp.route("/seniors/<id:senior_id>/holds/<id:hold_id>/end", methods=["POST"])
 @role_required("admin", "staff")
 def hold_end(senior_id: int, hold_id: int):
     """End a hold early: meals resume tomorrow (a hold not yet started is removed)."""

@@ -27,7 +27,7 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
     return response
 
 
-@bp.route("/plans/<int:plan_id>/sheets")
+@bp.route("/plans/<id:plan_id>/sheets")
 @role_required("admin", "staff")
 def route_sheets(plan_id: int):
     """Print the plan's route sheets, one A4 page per route."""
@@ -39,7 +39,7 @@ def route_sheets(plan_id: int):
     return response
 
 
-@bp.route("/routes/<int:route_id>.gpx")
+@bp.route("/routes/<id:route_id>.gpx")
 @role_required("admin", "staff")
 def route_gpx(route_id: int):
     """Download one route as GPX 1.1 for a satnav or map app."""
@@ -51,8 +51,8 @@ def route_gpx(route_id: int):
     return _download(body, "application/gpx+xml", name)
 
 
-@bp.route("/plans/<int:plan_id>/visits.ics")
-@bp.route("/plans/<int:plan_id>/workers/<int:worker_id>/visits.ics")
+@bp.route("/plans/<id:plan_id>/visits.ics")
+@bp.route("/plans/<id:plan_id>/workers/<id:worker_id>/visits.ics")
 @role_required("admin", "staff")
 def visits_ics(plan_id: int, worker_id: int | None = None):
     """Download the plan's visits (all, or one worker's) as an iCalendar file."""

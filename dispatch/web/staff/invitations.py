@@ -15,7 +15,7 @@ from dispatch.web.staff import bp
 from dispatch.platform import clock
 
 
-@bp.route("/seniors/<int:senior_id>/invitations", methods=["GET", "POST"])
+@bp.route("/seniors/<id:senior_id>/invitations", methods=["GET", "POST"])
 @role_required("admin", "staff")
 def senior_invitations(senior_id: int):
     """List a senior's family invitations and invite someone new; the link is shown once."""
@@ -39,7 +39,7 @@ def senior_invitations(senior_id: int):
                            invitations=service.for_senior(senior), now=clock.now()), status
 
 
-@bp.post("/invitations/<int:invitation_id>/revoke")
+@bp.post("/invitations/<id:invitation_id>/revoke")
 @role_required("admin", "staff")
 def revoke_invitation(invitation_id: int):
     """Withdraw an unused invitation link."""

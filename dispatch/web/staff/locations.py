@@ -64,7 +64,7 @@ def locations_run():
     return redirect(url_for("staff.locations", job=handle.id))
 
 
-@bp.route("/seniors/<int:senior_id>/location", methods=["GET", "POST"])
+@bp.route("/seniors/<id:senior_id>/location", methods=["GET", "POST"])
 @role_required("admin", "staff", hide=True)
 def senior_location(senior_id: int):
     """Drop or drag the senior's pin on the map to where they live."""

@@ -14,7 +14,7 @@ from dispatch.web.staff import bp
 from dispatch.platform import clock
 
 
-@bp.route("/workers/<int:worker_id>/onboarding", methods=["GET", "POST"])
+@bp.route("/workers/<id:worker_id>/onboarding", methods=["GET", "POST"])
 @role_required("admin", "staff", hide=True)
 def worker_onboarding(worker_id: int):
     """Invite the worker by link and keep their certificates."""

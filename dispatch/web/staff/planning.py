@@ -105,7 +105,7 @@ def plan_start():
     return redirect(url_for("staff.plan_detail", plan_id=plan.id))
 
 
-@bp.route("/plans/<int:plan_id>")
+@bp.route("/plans/<id:plan_id>")
 @role_required("admin", "staff")
 def plan_detail(plan_id: int):
     """Review a plan version: figures, routes as lists and on a map, unassigned stops, adjust and publish."""
@@ -134,7 +134,7 @@ def _move_form(plan: Plan, view, formdata=None) -> MoveForm:
     return form
 
 
-@bp.route("/plans/<int:plan_id>/status")
+@bp.route("/plans/<id:plan_id>/status")
 @role_required("admin", "staff")
 def plan_status(plan_id: int):
     """The planning job's progress, for the page's polling script."""
@@ -144,7 +144,7 @@ def plan_status(plan_id: int):
                    error=state.get("error"), version=plan.version)
 
 
-@bp.route("/plans/<int:plan_id>/move", methods=["POST"])
+@bp.route("/plans/<id:plan_id>/move", methods=["POST"])
 @role_required("admin", "staff")
 def plan_move(plan_id: int):
     """Move a stop to another route or position; a move that breaks a rule is shown before it is saved."""
@@ -174,7 +174,7 @@ def plan_move(plan_id: int):
     return redirect(url_for("staff.plan_detail", plan_id=plan.id))
 
 
-@bp.route("/plans/<int:plan_id>/stops/<int:stop_id>/lock", methods=["POST"])
+@bp.route("/plans/<id:plan_id>/stops/<id:stop_id>/lock", methods=["POST"])
 @role_required("admin", "staff")
 def plan_lock(plan_id: int, stop_id: int):
     """Lock a stop to its worker, or release it."""
@@ -191,7 +191,7 @@ def plan_lock(plan_id: int, stop_id: int):
     return redirect(url_for("staff.plan_detail", plan_id=plan.id, _anchor=f"stop-{stop.id}"))
 
 
-@bp.route("/plans/<int:plan_id>/rerun", methods=["POST"])
+@bp.route("/plans/<id:plan_id>/rerun", methods=["POST"])
 @role_required("admin", "staff")
 def plan_rerun(plan_id: int):
     """Solve again as a new draft, keeping locked stops with their workers."""
@@ -203,7 +203,7 @@ def plan_rerun(plan_id: int):
     return redirect(url_for("staff.plan_detail", plan_id=new.id))
 
 
-@bp.route("/plans/<int:plan_id>/publish", methods=["POST"])
+@bp.route("/plans/<id:plan_id>/publish", methods=["POST"])
 @role_required("admin", "staff")
 def plan_publish(plan_id: int):
     """Freeze the draft and show its routes to the workers."""
@@ -217,7 +217,7 @@ def plan_publish(plan_id: int):
     return redirect(url_for("staff.plan_detail", plan_id=plan.id))
 
 
-@bp.route("/plans/<int:plan_id>/replan", methods=["POST"])
+@bp.route("/plans/<id:plan_id>/replan", methods=["POST"])
 @role_required("admin", "staff")
 def plan_replan(plan_id: int):
     """Re-plan a published day: served stops stay, the rest move as little as possible."""

@@ -25,7 +25,7 @@ def _status(form) -> int:
     return 422 if request.method == "POST" and form.errors else 200
 
 
-@bp.route("/requests/<int:request_id>/approve", methods=["POST"])
+@bp.route("/requests/<id:request_id>/approve", methods=["POST"])
 @role_required("admin", "staff")
 def request_approve(request_id: int):
     """Approve a request; it is planned as a visit on its day."""
@@ -40,7 +40,7 @@ def request_approve(request_id: int):
     return redirect(_back(req))
 
 
-@bp.route("/requests/<int:request_id>/decline", methods=["GET", "POST"])
+@bp.route("/requests/<id:request_id>/decline", methods=["GET", "POST"])
 @role_required("admin", "staff")
 def request_decline(request_id: int):
     """Decline a request with a reason the family will read."""
@@ -63,7 +63,7 @@ def request_decline(request_id: int):
     return render_template("staff/requests/decline.html", req=req, form=form, label=label), _status(form)
 
 
-@bp.route("/requests/<int:request_id>/reschedule", methods=["GET", "POST"])
+@bp.route("/requests/<id:request_id>/reschedule", methods=["GET", "POST"])
 @role_required("admin", "staff")
 def request_reschedule(request_id: int):
     """Move a request to another day or time window."""
@@ -90,7 +90,7 @@ def request_reschedule(request_id: int):
     return render_template("staff/requests/reschedule.html", req=req, form=form, label=label), _status(form)
 
 
-@bp.route("/requests/<int:request_id>/urgent", methods=["POST"])
+@bp.route("/requests/<id:request_id>/urgent", methods=["POST"])
 @role_required("admin", "staff")
 def request_urgent(request_id: int):
     """Insert an approved urgent visit into its day's live plan and publish the new version at once."""

@@ -69,7 +69,7 @@ def seniors():
                            today=clock.local_today(), age_on=service.age_on)
 
 
-@bp.route("/seniors/<int:senior_id>")
+@bp.route("/seniors/<id:senior_id>")
 @role_required("admin", "staff", hide=True)
 def senior_detail(senior_id: int):
     """Show everything staff need about one senior (an audited read)."""
@@ -101,7 +101,7 @@ def senior_new():
     return render_template("staff/seniors/form.html", form=form, senior=None), status
 
 
-@bp.route("/seniors/<int:senior_id>/edit", methods=["GET", "POST"])
+@bp.route("/seniors/<id:senior_id>/edit", methods=["GET", "POST"])
 @role_required("admin", "staff", hide=True)
 def senior_edit(senior_id: int):
     """Change a senior's facts; refuses (409) if someone else saved in between."""
@@ -127,7 +127,7 @@ def senior_edit(senior_id: int):
     return render_template("staff/seniors/form.html", form=form, senior=senior), status
 
 
-@bp.route("/seniors/<int:senior_id>/deactivate", methods=["GET", "POST"])
+@bp.route("/seniors/<id:senior_id>/deactivate", methods=["GET", "POST"])
 @role_required("admin", "staff", hide=True)
 def senior_deactivate(senior_id: int):
     """Ask, then retire a senior (kept for history, no longer planned or listed)."""

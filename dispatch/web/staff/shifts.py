@@ -14,7 +14,7 @@ from dispatch.web.staff import bp
 from dispatch.platform import clock
 
 
-@bp.route("/sites/<int:site_id>/shifts", methods=["GET", "POST"])
+@bp.route("/sites/<id:site_id>/shifts", methods=["GET", "POST"])
 @role_required("admin", "staff", hide=True)
 def site_shifts(site_id: int):
     """List the site's upcoming volunteer shifts and publish a new one."""

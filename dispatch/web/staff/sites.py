@@ -38,7 +38,7 @@ def sites():
                            **labels())
 
 
-@bp.route("/sites/<int:site_id>")
+@bp.route("/sites/<id:site_id>")
 @role_required("admin", "staff")
 def site_detail(site_id: int):
     """Show one site's settings, windows and head counts."""
@@ -66,7 +66,7 @@ def site_new():
     return render_template("staff/sites/form.html", form=form, site=None, **labels()), _status(form)
 
 
-@bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
+@bp.route("/sites/<id:site_id>/edit", methods=["GET", "POST"])
 @role_required("admin", "staff")
 def site_edit(site_id: int):
     """Change a site's settings and meal windows (staff: their own sites only)."""

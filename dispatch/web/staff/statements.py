@@ -46,7 +46,7 @@ def statements():
                            budget=subsidy_service.budget_for(site.id, month)), (400 if error else 200)
 
 
-@bp.route("/statements/senior/<int:senior_id>")
+@bp.route("/statements/senior/<id:senior_id>")
 @role_required("admin", "staff")
 def statement_senior(senior_id: int):
     """One senior's meals of the month at a site, each with its proof and its price split."""

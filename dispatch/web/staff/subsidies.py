@@ -51,7 +51,7 @@ def subsidy_rule_new():
     return render_template("staff/subsidies/form.html", form=form, rule=None), _status(form)
 
 
-@bp.route("/subsidies/<int:rule_id>/new-version", methods=["GET", "POST"])
+@bp.route("/subsidies/<id:rule_id>/new-version", methods=["GET", "POST"])
 @role_required("admin", "staff")
 def subsidy_rule_version(rule_id: int):
     """Start a new version of a rule from a later date (the old one ends the day before)."""

@@ -25,7 +25,7 @@ def workers():
     return render_template("staff/workers/list.html", page=page, filters=filters, query_args=filters.query_args())
 
 
-@bp.route("/workers/<int:worker_id>")
+@bp.route("/workers/<id:worker_id>")
 @role_required("admin", "staff")
 def worker_detail(worker_id: int):
     """Show one worker with skills and weekly shifts."""
@@ -55,7 +55,7 @@ def worker_new():
     return render_template("staff/workers/form.html", form=form, worker=None), _status(form)
 
 
-@bp.route("/workers/<int:worker_id>/edit", methods=["GET", "POST"])
+@bp.route("/workers/<id:worker_id>/edit", methods=["GET", "POST"])
 @role_required("admin", "staff")
 def worker_edit(worker_id: int):
     """Change a worker's details, skills and weekly shifts (staff: workers of their sites only)."""

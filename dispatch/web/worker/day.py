@@ -97,9 +97,9 @@ def service_worker():
     return response
 
 
-@bp.route("/stops/<stop_id>/tap", methods=["POST"])
+@bp.route("/stops/<id:stop_id>/tap", methods=["POST"])
 @role_required("worker")
-def tap(stop_id: str):
+def tap(stop_id: int):
     """Record a tap sent by a plain form post (the page without JavaScript)."""
     stop = worker_day.get_stop_for_worker_or_404(stop_id, worker_for(current_user))
     data = _form_tap(request.form)
@@ -147,9 +147,9 @@ def api_today():
     return jsonify(worker_day.offline_payload(day))
 
 
-@bp.route("/api/stops/<stop_id>/events", methods=["POST"])
+@bp.route("/api/stops/<id:stop_id>/events", methods=["POST"])
 @role_required("worker")
-def api_record(stop_id: str):
+def api_record(stop_id: int):
     """Record one tap from the phone; a replay of the same ``client_id`` returns the first result."""
     stop = worker_day.get_stop_for_worker_or_404(stop_id, worker_for(current_user))
     data = request.get_json(silent=True)

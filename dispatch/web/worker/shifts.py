@@ -44,14 +44,14 @@ def _act(action, *args, done: str):
     return redirect(url_for("worker.shifts"))
 
 
-@bp.route("/shifts/<int:shift_id>/signup", methods=["POST"])
+@bp.route("/shifts/<id:shift_id>/signup", methods=["POST"])
 @role_required("worker")
 def shift_signup(shift_id: int):
     """Take a place on a shift."""
     return _act(service.sign_up, shift_id, _worker_or_404(), done=_("You are signed up. Thank you!"))
 
 
-@bp.route("/shifts/<int:shift_id>/cancel", methods=["POST"])
+@bp.route("/shifts/<id:shift_id>/cancel", methods=["POST"])
 @role_required("worker")
 def shift_cancel(shift_id: int):
     """Give a place up (late: others are asked to take it)."""
@@ -60,7 +60,7 @@ def shift_cancel(shift_id: int):
                 else _("Cancelled."))
 
 
-@bp.route("/offers/<int:offer_id>/accept", methods=["POST"])
+@bp.route("/offers/<id:offer_id>/accept", methods=["POST"])
 @role_required("worker")
 def offer_accept(offer_id: int):
     """Take a freed place offered to me (the first to accept gets it)."""
