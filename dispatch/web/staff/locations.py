@@ -14,6 +14,7 @@ from dispatch.services.people import geocoding
 from dispatch.platform.access import get_senior_or_404, role_required, seniors_editable_by, seniors_visible_to
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.web.staff import bp
+from dispatch.platform import transaction
 
 # Without Redis the button geocodes in the request: keep that to a batch a person will wait for.
 IN_PROCESS_BATCH = 20
@@ -80,6 +81,7 @@ def senior_location(senior_id: int):
         except FieldError as error:
             form.lat.errors = [error.message]
         except StaleRecord:
+            transaction.doom()
             form.form_errors.append(_("This senior was changed by someone else meanwhile — reload the page and "
                                       "place the pin again."))
             status = 409

@@ -16,6 +16,7 @@ from dispatch.services.people import seniors as service
 from dispatch.platform.access import get_senior_or_404, role_required, sites_editable_by, sites_visible_to
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.web.staff import bp
+from dispatch.platform import transaction
 
 MAX_PAGE = 10_000
 
@@ -115,6 +116,7 @@ def senior_edit(senior_id: int):
         except FieldError as error:
             add_error(form, error.field, error.message)
         except StaleRecord:
+            transaction.doom()
             form.form_errors.append(_("This senior was changed by someone else while you were editing — "
                                       "reload the page to see their changes, then edit again."))
             status = 409
