@@ -5,6 +5,9 @@ application, and lets several apps (tests, CLI, gunicorn) share one module.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ClassVar
+
 from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_security import Security
@@ -36,7 +39,7 @@ class Session(_FlaskSession):
     ``after_commit`` event fires while the session can emit no SQL.
     """
 
-    after_commit_returned: list = []
+    after_commit_returned: ClassVar[list[Callable[[Session], None]]] = []
 
     def commit(self) -> None:
         super().commit()
