@@ -30,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     from dispatch.platform import collaborators, hardening
     from dispatch.platform import i18n
     from dispatch.platform import logsafe
+    from dispatch.platform import transaction
     from dispatch.extensions import csrf, db, migrate
     from dispatch.paths import MIGRATIONS_DIR, TEMPLATES_DIR
     from dispatch.platform.validation import IdConverter
@@ -40,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     app_clock.install(app, clock)
     collaborators.install(app, solve=solve)
     db.init_app(app)
+    transaction.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     i18n.init_app(app)

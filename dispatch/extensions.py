@@ -5,10 +5,14 @@ application, and lets several apps (tests, CLI, gunicorn) share one module.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ClassVar
+
 from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_security import Security
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as _FlaskSession
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -28,7 +32,22 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class Session(_FlaskSession):
+    """Flask-SQLAlchemy's session, telling ``after_commit_returned`` hooks when a commit has returned.
+
+    ``platform.transaction`` runs there what waited for the commit (the outbox): SQLAlchemy's own
+    ``after_commit`` event fires while the session can emit no SQL.
+    """
+
+    after_commit_returned: ClassVar[list[Callable[[Session], None]]] = []
+
+    def commit(self) -> None:
+        super().commit()
+        for hook in self.after_commit_returned:
+            hook(self)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()

@@ -2,7 +2,10 @@
 
 RQ workers (``rq worker ... doorstep``) and the in-process runner call these by name; the services
 queue them with ``platform.jobs.enqueue("dispatch.jobs.<name>", ...)``. Each builds the app once
-per worker process (not once per job) and runs one service inside its context.
+per worker process (not once per job) and runs one service inside its context, as one unit
+(``platform.transaction``): committed once at the end, rolled back on any exception. The planning
+job and the outbox commit at their steps too (``transaction.commit_step``), so the page polling a
+plan sees it running and a crash half-way never sends a notification twice.
 """
 from __future__ import annotations
 
@@ -11,14 +14,16 @@ from typing import Any, Callable
 from flask import has_app_context
 
 from dispatch.extensions import db
+from dispatch.platform import transaction
 
 _worker_app = None
 
 
 def _in_app(work: Callable[[], Any]) -> Any:
-    """Run ``work`` in the current app, or in this worker's own app when called by an RQ worker."""
+    """Run ``work`` as one unit in the current app, or in this worker's own app when called by an RQ worker."""
     if has_app_context():
-        return work()
+        with transaction.unit():
+            return work()
     global _worker_app
     if _worker_app is None:
         from dispatch import create_app
@@ -26,7 +31,8 @@ def _in_app(work: Callable[[], Any]) -> Any:
         _worker_app = create_app()
     with _worker_app.app_context():
         try:
-            return work()
+            with transaction.unit():
+                return work()
         finally:
             db.session.remove()
 

@@ -69,6 +69,7 @@ def test_unknown_email_is_refused(client):
 def test_a_disabled_account_cannot_log_in(client):
     user = create_user("worker")
     accounts.disable_user(user)
+    db.session.commit()  # the test is the use case's edge
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 200
     assert not _signed_in(client)
@@ -174,6 +175,7 @@ def test_log_out_everywhere_ends_other_sessions(app):
     assert _signed_in(phone) and _signed_in(laptop)
 
     accounts.log_out_everywhere(user)
+    db.session.commit()  # the test is the use case's edge
 
     assert not _signed_in(phone)
     assert not _signed_in(laptop)
@@ -187,6 +189,7 @@ def test_disabling_an_account_ends_its_open_session_at_once(app, client):
     assert _signed_in(client)
 
     accounts.disable_user(user)
+    db.session.commit()  # the test is the use case's edge
 
     assert not _signed_in(client)
 
@@ -196,6 +199,7 @@ def test_an_old_session_cookie_replayed_after_logout_everywhere_is_refused(app, 
     login_as(client, user)
     stolen = client.get_cookie("session").value
     accounts.log_out_everywhere(user)
+    db.session.commit()  # the test is the use case's edge
     thief = app.test_client()
     thief.set_cookie("session", stolen)
     assert not _signed_in(thief)

@@ -7,6 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from dispatch.models.user import RoleName
+from dispatch.platform import transaction
 
 
 @click.command("create-user")
@@ -18,6 +19,7 @@ from dispatch.models.user import RoleName
 @click.option("--senior", "senior_ids", multiple=True, type=int, help="A senior a family member follows (repeatable).")
 @click.option("--worker", "worker_id", type=int, default=None, help="Link a worker login to this worker record.")
 @with_appcontext
+@transaction.command
 def create_user_command(role, email, password, display_name, site_ids, senior_ids, worker_id):
     """Create a user with a role; prints the new user's id (exit 2 on bad input)."""
     from dispatch.services.people.accounts import create_user

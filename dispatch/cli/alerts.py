@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 
 import click
 
+from dispatch.platform import transaction
+
 
 @click.group("alerts")
 def alerts_group() -> None:
@@ -14,6 +16,7 @@ def alerts_group() -> None:
 
 @alerts_group.command("tick")
 @click.option("--now", "now_text", default=None, help="Pretend it is this ISO time (UTC if no zone); for tests.")
+@transaction.command
 def tick_command(now_text: str | None) -> None:
     """Raise overdue-stop alerts, re-raise unacknowledged ones, check missed meals; print what was done."""
     from dispatch.services.safety import alerts

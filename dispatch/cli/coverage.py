@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from dispatch.platform import transaction
 from dispatch.platform.errors import FieldError
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -34,6 +35,7 @@ def _pct(value: float | None) -> str:
 @click.command("coverage")
 @click.option("--apply", "apply_", is_flag=True, help="Store every senior's optimal home site (staff overrides stay).")
 @with_appcontext
+@transaction.command
 def coverage_command(apply_: bool) -> None:
     """Print coverage: seniors inside a circle, per-site load vs capacity, gaps by neighbourhood."""
     from dispatch.services.coverage import circles as coverage
@@ -66,6 +68,7 @@ def coverage_command(apply_: bool) -> None:
 @click.option("--time-limit", type=click.FloatRange(1, 600), default=50.0, show_default=True,
               help="Seconds CP-SAT may search.")
 @with_appcontext
+@transaction.command
 def suggest_sites_command(k: int, candidates_path: Path | None, minutes: int, mode: str, time_limit: float) -> None:
     """Choose up to K new sites that bring the most need-weighted seniors inside a circle; print them and the gain."""
     from dispatch.services.coverage import siting as coverage_siting

@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
 from dispatch.config import SETTINGS
-from dispatch.platform import clock
+from dispatch.platform import clock, transaction
 
 EXIT_REFUSED = 1
 EXIT_NO_SCHEMA = 3
@@ -43,7 +43,8 @@ def _generate_and_seed(*, seniors: int, sites: int, seed: int, workers: int | No
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     try:
-        result = seed_district(district, reset=reset, with_logins=with_logins)
+        with transaction.unit():
+            result = seed_district(district, reset=reset, with_logins=with_logins)
     except SeedRefused as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_REFUSED)
@@ -76,6 +77,7 @@ def _district_options(func):
               help="The day whose requests and holds are generated (default: today).")
 @click.option("--no-logins", is_flag=True, help="Do not create the four demo accounts.")
 @with_appcontext
+@transaction.command
 def seed_command(seniors, sites, seed, reset, workers, center, today, no_logins):
     """Fill an empty database with a deterministic demo district (exit 1 if it holds data)."""
     result = _generate_and_seed(
@@ -147,7 +149,8 @@ def _prepare_today() -> str | None:
 
     started = time.perf_counter()
     try:
-        day = prepare_demo_day(clock.local_today())
+        with transaction.unit():
+            day = prepare_demo_day(clock.local_today())
     except Exception as exc:  # noqa: BLE001 - the demo still serves; the staff pages can plan by hand
         click.echo(f"Could not plan today ahead ({exc}); plan it from the staff Today page.", err=True)
         return None

@@ -4,10 +4,13 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from dispatch.platform import transaction
+
 
 @click.command("geocode")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many addresses (default: all).")
 @with_appcontext
+@transaction.command
 def geocode_command(limit: int | None) -> None:
     """Geocode pending seniors' addresses at the shared pace; an outage leaves the rest pending."""
     import sqlalchemy as sa

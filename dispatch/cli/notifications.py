@@ -4,6 +4,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from dispatch.platform import transaction
+
 
 @click.group("notifications")
 def notifications_command() -> None:
@@ -13,6 +15,7 @@ def notifications_command() -> None:
 @notifications_command.command("deliver")
 @click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True, help="Rows to try in this run.")
 @with_appcontext
+@transaction.command
 def deliver_command(limit: int) -> None:
     """Send every due notification now; failures are counted and retried later."""
     from dispatch.services.family.notifications import deliver_pending

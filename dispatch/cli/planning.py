@@ -5,6 +5,8 @@ import json
 
 import click
 
+from dispatch.platform import transaction
+
 
 @click.command("plan")
 @click.option("--site", "site_id", type=int, required=True, help="Meal site id.")
@@ -13,6 +15,7 @@ import click
               help="Which meal window to plan, or 'visits' for the day's home visits.")
 @click.option("--orders/--no-orders", default=True, show_default=True,
               help="Generate the day's meal orders first (idempotent).")
+@transaction.command
 def plan_command(site_id: int, day, meal: str, orders: bool) -> None:
     """Plan a site's meal window or visits as a new draft version and print its figures as JSON."""
     from dispatch.extensions import db

@@ -7,6 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from dispatch.models.user import RoleName
+from dispatch.platform import transaction
 
 
 @click.group("api-token")
@@ -21,6 +22,7 @@ def api_token_group() -> None:
 @click.option("--days", type=int, default=90, show_default=True, help="Days until it expires.")
 @click.option("--site", "site_ids", multiple=True, type=int, help="A site a staff token may reach (repeatable).")
 @with_appcontext
+@transaction.command
 def create_token_command(email, role, name, days, site_ids):
     """Issue a token; prints it once (only its hash is stored). Exit 2 on bad input."""
     import sqlalchemy as sa
@@ -63,6 +65,7 @@ def list_tokens_command():
 @api_token_group.command("revoke")
 @click.argument("token_id", type=int)
 @with_appcontext
+@transaction.command
 def revoke_token_command(token_id):
     """Revoke a token at once."""
     from werkzeug.exceptions import NotFound

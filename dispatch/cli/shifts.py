@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 import click
 from flask.cli import with_appcontext
 
+from dispatch.platform import transaction
+
 
 @click.group("shifts")
 def shifts_group() -> None:
@@ -17,6 +19,7 @@ def shifts_group() -> None:
               help="Remind volunteers whose shift starts within this many hours.")
 @click.option("--now", "now_text", default=None, help="Pretend it is this ISO time (tests, catch-up runs).")
 @with_appcontext
+@transaction.command
 def remind_command(hours: int, now_text: str | None) -> None:
     """Queue a reminder in the outbox for each volunteer shift starting soon (each sign-up once)."""
     from dispatch.services.volunteers.shifts import send_reminders

@@ -9,6 +9,7 @@ import click
 from dispatch.platform import clock
 from flask import current_app
 from flask.cli import with_appcontext
+from dispatch.platform import transaction
 
 
 @click.command("simulate")
@@ -19,6 +20,7 @@ from flask.cli import with_appcontext
               help="The day after the last played day (default: today).")
 @click.option("--no-visits", is_flag=True, help="Play meals only, no home visits.")
 @with_appcontext
+@transaction.command
 def simulate_command(days: int, seed: int, today: datetime | None, no_visits: bool) -> None:
     """Play the last N days of meals, counter meals, outcomes and visits (for dashboards and statements)."""
     from dispatch.demo.simulate import simulate

@@ -91,14 +91,6 @@ class CreateUserForm(FlaskForm):
         if self.role.data == RoleName.FAMILY.value and not (field.data or "").strip():
             raise ValidationError(_l("Say how this person is related, e.g. daughter."))
 
-    def add_service_error(self, field_name: str | None, reason: str) -> None:
-        """Show a service's ``FieldError`` next to the field it names (else above the form)."""
-        field = getattr(self, SERVICE_FIELDS.get(field_name, ""), None)
-        if field is None:
-            self.form_errors.append(reason)
-        else:
-            field.errors = [*field.errors, reason]
-
 
 class UserActionForm(FlaskForm):
     """A bare POST for disable / enable / log out everywhere / reset two-factor: the CSRF token."""

@@ -84,26 +84,6 @@ class SeniorEditForm(SeniorForm):
     version = HiddenField()
 
 
-def add_error(form, name: str | None, message: str) -> None:
-    """Attach a service's error to the named field (``contacts-0-phone`` style), else to the form."""
-    field = None
-    if name:
-        parts = name.split("-")
-        try:
-            field = form[parts[0]]
-            if len(parts) == 3:
-                container = field
-                field = container.entries[int(parts[1])].form[parts[2]]
-                # A FieldList computes its errors during validate(); keep form.errors truthy.
-                container.errors = [*container.errors, {parts[2]: [message]}]
-        except (KeyError, IndexError, ValueError):
-            field = None
-    if field is None:
-        form.form_errors.append(message)
-    else:
-        field.errors = [*field.errors, message]
-
-
 class SeniorSearchForm(FlaskForm):
     """The list's search box and filters (GET, no CSRF: it changes nothing)."""
 

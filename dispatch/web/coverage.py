@@ -16,6 +16,7 @@ from dispatch.services.people import sites as site_service
 from dispatch.platform.access import is_admin, role_required
 from dispatch.platform.errors import FieldError
 from dispatch.web.coverage_map import map_spec
+from dispatch.forms.errors import show_error
 
 bp = Blueprint("coverage", __name__, url_prefix="/coverage")
 
@@ -67,8 +68,7 @@ def suggest():
         siting = coverage_siting.suggest_sites(current_user, form.k.data, candidates=candidates,
                                                minutes=form.minutes.data, mode=form.mode.data)
     except FieldError as error:
-        target = form.candidates if error.field == "file" else getattr(form, error.field or "", None)
-        (target.errors if target is not None else form.form_errors).append(error.message)
+        show_error(form, error, fields={"file": "candidates"})
         return _page(form, status=422)
     return _page(form, siting=siting)
 
@@ -103,7 +103,7 @@ def new_site():
         try:
             site = site_service.create_site(form.to_data(), by=current_user)
         except FieldError as error:
-            form.blame(error.field, error.message)
+            show_error(form, error)
         else:
             flash(_("Site %(name)s created.", name=site.name), "success")
             return redirect(url_for("coverage.index"))

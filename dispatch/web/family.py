@@ -12,7 +12,7 @@ from flask_login import current_user
 from flask_security import login_user
 from wtforms.fields.choices import SelectChoice
 
-from dispatch.extensions import db
+from dispatch.forms.errors import show_error
 from dispatch.forms.family import (
     AcceptInvitationForm, HoldForm, NotificationSettingsForm, RequestForm, RescheduleForm, service_choices,
 )
@@ -25,6 +25,7 @@ from dispatch.platform.links import tel_uri
 from dispatch.platform.access import get_senior_or_404, has_role, role_required
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform import clock
+from dispatch.platform import transaction
 
 bp = Blueprint("family", __name__, url_prefix="/family")
 
@@ -37,15 +38,6 @@ def _helpers() -> dict:
         # babel numbers days 0 = Monday, as ``date.weekday()`` and enrollments do.
         "weekday_names": get_day_names("abbreviated", locale=get_locale()),
     }
-
-
-def _show_error(form, error: FieldError) -> None:
-    """Put a service's refusal next to its field (or above the form)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)] if isinstance(field.errors, list) else [str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
 
 
 @bp.route("/")
@@ -82,8 +74,7 @@ def notifications():
         try:
             saved = notification_settings.save(current_user, wanted)
         except FieldError as error:
-            db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
             status = 422
         else:
             if notification_settings.channels_in_use(saved):
@@ -125,7 +116,7 @@ def new_request():
                     start=form.window_start.data, end=form.window_end.data, notes=form.notes.data or "",
                     weekly=bool(form.weekly.data), idempotency_key=form.idempotency_key.data or "")
             except FieldError as error:
-                _show_error(form, error)
+                show_error(form, error)
                 status = 422
             else:
                 if getattr(result, "priority", None) == 1:
@@ -146,10 +137,11 @@ def cancel_request(request_id: int):
     try:
         family_requests.cancel(record, by=current_user, version=request.form.get("version", type=int))
     except StaleRecord as error:
+        transaction.doom()
         flash(str(error), "error")
         return redirect(url_for(".senior", senior_id=record.senior_id)), 303
     except FieldError as error:
-        db.session.rollback()
+        transaction.doom()
         flash(str(error.message), "error")
         return render_template("family/refused.html", message=error.message, senior_id=record.senior_id), 422
     flash(_("The request is cancelled."), "success")
@@ -171,11 +163,11 @@ def reschedule_request(request_id: int):
             family_requests.reschedule(record, form.day.data, form.window_start.data, form.window_end.data,
                                        by=current_user, version=int(form.version.data or 0) or None)
         except StaleRecord as error:
+            transaction.doom()
             form.form_errors.append(str(error))
             status = 409
         except FieldError as error:
-            db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
             status = 422
         else:
             flash(_("The request is moved."), "success")
@@ -196,8 +188,7 @@ def pause_meals(senior_id: int):
             family_requests.pause_meals(record, form.start.data, form.end.data, form.reason.data or "",
                                         by=current_user)
         except FieldError as error:
-            db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             flash(_("Meals are paused for those days."), "success")
             return redirect(url_for(".senior", senior_id=record.id))
@@ -214,7 +205,7 @@ def resume_meals(hold_id: int):
     try:
         family_requests.resume_meals(hold, by=current_user)
     except FieldError as error:
-        db.session.rollback()
+        transaction.doom()
         flash(str(error.message), "error")
         return redirect(url_for(".senior", senior_id=senior_id))
     flash(_("Meals resume."), "success")
@@ -236,7 +227,7 @@ def join(token: str):
             try:
                 accepted = invitations.accept_signed_in(token, current_user)
             except FieldError as error:
-                db.session.rollback()
+                transaction.doom()
                 return render_template("family/join_refused.html", message=error.message), 403
             flash(_("You now follow %(name)s.", name=invitation.senior.full_name), "success")
             return redirect(url_for(".senior", senior_id=accepted.senior_id))
@@ -252,12 +243,10 @@ def join(token: str):
             accepted = invitations.accept_new(token, form.display_name.data, form.password.data,
                                               locale=str(get_locale()))
         except FieldError as error:
-            db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
             status = 422
         else:
             login_user(accepted.user)
-            db.session.commit()
             flash(_("Welcome! You now follow %(name)s.", name=invitation.senior.full_name), "success")
             return redirect(url_for(".senior", senior_id=accepted.senior_id))
     elif request.method == "POST":
@@ -267,5 +256,4 @@ def join(token: str):
 
 @bp.errorhandler(FieldError)
 def _field_error(error: FieldError):  # pragma: no cover - views catch their own; this is the last net
-    db.session.rollback()
-    abort(422)
+    abort(422)  # the request's unit has rolled back already

@@ -172,6 +172,7 @@ def submit(user: User, senior: Senior, *, service: str, day: date, start: time, 
             notifications.emit_to_site_staff("staff_urgent_request", site_id=site.id, senior_id=senior.id,
                                              payload=notifications.request_payload(record, notes=notes))
     db.session.add(sub)
+    notifications.deliver_after_commit()
     try:
         db.session.commit()
     except IntegrityError:  # the same key committed by a concurrent tap: return that one
@@ -179,7 +180,6 @@ def submit(user: User, senior: Senior, *, service: str, day: date, start: time, 
         if (earlier := _existing_submission(user, idempotency_key)) is not None:
             return earlier
         raise
-    notifications.deliver_after_commit()
     return record
 
 
@@ -225,8 +225,8 @@ def cancel(request: ServiceRequest, *, by: User, version: int | None = None, now
     audit.record("service_request.cancel", user=by, entity_type="service_request", entity_id=request.id,
                  senior_id=request.senior_id, detail={"by": "family"})
     notifications.emit_for_request("request_cancelled", request, exclude_user_id=by.id)
-    db.session.commit()
     notifications.deliver_after_commit()
+    db.session.commit()
     return request
 
 

@@ -149,8 +149,8 @@ def reschedule(request: ServiceRequest, day: date, start: time, end: time, *, ve
 
 
 def _commit_and_tell() -> None:
-    db.session.commit()
     notifications.deliver_after_commit()
+    db.session.commit()
 
 
 def mark_scheduled(requests: Iterable[ServiceRequest], *, by) -> list[ServiceRequest]:

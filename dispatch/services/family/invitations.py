@@ -148,14 +148,13 @@ def accept_new(token: str, display_name: str, password: str, *, locale: str | No
     display_name = " ".join((display_name or "").split())
     if not display_name or len(display_name) > 120:
         raise FieldError("display_name", _("Enter your name (up to 120 characters)."))
-    # create_user commits on its own; it links the senior with the invitation's relation.
+    # create_user only flushes; it links the senior with the invitation's relation.
     user = accounts.create_user(invitation.email, password, RoleName.FAMILY, display_name=display_name,
                                 senior_ids=[invitation.senior_id], relation=invitation.relation)
     if locale:
         user.locale = locale
-    invitation = db.session.get(Invitation, invitation.id)
     _spend(invitation, user, now)
-    db.session.commit()
+    db.session.flush()
     return Accepted(user=user, senior_id=invitation.senior_id, created_account=True)
 
 
@@ -169,5 +168,5 @@ def accept_signed_in(token: str, user: User, *, now: datetime | None = None) -> 
         raise FieldError(None, _("This invitation was sent to another e-mail address. "
                                  "Sign out and open it again, or ask the meal site to invite this address."))
     _spend(invitation, user, now)
-    db.session.commit()
+    db.session.flush()
     return Accepted(user=user, senior_id=invitation.senior_id, created_account=False)

@@ -47,6 +47,7 @@ from dispatch.models.notification import (
 from dispatch.models.senior import FamilyLink, Senior
 from dispatch.models.user import StaffSite, User
 from dispatch.platform import clock
+from dispatch.platform import transaction
 
 log = logging.getLogger(__name__)
 
@@ -361,11 +362,18 @@ def deliver_pending(now: datetime | None = None, *, senders: Mapping[Channel, Se
 
 
 def deliver_after_commit() -> None:
-    """Hand delivery to the job queue; call right after the commit that emitted.
+    """Hand delivery to the job queue once the transaction that emitted has committed.
 
-    In-process (no Redis) this sends now; a delivery failure only marks rows
-    for retry and never undoes the caller's committed change.
+    Registered with ``transaction.after_commit``: a rollback drops it, so a
+    change that was never stored sends nothing. Call it where you emit, as many
+    times as you like: one delivery runs per commit. In-process (no Redis) it
+    sends right after the commit; a delivery failure only marks rows for retry
+    and never undoes the caller's committed change.
     """
+    transaction.after_commit(_queue_delivery)
+
+
+def _queue_delivery() -> None:
     from dispatch.platform import jobs
 
     jobs.enqueue("dispatch.jobs.deliver_pending_job")

@@ -1,7 +1,7 @@
 """Accounts: create users with a role and their scope, end their sessions, disable them.
 
 Hashing, session keys and token invalidation are Flask-Security's; this module
-only decides what a valid account is and owns the transaction.
+only decides what a valid account is; it flushes, and the use case's edge commits.
 """
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def create_user(
     worker_id: int | None = None,
     relation: str = "family",
 ) -> User:
-    """Create an active account with one role and its scope, in one commit.
+    """Create an active account with one role and its scope (flush only: the caller's unit commits).
 
     Staff need at least one site (``site_ids``); family members are linked to
     ``senior_ids`` (with ``relation``); a worker login may be attached to an
@@ -110,7 +110,7 @@ def create_user(
         db.session.add(FamilyLink(user_id=user.id, senior_id=senior_id, relation=relation))
     if worker is not None:
         worker.user_id = user.id
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -121,7 +121,7 @@ def log_out_everywhere(user: User) -> None:
     security.datastore.set_uniquifier(user)
     security.datastore.set_token_uniquifier(user)
     revoke_all_for(user)
-    db.session.commit()
+    db.session.flush()
 
 
 def disable_user(user: User) -> None:
@@ -129,17 +129,17 @@ def disable_user(user: User) -> None:
     security.datastore.deactivate_user(user)
     security.datastore.set_uniquifier(user)
     security.datastore.set_token_uniquifier(user)
-    db.session.commit()
+    db.session.flush()
 
 
 def enable_user(user: User) -> None:
     """Let a disabled account log in again."""
     security.datastore.activate_user(user)
-    db.session.commit()
+    db.session.flush()
 
 
 def reset_two_factor(user: User) -> None:
     """Forget ``user``'s authenticator (lost phone); they set up a new one at next login."""
     security.datastore.tf_reset(user)
     security.datastore.set_uniquifier(user)
-    db.session.commit()
+    db.session.flush()

@@ -224,8 +224,8 @@ def publish(plan: Plan, *, version: Any, by) -> Plan:
     queued = _schedule_and_notify(plan, by=by)
     audit.record("plan.publish", user=by, entity_type="plan", entity_id=plan.id,
                  detail={"version": plan.version_number, "notifications": queued})
-    _commit()
     _deliver()
+    _commit()
     return plan
 
 

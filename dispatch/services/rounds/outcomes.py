@@ -245,9 +245,9 @@ def _record_once(stop_id: int, tap: Tap, *, by, now: Clock) -> Recorded:
                  detail={"event_id": event.id, "outcome": event.outcome.value if event.outcome else None,
                          "concern": event.concern.value if event.concern else None})
     result = dict(event.result)  # read before the commit expires it: no reload to answer the phone
-    db.session.commit()
     if emitted:
         notifications.deliver_after_commit()
+    db.session.commit()
     return Recorded(event=event, replay=False, result=result)
 
 

@@ -275,7 +275,7 @@ def tick(*, now: Clock = clock.now) -> TickReport:
             report.missed_meals.append(alert.id)
             notifications.emit(NotificationEvent.WELFARE_ALERT, senior_id=senior_id,
                                payload={"kind": alert.kind.value})
-    db.session.commit()
     if report.overdue or report.reraised or report.missed_meals:
         notifications.deliver_after_commit()
+    db.session.commit()
     return report

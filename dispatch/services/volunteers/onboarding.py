@@ -93,18 +93,12 @@ def accept(token: str, display_name: str, password: str, travel_mode: TravelMode
         mode = TravelMode(travel_mode)
     except ValueError:
         raise FieldError("travel_mode", _("Not a valid choice.")) from None
-    # create_user commits on its own and links the worker record.
+    # create_user only flushes; it links the worker record. One unit: the caller commits.
     user = accounts.create_user(invitation.email, password, RoleName.WORKER, display_name=display_name,
                                 worker_id=invitation.worker_id)
-    invitation = db.session.get(WorkerInvitation, invitation.id)
-    try:
-        invitation.accepted_dt = now
-        invitation.worker.travel_mode = mode
-        audit.record("worker.invitation_accept", user=user, entity_type="worker", entity_id=invitation.worker_id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    invitation.accepted_dt = now
+    invitation.worker.travel_mode = mode
+    audit.record("worker.invitation_accept", user=user, entity_type="worker", entity_id=invitation.worker_id)
     return user
 
 

@@ -17,9 +17,9 @@ from flask_security.utils import check_and_update_authn_fresh
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from dispatch.extensions import db
 from dispatch.web.admin import bp
-from dispatch.forms.accounts import CreateUserForm, UserActionForm, UserSearchForm
+from dispatch.forms.accounts import SERVICE_FIELDS, CreateUserForm, UserActionForm, UserSearchForm
+from dispatch.forms.errors import show_error
 from dispatch.models.user import RoleName, User
 from dispatch.services.people import accounts
 from dispatch.platform import audit
@@ -97,13 +97,12 @@ def create_user():
                 worker_id=form.worker_id.data, relation=(form.relation.data or "family").strip(),
             )
         except FieldError as error:
-            db.session.rollback()
-            form.add_service_error(error.field, error.message)
+            show_error(form, error, fields=SERVICE_FIELDS)
         else:
+            # In the same unit as the account: the request commits both, or neither.
             audit.record("user.create", user=current_user, entity_type="user", entity_id=user.id,
                          detail={"role": form.role.data, "sites": len(form.sites.data or ()),
                                  "seniors": len(form.seniors.data or ())})
-            db.session.commit()
             flash(_("Account %(email)s created.", email=user.email), "success")
             return redirect(url_for("admin.user", user_id=user.id))
     return render_template("admin/user_new.html", form=form), 422 if form.errors else 200

@@ -20,6 +20,7 @@ from dispatch.platform.access import role_required
 from dispatch.platform.errors import FieldError
 from dispatch.web.admin.accounts import reauthenticate_unless_fresh
 from dispatch.platform import clock
+from dispatch.forms.errors import show_error
 
 bp = Blueprint("admin_security", __name__, url_prefix="/admin")
 
@@ -46,9 +47,7 @@ def api_tokens_page():
             issued = api_tokens.issue(user, role=form.role.data, name=form.name.data, days=form.days.data,
                                       site_ids=form.sites.data or (), by=current_user)
         except FieldError as error:
-            db.session.rollback()
-            target = {"site_ids": "sites"}.get(error.field, error.field)
-            getattr(form, target, form.name).errors.append(str(error.message))
+            show_error(form, error, fields={"site_ids": "sites"})
         else:
             secret = issued.secret
             flash(_("Token created. Copy it now: it will not be shown again."), "success")

@@ -20,6 +20,7 @@ from dispatch.platform.labels import label
 from dispatch.extensions import db
 from dispatch.web.staff import bp
 from dispatch.platform import clock
+from dispatch.platform import transaction
 
 
 def pick_site() -> MealSite:
@@ -113,11 +114,11 @@ def alert_follow_up(alert_id: int):
             kind=request.form.get("kind") or None, note=request.form.get("note", ""), by=current_user,
         )
     except FieldError as error:
-        db.session.rollback()
+        transaction.doom()
         field = error.field if error.field in ("kind", "note") else "form"
         return _render_board(site, day, status=422, errors={field: str(error.message)}, form_alert_id=alert_id)
     except StaleRecord:
-        db.session.rollback()
+        transaction.doom()
         message = _("Someone else acted on this alert at the same time. Its latest state is shown; "
                     "check it and try again.")
         return _render_board(site, day, status=409, errors={"form": message}, form_alert_id=alert_id)

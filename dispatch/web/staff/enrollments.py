@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from dispatch.extensions import db
 from dispatch.forms.enrollments import EnrollmentForm, EnrollmentSearchForm, HoldForm
-from dispatch.forms.seniors import ConfirmForm, add_error
+from dispatch.forms.seniors import ConfirmForm
 from dispatch.models.senior import Senior
 from dispatch.services.meals import enrollments as service
 from dispatch.platform.access import (
@@ -27,6 +27,7 @@ from dispatch.platform.validation import id_or_none, is_id
 from dispatch.services.people.seniors import search_seniors
 from dispatch.web.staff import bp
 from dispatch.web.staff.seniors import site_choices, page_number, render_detail, valid_or_none
+from dispatch.forms.errors import show_error
 
 
 
@@ -92,7 +93,7 @@ def enrollment_new():
         try:
             enrollment = service.create_enrollment({**form.service_data(), "is_active": True}, by=current_user)
         except FieldError as error:
-            add_error(form, error.field, error.message)
+            show_error(form, error)
         else:
             flash(_("Enrollment saved."), "success")
             return redirect(url_for("staff.senior_detail", senior_id=enrollment.senior_id))
@@ -111,7 +112,7 @@ def enrollment_edit(enrollment_id: int):
         try:
             service.update_enrollment(enrollment, form.service_data(), by=current_user)
         except FieldError as error:
-            add_error(form, error.field, error.message)
+            show_error(form, error)
         else:
             flash(_("Enrollment saved."), "success")
             return redirect(url_for("staff.senior_detail", senior_id=enrollment.senior_id))
@@ -128,7 +129,7 @@ def hold_new(senior_id: int):
         try:
             service.add_hold(senior, form.service_data(), by=current_user)
         except FieldError as error:
-            add_error(form, error.field, error.message)
+            show_error(form, error)
         else:
             flash(_("Meals are on hold for these dates."), "success")
             return redirect(url_for("staff.senior_detail", senior_id=senior.id) + "#holds")

@@ -13,6 +13,8 @@ from dispatch.platform.access import get_senior_or_404, role_required
 from dispatch.platform.errors import FieldError
 from dispatch.web.staff import bp
 from dispatch.platform import clock
+from dispatch.forms.errors import show_error
+from dispatch.platform import transaction
 
 
 @bp.route("/seniors/<id:senior_id>/invitations", methods=["GET", "POST"])
@@ -27,8 +29,7 @@ def senior_invitations(senior_id: int):
         try:
             _invitation, token = service.invite(senior, form.email.data, form.relation.data, by=current_user)
         except FieldError as error:
-            db.session.rollback()
-            getattr(form, error.field or "email").errors.append(str(error.message))
+            show_error(form, error, fields={"": "email"})  # a refusal naming no field shows at the e-mail
             status = 422
         else:
             link = url_for("family.join", token=token, _external=True)
@@ -48,7 +49,7 @@ def revoke_invitation(invitation_id: int):
     try:
         service.revoke(invitation, by=current_user)
     except FieldError as error:
-        db.session.rollback()
+        transaction.doom()
         flash(str(error.message), "error")
     else:
         flash(_("The invitation link no longer works."), "success")

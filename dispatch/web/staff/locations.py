@@ -14,6 +14,8 @@ from dispatch.services.people import geocoding
 from dispatch.platform.access import get_senior_or_404, role_required, seniors_editable_by, seniors_visible_to
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.web.staff import bp
+from dispatch.platform import transaction
+from dispatch.forms.errors import show_error
 
 # Without Redis the button geocodes in the request: keep that to a batch a person will wait for.
 IN_PROCESS_BATCH = 20
@@ -78,8 +80,9 @@ def senior_location(senior_id: int):
             geocoding.place_pin(senior, form.lat.data, form.lon.data, by=current_user,
                                 expected_version=form.version.data)
         except FieldError as error:
-            form.lat.errors = [error.message]
+            show_error(form, error, fields={error.field or "": "lat"})  # the pin's errors show at its latitude
         except StaleRecord:
+            transaction.doom()
             form.form_errors.append(_("This senior was changed by someone else meanwhile — reload the page and "
                                       "place the pin again."))
             status = 409

@@ -6,12 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from dispatch.forms.onboarding import CertificateForm, InviteWorkerForm
-from dispatch.forms.seniors import add_error
 from dispatch.services.volunteers import onboarding as service
 from dispatch.platform.access import get_worker_or_404, role_required
 from dispatch.platform.errors import FieldError
 from dispatch.web.staff import bp
 from dispatch.platform import clock
+from dispatch.forms.errors import show_error
 
 
 @bp.route("/workers/<id:worker_id>/onboarding", methods=["GET", "POST"])
@@ -28,7 +28,7 @@ def worker_onboarding(worker_id: int):
         try:
             _invitation, token = service.invite(worker, invite_form.email.data, by=current_user)
         except FieldError as error:
-            add_error(invite_form, error.field, error.message)
+            show_error(invite_form, error)
         else:
             # Shown once: only its hash is kept.
             link = url_for("worker.join", token=token, _external=True)
@@ -38,7 +38,7 @@ def worker_onboarding(worker_id: int):
                                        issued_on=cert_form.issued_on.data, expires_on=cert_form.expires_on.data,
                                        by=current_user)
         except FieldError as error:
-            add_error(cert_form, error.field, error.message)
+            show_error(cert_form, error)
         else:
             flash(_("Certificate recorded."), "success")
             return redirect(url_for("staff.worker_onboarding", worker_id=worker.id))

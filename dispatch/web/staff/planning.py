@@ -22,10 +22,15 @@ from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.services.planning.view import JOB_STATES, plan_view
 from dispatch.web.staff import bp
 from dispatch.platform import clock
+from dispatch.platform import transaction
 
 
 def refuse(error: Exception):
-    """Show why an action was refused: 409 for someone else's save or a frozen plan, 422 for bad input."""
+    """Show why an action was refused (409 for someone else's save or a frozen plan, 422 for bad input).
+
+    The unit is doomed: nothing the service flushed before it refused is committed.
+    """
+    transaction.doom()
     conflict = isinstance(error, (StaleRecord, planning_service.PlanNotEditable, request_service.InvalidTransition))
     message = getattr(error, "message", None) or str(error)
     return render_template("staff/planning/refused.html", message=message,
@@ -162,7 +167,6 @@ def plan_move(plan_id: int):
                                               version=request.form.get("version"), by=current_user,
                                               confirm=form.confirm.data)
     except (FieldError, StaleRecord) as error:
-        db.session.rollback()
         return refuse(error)
     if preview.violations and not form.confirm.data:
         names = {w["key"]: w["name"] for w in view.workers}
@@ -186,7 +190,6 @@ def plan_lock(plan_id: int, stop_id: int):
         planning_service.set_lock(plan, stop, request.form.get("locked") == "1",
                                   version=request.form.get("version"), by=current_user)
     except (FieldError, StaleRecord) as error:
-        db.session.rollback()
         return refuse(error)
     return redirect(url_for("staff.plan_detail", plan_id=plan.id, _anchor=f"stop-{stop.id}"))
 
@@ -211,7 +214,6 @@ def plan_publish(plan_id: int):
     try:
         planning_service.publish(plan, version=request.form.get("version"), by=current_user)
     except (FieldError, StaleRecord) as error:
-        db.session.rollback()
         return refuse(error)
     flash(_("Plan published: workers see their routes now."), "success")
     return redirect(url_for("staff.plan_detail", plan_id=plan.id))

@@ -5,7 +5,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from dispatch.extensions import db
 from dispatch.forms.planning import DeclineForm, RescheduleForm
 from dispatch.platform.labels import label
 from dispatch.services import planning as planning_service
@@ -15,6 +14,7 @@ from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.web.staff import bp
 from dispatch.web.staff.planning import refuse
 from dispatch.platform import clock
+from dispatch.forms.errors import show_error
 
 
 def _back(req) -> str:
@@ -33,7 +33,6 @@ def request_approve(request_id: int):
     try:
         request_service.approve(req, version=request.form.get("version", type=int), by=current_user)
     except (FieldError, StaleRecord) as error:
-        db.session.rollback()
         return refuse(error)
     flash(_("Request approved: %(senior)s, %(service)s.", senior=req.senior.full_name,
             service=label(req.service_type)), "success")
@@ -50,12 +49,10 @@ def request_decline(request_id: int):
         try:
             request_service.decline(req, form.reason.data, version=form.version_value(), by=current_user)
         except FieldError as error:
-            db.session.rollback()
             if error.field != "reason":
                 return refuse(error)
-            form.reason.errors = [error.message]
+            show_error(form, error)
         except StaleRecord as error:
-            db.session.rollback()
             return refuse(error)
         else:
             flash(_("Request declined."), "success")
@@ -77,12 +74,10 @@ def request_reschedule(request_id: int):
             request_service.reschedule(req, form.day.data, form.window_start.data, form.window_end.data,
                                        version=form.version_value(), by=current_user, today=clock.local_today())
         except FieldError as error:
-            db.session.rollback()
             if error.field not in ("day", "window_start", "window_end"):
                 return refuse(error)
-            getattr(form, error.field).errors = [error.message]
+            show_error(form, error)
         except StaleRecord as error:
-            db.session.rollback()
             return refuse(error)
         else:
             flash(_("Request moved to %(day)s.", day=form.day.data.isoformat()), "success")
@@ -98,7 +93,6 @@ def request_urgent(request_id: int):
     try:
         result = planning_service.insert_urgent(req, by=current_user)
     except (FieldError, StaleRecord) as error:
-        db.session.rollback()
         return refuse(error)
     flash(_("Urgent visit inserted and published in %(s)s s; %(n)s other stop(s) changed worker.",
             s=f"{result.seconds:.1f}", n=result.moved), "success")

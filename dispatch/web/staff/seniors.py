@@ -11,12 +11,14 @@ from wtforms.fields.choices import SelectChoice
 from dispatch.platform import clock
 from dispatch.extensions import db
 from dispatch.forms.enrollments import HoldForm
-from dispatch.forms.seniors import ConfirmForm, SeniorEditForm, SeniorForm, SeniorSearchForm, add_error
+from dispatch.forms.seniors import ConfirmForm, SeniorEditForm, SeniorForm, SeniorSearchForm
 from dispatch.models.site import MealSite
 from dispatch.services.people import seniors as service
 from dispatch.platform.access import get_senior_or_404, role_required, sites_editable_by, sites_visible_to
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.web.staff import bp
+from dispatch.platform import transaction
+from dispatch.forms.errors import show_error
 
 MAX_PAGE = 10_000
 
@@ -93,7 +95,7 @@ def senior_new():
         try:
             senior = service.create_senior(form.service_data(), by=current_user)
         except FieldError as error:
-            add_error(form, error.field, error.message)
+            show_error(form, error)
         else:
             flash(_("Senior %(name)s added.", name=senior.full_name), "success")
             return redirect(url_for("staff.senior_detail", senior_id=senior.id))
@@ -114,8 +116,9 @@ def senior_edit(senior_id: int):
         try:
             service.update_senior(senior, form.service_data(), by=current_user, expected_version=form.version.data)
         except FieldError as error:
-            add_error(form, error.field, error.message)
+            show_error(form, error)
         except StaleRecord:
+            transaction.doom()
             form.form_errors.append(_("This senior was changed by someone else while you were editing — "
                                       "reload the page to see their changes, then edit again."))
             status = 409

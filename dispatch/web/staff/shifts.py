@@ -5,13 +5,13 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from dispatch.forms.seniors import add_error
 from dispatch.forms.shifts import PublishShiftForm
 from dispatch.services.volunteers import shifts as service
 from dispatch.platform.access import get_site_or_404, role_required
 from dispatch.platform.errors import FieldError
 from dispatch.web.staff import bp
 from dispatch.platform import clock
+from dispatch.forms.errors import show_error
 
 
 @bp.route("/sites/<id:site_id>/shifts", methods=["GET", "POST"])
@@ -27,7 +27,7 @@ def site_shifts(site_id: int):
                                   end=form.end_time.data, role=form.role.data, needed=form.needed.data,
                                   by=current_user, today=clock.local_today())
         except FieldError as error:
-            add_error(form, error.field, error.message)
+            show_error(form, error)
         else:
             flash(_("Shift published: volunteers of this site can sign up for it now."), "success")
             return redirect(url_for("staff.site_shifts", site_id=site.id))

@@ -13,6 +13,7 @@ from dispatch.services.people import sites as site_service
 from dispatch.platform.access import get_site_or_404, is_admin, role_required
 from dispatch.platform.errors import FieldError
 from dispatch.web.staff import bp
+from dispatch.forms.errors import show_error
 
 MAX_PAGE = 10_000
 MAX_QUERY = 100
@@ -59,7 +60,7 @@ def site_new():
         try:
             site = site_service.create_site(form.to_data(), by=current_user)
         except FieldError as error:
-            form.blame(error.field, error.message)
+            show_error(form, error)
         else:
             flash(_("Site %(name)s created.", name=site.name), "success")
             return redirect(url_for("staff.site_detail", site_id=site.id))
@@ -79,7 +80,7 @@ def site_edit(site_id: int):
         try:
             site_service.update_site(site, form.to_data(), by=current_user)
         except FieldError as error:
-            form.blame(error.field, error.message)
+            show_error(form, error)
             site = get_site_or_404(site_id, current_user, for_edit=True)
         else:
             flash(_("Site %(name)s saved.", name=site.name), "success")

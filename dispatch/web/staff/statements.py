@@ -17,6 +17,7 @@ from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.web.staff import bp
 from dispatch.web.staff.board import pick_site, visible_sites
 from dispatch.platform import clock
+from dispatch.platform import transaction
 
 
 def _args() -> tuple[MealSite, date, str | None]:
@@ -103,6 +104,7 @@ def statement_close():
     except FieldError as error:
         flash(str(error.message), "error")
     except StaleRecord as error:
+        transaction.doom()
         flash(str(error), "error")
     else:
         flash(_("%(month)s closed.", month=f"{month:%Y-%m}"), "success")
@@ -121,6 +123,7 @@ def statement_reopen():
         flash(str(error.message), "error")
         return redirect(url_for("staff.statements", site=site.id, month=f"{month:%Y-%m}")), 303
     except StaleRecord as error:
+        transaction.doom()
         flash(str(error), "error")
     else:
         flash(_("%(month)s re-opened.", month=f"{month:%Y-%m}"), "success")

@@ -11,6 +11,7 @@ from dispatch.platform.access import is_admin, role_required
 from dispatch.platform.errors import FieldError
 from dispatch.web.staff import bp
 from dispatch.web.staff.board import visible_sites
+from dispatch.forms.errors import show_error
 
 
 def _form(rule=None) -> SubsidyRuleForm:
@@ -44,7 +45,7 @@ def subsidy_rule_new():
         try:
             rule = subsidy_service.create_rule(form.to_data(), by=current_user)
         except FieldError as error:
-            form.blame(error.field, error.message)
+            show_error(form, error)
         else:
             flash(_("Rule %(name)s added.", name=rule.name), "success")
             return redirect(url_for("staff.subsidy_rules"))
@@ -63,7 +64,7 @@ def subsidy_rule_version(rule_id: int):
         try:
             new = subsidy_service.supersede_rule(rule, form.to_data(), by=current_user)
         except FieldError as error:
-            form.blame(error.field, error.message)
+            show_error(form, error)
         else:
             flash(_("Rule %(name)s: new version from %(day)s.", name=new.name, day=new.valid_from.isoformat()),
                   "success")

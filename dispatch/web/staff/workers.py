@@ -13,6 +13,7 @@ from dispatch.platform.access import get_worker_or_404, role_required
 from dispatch.platform.errors import FieldError
 from dispatch.web.staff import bp
 from dispatch.web.staff.sites import page_arg
+from dispatch.forms.errors import show_error
 
 
 @bp.route("/workers")
@@ -46,7 +47,7 @@ def worker_new():
         try:
             worker = worker_service.create_worker(form.to_data(), by=current_user)
         except FieldError as error:
-            form.blame(error.field, error.message)
+            show_error(form, error)
         else:
             flash(_("Worker %(name)s added.", name=worker.full_name), "success")
             return redirect(url_for("staff.worker_detail", worker_id=worker.id))
@@ -71,7 +72,7 @@ def worker_edit(worker_id: int):
         try:
             worker_service.update_worker(worker, form.to_data(), by=current_user)
         except FieldError as error:
-            form.blame(error.field, error.message)
+            show_error(form, error)
             worker = get_worker_or_404(worker_id, current_user, for_edit=True)
         else:
             flash(_("Worker %(name)s saved.", name=worker.full_name), "success")

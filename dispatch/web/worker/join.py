@@ -5,10 +5,10 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from dispatch.forms.onboarding import JoinAsWorkerForm
-from dispatch.forms.seniors import add_error
 from dispatch.services.volunteers import onboarding as service
 from dispatch.platform.errors import FieldError
 from dispatch.web.worker import bp
+from dispatch.forms.errors import show_error
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
@@ -25,7 +25,7 @@ def join(token: str):
         except service.LinkUnusable as error:
             return render_template("family/join_refused.html", message=error.message), 410
         except FieldError as error:
-            add_error(form, error.field, error.message)
+            show_error(form, error)
         else:
             flash(_("Welcome! Sign in with your e-mail address and the password you chose."), "success")
             return redirect(url_for("security.login"))
