@@ -26,13 +26,10 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     from flask import Flask
 
     from dispatch import api, appconfig, cli, error_handlers, security_setup, web
-    from dispatch.platform import clock as app_clock
-    from dispatch.platform import collaborators, hardening
-    from dispatch.platform import i18n
-    from dispatch.platform import logsafe
-    from dispatch.platform import transaction
     from dispatch.extensions import csrf, db, migrate
     from dispatch.paths import MIGRATIONS_DIR, TEMPLATES_DIR
+    from dispatch.platform import clock as app_clock
+    from dispatch.platform import collaborators, hardening, i18n, logsafe, transaction
     from dispatch.platform.validation import IdConverter
 
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder="static")

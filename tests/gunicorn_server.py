@@ -11,8 +11,8 @@ from time import sleep, time
 
 import pytest
 
-from tests.pg_cluster import free_port
 from tests import testclock
+from tests.pg_cluster import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 

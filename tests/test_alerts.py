@@ -11,8 +11,8 @@ from dispatch import jobs
 from dispatch.extensions import db
 from dispatch.models import AlertAction, AlertActionKind, AlertKind, AlertReraise, AlertStatus, WelfareAlert
 from dispatch.models.notification import Notification
-from dispatch.services.safety import alerts
 from dispatch.services.rounds import outcomes
+from dispatch.services.safety import alerts
 from tests.factories import create_senior, create_user, login_as
 from tests.test_outcomes import DAY, NOON, app_clock, build_route, crew, post_tap  # noqa: F401 - fixtures
 

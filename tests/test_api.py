@@ -10,16 +10,16 @@ import pytest
 import sqlalchemy as sa
 
 from dispatch.extensions import db
-from dispatch.platform.clock import FixedClock
-from dispatch.models import ApiIdempotency, ApiToken, EmergencyContact, AuditEvent, Senior, ServiceRequest, StopEvent
+from dispatch.models import ApiIdempotency, ApiToken, AuditEvent, EmergencyContact, Senior, ServiceRequest, StopEvent
 from dispatch.models.plan import PlanStatus
 from dispatch.models.types import utcnow
-from dispatch.services.people import api_tokens
+from dispatch.platform.clock import FixedClock
 from dispatch.platform.errors import FieldError
+from dispatch.services.people import api_tokens
+from tests import testclock
 from tests.api_helpers import bearer, new_token, token_for
 from tests.factories import create_senior, create_site, create_user, create_worker
 from tests.test_outcomes import NOON, crew  # noqa: F401  (fixtures)
-from tests import testclock
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from dispatch.extensions import db
-from dispatch.platform.clock import FixedClock
 from dispatch.models import Plan, Senior, StopEvent
 from dispatch.models.plan import PlanStatus
+from dispatch.platform.clock import FixedClock
 from tests.api_helpers import bearer, token_for
 from tests.factories import create_site, create_user
 from tests.test_outcomes import NOON, crew  # noqa: F401  (fixtures)

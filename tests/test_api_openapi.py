@@ -60,10 +60,9 @@ def test_reads_without_a_version_document_no_409(doc):
 
 def test_a_documented_404_and_409_are_what_the_api_answers(client, app):
     """The document's promise, checked against a real reply of each kind."""
-    from tests.api_helpers import bearer, new_token
-    from tests.factories import create_site
     from dispatch.models import EmergencyContact
-    from tests.factories import create_senior
+    from tests.api_helpers import bearer, new_token
+    from tests.factories import create_senior, create_site
 
     site = create_site()
     senior = create_senior(site=site, contacts=[EmergencyContact(name="Li", relation="son", phone="13700000000",

@@ -11,11 +11,11 @@ from dispatch.extensions import db
 from dispatch.models.alert import AlertAction, AlertKind, AlertSeverity, AlertStatus, WelfareAlert
 from dispatch.models.audit import AuditEvent
 from dispatch.models.plan import PlanStatus, Stop, StopOutcome
+from dispatch.platform.clock import FixedClock
 from dispatch.services.safety import board as board_service
 from tests import plan_fixtures as pf
-from tests.factories import create_senior, create_site, create_user, create_worker, login_as
-from dispatch.platform.clock import FixedClock
 from tests import testclock
+from tests.factories import create_senior, create_site, create_user, create_worker, login_as
 
 # The board is read at 11:00 at the site on the suite's day: ETAs half an hour either side of "now"
 # then stay on that day whatever hour the suite runs at (at 00:10 a stop "30 minutes ago" would

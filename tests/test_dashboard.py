@@ -9,14 +9,14 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from dispatch.demo.district import generate_district
+from dispatch.demo.seed import seed_district
+from dispatch.demo.simulate import simulate
 from dispatch.extensions import db
 from dispatch.models.plan import StopOutcome
 from dispatch.models.site import MealSite
 from dispatch.models.worker import WorkerKind
 from dispatch.services.volunteers import hours
-from dispatch.demo.district import generate_district
-from dispatch.demo.seed import seed_district
-from dispatch.demo.simulate import simulate
 from dispatch.web.charts import Chart, Series
 from tests import plan_fixtures as pf
 from tests.factories import create_senior, create_site, create_user, create_worker, login_as

@@ -12,6 +12,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from dispatch.demo.district import generate_district
+from dispatch.demo.seed import DEMO_EMAILS, DEMO_PASSWORD, seed_district
 from dispatch.extensions import db
 from dispatch.models.meals import MealMode, MealOrder, MealOrderStatus
 from dispatch.models.plan import Plan, PlanKind, PlanStatus, StopKind
@@ -19,8 +21,6 @@ from dispatch.models.site import MealSite
 from dispatch.models.user import User
 from dispatch.services import planning
 from dispatch.services.care import requests as request_service
-from dispatch.demo.district import generate_district
-from dispatch.demo.seed import DEMO_EMAILS, DEMO_PASSWORD, seed_district
 from tests.factories import login_as
 
 DAY = date(2030, 3, 7)  # a Thursday

@@ -6,13 +6,13 @@ from datetime import date, datetime, time
 import pytest
 import sqlalchemy as sa
 
-from dispatch.extensions import db
-from dispatch.models import MealOrder, Plan, PlanStatus, Route, User, Worker
-from dispatch.services import planning
 from dispatch.demo.day import prepare_demo_day
 from dispatch.demo.seed import DEMO_EMAILS
-from dispatch.services.rounds.today import worker_today
+from dispatch.extensions import db
+from dispatch.models import MealOrder, Plan, PlanStatus, Route, User, Worker
 from dispatch.platform import clock
+from dispatch.services import planning
+from dispatch.services.rounds.today import worker_today
 
 DAY = date(2030, 3, 7)  # a Thursday
 

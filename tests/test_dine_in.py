@@ -7,7 +7,6 @@ from datetime import date, time
 import pytest
 import sqlalchemy as sa
 
-from dispatch.platform import clock
 from dispatch.extensions import db
 from dispatch.models.audit import AuditEvent
 from dispatch.models.dine_in import DineInMeal
@@ -15,6 +14,7 @@ from dispatch.models.meals import MealMode, MealOrderStatus
 from dispatch.models.site import MealType, MealWindow
 from dispatch.models.subsidy import SubsidyRule
 from dispatch.models.types import utcnow
+from dispatch.platform import clock
 from dispatch.services.meals import dine_in
 from tests import plan_fixtures as pf
 from tests.factories import create_senior, create_site, create_user, login_as

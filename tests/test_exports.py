@@ -235,9 +235,8 @@ def app_config(app_config):
 
 def test_exports_and_kitchen_follow_a_planned_and_published_lunch(client):
     from dispatch.models.site import MealType
-    from dispatch.services.meals import kitchen
-    from dispatch.services.meals import orders
     from dispatch.services import planning
+    from dispatch.services.meals import kitchen, orders
     from tests.planning_helpers import DAY, small_site
 
     s = small_site(seniors=6)

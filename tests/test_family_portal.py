@@ -9,14 +9,24 @@ import sqlalchemy as sa
 
 from dispatch.extensions import db
 from dispatch.models import (
-    EnrollmentRequest, MealHold, Notification, Plan, PlanKind, PlanStatus, RequestStatus, Route, ServiceRequest,
-    Stop, StopKind, StopOutcome, WelfareAlert,
+    EnrollmentRequest,
+    MealHold,
+    Notification,
+    Plan,
+    PlanKind,
+    PlanStatus,
+    RequestStatus,
+    Route,
+    ServiceRequest,
+    Stop,
+    StopKind,
+    StopOutcome,
+    WelfareAlert,
 )
 from dispatch.models.types import utcnow
-from dispatch.services.care import family_requests
-from dispatch.services.family import invitations
-from dispatch.services.family import notifications
 from dispatch.platform import clock
+from dispatch.services.care import family_requests
+from dispatch.services.family import invitations, notifications
 from tests.factories import create_senior, create_site, create_user, create_worker, login_as
 from tests.test_notifications import mail_app, smtp  # noqa: F401  (fixtures)
 
@@ -238,8 +248,8 @@ def test_coming_meals_show_what_the_standing_order_books_before_the_site_orders(
     from dispatch.models import MealEnrollment
     from dispatch.models.meals import ALL_WEEKDAYS, MealMode
     from dispatch.models.site import MealType
-    from dispatch.services.meals import orders
     from dispatch.services.family.overview import senior_overview
+    from dispatch.services.meals import orders
 
     _user, senior, site = family
     today = utcnow().astimezone(clock.zone_of(site)).date()

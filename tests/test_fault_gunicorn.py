@@ -22,12 +22,14 @@ import sqlalchemy as sa
 
 from dispatch.extensions import db
 from dispatch.models import MealOrder, MealOrderStatus, Stop, StopEvent
+from tests import testclock
 from tests.api_helpers import bearer, token_for
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import create_senior, create_site, create_user, create_worker
-from tests.gunicorn_server import start as gunicorn_server_start, stop as gunicorn_server_stop, workers_of
+from tests.gunicorn_server import start as gunicorn_server_start
+from tests.gunicorn_server import stop as gunicorn_server_stop
+from tests.gunicorn_server import workers_of
 from tests.test_outcomes import build_route
-from tests import testclock
 
 pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgresql"),
                                 reason="kills a worker mid-transaction; needs PostgreSQL (DISPATCH_TEST_DATABASE_URL)")

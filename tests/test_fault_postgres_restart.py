@@ -26,14 +26,13 @@ from flask_migrate import upgrade
 
 from dispatch import create_app
 from dispatch.extensions import db
+from tests import gunicorn_server, testclock
 from tests.api_helpers import token_for
 from tests.conftest import make_config
 from tests.factories import create_senior, create_site, create_user, create_worker
-from tests import gunicorn_server
 from tests.pg_cluster import PrivateCluster, server_bin
 from tests.servers import MISSING
 from tests.test_outcomes import build_route
-from tests import testclock
 
 PG_BIN = server_bin()
 pytestmark = pytest.mark.skipif(PG_BIN is None, reason=MISSING + "PostgreSQL's server programs (initdb, pg_ctl) "

@@ -10,8 +10,8 @@ from dispatch.extensions import db
 from dispatch.models.audit import AuditEvent
 from dispatch.models.geocode import GeocodeCache
 from dispatch.models.senior import GeocodeStatus, Senior
-from dispatch.services.people import geocoding
 from dispatch.platform import rate_limit
+from dispatch.services.people import geocoding
 from dispatch.services.people.datums import (
     bd09_to_gcj02,
     bd09_to_wgs84,

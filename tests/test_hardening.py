@@ -98,8 +98,8 @@ def test_login_issues_a_new_session_and_a_pre_login_cookie_grants_nothing(app):
 
 
 def test_password_rules_refuse_guessable_passwords(app):
-    from dispatch.services.people.accounts import create_user as make_account
     from dispatch.platform.errors import FieldError
+    from dispatch.services.people.accounts import create_user as make_account
 
     with app.test_request_context():
         for weak in ("short", "aaaaaaaaaaaa", "password1234"):

@@ -69,8 +69,9 @@ def test_rq_job_failure_is_kept_with_its_error(app):
 ])
 def test_jobs_queued_before_the_upgrade_still_resolve_from_their_old_paths(old_path, new_name):
     """An RQ job stored under a pre-0.2 path runs the same entry point as a new one."""
-    import dispatch.jobs as entry_points
     from rq.utils import import_attribute
+
+    import dispatch.jobs as entry_points
 
     assert import_attribute(old_path) is getattr(entry_points, new_name)
     assert jobs.resolve(old_path) is getattr(entry_points, new_name)

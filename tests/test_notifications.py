@@ -15,8 +15,8 @@ from dispatch.models.service_request import ServiceRequest, ServiceType
 from dispatch.models.types import utcnow
 from dispatch.services.family import notifications
 from dispatch.services.family.notifications import EmailSender, OutgoingMessage
-from tests.factories import create_senior, create_site, create_user
 from tests import testclock
+from tests.factories import create_senior, create_site, create_user
 
 
 class Inbox:

@@ -13,10 +13,10 @@ from dispatch.models.plan import PlanKind
 from dispatch.models.site import TravelMode
 from dispatch.models.user import User
 from dispatch.models.worker import Skill, WorkerKind, WorkerShift
-from dispatch.services.volunteers import onboarding
 from dispatch.services.planning.problem import build_problem
-from tests.factories import create_site, create_user, create_worker, login_as
+from dispatch.services.volunteers import onboarding
 from tests import testclock
+from tests.factories import create_site, create_user, create_worker, login_as
 
 PASSWORD = "a long volunteer password 42"
 

@@ -13,13 +13,29 @@ import pytest
 import sqlalchemy as sa
 
 from dispatch.extensions import db
-from dispatch.platform.clock import FixedClock
 from dispatch.models import (
-    AlertKind, AlertStatus, AuditEvent, MealMode, MealOrder, MealOrderStatus, Plan, PlanKind, PlanStatus,
-    RequestStatus, Route, ServiceRequest, ServiceType, Stop, StopEvent, StopKind, StopOutcome, WelfareAlert,
+    AlertKind,
+    AlertStatus,
+    AuditEvent,
+    MealMode,
+    MealOrder,
+    MealOrderStatus,
+    Plan,
+    PlanKind,
+    PlanStatus,
+    RequestStatus,
+    Route,
+    ServiceRequest,
+    ServiceType,
+    Stop,
+    StopEvent,
+    StopKind,
+    StopOutcome,
+    WelfareAlert,
 )
 from dispatch.models.notification import Notification
 from dispatch.models.site import MealType
+from dispatch.platform.clock import FixedClock
 from tests.factories import create_senior, create_site, create_user, create_worker, login_as
 
 UTC = timezone.utc
@@ -306,8 +322,8 @@ def test_the_print_sheet_lists_the_route(client, crew):
 def test_twenty_concurrent_taps_on_one_stop_lose_none(app, crew):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("concurrent writers need PostgreSQL (SQLite serialises the whole file)")
-    from dispatch.services.rounds import outcomes
     from dispatch.models import User
+    from dispatch.services.rounds import outcomes
 
     stop_id, user_id = crew["stops"][0], crew["user"].id
     client_ids = [uuid.uuid4().hex for _ in range(20)]

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from dispatch.extensions import db
 from dispatch.models.plan import Plan, PlanStatus, Stop, StopOutcome
 from dispatch.models.service_request import RequestStatus, ServiceType
-from dispatch.services.meals import orders
 from dispatch.services import planning
+from dispatch.services.meals import orders
 from dispatch.services.planning.problem import visit_key, worker_key
 from tests.factories import create_user, login_as
 from tests.planning_helpers import DAY, add_request, small_site
@@ -166,8 +166,9 @@ def test_publish_freezes_and_worker_sees_the_route(app, client):
     assert r.status_code == 409
     assert client.post(f"/staff/plans/{plan.id}/publish", data={"version": plan.version}).status_code == 409
     # The worker's page shows the published stops (the worker's "today" is the service date here).
+    from datetime import UTC, datetime
+
     from dispatch.services.rounds import today as today_service
-    from datetime import datetime, UTC
     day = today_service.worker_today(s.drivers[0], now=lambda: datetime(2030, 3, 4, 2, 0, tzinfo=UTC))
     names = {sv.stop.senior.full_name for rv in day.routes for sv in rv.stops}
     assert names == {sen.full_name for sen in s.seniors}

@@ -8,9 +8,9 @@ import pytest
 from dispatch import routing
 from dispatch.extensions import db
 from dispatch.models.worker import WorkerShift
+from dispatch.platform import clock
 from dispatch.services import planning
 from dispatch.services.planning.problem import break_of
-from dispatch.platform import clock
 from tests.factories import create_user, login_as
 from tests.planning_helpers import DAY, add_request, small_site
 

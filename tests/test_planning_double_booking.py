@@ -8,8 +8,8 @@ import pytest
 from dispatch import routing
 from dispatch.extensions import db
 from dispatch.models.worker import Skill, WorkerSkill
-from dispatch.services.meals import orders
 from dispatch.services import planning
+from dispatch.services.meals import orders
 from dispatch.services.planning.problem import free_part
 from tests.planning_helpers import DAY, add_request, small_site
 

@@ -14,12 +14,12 @@ import pytest
 
 from dispatch.extensions import db
 from dispatch.models.plan import PlanStatus
-from dispatch.services.meals import orders
 from dispatch.services import planning
+from dispatch.services.meals import orders
+from tests import servers
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import create_user, login_as
 from tests.planning_helpers import DAY, small_site
-from tests import servers
 
 # A Redis database of its own per test database kind, so a SQLite run and a PostgreSQL run
 # at the same time do not take each other's jobs.

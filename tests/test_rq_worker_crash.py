@@ -19,13 +19,13 @@ import time
 import pytest
 
 from dispatch.extensions import db
-from dispatch.services.meals import orders
 from dispatch.services import planning
+from dispatch.services.meals import orders
+from tests import servers
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import create_user, login_as
 from tests.planning_helpers import DAY, small_site
 from tests.test_planning_rq import worker_env
-from tests import servers
 
 # Redis databases of their own, so the other RQ test files' flushdb never takes these jobs.
 REDIS_URL = "redis://127.0.0.1:6379/9" if TEST_DATABASE_URL.startswith("postgresql") else "redis://127.0.0.1:6379/10"

@@ -7,6 +7,16 @@ from datetime import date, time
 import pytest
 import sqlalchemy as sa
 
+from dispatch.demo.district import (
+    MEAL_BLOCKS,
+    SERVICE_TYPES,
+    STOPS_PER_RUN,
+    delivered_meals,
+    generate_district,
+    haversine_m,
+    meal_carriers,
+)
+from dispatch.demo.seed import DEMO_EMAILS, DEMO_PASSWORD
 from dispatch.extensions import db
 from dispatch.models import (
     FamilyLink,
@@ -19,10 +29,6 @@ from dispatch.models import (
     User,
     Worker,
 )
-from dispatch.demo.district import (
-    MEAL_BLOCKS, SERVICE_TYPES, STOPS_PER_RUN, delivered_meals, generate_district, haversine_m, meal_carriers,
-)
-from dispatch.demo.seed import DEMO_EMAILS, DEMO_PASSWORD
 
 TODAY = date(2026, 3, 12)  # a Thursday
 

@@ -5,14 +5,14 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from dispatch.demo.district import generate_district
+from dispatch.demo.seed import seed_district
 from dispatch.extensions import db
 from dispatch.models.alert import AlertStatus, WelfareAlert
 from dispatch.models.dine_in import DineInMeal
 from dispatch.models.outcome import StopEvent
 from dispatch.models.plan import Plan, Stop, StopKind, StopOutcome
 from dispatch.models.subsidy import SubsidyBudget
-from dispatch.demo.district import generate_district
-from dispatch.demo.seed import seed_district
 
 TODAY = date(2026, 3, 12)
 

@@ -14,8 +14,8 @@ from dispatch.extensions import db
 from dispatch.models.audit import AuditEvent
 from dispatch.models.senior import Diet, EmergencyContact, Senior, SeniorCategoryType
 from dispatch.models.site import MealType, MealWindow
-from tests.factories import FreshContextClient, create_senior, create_site, create_user, create_worker, login_as
 from tests import testclock
+from tests.factories import FreshContextClient, create_senior, create_site, create_user, create_worker, login_as
 
 SCRIPT = "<script>alert(1)</script>"
 

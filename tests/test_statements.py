@@ -17,11 +17,9 @@ from dispatch.models.plan import StopOutcome
 from dispatch.models.site import MealType
 from dispatch.models.statement import ProofKind
 from dispatch.models.subsidy import SubsidyRule
-from dispatch.services.meals import dine_in
-from dispatch.services.money import statement_exports
-from dispatch.services.money import statements
-from dispatch.services.money import subsidies
 from dispatch.platform.errors import FieldError, StaleRecord
+from dispatch.services.meals import dine_in
+from dispatch.services.money import statement_exports, statements, subsidies
 from tests import plan_fixtures as pf
 from tests.factories import create_senior, create_site, create_user, create_worker
 

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from dispatch.models.senior import SeniorCategoryType as Cat
 from dispatch.models.subsidy import SubsidyRule
-from dispatch.services.money import subsidies
 from dispatch.platform.errors import FieldError
+from dispatch.services.money import subsidies
 
 DAY = date(2026, 3, 10)
 SITE = 7

@@ -13,9 +13,9 @@ from dispatch.models.notification import Notification, NotificationEvent
 from dispatch.models.plan import PlanKind
 from dispatch.models.volunteer_shift import OfferStatus, ShiftRole, ShiftSignup, SignupStatus
 from dispatch.models.worker import Skill, WorkerKind, WorkerSkill
-from dispatch.services.volunteers import shifts
 from dispatch.platform.errors import FieldError
 from dispatch.services.planning.problem import shift_workers
+from dispatch.services.volunteers import shifts
 from tests.factories import create_site, create_user, create_worker, login_as
 
 DAY = date(2030, 6, 1)  # a Saturday

@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError
 
 from dispatch.extensions import db
 from dispatch.models.api_token import ApiIdempotency
-from dispatch.services.people import api_tokens
 from dispatch.platform import clock
+from dispatch.services.people import api_tokens
 
 PREFIX = "/api/v1"
 IDEMPOTENCY_HEADER = "Idempotency-Key"

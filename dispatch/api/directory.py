@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from dispatch.api import schemas as s
 from dispatch.api.core import CONFLICT_BUSY, CONFLICT_STALE, blueprint, idempotent, principal, roles
 from dispatch.api.paging import page_of, page_schema
@@ -11,7 +10,6 @@ from dispatch.extensions import db
 from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite
 from dispatch.models.worker import Worker
-from dispatch.services.people import seniors as senior_service
 from dispatch.platform.access import (
     get_senior_or_404,
     get_site_or_404,
@@ -19,6 +17,7 @@ from dispatch.platform.access import (
     sites_visible_to,
     workers_visible_to,
 )
+from dispatch.services.people import seniors as senior_service
 
 bp = blueprint("api_directory", "Seniors, meal sites and workers.")
 

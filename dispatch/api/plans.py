@@ -12,12 +12,11 @@ from dispatch.api.paging import page_of, page_schema
 from dispatch.extensions import db
 from dispatch.models.plan import Plan, Route
 from dispatch.models.site import MealSite
-from dispatch.services.rounds import outcomes
-from dispatch.services.rounds import worker_day
-from dispatch.services import planning as planning_service
-from dispatch.services.rounds import today as today_service
 from dispatch.platform.access import get_site_or_404, sites_editable_by, worker_for
 from dispatch.platform.validation import is_id
+from dispatch.services import planning as planning_service
+from dispatch.services.rounds import outcomes, worker_day
+from dispatch.services.rounds import today as today_service
 
 bp = blueprint("api_plans", "Plans, routes, workers' days and stop outcomes.")
 

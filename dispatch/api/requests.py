@@ -8,9 +8,9 @@ from dispatch.api.core import CONFLICT_BUSY, CONFLICT_STALE, ApiError, blueprint
 from dispatch.api.paging import page_of, page_schema
 from dispatch.models.service_request import ServiceRequest
 from dispatch.models.site import MealSite
-from dispatch.services.care import requests as request_service
-from dispatch.platform.access import get_senior_or_404, sites_visible_to
 from dispatch.platform import clock
+from dispatch.platform.access import get_senior_or_404, sites_visible_to
+from dispatch.services.care import requests as request_service
 
 bp = blueprint("api_requests", "Home-service requests and their review.")
 

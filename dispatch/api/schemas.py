@@ -8,8 +8,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from dispatch.models.plan import PlanKind, PlanStatus, StopKind, StopOutcome
 from dispatch.models.outcome import ConcernKind, StopEventKind
+from dispatch.models.plan import PlanKind, PlanStatus, StopKind, StopOutcome
 from dispatch.models.senior import Diet, Gender, Mobility, SeniorCategoryType
 from dispatch.models.service_request import Recurrence, RequestStatus, ServiceType
 from dispatch.models.site import MealType, SiteKind, TravelMode

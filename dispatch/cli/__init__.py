@@ -10,10 +10,10 @@ def init_app(app: Flask) -> None:
     from dispatch.cli.accounts import create_user_command
     from dispatch.cli.alerts import alerts_group
     from dispatch.cli.coverage import coverage_command, suggest_sites_command
+    from dispatch.cli.demo import demo_command, seed_command
     from dispatch.cli.geocoding import geocode_command
     from dispatch.cli.notifications import notifications_command
     from dispatch.cli.planning import plan_command
-    from dispatch.cli.demo import demo_command, seed_command
     from dispatch.cli.security import api_token_group, audit_group
     from dispatch.cli.shifts import shifts_group
     from dispatch.cli.simulate import simulate_command

@@ -22,8 +22,8 @@ from dispatch.platform import transaction
 @transaction.command
 def create_user_command(role, email, password, display_name, site_ids, senior_ids, worker_id):
     """Create a user with a role; prints the new user's id (exit 2 on bad input)."""
-    from dispatch.services.people.accounts import create_user
     from dispatch.platform.errors import FieldError
+    from dispatch.services.people.accounts import create_user
 
     try:
         user = create_user(email, password, role, display_name=display_name,

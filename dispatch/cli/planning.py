@@ -21,9 +21,9 @@ def plan_command(site_id: int, day, meal: str, orders: bool) -> None:
     from dispatch.extensions import db
     from dispatch.models.plan import PlanKind
     from dispatch.models.site import MealSite, MealType
-    from dispatch.services.meals import orders as order_service
-    from dispatch.services import planning
     from dispatch.platform.errors import FieldError
+    from dispatch.services import planning
+    from dispatch.services.meals import orders as order_service
 
     site = db.session.get(MealSite, site_id)
     if site is None:

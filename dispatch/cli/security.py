@@ -29,8 +29,8 @@ def create_token_command(email, role, name, days, site_ids):
 
     from dispatch.extensions import db
     from dispatch.models.user import User
-    from dispatch.services.people import api_tokens
     from dispatch.platform.errors import FieldError
+    from dispatch.services.people import api_tokens
 
     user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.strip().lower()))
     if user is None:

@@ -5,11 +5,10 @@ import time
 from datetime import date, datetime
 
 import click
-
-from dispatch.platform import clock
 from flask import current_app
 from flask.cli import with_appcontext
-from dispatch.platform import transaction
+
+from dispatch.platform import clock, transaction
 
 
 @click.command("simulate")

@@ -20,8 +20,16 @@ from pathlib import Path
 import click
 
 from dispatch.routing.location import InvalidProblem, Location
-from dispatch.routing.streets import (MODES, StreetsError, StreetTravel, Unreachable, build_network, load_network,
-                                      network_info, normalise_mode)
+from dispatch.routing.streets import (
+    MODES,
+    StreetsError,
+    StreetTravel,
+    Unreachable,
+    build_network,
+    load_network,
+    network_info,
+    normalise_mode,
+)
 
 MODE_CHOICES = ["walk", "ebike", "e_bike", "car"]
 

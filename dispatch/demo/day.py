@@ -14,15 +14,15 @@ from datetime import date, datetime, time, tzinfo
 import sqlalchemy as sa
 from flask import current_app
 
+from dispatch.demo.seed import DEMO_EMAILS
 from dispatch.extensions import db
 from dispatch.models.plan import PlanKind, PlanStatus
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.user import User
 from dispatch.models.worker import Worker, WorkerShift
-from dispatch.services.meals import orders as order_service
-from dispatch.services import planning
 from dispatch.platform.errors import FieldError
-from dispatch.demo.seed import DEMO_EMAILS
+from dispatch.services import planning
+from dispatch.services.meals import orders as order_service
 
 # Seconds of search for the demo's plan: it is solved before the server starts, while the user waits.
 DEMO_SOLVE_SECONDS = 3

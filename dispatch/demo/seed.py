@@ -12,6 +12,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_security import hash_password
 
+from dispatch.demo.district import DemoDistrict
 from dispatch.extensions import db, security
 from dispatch.models import (
     EmergencyContact,
@@ -33,7 +34,6 @@ from dispatch.models import (
     WorkerSkill,
     weekdays_to_mask,
 )
-from dispatch.demo.district import DemoDistrict
 
 DEMO_PASSWORD = "doorstep-demo-2026"
 DEMO_EMAILS: dict[str, str] = {

@@ -30,8 +30,8 @@ from datetime import date, datetime, time, timedelta, timezone
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from dispatch.demo.district import haversine_m
 from dispatch.extensions import db
-from dispatch.platform.clock import zone_of
 from dispatch.models.alert import AlertStatus, WelfareAlert
 from dispatch.models.meals import MealMode
 from dispatch.models.outcome import StopEventKind
@@ -41,11 +41,10 @@ from dispatch.models.service_request import RequestStatus, ServiceRequest, Servi
 from dispatch.models.site import MealSite
 from dispatch.models.subsidy import SubsidyBudget
 from dispatch.models.worker import Skill, Worker, WorkerKind
-from dispatch.services.meals import dine_in
-from dispatch.services.meals import orders
-from dispatch.services.rounds import outcomes
+from dispatch.platform.clock import zone_of
+from dispatch.services.meals import dine_in, orders
 from dispatch.services.money import subsidies
-from dispatch.demo.district import haversine_m
+from dispatch.services.rounds import outcomes
 
 SPEED_M_PER_MIN = 250  # an e-bike in town, 15 km/h
 DROP_MINUTES = 3

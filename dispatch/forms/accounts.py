@@ -22,8 +22,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from dispatch.forms.fields import MultiCheckboxField, optional_int
-from dispatch.platform.labels import choices
 from dispatch.models.user import RoleName
+from dispatch.platform.labels import choices
 from dispatch.platform.validation import id_or_none
 
 # ``services.errors.FieldError.field`` -> the form field showing it.

@@ -7,8 +7,8 @@ from flask_wtf.file import FileField
 from wtforms.fields import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
-from dispatch.platform.labels import choices
 from dispatch.models.site import TravelMode
+from dispatch.platform.labels import choices
 from dispatch.services.coverage.siting import MAX_K
 from dispatch.services.people.sites import CIRCLE_MINUTES_RANGE
 

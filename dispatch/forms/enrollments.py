@@ -10,9 +10,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from dispatch.forms.fields import MultiCheckboxField, optional_int
-from dispatch.platform.labels import WEEKDAYS_SHORT, choices
 from dispatch.models.meals import MealMode
 from dispatch.models.site import MealType
+from dispatch.platform.labels import WEEKDAYS_SHORT, choices
 from dispatch.platform.validation import MAX_ID
 
 DATE_MESSAGE = _l("Enter a date as YYYY-MM-DD.")

@@ -7,9 +7,9 @@ from wtforms.fields import DateField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from dispatch.forms.family import AcceptInvitationForm
-from dispatch.platform.labels import choices
 from dispatch.models.site import TravelMode
 from dispatch.models.worker import Skill
+from dispatch.platform.labels import choices
 
 
 class InviteWorkerForm(FlaskForm):

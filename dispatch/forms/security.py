@@ -7,8 +7,8 @@ from wtforms.fields import DateField, EmailField, IntegerField, SelectField, Str
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from dispatch.forms.accounts import IdListField
-from dispatch.platform.labels import choices
 from dispatch.models.user import RoleName
+from dispatch.platform.labels import choices
 from dispatch.platform.validation import MAX_ID
 
 

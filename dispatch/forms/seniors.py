@@ -27,8 +27,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from dispatch.forms.fields import MultiCheckboxField, optional_int
-from dispatch.platform.labels import choices
 from dispatch.models.senior import Diet, Gender, Mobility, SeniorCategoryType
+from dispatch.platform.labels import choices
 
 PHONE = Regexp(r"^[0-9+\- ]{5,20}$", message=_l("Use 5 to 20 digits, spaces, dashes or a leading +."))
 

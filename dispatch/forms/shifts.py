@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms.fields import DateField, IntegerField, SelectField, TimeField
 from wtforms.validators import InputRequired, NumberRange
 
-from dispatch.platform.labels import choices
 from dispatch.models.volunteer_shift import ShiftRole
+from dispatch.platform.labels import choices
 
 
 class PublishShiftForm(FlaskForm):

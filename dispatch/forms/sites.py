@@ -9,8 +9,8 @@ from wtforms.fields import BooleanField, FloatField, FormField, IntegerField, Se
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from dispatch.forms.fields import finite, phone_field, text_field
-from dispatch.platform.labels import choices, label
 from dispatch.models.site import MealType, SiteKind, TravelMode
+from dispatch.platform.labels import choices, label
 from dispatch.services.people.sites import (
     CIRCLE_MINUTES_RANGE,
     DAILY_CAPACITY_MAX,
@@ -20,6 +20,7 @@ from dispatch.services.people.sites import (
     WindowTimes,
     known_timezones,
 )
+
 
 class WindowForm(Form):
     """One meal's window: both times or neither."""

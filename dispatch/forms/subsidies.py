@@ -11,8 +11,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from dispatch.forms.fields import optional_int, text_field
-from dispatch.platform.labels import choices
 from dispatch.models.senior import SeniorCategoryType
+from dispatch.platform.labels import choices
 from dispatch.services.money.subsidies import RuleData
 
 MONEY_FIELDS = ("meal_price", "subsidy", "delivery_fee", "delivery_subsidy", "cap_per_meal", "cap_per_month")

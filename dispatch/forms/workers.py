@@ -17,9 +17,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from dispatch.forms.fields import MultiCheckboxField, phone_field, text_field
-from dispatch.platform.labels import WEEKDAYS, choices
 from dispatch.models.site import TravelMode
 from dispatch.models.worker import Skill, WorkerKind
+from dispatch.platform.labels import WEEKDAYS, choices
 from dispatch.services.people.workers import (
     CAPACITY_MEALS_RANGE,
     MAX_MINUTES_RANGE,

@@ -6,6 +6,10 @@ Alembic compares against.
 from dispatch.models.alert import AlertAction, AlertActionKind, AlertKind, AlertSeverity, AlertStatus, WelfareAlert
 from dispatch.models.api_token import ApiIdempotency, ApiToken
 from dispatch.models.audit import AuditEvent
+from dispatch.models.dine_in import DineInMeal
+from dispatch.models.family_request import EnrollmentRequest, EnrollmentRequestStatus, RequestSubmission
+from dispatch.models.geocode import GeocodeCache, RateLimitSlot
+from dispatch.models.invitation import Invitation, InvitationState
 from dispatch.models.meals import (
     ALL_WEEKDAYS,
     MealEnrollment,
@@ -15,12 +19,15 @@ from dispatch.models.meals import (
     MealOrderStatus,
     weekdays_to_mask,
 )
+from dispatch.models.notification import (
+    Channel,
+    Notification,
+    NotificationEvent,
+    NotificationPreference,
+    NotificationStatus,
+)
 from dispatch.models.onboarding import WorkerCertificate, WorkerInvitation
 from dispatch.models.outcome import AlertReraise, ConcernKind, StopEvent, StopEventKind
-from dispatch.models.family_request import EnrollmentRequest, EnrollmentRequestStatus, RequestSubmission
-from dispatch.models.geocode import GeocodeCache, RateLimitSlot
-from dispatch.models.invitation import Invitation, InvitationState
-from dispatch.models.notification import Channel, Notification, NotificationEvent, NotificationPreference, NotificationStatus
 from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, Stop, StopKind, StopOutcome
 from dispatch.models.senior import (
     Diet,
@@ -43,9 +50,8 @@ from dispatch.models.service_request import (
     ServiceType,
 )
 from dispatch.models.site import MealSite, MealType, MealWindow, SiteKind, TravelMode
-from dispatch.models.subsidy import SubsidyBudget, SubsidyRule
-from dispatch.models.dine_in import DineInMeal
 from dispatch.models.statement import ProofKind, StatementLine, StatementMonth, StatementStatus
+from dispatch.models.subsidy import SubsidyBudget, SubsidyRule
 from dispatch.models.types import UTCDateTime, utcnow
 from dispatch.models.user import Role, RoleName, StaffSite, User, WebAuthn, roles_users
 from dispatch.models.volunteer_shift import OfferStatus, OpenShift, ShiftOffer, ShiftRole, ShiftSignup, SignupStatus

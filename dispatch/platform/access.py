@@ -27,9 +27,9 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 from flask import abort, current_app
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
 from dispatch.extensions import db

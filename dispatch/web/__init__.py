@@ -4,9 +4,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
-from dispatch.web import main, staff
-from dispatch.web import admin, family, worker
 from dispatch.platform.labels import WEEKDAYS, WEEKDAYS_SHORT, label, yuan
+from dispatch.web import admin, coverage, family, main, staff, worker
 from dispatch.web.nav import nav_for
 
 
@@ -16,7 +15,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(worker.bp)
     app.register_blueprint(family.bp)
     app.register_blueprint(admin.bp)
-    from dispatch.web import coverage; app.register_blueprint(coverage.bp)  # noqa: E702
+    app.register_blueprint(coverage.bp)
     app.register_blueprint(admin.security.bp)
     app.context_processor(lambda: {"nav_items": nav_for(current_user)})
     app.jinja_env.globals.update(label=label, weekdays=WEEKDAYS, weekdays_short=WEEKDAYS_SHORT)

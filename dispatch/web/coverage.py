@@ -7,16 +7,16 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from dispatch.forms.coverage import SitingForm
+from dispatch.forms.errors import show_error
 from dispatch.forms.sites import SiteForm
-from dispatch.platform.maps import tile_spec
 from dispatch.models.site import MealType, TravelMode
+from dispatch.platform.access import is_admin, role_required
+from dispatch.platform.errors import FieldError
+from dispatch.platform.maps import tile_spec
 from dispatch.services.coverage import circles as coverage_service
 from dispatch.services.coverage import siting as coverage_siting
 from dispatch.services.people import sites as site_service
-from dispatch.platform.access import is_admin, role_required
-from dispatch.platform.errors import FieldError
 from dispatch.web.coverage_map import map_spec
-from dispatch.forms.errors import show_error
 
 bp = Blueprint("coverage", __name__, url_prefix="/coverage")
 

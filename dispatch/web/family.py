@@ -14,18 +14,21 @@ from wtforms.fields.choices import SelectChoice
 
 from dispatch.forms.errors import show_error
 from dispatch.forms.family import (
-    AcceptInvitationForm, HoldForm, NotificationSettingsForm, RequestForm, RescheduleForm, service_choices,
+    AcceptInvitationForm,
+    HoldForm,
+    NotificationSettingsForm,
+    RequestForm,
+    RescheduleForm,
+    service_choices,
 )
-from dispatch.platform.i18n import LANGUAGES
-from dispatch.services.care import family_requests
-from dispatch.services.family import invitations
-from dispatch.services.family import notification_settings
-from dispatch.services.family import overview as family_view
-from dispatch.platform.links import tel_uri
+from dispatch.platform import clock, transaction
 from dispatch.platform.access import get_senior_or_404, has_role, role_required
 from dispatch.platform.errors import FieldError, StaleRecord
-from dispatch.platform import clock
-from dispatch.platform import transaction
+from dispatch.platform.i18n import LANGUAGES
+from dispatch.platform.links import tel_uri
+from dispatch.services.care import family_requests
+from dispatch.services.family import invitations, notification_settings
+from dispatch.services.family import overview as family_view
 
 bp = Blueprint("family", __name__, url_prefix="/family")
 

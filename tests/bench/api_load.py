@@ -68,13 +68,25 @@ def seed(url: str, data_dir: str, n_workers: int, n_stops: int) -> list[dict]:
     from flask_migrate import upgrade
 
     from dispatch import create_app
-    from dispatch.extensions import db
+    from dispatch.extensions import db, security
     from dispatch.models import (
-        Diet, EmergencyContact, MealMode, MealOrder, MealSite, MealType, Plan, PlanKind, PlanStatus, Route, Senior, Stop,
-        StopKind, Worker, WorkerKind,
+        Diet,
+        EmergencyContact,
+        MealMode,
+        MealOrder,
+        MealSite,
+        MealType,
+        Plan,
+        PlanKind,
+        PlanStatus,
+        Route,
+        Senior,
+        Stop,
+        StopKind,
+        Worker,
+        WorkerKind,
     )
     from dispatch.services.people import api_tokens
-    from dispatch.extensions import security
 
     app = create_app({"SECRET_KEY": "bench", "REQUIRE_2FA_FOR_STAFF": False})
     with app.app_context():

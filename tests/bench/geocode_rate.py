@@ -79,9 +79,9 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from dispatch import create_app
-    from dispatch.platform import jobs
     from dispatch.extensions import db
     from dispatch.models.senior import GeocodeStatus, Senior
+    from dispatch.platform import jobs
     from dispatch.services.people import geocoding
     from tests.factories import create_senior, create_site
     from tests.geocode_stub import GeocodeStub

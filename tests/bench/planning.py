@@ -15,7 +15,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, time as clock
+from datetime import date
+from datetime import time as clock
 
 import sqlalchemy as sa
 
@@ -75,8 +76,8 @@ def _site(stops: int, visits: int, drivers: int, carers: int, day: date, capacit
 
 
 def bench_site(limit: float) -> dict:
-    from dispatch.services.meals import orders
     from dispatch.services import planning
+    from dispatch.services.meals import orders
 
     day = date(2030, 3, 4)
     with tempfile.TemporaryDirectory() as tmp:
@@ -94,8 +95,8 @@ def bench_site(limit: float) -> dict:
 
 
 def bench_page() -> dict:
-    from dispatch.services.meals import orders
     from dispatch.services import planning
+    from dispatch.services.meals import orders
     from tests.factories import create_user, login_as
 
     day = date(2030, 3, 4)
@@ -128,13 +129,13 @@ def _plan_cost(solution) -> int:
 def bench_district(limit: float, sample: int) -> dict:
     import redis
 
+    from dispatch.demo.district import generate_district
+    from dispatch.demo.seed import seed_district
     from dispatch.extensions import db
     from dispatch.models.plan import PlanKind
     from dispatch.models.site import MealSite
-    from dispatch.services.meals import orders
     from dispatch.services import planning
-    from dispatch.demo.district import generate_district
-    from dispatch.demo.seed import seed_district
+    from dispatch.services.meals import orders
 
     day = date(2030, 3, 4)
     redis.Redis.from_url(REDIS).flushdb()

@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 
-from vrptw import DEFAULT_DATA, instance_order, d10, read_instance, verify  # noqa: E402
+from vrptw import DEFAULT_DATA, d10, instance_order, read_instance, verify  # noqa: E402
 
 
 def pyvrp_solve(path: str, time_limit: float, seed: int) -> dict:

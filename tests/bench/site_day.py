@@ -23,8 +23,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from dispatch.routing import (Break, Depot, GeodesicTravel, Location, Priority, Problem, Stop,  # noqa: E402
-                              TimeWindow, Worker, solve)
+from dispatch.routing import Break, Depot, GeodesicTravel, Location, Priority, Problem, Stop, TimeWindow, Worker, solve  # noqa: E402
 from dispatch.routing.solver import plan_cost  # noqa: E402
 
 CENTRE = (31.2304, 121.4737)

@@ -29,13 +29,12 @@ def main() -> None:
     today = date(2026, 4, 3)
     with app.app_context():
         upgrade()
-        from dispatch.models import MealSite, Senior, User
-        from dispatch.services.money import dashboard
-        from dispatch.services.meals import dine_in
-        from dispatch.services.money import statements
         from dispatch.demo.district import generate_district
         from dispatch.demo.seed import seed_district
         from dispatch.demo.simulate import simulate
+        from dispatch.models import MealSite, Senior, User
+        from dispatch.services.meals import dine_in
+        from dispatch.services.money import dashboard, statements
 
         seed_district(generate_district(seed=1, today=today, seniors=args.seniors, sites=args.sites))
         with app.test_request_context():

@@ -28,8 +28,17 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 warnings.filterwarnings("ignore")
 
 from dispatch.routing import GeodesicTravel, Location  # noqa: E402
-from dispatch.routing.streets import (METRES_PER_DEGREE, UNREACHABLE, ModeGraph, StreetNetwork,  # noqa: E402
-                                      StreetTravel, snappable, build_network, haversine_m, load_network)
+from dispatch.routing.streets import (  # noqa: E402
+    METRES_PER_DEGREE,
+    UNREACHABLE,
+    ModeGraph,
+    StreetNetwork,
+    StreetTravel,
+    build_network,
+    haversine_m,
+    load_network,
+    snappable,
+)
 
 
 def peak_rss_mb() -> float:
@@ -207,8 +216,8 @@ def generated_city(args):
 
 def pandana_matrix(g, travel, places, label):
     """pandana (contraction hierarchies in C++) on the same walking arcs: preprocessing and 250 x 250 pairs."""
-    import pandas as pd
     import pandana
+    import pandas as pd
 
     net, secs = timed(pandana.Network, pd.Series(g.x), pd.Series(g.y), pd.Series(g.tail), pd.Series(g.head),
                       pd.DataFrame({"s": g.metres / 1.25}), twoway=False)

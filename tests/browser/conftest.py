@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
 from tests import servers
 
 CHROMIUM_ARGS = [

@@ -8,9 +8,9 @@ import pytest
 from dispatch.extensions import db
 from dispatch.models.plan import Stop, StopOutcome
 from tests import plan_fixtures as pf
+from tests import testclock
 from tests.browser.conftest import inputs_without_label, no_horizontal_overflow
 from tests.factories import create_senior, create_site, create_user, create_worker
-from tests import testclock
 
 pytestmark = pytest.mark.browser
 

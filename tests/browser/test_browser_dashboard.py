@@ -1,20 +1,20 @@
 """The dashboard after a simulated week, in a real browser; the counter page on a 360 px phone."""
 from __future__ import annotations
 
-from datetime import date, timedelta, time
+from datetime import date, time, timedelta
 
 import pytest
 
-from dispatch.extensions import db
-from dispatch.models.site import MealType, MealWindow
-from dispatch.models.subsidy import SubsidyRule
 from dispatch.demo.district import generate_district
 from dispatch.demo.seed import seed_district
 from dispatch.demo.simulate import simulate
+from dispatch.extensions import db
+from dispatch.models.site import MealType, MealWindow
+from dispatch.models.subsidy import SubsidyRule
 from tests import plan_fixtures as pf
+from tests import testclock
 from tests.browser.conftest import inputs_without_label, no_horizontal_overflow
 from tests.factories import create_senior, create_site, create_user
-from tests import testclock
 
 pytestmark = pytest.mark.browser
 CHARTS = ("meals", "on-time", "coverage", "missed", "visits", "volunteers", "spend")

@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from flask_babel import force_locale, gettext
 
 from dispatch.extensions import db
-from dispatch.platform.labels import label
 from dispatch.models.notification import NotificationPreference
 from dispatch.models.service_request import RequestStatus, ServiceRequest
 from dispatch.models.types import utcnow
 from dispatch.platform import clock
+from dispatch.platform.labels import label
 from tests.browser.conftest import CJK, inputs_without_label
 from tests.browser.test_browser_phone import LARGE_TEXT, assert_fits
 from tests.factories import create_senior, create_site, create_user

@@ -10,9 +10,9 @@ import pytest
 from dispatch.extensions import db
 from dispatch.models.volunteer_shift import OpenShift, ShiftRole, ShiftSignup, SignupStatus
 from dispatch.models.worker import WorkerKind
+from tests import testclock
 from tests.browser.conftest import no_horizontal_overflow
 from tests.factories import create_site, create_user, create_worker
-from tests import testclock
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from dispatch.routing import Break, Depot, Kind, Problem, Route, Stop, TimeWindow, Unassigned, Reason, Worker, check
+from dispatch.routing import Break, Depot, Kind, Problem, Reason, Route, Stop, TimeWindow, Unassigned, Worker, check
 
 SHIFT = TimeWindow(0, 1000)
 

@@ -9,16 +9,16 @@ import math
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_routing_properties import days
 
 from dispatch.routing import Route, check, solve
-from dispatch.routing.result import Reason, Unassigned
 from dispatch.routing.checker import Kind, check_route
 from dispatch.routing.engine import Search, travel_matrices
 from dispatch.routing.precheck import eligible_workers
+from dispatch.routing.result import Reason, Unassigned
 from dispatch.routing.solver import SolveOptions, drop_penalties
-
-from test_routing_properties import days
 
 TIMING = {Kind.TIME_WINDOW, Kind.SHIFT, Kind.MAX_WORK, Kind.HOLD_LIMIT, Kind.BREAK}
 
@@ -126,6 +126,7 @@ def test_a_small_plan_gives_or_tools_a_second_not_a_share_of_the_limit():
     """Guided search never stops by itself: up to `small_plan_stops` stops it gets at most
     `small_plan_ortools` seconds whatever the limit, and larger plans keep their share."""
     from conftest import line_problem
+
     from dispatch.routing.solver import ortools_budget
 
     options = SolveOptions(time_limit=30)
@@ -138,8 +139,9 @@ def test_a_small_plan_gives_or_tools_a_second_not_a_share_of_the_limit():
 
 
 def test_departure_waits_at_the_kitchen_rather_than_at_the_door_for_hot_meals():
-    from dispatch.routing import Depot, Problem, Stop, TimeWindow, Worker
     import numpy as np
+
+    from dispatch.routing import Depot, Problem, Stop, TimeWindow, Worker
 
     stops = (Stop("near", hot_meal=True, depot="k", windows=(TimeWindow(100, 110),)),
              Stop("far", hot_meal=True, depot="k"))
@@ -165,8 +167,9 @@ def test_departure_leaves_early_when_leaving_late_would_wait_for_a_later_window(
     """Found by the property test above. B is open 200-210 and again 500-510. Leaving as late as
     the windows allow (350) reaches B at 450, waits for 500 and works 200 s; leaving by 110
     catches B's first window and works 150 s. Under a 160 s cap only the early departure fits."""
-    from dispatch.routing import Depot, Problem, Stop, TimeWindow, Worker
     import numpy as np
+
+    from dispatch.routing import Depot, Problem, Stop, TimeWindow, Worker
 
     stops = (Stop("A", windows=(TimeWindow(100, 400),)),
              Stop("B", windows=(TimeWindow(200, 210), TimeWindow(500, 510))))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dispatch.routing.benchmarks.instances import read_solomon, route_distance
 from dispatch.routing.benchmarks import vrptw
+from dispatch.routing.benchmarks.instances import read_solomon, route_distance
 from tests.servers import MISSING
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "vrptw"

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from dispatch.routing import (Break, Depot, InvalidProblem, Location, Problem, Reason, Stop, TimeWindow,
-                              Worker, solve)
+from dispatch.routing import Break, Depot, InvalidProblem, Location, Problem, Reason, Stop, TimeWindow, Worker, solve
 
 SHIFT = TimeWindow(0, 3600)
 

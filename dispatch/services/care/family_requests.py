@@ -35,11 +35,10 @@ from dispatch.models.service_request import Recurrence, RequestStatus, ServiceRe
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.user import User
 from dispatch.models.worker import Skill
-from dispatch.platform import audit
-from dispatch.services.family import notifications
+from dispatch.platform import audit, clock
 from dispatch.platform.access import one_or_404
 from dispatch.platform.errors import FieldError
-from dispatch.platform import clock
+from dispatch.services.family import notifications
 
 MEAL_DELIVERY = "meal_delivery"
 SERVICES = [s.value for s in ServiceType] + [MEAL_DELIVERY]

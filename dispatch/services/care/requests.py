@@ -21,9 +21,9 @@ from dispatch.models.service_request import Recurrence, RequestStatus, ServiceRe
 from dispatch.models.site import MealSite
 from dispatch.models.worker import Skill
 from dispatch.platform import audit
-from dispatch.services.family import notifications
 from dispatch.platform.access import one_or_404, sites_editable_by, sites_visible_to
 from dispatch.platform.errors import FieldError, StaleRecord
+from dispatch.services.family import notifications
 
 MAX_REASON = 255
 # Which skill a service needs when the request does not name one.

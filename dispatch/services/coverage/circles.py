@@ -23,12 +23,11 @@ from sqlalchemy.orm import selectinload
 from dispatch.extensions import db
 from dispatch.models.senior import Senior, SeniorCategoryType
 from dispatch.models.site import MealSite
+from dispatch.platform import audit, clock
+from dispatch.platform import travel as app_travel
+from dispatch.platform.access import is_admin, seniors_visible_to, sites_visible_to
 from dispatch.routing.circles import APPROXIMATION_NOTE, CircleSite, Person, circle_polygon
 from dispatch.routing.coverage_solver import FIXED, IN_CIRCLE, OUTSIDE, UNASSIGNED, Assignment, assign
-from dispatch.platform import audit
-from dispatch.platform.access import is_admin, seniors_visible_to, sites_visible_to
-from dispatch.platform import clock
-from dispatch.platform import travel as app_travel
 
 __all__ = ["APPROXIMATION_NOTE", "FIXED", "IN_CIRCLE", "OUTSIDE", "UNASSIGNED", "District", "Report",
            "compute_district", "coverage_report", "gaps_csv", "apply_assignment", "need_weight", "travel"]

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from dispatch.platform.errors import FieldError
 from dispatch.routing.circles import CircleSite, Person, grid_candidates
 from dispatch.routing.coverage_solver import choose_sites
 from dispatch.services.coverage.circles import District, Report, compute_district, coverage_report, travel
-from dispatch.platform.errors import FieldError
 
 MAX_CANDIDATES = 5000
 MAX_K = 20

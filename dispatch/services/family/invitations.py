@@ -22,12 +22,11 @@ from dispatch.extensions import db
 from dispatch.models.invitation import Invitation, InvitationState
 from dispatch.models.senior import FamilyLink, Senior
 from dispatch.models.user import RoleName, User
-from dispatch.services.people import accounts
-from dispatch.platform import audit
+from dispatch.platform import audit, clock
 from dispatch.platform.access import has_role
-from dispatch.platform.fields import clean_email
 from dispatch.platform.errors import FieldError
-from dispatch.platform import clock
+from dispatch.platform.fields import clean_email
+from dispatch.services.people import accounts
 
 MAX_RELATION = 60
 

@@ -15,11 +15,11 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
 from dispatch.extensions import db
-from dispatch.platform.i18n import LANGUAGES
 from dispatch.models.notification import NotificationPreference
 from dispatch.models.user import User
 from dispatch.platform import audit
 from dispatch.platform.errors import FieldError
+from dispatch.platform.i18n import LANGUAGES
 
 PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,30}$")
 WECHAT_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{5,63}$")  # WeChat's own rule: 6-20 chars, letter first

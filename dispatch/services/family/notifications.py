@@ -36,7 +36,6 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from dispatch.extensions import db
-from dispatch.platform.labels import label
 from dispatch.models.notification import (
     Channel,
     Notification,
@@ -46,8 +45,8 @@ from dispatch.models.notification import (
 )
 from dispatch.models.senior import FamilyLink, Senior
 from dispatch.models.user import StaffSite, User
-from dispatch.platform import clock
-from dispatch.platform import transaction
+from dispatch.platform import clock, transaction
+from dispatch.platform.labels import label
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from dispatch.platform.labels import LABELS
 from dispatch.platform.errors import FieldError
+from dispatch.platform.labels import LABELS
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%d/%m/%Y", "%Y年%m月%d日")

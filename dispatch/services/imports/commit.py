@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 
 from dispatch.extensions import db
 from dispatch.platform import audit
-from dispatch.services.imports.columns import ImportPreview, ImportResult
 from dispatch.platform.errors import FieldError
+from dispatch.services.imports.columns import ImportPreview, ImportResult
 
 
 def add_new_rows(entity: str, check: Callable[[], ImportPreview], build: Callable[[Any], Any], *, by,

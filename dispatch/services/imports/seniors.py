@@ -18,27 +18,26 @@ from sqlalchemy.orm import selectinload
 
 from dispatch.extensions import db
 from dispatch.models.senior import Diet, Gender, GeocodeStatus, Mobility, Senior, SeniorCategoryType
-from dispatch.platform import audit
+from dispatch.platform import audit, clock
 from dispatch.platform.access import is_admin, seniors_visible_to, sites_editable_by
+from dispatch.platform.errors import FieldError
+from dispatch.platform.fields import clean_phone, clean_text
 from dispatch.services.imports.columns import (
     Column,
+    EnumReader,
     ImportPreview,
     ImportResult,
     RowResult,
     mark_duplicates,
-    EnumReader,
     normal_text,
     read_bool,
     read_date,
     read_float,
 )
-from dispatch.platform.errors import FieldError
 from dispatch.services.imports.commit import add_new_rows
 from dispatch.services.imports.rows import RowReader
-from dispatch.platform.fields import clean_phone, clean_text
-from dispatch.services.people.seniors import SeniorData, apply_data
 from dispatch.services.imports.tabular import Table, neutralise
-from dispatch.platform import clock
+from dispatch.services.people.seniors import SeniorData, apply_data
 
 COLUMNS: tuple[Column, ...] = (
     Column("full_name", "Full name", ("name", "姓名", "名字"), required=True),

@@ -15,6 +15,8 @@ from dispatch.models.site import TravelMode
 from dispatch.models.worker import Skill, Worker, WorkerKind
 from dispatch.platform import audit
 from dispatch.platform.access import sites_editable_by, workers_visible_to
+from dispatch.platform.errors import FieldError
+from dispatch.platform.fields import clean_phone, clean_text
 from dispatch.services.imports.columns import (
     Column,
     EnumReader,
@@ -25,10 +27,8 @@ from dispatch.services.imports.columns import (
     normal_text,
     read_int,
 )
-from dispatch.platform.errors import FieldError
 from dispatch.services.imports.commit import add_new_rows
 from dispatch.services.imports.rows import RowReader
-from dispatch.platform.fields import clean_phone, clean_text
 from dispatch.services.imports.tabular import Table, neutralise
 from dispatch.services.people.workers import WorkerData, apply_data
 

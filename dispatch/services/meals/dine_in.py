@@ -33,12 +33,10 @@ from dispatch.models.dine_in import DineInMeal
 from dispatch.models.meals import MealMode, MealOrder, MealOrderStatus
 from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite, MealType
-from dispatch.platform import audit
-from dispatch.services.money import statements
-from dispatch.services.money import subsidies
+from dispatch.platform import audit, clock
 from dispatch.platform.access import seniors_visible_to
 from dispatch.platform.errors import FieldError
-from dispatch.platform import clock
+from dispatch.services.money import statements, subsidies
 
 CARD = re.compile(r"^DS(\d{1,10})-([0-9a-f]{8})$", re.IGNORECASE)
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")

@@ -18,14 +18,13 @@ from dispatch.extensions import db
 from dispatch.models.meals import MealEnrollment, MealHold, MealMode, weekdays_to_mask
 from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite, MealType
-from dispatch.platform import audit
+from dispatch.platform import audit, clock
 from dispatch.platform.access import (
     enrollments_visible_to,
     get_senior_or_404,
     sites_editable_by,
 )
 from dispatch.platform.errors import FieldError
-from dispatch.platform import clock
 from dispatch.platform.validation import parse_id
 
 

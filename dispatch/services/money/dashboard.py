@@ -21,12 +21,11 @@ from dispatch.models.plan import Plan, PlanStatus, Route, Stop, StopKind, StopOu
 from dispatch.models.service_request import ServiceRequest, ServiceType
 from dispatch.models.site import MealSite
 from dispatch.models.subsidy import SubsidyBudget
-from dispatch.services.coverage import circles as coverage
-from dispatch.services.money import statements
-from dispatch.services.money import subsidies
-from dispatch.platform.access import sites_visible_to
-from dispatch.services.volunteers.hours import Hours, volunteer_hours
 from dispatch.platform import clock
+from dispatch.platform.access import sites_visible_to
+from dispatch.services.coverage import circles as coverage
+from dispatch.services.money import statements, subsidies
+from dispatch.services.volunteers.hours import Hours, volunteer_hours
 
 MISSED = (StopOutcome.NOT_HOME, StopOutcome.REFUSED, StopOutcome.HOSPITALISED, StopOutcome.COULD_NOT_ACCESS)
 MAX_DAYS = 92

@@ -28,11 +28,10 @@ from dispatch.models.plan import Stop, StopKind, StopOutcome
 from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.statement import ProofKind, StatementLine, StatementMonth, StatementStatus
-from dispatch.platform import audit
-from dispatch.services.money import subsidies
+from dispatch.platform import audit, clock
 from dispatch.platform.access import is_admin
 from dispatch.platform.errors import FieldError, StaleRecord
-from dispatch.platform import clock
+from dispatch.services.money import subsidies
 
 MEAL_ORDER = {MealType.BREAKFAST: 0, MealType.LUNCH: 1, MealType.DINNER: 2}
 

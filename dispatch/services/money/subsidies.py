@@ -23,9 +23,9 @@ from dispatch.extensions import db
 from dispatch.models.senior import Senior, SeniorCategoryType
 from dispatch.models.statement import StatementMonth, StatementStatus
 from dispatch.models.subsidy import SubsidyRule
+from dispatch.models.user import RoleName, StaffSite
 from dispatch.platform import audit
 from dispatch.platform.access import has_role, is_admin, staff_site_ids
-from dispatch.models.user import RoleName, StaffSite
 from dispatch.platform.errors import FieldError
 
 MAX_CENTS = 1_000_000  # 10,000 yuan: far above any meal, low enough to catch a typo in fen

@@ -15,15 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 from flask_babel import lazy_gettext as _
+from sqlalchemy.orm import joinedload
 
 from dispatch.extensions import db
 from dispatch.models.api_token import ApiToken
 from dispatch.models.user import RoleName, User
-from dispatch.platform import audit
+from dispatch.platform import audit, clock
 from dispatch.platform.errors import FieldError
-from dispatch.platform import clock
 
 TOKEN_PREFIX = "dst_"
 MAX_DAYS = 366

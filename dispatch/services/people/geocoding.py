@@ -26,9 +26,9 @@ from dispatch.extensions import db
 from dispatch.models.geocode import GeocodeCache
 from dispatch.models.senior import GeocodeStatus, Senior
 from dispatch.platform import audit
-from dispatch.services.people.datums import bd09_to_wgs84
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.rate_limit import turn
+from dispatch.services.people.datums import bd09_to_wgs84
 
 # A stop after this many outage errors in a row: the rest stay pending for the next run.
 MAX_CONSECUTIVE_OUTAGES = 3

@@ -31,11 +31,10 @@ from dispatch.models.senior import (
 )
 from dispatch.models.service_request import ServiceRequest
 from dispatch.models.site import MealSite
-from dispatch.platform import audit
+from dispatch.platform import audit, clock
 from dispatch.platform.access import is_admin, seniors_visible_to, sites_editable_by
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.fields import clean_phone, clean_text
-from dispatch.platform import clock
 from dispatch.platform.validation import is_id
 
 MAX_CONTACTS = 3

@@ -20,7 +20,6 @@ from dispatch.models.worker import Worker
 from dispatch.platform.validation import id_or_none
 
 
-
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

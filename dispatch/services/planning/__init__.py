@@ -8,14 +8,36 @@ data and ``exports`` the sheets, GPX and iCalendar.
 import importlib
 
 from dispatch.services.planning.edit import (
-    MovePreview, apply_move, insert_urgent, preview_move, publish, replan_published, rerun_keeping_locks, set_lock,
+    MovePreview,
+    apply_move,
+    insert_urgent,
+    preview_move,
+    publish,
+    replan_published,
+    rerun_keeping_locks,
+    set_lock,
 )
 from dispatch.services.planning.service import (
-    FRESH, NO_WORKERS_ERROR, REPLAN, RERUN, WORKER_LOST_ERROR, WORKERS_TAKEN_ERROR, job_state, solve_and_store,
+    FRESH,
+    NO_WORKERS_ERROR,
+    REPLAN,
+    RERUN,
+    WORKER_LOST_ERROR,
+    WORKERS_TAKEN_ERROR,
+    job_state,
+    solve_and_store,
     start_planning,
 )
 from dispatch.services.planning.store import (
-    LIVE, PlanNotEditable, check_plan, latest_plan, live_plan, load_plan, plans_for_day, problem_for_plan, stop_key,
+    LIVE,
+    PlanNotEditable,
+    check_plan,
+    latest_plan,
+    live_plan,
+    load_plan,
+    plans_for_day,
+    problem_for_plan,
+    stop_key,
 )
 
 __all__ = [

@@ -20,10 +20,9 @@ from dispatch import routing
 from dispatch.extensions import db
 from dispatch.models.plan import Plan, PlanKind, PlanStatus, Stop, StopKind
 from dispatch.models.service_request import RequestStatus, ServiceRequest
-from dispatch.platform import audit
-from dispatch.services.care import requests as request_service
-from dispatch.platform import clock
+from dispatch.platform import audit, clock
 from dispatch.platform.errors import FieldError, StaleRecord
+from dispatch.services.care import requests as request_service
 from dispatch.services.planning import service, store
 from dispatch.services.planning.problem import REMOVED, Built, Pin, UnassignedRef, build_problem, visit_key, worker_key
 from dispatch.services.planning.timing import natural_depart, timing
@@ -275,7 +274,8 @@ def insert_urgent(request: ServiceRequest, *, by, now=_time.monotonic) -> Urgent
     known = {s.id for s in built.problem.stops}
     published = {w: [k for k in ks if k in known] for w, ks in published.items() if w in built.workers}
     limit = float(current_app.config.get("URGENT_TIME_LIMIT") or 3)
-    from dispatch.routing.replan import insert_urgent as route_urgent, moved_stops
+    from dispatch.routing.replan import insert_urgent as route_urgent
+    from dispatch.routing.replan import moved_stops
 
     solution = route_urgent(built.problem, published, [key], time_limit=limit)
     placed = solution.worker_of(key) is not None

@@ -20,12 +20,11 @@ from werkzeug.exceptions import NotFound
 from dispatch.extensions import db
 from dispatch.models.plan import Plan, Route, Stop, StopKind
 from dispatch.models.senior import Senior
-from dispatch.platform import audit
+from dispatch.platform import audit, clock
 from dispatch.platform.access import get_site_or_404
-from dispatch.services.meals.kitchen import allergy_items
 from dispatch.platform.labels import label
-from dispatch.platform import clock
 from dispatch.platform.validation import is_id
+from dispatch.services.meals.kitchen import allergy_items
 
 PRODID = "-//Doorstep//Route plans//EN"
 

@@ -21,9 +21,9 @@ from dispatch.models.plan import Plan, PlanKind, Route, Stop, StopKind, StopOutc
 from dispatch.models.service_request import ServiceRequest, ServiceType
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.worker import Skill, Worker, WorkerShift
-from dispatch.services.volunteers.onboarding import skills_on
-from dispatch.services.care.requests import required_skill
 from dispatch.platform import clock, travel
+from dispatch.services.care.requests import required_skill
+from dispatch.services.volunteers.onboarding import skills_on
 
 MEAL_SERVICE_SECONDS = 150  # handing over a hot meal and a word at the door
 MEAL_DIMENSION = ("meals",)

@@ -23,25 +23,34 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from dispatch import routing
-from dispatch.platform import jobs
 from dispatch.extensions import db
-from dispatch.platform.labels import label
 from dispatch.models.meals import MealOrder
 from dispatch.models.plan import Plan, PlanKind, StopKind
 from dispatch.models.service_request import ServiceRequest
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.worker import Worker
-from dispatch.platform import audit
-from dispatch.services.meals import orders as order_service
-from dispatch.services.care import requests as request_service
-from dispatch.platform import clock, collaborators
+from dispatch.platform import audit, clock, collaborators, jobs
 from dispatch.platform.errors import FieldError, StaleRecord
-from dispatch.services.planning.store import (
-    arrangement, carry_from, is_started, latest_plan, stop_key, store_solution,
-)
+from dispatch.platform.labels import label
+from dispatch.services.care import requests as request_service
+from dispatch.services.meals import orders as order_service
 from dispatch.services.planning.problem import (
-    NoWorkers, Pin, build_problem, meal_key, routed_elsewhere, visit_key,
+    NoWorkers,
+    Pin,
+    build_problem,
+    meal_key,
+    routed_elsewhere,
+    visit_key,
 )
+from dispatch.services.planning.store import (
+    arrangement,
+    carry_from,
+    is_started,
+    latest_plan,
+    stop_key,
+    store_solution,
+)
+
 FRESH, RERUN, REPLAN = "fresh", "rerun", "replan"  # how a run treats the plan it starts from
 
 NO_WORKERS_ERROR = "no_workers"  # the page says it in the user's language

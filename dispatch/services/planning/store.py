@@ -22,10 +22,16 @@ from dispatch.models.site import MealSite, MealType
 from dispatch.models.worker import Worker
 from dispatch.platform.errors import FieldError
 from dispatch.services.planning.problem import (
-    Built, Pin, UnassignedRef, build_problem, meal_key, visit_key, worker_id_of, worker_key,
+    Built,
+    Pin,
+    UnassignedRef,
+    build_problem,
+    meal_key,
+    visit_key,
+    worker_id_of,
+    worker_key,
 )
 from dispatch.services.planning.timing import timing
-
 
 LIVE = LIVE_STATUSES
 class PlanNotEditable(FieldError):

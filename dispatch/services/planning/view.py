@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from dispatch.extensions import db
-from dispatch.platform.maps import tile_spec
 from dispatch.models.plan import Plan, Stop, StopKind
 from dispatch.models.senior import Senior
-from dispatch.services.planning.problem import meal_key, visit_key
 from dispatch.platform import clock
+from dispatch.platform.maps import tile_spec
+from dispatch.services.planning.problem import meal_key, visit_key
 
 REASONS = {
     "NO_SKILL": _l("No worker on shift has the required skill."),

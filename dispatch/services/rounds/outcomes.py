@@ -36,11 +36,10 @@ from dispatch.models.meals import MealOrderStatus
 from dispatch.models.outcome import ConcernKind, StopEvent, StopEventKind
 from dispatch.models.plan import PlanStatus, Route, Stop, StopKind, StopOutcome
 from dispatch.models.service_request import TRANSITIONS, RequestStatus
-from dispatch.services.safety import alerts
-from dispatch.platform import audit
+from dispatch.platform import audit, clock
 from dispatch.platform.errors import FieldError
 from dispatch.services.rounds.worker_day import outcomes_for, tasks_for
-from dispatch.platform import clock
+from dispatch.services.safety import alerts
 
 Clock = Callable[[], datetime]
 MAX_NOTE = 2000

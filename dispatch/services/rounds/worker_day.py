@@ -18,15 +18,14 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
 from dispatch.extensions import db
-from dispatch.platform.labels import label
 from dispatch.models.outcome import ConcernKind
 from dispatch.models.plan import LIVE_STATUSES, Plan, Route, Stop, StopKind, StopOutcome
 from dispatch.models.service_request import ServiceType
 from dispatch.models.worker import Worker
-from dispatch.services.rounds.today import Clock, WorkerDay
 from dispatch.platform import clock
+from dispatch.platform.labels import label
 from dispatch.platform.validation import id_or_none
-
+from dispatch.services.rounds.today import Clock, WorkerDay
 
 # One tap each at a meal door; visits end with check-out instead.
 MEAL_OUTCOMES = (

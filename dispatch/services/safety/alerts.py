@@ -34,8 +34,7 @@ from dispatch.models.alert import AlertActionKind, AlertKind, AlertSeverity, Ale
 from dispatch.models.outcome import AlertReraise, ConcernKind, StopEvent, StopEventKind
 from dispatch.models.plan import LIVE_STATUSES, Plan, PlanStatus, Route, Stop, StopKind, StopOutcome
 from dispatch.models.senior import Senior
-from dispatch.platform import audit
-from dispatch.platform import clock
+from dispatch.platform import audit, clock
 
 Clock = Callable[[], datetime]
 

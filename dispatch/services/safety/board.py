@@ -26,13 +26,12 @@ from dispatch.models.alert import AlertAction, AlertActionKind, AlertSeverity, A
 from dispatch.models.plan import Plan, PlanStatus, Route, Stop
 from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite
-from dispatch.platform import audit
+from dispatch.platform import audit, clock
 from dispatch.platform.access import get_site_or_404
-from dispatch.services.safety.alerts import reraise_counts
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import label
-from dispatch.platform import clock
 from dispatch.platform.validation import is_id
+from dispatch.services.safety.alerts import reraise_counts
 
 Clock = Callable[[], datetime]
 BOARD_PLAN_STATUSES = (PlanStatus.PUBLISHED, PlanStatus.IN_PROGRESS, PlanStatus.CLOSED)

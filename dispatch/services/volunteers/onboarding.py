@@ -25,12 +25,11 @@ from dispatch.models.onboarding import WorkerCertificate, WorkerInvitation
 from dispatch.models.site import TravelMode
 from dispatch.models.user import RoleName, User
 from dispatch.models.worker import Skill, Worker, WorkerSkill
-from dispatch.services.people import accounts
-from dispatch.platform import audit
+from dispatch.platform import audit, clock
 from dispatch.platform.errors import FieldError
 from dispatch.platform.fields import clean_email
 from dispatch.services.family.invitations import hash_token
-from dispatch.platform import clock
+from dispatch.services.people import accounts
 
 CERTIFIED_SKILLS = frozenset({Skill.BATHING, Skill.NURSING, Skill.MEDICAL_ASSISTANCE})
 

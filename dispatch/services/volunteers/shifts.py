@@ -29,11 +29,10 @@ from dispatch.models.volunteer_shift import (
     SignupStatus,
 )
 from dispatch.models.worker import Worker, WorkerShift
-from dispatch.platform import audit
+from dispatch.platform import audit, clock
 from dispatch.platform.access import sites_editable_by
 from dispatch.platform.errors import FieldError
 from dispatch.services.family.notifications import add_rows
-from dispatch.platform import clock
 
 MAX_NEEDED = 100
 

@@ -17,17 +17,14 @@ from flask_security.utils import check_and_update_authn_fresh
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from dispatch.web.admin import bp
 from dispatch.forms.accounts import SERVICE_FIELDS, CreateUserForm, UserActionForm, UserSearchForm
 from dispatch.forms.errors import show_error
 from dispatch.models.user import RoleName, User
-from dispatch.services.people import accounts
-from dispatch.platform import audit
-from dispatch.services.people import user_directory
+from dispatch.platform import audit, clock
 from dispatch.platform.access import role_required
 from dispatch.platform.errors import FieldError
-from dispatch.platform import clock
-
+from dispatch.services.people import accounts, user_directory
+from dispatch.web.admin import bp
 
 
 @bp.context_processor

@@ -5,22 +5,20 @@ recent password entry, like the account actions.
 """
 from __future__ import annotations
 
-
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from dispatch.extensions import db
+from dispatch.forms.errors import show_error
 from dispatch.forms.security import ApiTokenForm, AuditFilterForm, UnusualAccessForm
 from dispatch.models.user import RoleName, User
-from dispatch.services.people import api_tokens
-from dispatch.platform import audit_review
+from dispatch.platform import audit_review, clock
 from dispatch.platform.access import role_required
 from dispatch.platform.errors import FieldError
+from dispatch.services.people import api_tokens
 from dispatch.web.admin.accounts import reauthenticate_unless_fresh
-from dispatch.platform import clock
-from dispatch.forms.errors import show_error
 
 bp = Blueprint("admin_security", __name__, url_prefix="/admin")
 

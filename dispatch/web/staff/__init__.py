@@ -10,6 +10,23 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 # Each module registers its routes on ``bp``; import them for that side effect.
-from dispatch.web.staff import board, enrollments, exports, invitations, kitchen, seniors, sites, workers  # noqa: E402,F401
-from dispatch.web.staff import imports, locations, onboarding, planning, requests, shifts  # noqa: E402,F401
-from dispatch.web.staff import counter, dashboard, statements, subsidies  # noqa: E402,F401
+from dispatch.web.staff import (  # noqa: E402,F401  # noqa: E402,F401  # noqa: E402,F401
+    board,
+    counter,
+    dashboard,
+    enrollments,
+    exports,
+    imports,
+    invitations,
+    kitchen,
+    locations,
+    onboarding,
+    planning,
+    requests,
+    seniors,
+    shifts,
+    sites,
+    statements,
+    subsidies,
+    workers,
+)

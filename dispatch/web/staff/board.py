@@ -11,16 +11,15 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from dispatch.extensions import db
 from dispatch.models.alert import AlertActionKind
 from dispatch.models.site import MealSite
-from dispatch.services.safety import board as board_service
+from dispatch.platform import clock, transaction
 from dispatch.platform.access import get_site_or_404, role_required, sites_visible_to
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import label
-from dispatch.extensions import db
+from dispatch.services.safety import board as board_service
 from dispatch.web.staff import bp
-from dispatch.platform import clock
-from dispatch.platform import transaction
 
 
 def pick_site() -> MealSite:

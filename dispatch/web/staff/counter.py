@@ -11,11 +11,11 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from dispatch.platform import clock
 from dispatch.models.site import MealSite, MealType
-from dispatch.services.meals import dine_in
+from dispatch.platform import clock
 from dispatch.platform.access import get_senior_or_404, role_required
 from dispatch.platform.errors import FieldError
+from dispatch.services.meals import dine_in
 from dispatch.web.staff import bp
 from dispatch.web.staff.board import pick_site, visible_sites
 

@@ -8,17 +8,17 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from dispatch.platform.labels import label, yuan
 from dispatch.models.service_request import ServiceType
-from dispatch.services.money import dashboard as dashboard_service
-from dispatch.services.volunteers import hours as hours_service
+from dispatch.platform import clock
 from dispatch.platform.access import get_site_or_404, role_required
-from dispatch.services.money.statements import parse_month
 from dispatch.platform.errors import FieldError
+from dispatch.platform.labels import label, yuan
+from dispatch.services.money import dashboard as dashboard_service
+from dispatch.services.money.statements import parse_month
+from dispatch.services.volunteers import hours as hours_service
 from dispatch.web.charts import Chart, Series
 from dispatch.web.staff import bp
 from dispatch.web.staff.board import visible_sites
-from dispatch.platform import clock
 
 
 def _pct(v: float) -> str:

@@ -11,9 +11,9 @@ from wtforms.fields.choices import SelectChoice
 
 from dispatch.extensions import db
 from dispatch.forms.enrollments import EnrollmentForm, EnrollmentSearchForm, HoldForm
+from dispatch.forms.errors import show_error
 from dispatch.forms.seniors import ConfirmForm
 from dispatch.models.senior import Senior
-from dispatch.services.meals import enrollments as service
 from dispatch.platform.access import (
     get_enrollment_or_404,
     get_hold_or_404,
@@ -24,11 +24,10 @@ from dispatch.platform.access import (
 )
 from dispatch.platform.errors import FieldError
 from dispatch.platform.validation import id_or_none, is_id
+from dispatch.services.meals import enrollments as service
 from dispatch.services.people.seniors import search_seniors
 from dispatch.web.staff import bp
-from dispatch.web.staff.seniors import site_choices, page_number, render_detail, valid_or_none
-from dispatch.forms.errors import show_error
-
+from dispatch.web.staff.seniors import page_number, render_detail, site_choices, valid_or_none
 
 
 @bp.route("/enrollments")

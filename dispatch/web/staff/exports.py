@@ -10,9 +10,9 @@ import re
 from flask import Response, render_template, request
 from flask_login import current_user
 
-from dispatch.services.planning import exports as export_service
 from dispatch.platform.access import get_worker_or_404, role_required
 from dispatch.platform.labels import label
+from dispatch.services.planning import exports as export_service
 from dispatch.web.staff import bp
 
 

@@ -14,14 +14,14 @@ from wtforms.fields.choices import SelectChoice
 from dispatch.extensions import db
 from dispatch.forms.imports import UploadForm, mapping_form
 from dispatch.models.site import MealSite
-from dispatch.services.people import geocoding
-from dispatch.services.imports import seniors as senior_import
 from dispatch.platform import uploads
-from dispatch.services.imports import workers as worker_import
 from dispatch.platform.access import is_admin, role_required, sites_editable_by
-from dispatch.services.imports.columns import auto_map, parse_mapping
 from dispatch.platform.errors import FieldError
+from dispatch.services.imports import seniors as senior_import
+from dispatch.services.imports import workers as worker_import
+from dispatch.services.imports.columns import auto_map, parse_mapping
 from dispatch.services.imports.tabular import FileRefused, digest, read_table, write_csv, write_xlsx
+from dispatch.services.people import geocoding
 from dispatch.web.staff import bp
 
 SHOW_NEW_ROWS = 20

@@ -6,15 +6,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from dispatch.extensions import db
+from dispatch.forms.errors import show_error
 from dispatch.forms.family import InviteForm
 from dispatch.models.invitation import Invitation
-from dispatch.services.family import invitations as service
+from dispatch.platform import clock, transaction
 from dispatch.platform.access import get_senior_or_404, role_required
 from dispatch.platform.errors import FieldError
+from dispatch.services.family import invitations as service
 from dispatch.web.staff import bp
-from dispatch.platform import clock
-from dispatch.forms.errors import show_error
-from dispatch.platform import transaction
 
 
 @bp.route("/seniors/<id:senior_id>/invitations", methods=["GET", "POST"])

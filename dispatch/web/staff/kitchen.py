@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from dispatch.models.site import MealSite, MealType
-from dispatch.services.meals import kitchen as kitchen_service
 from dispatch.platform.access import role_required
 from dispatch.platform.labels import label
+from dispatch.services.meals import kitchen as kitchen_service
 from dispatch.web.staff import bp
 from dispatch.web.staff.board import pick_day, pick_site, visible_sites
 

@@ -5,17 +5,16 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from dispatch.platform import jobs
 from dispatch.extensions import db
+from dispatch.forms.errors import show_error
 from dispatch.forms.locations import LocateForm, PinForm
-from dispatch.platform.maps import tile_spec
 from dispatch.models.senior import GeocodeStatus, Senior
-from dispatch.services.people import geocoding
+from dispatch.platform import jobs, transaction
 from dispatch.platform.access import get_senior_or_404, role_required, seniors_editable_by, seniors_visible_to
 from dispatch.platform.errors import FieldError, StaleRecord
+from dispatch.platform.maps import tile_spec
+from dispatch.services.people import geocoding
 from dispatch.web.staff import bp
-from dispatch.platform import transaction
-from dispatch.forms.errors import show_error
 
 # Without Redis the button geocodes in the request: keep that to a batch a person will wait for.
 IN_PROCESS_BATCH = 20

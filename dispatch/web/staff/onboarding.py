@@ -5,13 +5,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from dispatch.forms.errors import show_error
 from dispatch.forms.onboarding import CertificateForm, InviteWorkerForm
-from dispatch.services.volunteers import onboarding as service
+from dispatch.platform import clock
 from dispatch.platform.access import get_worker_or_404, role_required
 from dispatch.platform.errors import FieldError
+from dispatch.services.volunteers import onboarding as service
 from dispatch.web.staff import bp
-from dispatch.platform import clock
-from dispatch.forms.errors import show_error
 
 
 @bp.route("/workers/<id:worker_id>/onboarding", methods=["GET", "POST"])

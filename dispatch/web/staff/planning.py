@@ -6,23 +6,21 @@ from datetime import date
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-
 from wtforms.fields.choices import SelectChoice
 
 from dispatch.extensions import db
 from dispatch.forms.planning import MoveForm, VersionedForm
-from dispatch.platform.labels import label
 from dispatch.models.plan import Plan, PlanKind
 from dispatch.models.site import MealSite, MealType
-from dispatch.services.meals import orders as order_service
-from dispatch.services import planning as planning_service
-from dispatch.services.care import requests as request_service
+from dispatch.platform import clock, transaction
 from dispatch.platform.access import get_site_or_404, role_required, sites_editable_by
 from dispatch.platform.errors import FieldError, StaleRecord
+from dispatch.platform.labels import label
+from dispatch.services import planning as planning_service
+from dispatch.services.care import requests as request_service
+from dispatch.services.meals import orders as order_service
 from dispatch.services.planning.view import JOB_STATES, plan_view
 from dispatch.web.staff import bp
-from dispatch.platform import clock
-from dispatch.platform import transaction
 
 
 def refuse(error: Exception):

@@ -5,16 +5,16 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from dispatch.forms.errors import show_error
 from dispatch.forms.planning import DeclineForm, RescheduleForm
+from dispatch.platform import clock
+from dispatch.platform.access import role_required
+from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import label
 from dispatch.services import planning as planning_service
 from dispatch.services.care import requests as request_service
-from dispatch.platform.access import role_required
-from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.web.staff import bp
 from dispatch.web.staff.planning import refuse
-from dispatch.platform import clock
-from dispatch.forms.errors import show_error
 
 
 def _back(req) -> str:

@@ -8,17 +8,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from dispatch.platform import clock
 from dispatch.extensions import db
 from dispatch.forms.enrollments import HoldForm
+from dispatch.forms.errors import show_error
 from dispatch.forms.seniors import ConfirmForm, SeniorEditForm, SeniorForm, SeniorSearchForm
 from dispatch.models.site import MealSite
-from dispatch.services.people import seniors as service
+from dispatch.platform import clock, transaction
 from dispatch.platform.access import get_senior_or_404, role_required, sites_editable_by, sites_visible_to
 from dispatch.platform.errors import FieldError, StaleRecord
+from dispatch.services.people import seniors as service
 from dispatch.web.staff import bp
-from dispatch.platform import transaction
-from dispatch.forms.errors import show_error
 
 MAX_PAGE = 10_000
 

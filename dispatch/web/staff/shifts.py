@@ -5,13 +5,13 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from dispatch.forms.errors import show_error
 from dispatch.forms.shifts import PublishShiftForm
-from dispatch.services.volunteers import shifts as service
+from dispatch.platform import clock
 from dispatch.platform.access import get_site_or_404, role_required
 from dispatch.platform.errors import FieldError
+from dispatch.services.volunteers import shifts as service
 from dispatch.web.staff import bp
-from dispatch.platform import clock
-from dispatch.forms.errors import show_error
 
 
 @bp.route("/sites/<id:site_id>/shifts", methods=["GET", "POST"])

@@ -1,19 +1,18 @@
 """Staff pages for meal sites: list and search, detail, create (admins) and edit (own sites)."""
 from __future__ import annotations
 
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from dispatch.platform import clock
+from dispatch.forms.errors import show_error
 from dispatch.forms.sites import SiteForm
 from dispatch.models.site import MealType
-from dispatch.services.people import sites as site_service
+from dispatch.platform import clock
 from dispatch.platform.access import get_site_or_404, is_admin, role_required
 from dispatch.platform.errors import FieldError
+from dispatch.services.people import sites as site_service
 from dispatch.web.staff import bp
-from dispatch.forms.errors import show_error
 
 MAX_PAGE = 10_000
 MAX_QUERY = 100

@@ -9,15 +9,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from dispatch.models.site import MealSite
+from dispatch.platform import clock, transaction
+from dispatch.platform.access import get_senior_or_404, get_site_or_404, is_admin, role_required
+from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.services.money import statement_exports
 from dispatch.services.money import statements as statement_service
 from dispatch.services.money import subsidies as subsidy_service
-from dispatch.platform.access import get_senior_or_404, get_site_or_404, is_admin, role_required
-from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.web.staff import bp
 from dispatch.web.staff.board import pick_site, visible_sites
-from dispatch.platform import clock
-from dispatch.platform import transaction
 
 
 def _args() -> tuple[MealSite, date, str | None]:

@@ -5,13 +5,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from dispatch.forms.errors import show_error
 from dispatch.forms.subsidies import SubsidyRuleForm
-from dispatch.services.money import subsidies as subsidy_service
 from dispatch.platform.access import is_admin, role_required
 from dispatch.platform.errors import FieldError
+from dispatch.services.money import subsidies as subsidy_service
 from dispatch.web.staff import bp
 from dispatch.web.staff.board import visible_sites
-from dispatch.forms.errors import show_error
 
 
 def _form(rule=None) -> SubsidyRuleForm:

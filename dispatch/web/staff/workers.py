@@ -1,19 +1,18 @@
 """Staff pages for workers: list with search and filters, detail with weekly shifts, create and edit."""
 from __future__ import annotations
 
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from dispatch.platform import clock
+from dispatch.forms.errors import show_error
 from dispatch.forms.workers import WorkerFilterForm, WorkerForm
-from dispatch.services.people import workers as worker_service
+from dispatch.platform import clock
 from dispatch.platform.access import get_worker_or_404, role_required
 from dispatch.platform.errors import FieldError
+from dispatch.services.people import workers as worker_service
 from dispatch.web.staff import bp
 from dispatch.web.staff.sites import page_arg
-from dispatch.forms.errors import show_error
 
 
 @bp.route("/workers")

@@ -12,22 +12,28 @@ from __future__ import annotations
 import uuid
 
 from flask import (
-    abort, current_app, flash, jsonify, redirect, render_template, request, send_from_directory, url_for,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 
-from dispatch.platform.labels import label
-from dispatch.web.worker import bp
 from dispatch.models.outcome import ConcernKind
-from dispatch.services.rounds import outcomes
-from dispatch.services.rounds import worker_day
-from dispatch.platform.links import tel_uri
-from dispatch.services.rounds import today as today_service
 from dispatch.platform.access import role_required, worker_for
 from dispatch.platform.errors import FieldError
-
+from dispatch.platform.labels import label
+from dispatch.platform.links import tel_uri
+from dispatch.services.rounds import outcomes, worker_day
+from dispatch.services.rounds import today as today_service
+from dispatch.web.worker import bp
 
 
 @bp.context_processor

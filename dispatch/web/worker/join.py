@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from dispatch.forms.onboarding import JoinAsWorkerForm
-from dispatch.services.volunteers import onboarding as service
-from dispatch.platform.errors import FieldError
-from dispatch.web.worker import bp
 from dispatch.forms.errors import show_error
+from dispatch.forms.onboarding import JoinAsWorkerForm
+from dispatch.platform.errors import FieldError
+from dispatch.services.volunteers import onboarding as service
+from dispatch.web.worker import bp
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])

@@ -6,11 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from dispatch.forms.shifts import ButtonForm
-from dispatch.services.volunteers import shifts as service
+from dispatch.platform import clock
 from dispatch.platform.access import role_required, worker_for
 from dispatch.platform.errors import FieldError
+from dispatch.services.volunteers import shifts as service
 from dispatch.web.worker import bp
-from dispatch.platform import clock
 
 
 def _worker_or_404():
