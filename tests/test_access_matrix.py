@@ -43,7 +43,7 @@ def _url(rule) -> str:
     values = {arg: PATH_VALUES.get(arg, 1) for arg in rule.arguments}
     path = rule.rule
     for arg, value in values.items():
-        path = path.replace(f"<int:{arg}>", str(value)).replace(f"<path:{arg}>", str(value)) \
+        path = path.replace(f"<int:{arg}>", str(value)).replace(f"<id:{arg}>", str(value)).replace(f"<path:{arg}>", str(value)) \
             .replace(f"<{arg}>", str(value))
     return path
 
