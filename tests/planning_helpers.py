@@ -32,16 +32,19 @@ def add_worker(site, *, skills=(Skill.MEAL_DELIVERY,), start=time(10), end=time(
     return worker
 
 
-def small_site(*, seniors: int = 6, drivers: int = 2, day: date = DAY, **site_kw) -> SmallSite:
-    """A canteen with lunch 11:00-12:30, two drivers, a caregiver, and seniors enrolled for delivered lunch."""
-    site = create_site(lat=31.2300, lon=121.4700, hold_limit_minutes=45, **site_kw)
+def small_site(*, seniors: int = 6, drivers: int = 2, day: date = DAY, origin: tuple[float, float] = (31.2300, 121.4700),
+               **site_kw) -> SmallSite:
+    """A canteen with lunch 11:00-12:30, two drivers, a caregiver, and seniors enrolled for delivered lunch
+    (at ``origin``, central Shanghai unless told, the seniors a few hundred metres around it)."""
+    lat, lon = origin
+    site = create_site(lat=lat, lon=lon, hold_limit_minutes=45, **site_kw)
     db.session.add(MealWindow(site_id=site.id, meal=MealType.LUNCH, start_time=time(11), end_time=time(12, 30)))
     db.session.commit()
     out = SmallSite(site, [add_worker(site, day=day) for _ in range(drivers)],
                     add_worker(site, skills=(Skill.BATHING, Skill.EMERGENCY_ASSISTANCE), start=time(8),
                                end=time(17), day=day, kind=WorkerKind.CAREGIVER))
     for i in range(seniors):
-        senior = create_senior(site, lat=31.2300 + 0.002 * (i % 3), lon=121.4700 + 0.002 * (i // 3))
+        senior = create_senior(site, lat=lat + 0.002 * (i % 3), lon=lon + 0.002 * (i // 3))
         db.session.add(MealEnrollment(senior_id=senior.id, site_id=site.id, meal=MealType.LUNCH,
                                       mode=MealMode.DELIVERY, start_date=date(2030, 1, 1)))
         out.seniors.append(senior)

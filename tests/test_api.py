@@ -70,11 +70,13 @@ def test_expired_revoked_and_disabled_tokens_stop_working(client, app):
     assert client.get("/api/v1/sites", headers=bearer(token)).status_code == 200
     row = db.session.scalar(sa.select(ApiToken))
     api_tokens.revoke(row, by=user)
+    db.session.commit()
     assert client.get("/api/v1/sites", headers=bearer(token)).status_code == 401
 
     other = create_user("admin")
     issued = api_tokens.issue(other, role="admin", name="old", days=1, by=other,
                               now=utcnow() - timedelta(days=2))
+    db.session.commit()
     assert client.get("/api/v1/sites", headers=bearer(issued.secret)).status_code == 401
 
     third, token3 = new_token("admin")

@@ -55,6 +55,7 @@ def test_join_request_approve_schedule_email_and_outcome(mail_app, smtp):  # noq
     senior = create_senior(site, full_name="Zhang Wei")
     staff = create_user("staff", sites=[site])
     _inv, token = invitations.invite(senior, "Daughter@Example.org", "daughter", by=staff)
+    db.session.commit()  # the test is the edge: services only flush
 
     # Join: set a name and password; the account follows Zhang Wei at once.
     response = client.post(f"/family/join/{token}", data={
@@ -76,6 +77,7 @@ def test_join_request_approve_schedule_email_and_outcome(mail_app, smtp):  # noq
 
     # Staff approve and schedule (the publish step calls mark_scheduled and emits visit_scheduled).
     staff_requests.approve(req, version=req.version, by=staff)  # queues and sends "request approved"
+    db.session.commit()  # the test is the edge: services only flush
     worker = create_worker(site)
     plan = Plan(site_id=site.id, service_date=day, kind=PlanKind.VISITS, status=PlanStatus.PUBLISHED)
     db.session.add(plan)
@@ -157,6 +159,7 @@ def test_another_seniors_id_is_refused(family, client):
     stranger = create_user("family", seniors=[other])
     theirs = family_requests.submit(stranger, other, service="cleaning", day=_tomorrow(site) + timedelta(days=2),
                                     start=time(9), end=time(12), idempotency_key="their-key-0001")
+    db.session.commit()  # the test is the edge: services only flush
     assert client.post(f"/family/requests/{theirs.id}/cancel").status_code == 404
     assert client.get(f"/family/requests/{theirs.id}/reschedule").status_code == 404
     assert _count(ServiceRequest) == 1 and _count(MealHold) == 0
@@ -196,6 +199,7 @@ def test_cancel_and_reschedule_until_the_cutoff(family, client):
     day = _tomorrow(site) + timedelta(days=3)
     req = family_requests.submit(user, senior, service="cleaning", day=day, start=time(9), end=time(12),
                                  idempotency_key="cleaning-key-1")
+    db.session.commit()  # the test is the edge: services only flush
     response = client.post(f"/family/requests/{req.id}/reschedule", data={
         "day": (day + timedelta(days=1)).isoformat(), "window_start": "10:00", "window_end": "12:00",
         "version": req.version})
@@ -212,6 +216,7 @@ def test_cancel_and_reschedule_until_the_cutoff(family, client):
     # Within the cutoff: refused, unchanged.
     soon = family_requests.submit(user, senior, service="companionship", day=day, start=time(9), end=time(12),
                                   idempotency_key="companion-key-1")
+    db.session.commit()  # the test is the edge: services only flush
     late = datetime.combine(day, time(1), tzinfo=clock.zone_of(site)).astimezone(timezone.utc)
     with client.application.test_request_context(), pytest.raises(family_requests.FieldError):
         family_requests.cancel(soon, by=user, now=late)
@@ -259,6 +264,7 @@ def test_coming_meals_show_what_the_standing_order_books_before_the_site_orders(
     db.session.add(MealHold(senior_id=senior.id, start_date=day[2], end_date=day[3], reason="Visiting her son"))
     db.session.commit()
     orders.generate_orders(site, today)
+    db.session.commit()  # the test is the edge: services only flush
 
     coming = senior_overview(senior).coming_meals
     seen = [(c.service_date, c.order.status.value if c.order else None, c.paused) for c in coming]

@@ -4,8 +4,10 @@ from __future__ import annotations
 import os
 
 import pytest
+import sqlalchemy as sa
 
-from dispatch.platform import jobs
+from dispatch.extensions import db
+from dispatch.platform import jobs, transaction
 from tests import servers
 
 REDIS_URL = os.environ.get("DISPATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -44,6 +46,28 @@ def test_rq_job_runs_on_a_worker_and_reports_back(app):
     SimpleWorker([jobs._queue()], connection=conn).work(burst=True)
     fetched = jobs.fetch(handle.id)
     assert (fetched.status, fetched.result) == ("finished", 42)
+
+
+def test_an_rq_job_reaches_redis_only_once_its_unit_has_committed(app):
+    conn = _redis_or_skip()
+    app.config["REDIS_URL"] = REDIS_URL
+    queue = jobs._queue()
+    queue.empty()
+    with pytest.raises(RuntimeError, match="after queueing"), transaction.unit():
+        db.session.execute(sa.text("SELECT 1"))  # the unit's transaction is open
+        jobs.enqueue(add, 1, 2)
+        assert queue.count == 0
+        raise RuntimeError("the use case failed after queueing")
+    assert queue.count == 0, "a rolled-back unit queued its job"
+    with transaction.unit():
+        db.session.execute(sa.text("SELECT 1"))
+        handle = jobs.enqueue(add, 1, 2)
+        assert queue.count == 0, "queued before the rows it reads were committed"
+    assert queue.job_ids == [handle.id]
+    from rq import SimpleWorker
+
+    SimpleWorker([queue], connection=conn).work(burst=True)
+    assert jobs.fetch(handle.id).result == 3
 
 
 def test_rq_job_failure_is_kept_with_its_error(app):

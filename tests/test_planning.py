@@ -265,6 +265,7 @@ def test_planning_with_nothing_to_route_is_refused_and_says_what_to_do(app, clie
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Plan)) == 0
 
     orders.generate_orders(s.site, DAY)
+    db.session.commit()  # the test is the edge: services only flush
     assert client.post("/staff/today/plan", data=lunch).status_code == 302
     add_request(s.site, s.seniors[0])
     assert client.post("/staff/today/plan", data={"site": s.site.id, "date": DAY.isoformat(),

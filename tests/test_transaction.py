@@ -5,6 +5,7 @@ after the edge's commit succeeded; a version conflict found at the edge's commit
 """
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask_wtf import FlaskForm
@@ -14,6 +15,7 @@ from wtforms import StringField
 from dispatch.extensions import db
 from dispatch.forms.errors import show_error
 from dispatch.models import FamilyLink, Invitation, User
+from dispatch.models.audit import AuditEvent
 from dispatch.models.notification import Notification, NotificationEvent
 from dispatch.models.onboarding import WorkerInvitation
 from dispatch.models.senior import Senior
@@ -343,3 +345,48 @@ def test_after_commit_runs_at_the_next_commit_and_is_dropped_by_a_rollback(app):
     transaction.after_commit(lambda: ran.append("second"))
     transaction.commit_step()
     assert ran == ["second"]
+
+
+# --- services flush, whatever their context: the unit's edge decides ---------------------------
+
+def _deactivate(world):
+    from dispatch.services.people import seniors
+
+    seniors.deactivate_senior(world["senior"], by=world["staff"])
+
+
+def _publish_shift(world):
+    from datetime import date, time
+
+    from dispatch.services.volunteers import shifts
+
+    shifts.publish_shift(site_id=world["site"].id, service_date=date(2030, 1, 7), start=time(10), end=time(13),
+                         role="driver", needed=2, by=world["staff"], today=date(2030, 1, 1))
+
+
+def _rename_site(world):
+    from dispatch.services.people import sites
+
+    values = {**sites.data_from_site(world["site"]), "name": "Renamed canteen"}
+    sites.update_site(world["site"], sites.SiteData(**values), by=world["admin"])
+
+
+def _stored(world) -> tuple:
+    from dispatch.models.volunteer_shift import OpenShift
+
+    db.session.expire_all()
+    return (db.session.get(Senior, world["senior"].id).is_active, _count(OpenShift),
+            db.session.get(MealSite, world["site"].id).name, _count(AuditEvent))
+
+
+@pytest.mark.parametrize("use_case", [_deactivate, _publish_shift, _rename_site], ids=lambda f: f.__name__)
+def test_a_service_leaves_the_commit_to_its_edge_so_a_later_failure_keeps_nothing(app, use_case):
+    site = create_site()
+    world = {"site": site, "senior": create_senior(site), "staff": create_user("staff", sites=[site]),
+             "admin": create_user("admin")}
+    db.session.commit()
+    before = _stored(world)
+    with pytest.raises(RuntimeError, match="next step"), app.test_request_context(), transaction.unit():
+        use_case(world)
+        raise RuntimeError("the next step of the use case failed")
+    assert _stored(world) == before

@@ -120,6 +120,8 @@ def idempotent(view):
         try:
             with _marked_written_on_commit(token_id, key):
                 response = make_response(view(*args, **kwargs))
+                if response.status_code < 300:
+                    db.session.commit()  # the write and its WRITTEN mark land together, before the reply is kept
         except BaseException:
             db.session.rollback()
             _release(token_id, key)
@@ -137,9 +139,9 @@ def idempotent(view):
 def _marked_written_on_commit(token_id: int, key: str) -> Iterator[None]:
     """Mark the claim WRITTEN in the same transaction as the view's write.
 
-    The services commit their own transactions, so the reply can only be
-    stored afterwards. A request that dies between the two left a claim that
-    looked unstarted, and the client's retry ran the write a second time.
+    The write is committed before its reply is stored (the reply is only known
+    once the view returned). A request that dies between the two used to leave a
+    claim that looked unstarted, and the client's retry ran the write a second time.
     """
     session = db.session()
 

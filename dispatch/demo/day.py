@@ -81,7 +81,7 @@ def login_onto_a_route(worker: Worker, plans: list) -> str | None:
     db.session.flush()
     target.user_id = user.id
     user.display_name = target.full_name
-    db.session.commit()
+    db.session.flush()
     return f"{target.full_name} ({target.kind})"
 
 

@@ -102,14 +102,10 @@ def seed_district(district: DemoDistrict, *, reset: bool = False, with_logins: b
     if any(counts.values()) and not reset:
         held = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
         raise SeedRefused(f"the database already holds data ({held}); pass --reset to replace it")
-    try:
-        if reset:
-            _clear_all()
-        result = _write(district, with_logins=with_logins)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    if reset:
+        _clear_all()
+    result = _write(district, with_logins=with_logins)
+    db.session.flush()
     return result
 
 

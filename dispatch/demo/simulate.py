@@ -41,6 +41,7 @@ from dispatch.models.service_request import RequestStatus, ServiceRequest, Servi
 from dispatch.models.site import MealSite
 from dispatch.models.subsidy import SubsidyBudget
 from dispatch.models.worker import Skill, Worker, WorkerKind
+from dispatch.platform import transaction
 from dispatch.platform.clock import zone_of
 from dispatch.services.meals import dine_in, orders
 from dispatch.services.money import subsidies
@@ -111,7 +112,7 @@ def simulate(*, days: int, today: date, seed: int = 1, visits: bool = True) -> P
                 _play_visits(site, day, workers, rng, played)
     played.alerts = _resolve_alerts(before=today)
     played.budgets = _budgets(sites, today, days)
-    db.session.commit()
+    db.session.flush()
     return played
 
 
@@ -174,7 +175,7 @@ def _play_meal(site, day, window, workers, rng, played) -> None:
         route.end_dt = clock + timedelta(minutes=haversine_m(*here, site.lat, site.lon) * 1.3 / SPEED_M_PER_MIN)
         route.distance_m = metres
         route.travel_seconds = int((route.end_dt - leave).total_seconds())
-    db.session.commit()
+    transaction.commit_step()  # day by day: a week of history never holds one huge transaction
     played.plans += 1
     for stop, eta in stops:
         late = timedelta(minutes=max(-5.0, rng.gauss(4, 12)))
@@ -184,7 +185,7 @@ def _play_meal(site, day, window, workers, rng, played) -> None:
         played.delivered += outcome == StopOutcome.DELIVERED
         played.by_outcome[outcome.value] = played.by_outcome.get(outcome.value, 0) + 1
     plan.status = PlanStatus.CLOSED
-    db.session.commit()
+    transaction.commit_step()  # day by day: a week of history never holds one huge transaction
 
 
 def seed_tag(day: date) -> str:
@@ -239,7 +240,7 @@ def _play_visits(site, day, workers, rng, played) -> None:
         db.session.add(stop)
         planned.append((stop, window_start, minutes))
         route.end_dt = window_start + timedelta(minutes=15 + minutes + 20)
-    db.session.commit()
+    transaction.commit_step()  # day by day: a week of history never holds one huge transaction
     for stop, window_start, minutes in planned:
         arrive = window_start + timedelta(minutes=rng.randint(0, 40))
         _tap(stop, StopEventKind.CHECK_IN, arrive)
@@ -248,7 +249,7 @@ def _play_visits(site, day, workers, rng, played) -> None:
              outcome=StopOutcome.COMPLETED if rng.random() < 0.95 else StopOutcome.COULD_NOT_COMPLETE)
         played.visits += 1
     plan.status = PlanStatus.CLOSED
-    db.session.commit()
+    transaction.commit_step()  # day by day: a week of history never holds one huge transaction
 
 
 def _resolve_alerts(*, before: date) -> int:

@@ -7,6 +7,7 @@ same function in-process, so callers never branch on the deployment.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import traceback
 import uuid
@@ -14,6 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from flask import current_app
+
+from dispatch.extensions import db
+from dispatch.platform import transaction
 
 QUEUE_NAME = "doorstep"
 
@@ -50,18 +54,32 @@ def enqueue(func: Callable[..., Any] | str, *args: Any, job_timeout: int = 600, 
     ``func`` is a module-level function or its dotted name, so an RQ worker on another machine can
     run it. Services name the job entry points of ``dispatch.jobs`` by string: those sit at the edge
     (they build an app and commit), above the services that queue them.
+
+    On RQ the job reaches Redis only once the unit in progress has committed (``transaction.after_commit``):
+    a worker must find the rows the job reads, and a rolled-back unit queues nothing. Called between
+    transactions (right after a commit, e.g. from an after-commit callback) it is queued at once. The
+    handle's id is fixed up front, so the caller can store it for progress polling either way.
     """
     if current_app.config.get("REDIS_URL"):
-        from rq import Retry
-
-        job = _queue().enqueue(func, *args, job_timeout=job_timeout, retry=Retry(max=2), **kwargs)
-        return JobHandle(id=job.id, status=job.get_status(refresh=False).value)
+        job_id = uuid.uuid4().hex
+        send = functools.partial(_send, func, args, kwargs, job_id=job_id, job_timeout=job_timeout)
+        if db.session().in_transaction():
+            transaction.after_commit(send)
+        else:
+            send()
+        return JobHandle(id=job_id, status="queued")
     job_id = uuid.uuid4().hex
     try:
         return JobHandle(id=job_id, status="finished", result=resolve(func)(*args, **kwargs))
     except Exception as error:  # the caller shows it; the traceback goes to the log
         current_app.logger.error("In-process job %s failed:\n%s", job_id, traceback.format_exc())
         return JobHandle(id=job_id, status="failed", error=str(error))
+
+
+def _send(func: Callable[..., Any] | str, args: tuple, kwargs: dict, *, job_id: str, job_timeout: int) -> None:
+    from rq import Retry
+
+    _queue().enqueue(func, *args, job_id=job_id, job_timeout=job_timeout, retry=Retry(max=2), **kwargs)
 
 
 def fetch(job_id: str) -> JobHandle | None:

@@ -64,6 +64,17 @@ def doom() -> None:
     session.info[_DOOMED] = True
 
 
+def start_over() -> None:
+    """Drop what the unit flushed so far and go on in a fresh transaction.
+
+    For a use case that is the whole unit (a phone tap, a family's request, a dine-in
+    scan) and that, after a conflict at flush, reads what the concurrent writer stored
+    (to replay its answer) or applies itself again on fresh rows. Unlike ``doom()`` the
+    unit may still commit what it does afterwards.
+    """
+    db.session.rollback()
+
+
 def is_doomed() -> bool:
     return bool(db.session().info.get(_DOOMED))
 

@@ -1,6 +1,6 @@
 """What a family member may ask for a linked senior: a home service, meal delivery, a pause in meals.
 
-Each use case is one commit. The caller has already authorised the senior
+Each use case is one unit. The caller has already authorised the senior
 (``access.get_senior_or_404`` for a family user only finds linked seniors);
 requests and holds are loaded here through the same link, so a family member
 can never touch another family's records by guessing ids.
@@ -35,7 +35,7 @@ from dispatch.models.service_request import Recurrence, RequestStatus, ServiceRe
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.user import User
 from dispatch.models.worker import Skill
-from dispatch.platform import audit, clock
+from dispatch.platform import audit, clock, transaction
 from dispatch.platform.access import one_or_404
 from dispatch.platform.errors import FieldError
 from dispatch.services.family import notifications
@@ -173,9 +173,9 @@ def submit(user: User, senior: Senior, *, service: str, day: date, start: time, 
     db.session.add(sub)
     notifications.deliver_after_commit()
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:  # the same key committed by a concurrent tap: return that one
-        db.session.rollback()
+        transaction.start_over()
         if (earlier := _existing_submission(user, idempotency_key)) is not None:
             return earlier
         raise
@@ -225,7 +225,7 @@ def cancel(request: ServiceRequest, *, by: User, version: int | None = None, now
                  senior_id=request.senior_id, detail={"by": "family"})
     notifications.emit_for_request("request_cancelled", request, exclude_user_id=by.id)
     notifications.deliver_after_commit()
-    db.session.commit()
+    db.session.flush()
     return request
 
 
@@ -247,7 +247,7 @@ def reschedule(request: ServiceRequest, day: date, start: time, end: time, *, by
     audit.record("service_request.reschedule", user=by, entity_type="service_request", entity_id=request.id,
                  senior_id=request.senior_id, detail={"by": "family", "from": before, "to": {
                      "date": day.isoformat(), "start": start.isoformat(), "end": end.isoformat()}})
-    db.session.commit()
+    db.session.flush()
     return request
 
 
@@ -287,7 +287,7 @@ def pause_meals(senior: Senior, start: date, end: date, reason: str = "", *, by:
         order.status = MealOrderStatus.CANCELLED
     audit.record("meal_hold.create", user=by, entity_type="meal_hold", entity_id=hold.id, senior_id=senior.id,
                  detail={"start": start.isoformat(), "end": end.isoformat(), "by": "family"})
-    db.session.commit()
+    db.session.flush()
     return hold
 
 
@@ -305,5 +305,5 @@ def resume_meals(hold: MealHold, *, by: User, now: datetime | None = None) -> Me
     else:
         hold.end_date = today - timedelta(days=1)
         result = hold
-    db.session.commit()
+    db.session.flush()
     return result

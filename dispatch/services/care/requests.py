@@ -150,7 +150,7 @@ def reschedule(request: ServiceRequest, day: date, start: time, end: time, *, ve
 
 def _commit_and_tell() -> None:
     notifications.deliver_after_commit()
-    db.session.commit()
+    db.session.flush()
 
 
 def mark_scheduled(requests: Iterable[ServiceRequest], *, by) -> list[ServiceRequest]:
@@ -168,7 +168,7 @@ def create_request(senior, *, service_type: ServiceType, day: date, start: time,
                    required_skill: Skill | None = None, priority: int = 3,
                    recurrence: Recurrence = Recurrence.NONE, notes: str = "", by,
                    today: date | None = None) -> ServiceRequest:
-    """Staff (or an integration acting as staff) ask a service for a senior they manage; one commit.
+    """Staff (or an integration acting as staff) ask a service for a senior they manage; one unit.
 
     The request starts as *requested* at the senior's home site, like a
     family's, so it goes through the same review.
@@ -195,5 +195,5 @@ def create_request(senior, *, service_type: ServiceType, day: date, start: time,
     db.session.flush()
     audit.record("service_request.create", user=by, entity_type="service_request", entity_id=request.id,
                  senior_id=senior.id, detail={"service": service_type.value, "date": day.isoformat(), "by": "staff"})
-    db.session.commit()
+    db.session.flush()
     return request

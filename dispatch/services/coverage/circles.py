@@ -215,27 +215,23 @@ class Applied:
 
 
 def apply_assignment(*, by) -> Applied:
-    """Store the optimal home site of every senior staff have not pinned; one commit, audited."""
+    """Store the optimal home site of every senior staff have not pinned; one unit, audited."""
     district = compute_district()
     changed = kept = 0
-    try:
-        for i, senior in enumerate(district.seniors):
-            if district.result.status[i] == FIXED:
-                kept += 1
-                continue
-            site = district.site_of(i)
-            new_id = site.id if site else None
-            if senior.home_site_overridden:  # pinned to an inactive site: leave it to staff
-                kept += 1
-                continue
-            if senior.home_site_id != new_id:
-                senior.home_site_id = new_id
-                changed += 1
-        applied = Applied(changed, kept, district.result.status.count(UNASSIGNED))
-        audit.record("coverage.assign", user=by, entity_type="meal_site", entity_id=None,
-                     detail={"changed": changed, "kept_overrides": kept, "unplaced": applied.unplaced})
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    for i, senior in enumerate(district.seniors):
+        if district.result.status[i] == FIXED:
+            kept += 1
+            continue
+        site = district.site_of(i)
+        new_id = site.id if site else None
+        if senior.home_site_overridden:  # pinned to an inactive site: leave it to staff
+            kept += 1
+            continue
+        if senior.home_site_id != new_id:
+            senior.home_site_id = new_id
+            changed += 1
+    applied = Applied(changed, kept, district.result.status.count(UNASSIGNED))
+    audit.record("coverage.assign", user=by, entity_type="meal_site", entity_id=None,
+                 detail={"changed": changed, "kept_overrides": kept, "unplaced": applied.unplaced})
+    db.session.flush()
     return applied

@@ -77,7 +77,7 @@ def invite(senior: Senior, email: str, relation: str, *, by: User, now: datetime
     db.session.flush()
     audit.record("invitation.create", user=by, entity_type="invitation", entity_id=invitation.id,
                  senior_id=senior.id, detail={"email": invitation.email, "relation": invitation.relation})
-    db.session.commit()
+    db.session.flush()
     return invitation, token
 
 
@@ -90,7 +90,7 @@ def revoke(invitation: Invitation, *, by: User, now: datetime | None = None) -> 
         invitation.revoked_dt = now
         audit.record("invitation.revoke", user=by, entity_type="invitation", entity_id=invitation.id,
                      senior_id=invitation.senior_id)
-        db.session.commit()
+        db.session.flush()
     return invitation
 
 
@@ -139,7 +139,7 @@ def _spend(invitation: Invitation, user: User, now: datetime) -> None:
 
 def accept_new(token: str, display_name: str, password: str, *, locale: str | None = None,
                now: datetime | None = None) -> Accepted:
-    """Join: create the family account for the invited e-mail and link the senior, in one commit."""
+    """Join: create the family account for the invited e-mail and link the senior, in one unit."""
     now = now or clock.now()
     invitation = find_usable(token, now=now, lock=True)
     if existing_account(invitation) is not None:

@@ -93,7 +93,7 @@ def save(user: User, wanted: Settings) -> Settings:
     audit.record("notification_preference.update", user=user, entity_type="user", entity_id=user.id,
                  detail={"channels": [c for c, on in (("email", clean.email_enabled), ("sms", clean.sms_enabled),
                                                       ("wechat", clean.wechat_enabled)) if on]})
-    db.session.commit()
+    db.session.flush()
     return clean
 
 

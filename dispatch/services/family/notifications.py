@@ -335,7 +335,7 @@ def deliver_pending(now: datetime | None = None, *, senders: Mapping[Channel, Se
             .with_for_update(skip_locked=True)
         ).first()
         if row is None:  # another worker has it, or it was sent meanwhile
-            db.session.rollback()
+            transaction.start_over()
             continue
         try:
             message = render(row)
@@ -356,7 +356,7 @@ def deliver_pending(now: datetime | None = None, *, senders: Mapping[Channel, Se
             row.sent_dt = sent_at()
             row.last_error = None
             report.sent += 1
-        db.session.commit()
+        transaction.commit_step()  # row by row: a sent message is never sent again after a crash
     return report
 
 

@@ -1,1 +1,1 @@
-"""Spreadsheet imports and exports of seniors and workers: reading files, mapping columns, one commit."""
+"""Spreadsheet imports and exports of seniors and workers: reading files, mapping columns, one unit."""

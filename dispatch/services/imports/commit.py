@@ -21,25 +21,21 @@ from dispatch.services.imports.columns import ImportPreview, ImportResult
 
 def add_new_rows(entity: str, check: Callable[[], ImportPreview], build: Callable[[Any], Any], *, by,
                  file_digest: str = "") -> ImportResult:
-    """Add ``build(row.data)`` for each new row of ``check()`` in one commit; audit ``<entity>.import``."""
-    try:
-        if db.session.get_bind().dialect.name == "postgresql":
-            # Two staff importing the same file at once must not both add it.
-            db.session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                               {"key": f"doorstep.{entity}_import"})
-        checked = check()
-        if checked.missing:
-            raise FieldError(None, _("Choose a column for every required field."))
-        records = [build(row.data) for row in checked.rows if row.status == "new"]
-        db.session.add_all(records)
-        db.session.flush()
-        ids = tuple(record.id for record in records)
-        audit.record(f"{entity}.import", user=by, entity_type=entity, entity_id=None, detail={
-            "created": len(ids), "existing": checked.count("existing"), "errors": checked.count("error"),
-            "rows": len(checked.rows), "file_sha256": file_digest, f"{entity}_ids": list(ids)})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    """Add ``build(row.data)`` for each new row of ``check()`` in one unit; audit ``<entity>.import``."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Two staff importing the same file at once must not both add it.
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                           {"key": f"doorstep.{entity}_import"})
+    checked = check()
+    if checked.missing:
+        raise FieldError(None, _("Choose a column for every required field."))
+    records = [build(row.data) for row in checked.rows if row.status == "new"]
+    db.session.add_all(records)
+    db.session.flush()
+    ids = tuple(record.id for record in records)
+    audit.record(f"{entity}.import", user=by, entity_type=entity, entity_id=None, detail={
+        "created": len(ids), "existing": checked.count("existing"), "errors": checked.count("error"),
+        "rows": len(checked.rows), "file_sha256": file_digest, f"{entity}_ids": list(ids)})
+    db.session.flush()
     return ImportResult(created=len(ids), existing=checked.count("existing"), errors=checked.count("error"),
                         ids=ids)

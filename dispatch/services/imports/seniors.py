@@ -199,5 +199,5 @@ def export_rows(*, by) -> tuple[list[str], list[list[str]]]:
         }
         rows.append([neutralise(str(values[c.key] or "")) for c in COLUMNS])
     audit.record("senior.export", user=by, entity_type="senior", entity_id=None, detail={"rows": len(rows)})
-    db.session.commit()
+    db.session.flush()
     return [c.heading for c in COLUMNS], rows

@@ -127,5 +127,5 @@ def export_rows(*, by) -> tuple[list[str], list[list[str]]]:
         }
         rows.append([neutralise(str(values[c.key] if values[c.key] is not None else "")) for c in COLUMNS])
     audit.record("worker.export", user=by, entity_type="worker", entity_id=None, detail={"rows": len(rows)})
-    db.session.commit()
+    db.session.flush()
     return [c.heading for c in COLUMNS], rows

@@ -33,7 +33,7 @@ from dispatch.models.dine_in import DineInMeal
 from dispatch.models.meals import MealMode, MealOrder, MealOrderStatus
 from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite, MealType
-from dispatch.platform import audit, clock
+from dispatch.platform import audit, clock, transaction
 from dispatch.platform.access import seniors_visible_to
 from dispatch.platform.errors import FieldError
 from dispatch.services.money import statements, subsidies
@@ -186,7 +186,7 @@ def new_client_id() -> str:
 
 def record_meal(senior: Senior, site: MealSite, meal: MealType, *, client_id: str, by,
                 override_reason: str | None = None, now: datetime | None = None) -> Recorded:
-    """Record one canteen meal for ``senior`` (already authorised); one commit, audited.
+    """Record one canteen meal for ``senior`` (already authorised); one unit, audited.
 
     Raises ``AlreadyServed`` for a second meal in the window without a reason,
     ``FieldError`` for a bad client id or reason.
@@ -216,7 +216,7 @@ def record_meal(senior: Senior, site: MealSite, meal: MealType, *, client_id: st
     try:
         db.session.flush()
     except IntegrityError:
-        db.session.rollback()
+        transaction.start_over()
         previous = db.session.scalar(sa.select(DineInMeal).where(DineInMeal.client_id == client_id))
         if previous is not None:
             return _replay(previous, senior, site)
@@ -230,7 +230,7 @@ def record_meal(senior: Senior, site: MealSite, meal: MealType, *, client_id: st
                  entity_type="dine_in_meal", entity_id=row.id, senior_id=senior.id,
                  detail={"site_id": site.id, "meal": meal.value, "seq": row.seq,
                          **({"reason": reason} if reason else {})})
-    db.session.commit()
+    db.session.flush()
     return Recorded(meal=row, replay=False, quote=Quote(
         senior=senior, meal=meal, day=day, priced=_billed(row, senior, site), served=before.served,
         delivered=before.delivered))
@@ -255,6 +255,6 @@ def _replay(previous: DineInMeal, senior: Senior, site: MealSite) -> Recorded:
 
 
 def record_card_print(senior: Senior, *, by) -> None:
-    """A printed card identifies a senior: note who printed it (one commit)."""
+    """A printed card identifies a senior: note who printed it (one unit)."""
     audit.record("senior.meal_card", user=by, entity_type="senior", entity_id=senior.id, senior_id=senior.id)
-    db.session.commit()
+    db.session.flush()

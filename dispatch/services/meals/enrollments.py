@@ -123,19 +123,15 @@ _FIELDS = ("senior_id", "site_id", "meal", "weekdays", "mode", "start_date", "en
 
 
 def create_enrollment(data: Mapping[str, Any] | EnrollmentData, *, by) -> MealEnrollment:
-    """Enroll a senior; audit ``enrollment.create``; one commit."""
+    """Enroll a senior; audit ``enrollment.create``; one unit."""
     values = data if isinstance(data, EnrollmentData) else EnrollmentData.from_mapping(data)
     _check(values, by=by)
     enrollment = MealEnrollment(**{name: getattr(values, name) for name in _FIELDS})
-    try:
-        db.session.add(enrollment)
-        db.session.flush()
-        audit.record("enrollment.create", user=by, entity_type="meal_enrollment", entity_id=enrollment.id,
-                     senior_id=enrollment.senior_id, detail={"fields": sorted(_FIELDS)})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    db.session.add(enrollment)
+    db.session.flush()
+    audit.record("enrollment.create", user=by, entity_type="meal_enrollment", entity_id=enrollment.id,
+                 senior_id=enrollment.senior_id, detail={"fields": sorted(_FIELDS)})
+    db.session.flush()
     return enrollment
 
 
@@ -144,17 +140,13 @@ def update_enrollment(enrollment: MealEnrollment, data: Mapping[str, Any] | Enro
     values = data if isinstance(data, EnrollmentData) else EnrollmentData.from_mapping(data)
     _check(values, by=by, exclude_id=enrollment.id)
     changed = [name for name in _FIELDS if getattr(enrollment, name) != getattr(values, name)]
-    try:
-        for name in changed:
-            setattr(enrollment, name, getattr(values, name))
-        if changed:
-            db.session.flush()
-            audit.record("enrollment.update", user=by, entity_type="meal_enrollment", entity_id=enrollment.id,
-                         senior_id=enrollment.senior_id, detail={"fields": changed})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    for name in changed:
+        setattr(enrollment, name, getattr(values, name))
+    if changed:
+        db.session.flush()
+        audit.record("enrollment.update", user=by, entity_type="meal_enrollment", entity_id=enrollment.id,
+                     senior_id=enrollment.senior_id, detail={"fields": changed})
+    db.session.flush()
     return changed
 
 
@@ -177,14 +169,10 @@ def add_hold(senior: Senior, data: Mapping[str, Any], *, by) -> MealHold:
         raise FieldError("reason", _("At most %(n)s characters.", n=255))
     hold = MealHold(senior_id=senior.id, start_date=start, end_date=end, reason=reason,
                     created_by_id=getattr(by, "id", None))
-    try:
-        db.session.add(hold)
-        db.session.flush()
-        audit.record("hold.create", user=by, entity_type="meal_hold", entity_id=hold.id, senior_id=senior.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    db.session.add(hold)
+    db.session.flush()
+    audit.record("hold.create", user=by, entity_type="meal_hold", entity_id=hold.id, senior_id=senior.id)
+    db.session.flush()
     return hold
 
 
@@ -196,17 +184,13 @@ def end_hold(hold: MealHold, *, by, today: date | None = None) -> MealHold | Non
     today = today or clock.local_today()
     if hold.end_date <= today:
         raise FieldError(None, _("This hold has already ended."))
-    try:
-        if hold.start_date > today:
-            db.session.delete(hold)
-            action, result = "hold.cancel", None
-        else:
-            hold.end_date = today
-            action, result = "hold.end", hold
-        db.session.flush()
-        audit.record(action, user=by, entity_type="meal_hold", entity_id=hold.id, senior_id=hold.senior_id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    if hold.start_date > today:
+        db.session.delete(hold)
+        action, result = "hold.cancel", None
+    else:
+        hold.end_date = today
+        action, result = "hold.end", hold
+    db.session.flush()
+    audit.record(action, user=by, entity_type="meal_hold", entity_id=hold.id, senior_id=hold.senior_id)
+    db.session.flush()
     return result

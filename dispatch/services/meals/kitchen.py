@@ -225,4 +225,4 @@ def record_labels_print(sheet: KitchenSheet, *, by) -> None:
         "kitchen.labels", user=by, entity_type="meal_site", entity_id=sheet.site.id,
         detail={"date": sheet.day.isoformat(), "meal": sheet.meal.value, "labels": len(sheet.labels)},
     )
-    db.session.commit()
+    db.session.flush()

@@ -102,7 +102,7 @@ def generate_orders(site: MealSite, day: date, *, by=None) -> GenerateResult:
     result = GenerateResult(created, cancelled, reopened, unchanged)
     audit.record("meal_orders.generate", user=by, entity_type="meal_site", entity_id=site.id,
                  detail={"date": day.isoformat(), **result.__dict__})
-    db.session.commit()
+    db.session.flush()
     return result
 
 

@@ -28,7 +28,7 @@ from dispatch.models.plan import Stop, StopKind, StopOutcome
 from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.statement import ProofKind, StatementLine, StatementMonth, StatementStatus
-from dispatch.platform import audit, clock
+from dispatch.platform import audit, clock, transaction
 from dispatch.platform.access import is_admin
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.services.money import subsidies
@@ -202,7 +202,7 @@ def statement(site: MealSite, month: date, *, senior_id: int | None = None) -> S
 # Closing and re-opening -----------------------------------------------------------
 
 def close_month(site: MealSite, month: date, *, by, today: date) -> StatementMonth:
-    """Freeze the month's lines and totals; refused before the month has ended. One commit, audited."""
+    """Freeze the month's lines and totals; refused before the month has ended. One unit, audited."""
     month = subsidies.month_start(month)
     if subsidies.month_end(month) >= today:
         raise FieldError("month", _l("A month can be closed only after its last day."))
@@ -224,12 +224,12 @@ def close_month(site: MealSite, month: date, *, by, today: date) -> StatementMon
     try:
         db.session.flush()
     except IntegrityError:
-        db.session.rollback()
+        transaction.doom()
         raise StaleRecord(str(_l("Someone else closed this month meanwhile."))) from None
     audit.record("statement.close", user=by, entity_type="statement_month", entity_id=record.id,
                  detail={"site_id": site.id, "month": month.isoformat(), "lines": len(lines),
                          "total_subsidy_cents": record.total_subsidy_cents})
-    db.session.commit()
+    db.session.flush()
     return record
 
 
@@ -259,12 +259,12 @@ def reopen_month(site: MealSite, month: date, *, reason: str, by) -> StatementMo
     audit.record("statement.reopen", user=by, entity_type="statement_month", entity_id=record.id,
                  detail={"site_id": site.id, "month": record.month.isoformat(), "reason": reason,
                          "frozen_lines": lines, **frozen_totals})
-    db.session.commit()
+    db.session.flush()
     return record
 
 
 def record_export(st: Statement, kind: str, *, by, senior_id: int | None = None) -> None:
-    """Statements name seniors: note who downloaded which (one commit)."""
+    """Statements name seniors: note who downloaded which (one unit)."""
     audit.record(f"statement.export_{kind}", user=by, entity_type="meal_site", entity_id=st.site.id,
                  senior_id=senior_id, detail={"month": st.month.isoformat(), "lines": len(st.lines)})
-    db.session.commit()
+    db.session.flush()

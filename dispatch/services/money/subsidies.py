@@ -213,17 +213,17 @@ def _new_rule(data: RuleData, by) -> SubsidyRule:
 
 
 def create_rule(data: RuleData, *, by) -> SubsidyRule:
-    """Add a rule (a new band, or a site's own price); one commit, audited."""
+    """Add a rule (a new band, or a site's own price); one unit, audited."""
     _check(data, by)
     rule = _new_rule(data, by)
     audit.record("subsidy_rule.create", user=by, entity_type="subsidy_rule", entity_id=rule.id,
                  detail={"site_id": rule.site_id, "valid_from": rule.valid_from.isoformat()})
-    db.session.commit()
+    db.session.flush()
     return rule
 
 
 def supersede_rule(old: SubsidyRule, data: RuleData, *, by) -> SubsidyRule:
-    """Start a new version of ``old`` on ``data.valid_from``; ``old`` ends the day before. One commit."""
+    """Start a new version of ``old`` on ``data.valid_from``; ``old`` ends the day before. One unit."""
     if data.site_id != old.site_id:
         raise FieldError("site_id", _l("A new version keeps the rule's site; add a new rule for another site."))
     if data.valid_from <= old.valid_from:
@@ -240,7 +240,7 @@ def supersede_rule(old: SubsidyRule, data: RuleData, *, by) -> SubsidyRule:
     rule = _new_rule(data, by)
     audit.record("subsidy_rule.supersede", user=by, entity_type="subsidy_rule", entity_id=rule.id,
                  detail={"replaces": old.id, "valid_from": rule.valid_from.isoformat()})
-    db.session.commit()
+    db.session.flush()
     return rule
 
 
@@ -254,7 +254,7 @@ def budget_for(site_id: int, month: date) -> int | None:
 
 
 def set_budget(site_id: int, month: date, amount_cents: int, *, by) -> None:
-    """Set the site's subsidy budget for a month (administrators); one commit, audited."""
+    """Set the site's subsidy budget for a month (administrators); one unit, audited."""
     from dispatch.models.subsidy import SubsidyBudget
 
     if not is_admin(by):
@@ -273,4 +273,4 @@ def set_budget(site_id: int, month: date, amount_cents: int, *, by) -> None:
     audit.record("subsidy_budget.set", user=by, entity_type="subsidy_budget", entity_id=budget.id,
                  detail={"site_id": site_id, "month": month.isoformat(), "amount_cents": amount_cents,
                          "before_cents": before})
-    db.session.commit()
+    db.session.flush()

@@ -68,7 +68,7 @@ class Issued:
 
 def issue(user: User, *, role: str, name: str, days: int, site_ids: Iterable[int] = (), by,
           now: datetime | None = None) -> Issued:
-    """Create a token acting for ``user`` as ``role``; one commit; the secret is only in the result."""
+    """Create a token acting for ``user`` as ``role``; one unit; the secret is only in the result."""
     now = now or clock.now()
     name = " ".join((name or "").split())
     if not name or len(name) > 80:
@@ -96,7 +96,7 @@ def issue(user: User, *, role: str, name: str, days: int, site_ids: Iterable[int
     db.session.flush()
     audit.record("api_token.create", user=by, entity_type="api_token", entity_id=token.id,
                  detail={"for_user": user.id, "role": role, "sites": sites, "days": days})
-    db.session.commit()
+    db.session.flush()
     return Issued(token, secret)
 
 
@@ -106,7 +106,7 @@ def revoke(token: ApiToken, *, by, now: datetime | None = None) -> None:
     token.revoked_dt = now or clock.now()
     audit.record("api_token.revoke", user=by, entity_type="api_token", entity_id=token.id,
                  detail={"for_user": token.user_id})
-    db.session.commit()
+    db.session.flush()
 
 
 def authenticate(raw: str | None, *, now: datetime | None = None) -> TokenPrincipal | None:
@@ -121,7 +121,7 @@ def authenticate(raw: str | None, *, now: datetime | None = None) -> TokenPrinci
         return None
     if token.last_used_dt is None or now - token.last_used_dt > LAST_USED_EVERY:
         db.session.execute(sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_dt=now))
-        db.session.commit()
+        db.session.flush()
     return TokenPrincipal(token)
 
 

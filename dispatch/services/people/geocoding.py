@@ -25,7 +25,7 @@ from geopy.exc import GeocoderQueryError, GeopyError
 from dispatch.extensions import db
 from dispatch.models.geocode import GeocodeCache
 from dispatch.models.senior import GeocodeStatus, Senior
-from dispatch.platform import audit
+from dispatch.platform import audit, transaction
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.rate_limit import turn
 from dispatch.services.people.datums import bd09_to_wgs84
@@ -194,10 +194,10 @@ def geocode_seniors(senior_ids: Iterable[int] | None = None, *, progress=None) -
         senior = db.session.get(Senior, senior_id)
         try:
             status = locate_senior(senior)
-            db.session.commit()
+            transaction.commit_step()  # one senior at a time: hours of work are never redone after a crash
             outages = 0
         except GeocoderDown:
-            db.session.rollback()
+            transaction.start_over()
             outages += 1
             statuses["outage"] = statuses.get("outage", 0) + 1
             if outages >= MAX_CONSECUTIVE_OUTAGES:
@@ -246,7 +246,7 @@ def status_counts(query: sa.Select) -> dict[GeocodeStatus, int]:
 
 
 def place_pin(senior: Senior, lat: Any, lon: Any, *, by, expected_version: Any) -> None:
-    """Staff put the senior's pin where they live: stored as ``manual``, audited; one commit."""
+    """Staff put the senior's pin where they live: stored as ``manual``, audited; one unit."""
     try:
         lat, lon = float(lat), float(lon)
     except (TypeError, ValueError):
@@ -258,12 +258,7 @@ def place_pin(senior: Senior, lat: Any, lon: Any, *, by, expected_version: Any) 
             raise StaleRecord()
     except (TypeError, ValueError):
         raise StaleRecord() from None
-    try:
-        senior.lat, senior.lon, senior.geocode_status = lat, lon, GeocodeStatus.MANUAL
-        db.session.flush()
-        audit.record("senior.locate", user=by, entity_type="senior", entity_id=senior.id, senior_id=senior.id,
-                     detail={"fields": ["lat", "lon", "geocode_status"]})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    senior.lat, senior.lon, senior.geocode_status = lat, lon, GeocodeStatus.MANUAL
+    db.session.flush()
+    audit.record("senior.locate", user=by, entity_type="senior", entity_id=senior.id, senior_id=senior.id,
+                 detail={"fields": ["lat", "lon", "geocode_status"]})

@@ -31,7 +31,7 @@ from dispatch.models.senior import (
 )
 from dispatch.models.service_request import ServiceRequest
 from dispatch.models.site import MealSite
-from dispatch.platform import audit, clock
+from dispatch.platform import audit, clock, transaction
 from dispatch.platform.access import is_admin, seniors_visible_to, sites_editable_by
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.fields import clean_phone, clean_text
@@ -193,21 +193,17 @@ def _data(data: Mapping[str, Any] | SeniorData) -> SeniorData:
 
 
 def create_senior(data: Mapping[str, Any] | SeniorData, *, by) -> Senior:
-    """Create a senior at a site ``by`` may edit; audit ``senior.create``; one commit."""
+    """Create a senior at a site ``by`` may edit; audit ``senior.create``; one unit."""
     values = _data(data)
     _check_site(values.home_site_id, by)
     senior = Senior()
     changed = apply_data(senior, values)
     senior.home_site_overridden = values.home_site_id is not None
-    try:
-        db.session.add(senior)
-        db.session.flush()
-        audit.record("senior.create", user=by, entity_type="senior", entity_id=senior.id, senior_id=senior.id,
-                     detail={"fields": sorted(changed)})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    db.session.add(senior)
+    db.session.flush()
+    audit.record("senior.create", user=by, entity_type="senior", entity_id=senior.id, senior_id=senior.id,
+                 detail={"fields": sorted(changed)})
+    db.session.flush()
     return senior
 
 
@@ -234,13 +230,10 @@ def update_senior(senior: Senior, data: Mapping[str, Any] | SeniorData, *, by, e
             db.session.flush()
             audit.record("senior.update", user=by, entity_type="senior", entity_id=senior.id,
                          senior_id=senior.id, detail={"fields": sorted(changed)})
-        db.session.commit()
+        db.session.flush()
     except StaleDataError:
-        db.session.rollback()
+        transaction.doom()
         raise StaleRecord() from None
-    except Exception:
-        db.session.rollback()
-        raise
     return changed
 
 
@@ -248,14 +241,10 @@ def deactivate_senior(senior: Senior, *, by) -> None:
     """Retire a senior (soft delete): kept for history, left out of plans and lists."""
     if not senior.is_active:
         return
-    try:
-        senior.is_active = False
-        db.session.flush()
-        audit.record("senior.deactivate", user=by, entity_type="senior", entity_id=senior.id, senior_id=senior.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    senior.is_active = False
+    db.session.flush()
+    audit.record("senior.deactivate", user=by, entity_type="senior", entity_id=senior.id, senior_id=senior.id)
+    db.session.flush()
 
 
 # Reading -----------------------------------------------------------------
@@ -337,5 +326,5 @@ def read_senior(senior: Senior, *, by, recent: int = 20) -> SeniorOverview:
             .order_by(ServiceRequest.requested_date.desc(), ServiceRequest.id.desc()).limit(recent))),
     )
     audit.record("senior.read", user=by, entity_type="senior", entity_id=senior.id, senior_id=senior.id)
-    db.session.commit()
+    db.session.flush()
     return overview

@@ -23,7 +23,7 @@ from dispatch.extensions import db
 from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite, MealType, MealWindow, SiteKind, TravelMode
 from dispatch.models.worker import Worker
-from dispatch.platform import audit
+from dispatch.platform import audit, transaction
 from dispatch.platform.access import sites_editable_by, sites_visible_to
 from dispatch.platform.errors import FieldError
 
@@ -180,7 +180,7 @@ def can_edit(user, site: MealSite) -> bool:
 # Changing -----------------------------------------------------------------
 
 def create_site(data: SiteData, *, by) -> MealSite:
-    """Store a new site with its meal windows and an audit event; one commit."""
+    """Store a new site with its meal windows and an audit event; one unit."""
     site = MealSite()
     _apply(site, data)
     db.session.add(site)
@@ -188,7 +188,7 @@ def create_site(data: SiteData, *, by) -> MealSite:
 
 
 def update_site(site: MealSite, data: SiteData, *, by) -> MealSite:
-    """Change ``site`` to ``data`` (windows included) and record what changed; one commit."""
+    """Change ``site`` to ``data`` (windows included) and record what changed; one unit."""
     before = data_from_site(site)
     _apply(site, data)
     after = {name: getattr(data, name) for name in _SCALARS} | {"windows": data.windows}
@@ -232,11 +232,8 @@ def _commit(site: MealSite, action: str, by, detail: dict[str, Any] | None) -> M
             raise FieldError("name", _l("Another site already has this name."))
         db.session.flush()
         audit.record(action, user=by, entity_type="meal_site", entity_id=site.id, detail=detail)
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
-        db.session.rollback()
+        transaction.doom()
         raise FieldError("name", _l("Another site already has this name.")) from None
-    except BaseException:
-        db.session.rollback()
-        raise
     return site

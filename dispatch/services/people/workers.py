@@ -161,7 +161,7 @@ def can_edit(user, worker: Worker) -> bool:
 # Changing -----------------------------------------------------------------
 
 def create_worker(data: WorkerData, *, by) -> Worker:
-    """Store a new worker with skills and shifts and an audit event; one commit."""
+    """Store a new worker with skills and shifts and an audit event; one unit."""
     _check_sites(data, by)
     worker = Worker()
     apply_data(worker, data)
@@ -170,7 +170,7 @@ def create_worker(data: WorkerData, *, by) -> Worker:
 
 
 def update_worker(worker: Worker, data: WorkerData, *, by) -> Worker:
-    """Change ``worker`` to ``data`` (skills and shifts replaced) and record which fields changed; one commit."""
+    """Change ``worker`` to ``data`` (skills and shifts replaced) and record which fields changed; one unit."""
     _check_sites(data, by)
     before = _snapshot(worker)
     apply_data(worker, data)
@@ -211,11 +211,7 @@ def apply_data(worker: Worker, data: WorkerData) -> None:
 
 
 def _commit(worker: Worker, action: str, by, detail: dict[str, Any] | None) -> Worker:
-    try:
-        db.session.flush()
-        audit.record(action, user=by, entity_type="worker", entity_id=worker.id, detail=detail)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    db.session.flush()
+    audit.record(action, user=by, entity_type="worker", entity_id=worker.id, detail=detail)
+    db.session.flush()
     return worker

@@ -20,7 +20,7 @@ from dispatch import routing
 from dispatch.extensions import db
 from dispatch.models.plan import Plan, PlanKind, PlanStatus, Stop, StopKind
 from dispatch.models.service_request import RequestStatus, ServiceRequest
-from dispatch.platform import audit, clock
+from dispatch.platform import audit, clock, transaction
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.services.care import requests as request_service
 from dispatch.services.planning import service, store
@@ -51,9 +51,9 @@ def _editable(plan: Plan) -> None:
 
 def _commit() -> None:
     try:
-        db.session.commit()
+        db.session.flush()
     except StaleDataError:
-        db.session.rollback()
+        transaction.doom()
         raise StaleRecord(_("Someone else saved this plan at the same moment; nothing was changed. "
                             "Reload the page and try again.")) from None
 
@@ -291,7 +291,7 @@ def insert_urgent(request: ServiceRequest, *, by, now=_time.monotonic) -> Urgent
     store.store_solution(plan, built, solution, carry=store.carry_from(live))
     violations = store.refresh_figures(plan, built)
     if violations:
-        db.session.rollback()
+        transaction.doom()
         raise FieldError(None, _("The urgent plan failed the routing check: %(first)s", first=str(violations[0])))
     moved = len(moved_stops(published, solution))
     _close_older_live(plan)

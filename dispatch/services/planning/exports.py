@@ -65,14 +65,14 @@ def get_plan_or_404(plan_id: int, for_user) -> Plan:
 
 
 def record_export(plan: Plan, fmt: str, *, by, route: Route | None = None, worker_id: int | None = None) -> None:
-    """Write ``plan.export`` (format, route or worker; never the data itself) and commit."""
+    """Write ``plan.export`` (format, route or worker; never the data itself) (the edge commits)."""
     detail: dict = {"format": fmt}
     if route is not None:
         detail["route_id"] = route.id
     if worker_id is not None:
         detail["worker_id"] = worker_id
     audit.record("plan.export", user=by, entity_type="plan", entity_id=plan.id, detail=detail)
-    db.session.commit()
+    db.session.flush()
 
 
 # Route sheets -----------------------------------------------------------------

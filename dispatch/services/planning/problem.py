@@ -217,6 +217,7 @@ class Built:
     requests: dict[str, ServiceRequest] = field(default_factory=dict)
     workers: dict[str, Worker] = field(default_factory=dict)
     skipped: list[dict[str, Any]] = field(default_factory=list)  # never reached the solver
+    travel_model: dict[str, str] = field(default_factory=dict)
 
     def senior_id(self, key: str) -> int:
         subject = self.orders.get(key) or self.requests[key]
@@ -343,9 +344,24 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
                                   droppable=priority < routing.Priority.CRITICAL))
     if not r_workers:
         raise NoWorkers()
-    built.problem = routing.Problem.build(stops, r_workers, [depot], travel=travel or travel_provider(),
+    chosen = travel or travel_provider()
+    built.travel_model = travel_model(chosen)
+    built.problem = routing.Problem.build(stops, r_workers, [depot], travel=chosen,
                                           dimensions=MEAL_DIMENSION if kind == PlanKind.MEALS else ())
     return built
+
+
+def travel_model(travel: Any) -> dict[str, str]:
+    """Which travel model a plan's times come from (kept with the plan: a plan made on straight lines says so)."""
+    from dispatch.routing.circles import street_provider, travel_note
+
+    if street_provider(travel) is not None:
+        kind = "streets"
+    elif isinstance(travel, routing.OsrmTravel):
+        kind = "osrm"
+    else:
+        kind = "geodesic"
+    return {"kind": kind, "note": travel_note(travel)}
 
 
 class NoWorkers(LookupError):

@@ -29,7 +29,7 @@ from dispatch.models.plan import Plan, PlanKind, StopKind
 from dispatch.models.service_request import ServiceRequest
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.worker import Worker
-from dispatch.platform import audit, clock, collaborators, jobs
+from dispatch.platform import audit, clock, collaborators, jobs, transaction
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import label
 from dispatch.services.care import requests as request_service
@@ -105,6 +105,7 @@ def start_planning(site: MealSite, day: date, kind: PlanKind, meal: MealType | N
     if mode == FRESH:
         _check_something_to_plan(site, day, kind, meal)
     for attempt in range(3):
+        _lock_site(site)
         latest = latest_plan(site, day, kind, meal)
         plan = Plan(site_id=site.id, service_date=day, kind=kind, meal=meal,
                     version_number=(latest.version_number + 1) if latest else 1,
@@ -115,11 +116,13 @@ def start_planning(site: MealSite, day: date, kind: PlanKind, meal: MealType | N
         try:
             db.session.flush()
         except IntegrityError:  # someone else created that version number a moment ago
-            db.session.rollback()
+            transaction.start_over()
             continue
         audit.record("plan.start", user=by, entity_type="plan", entity_id=plan.id,
                      detail={"mode": mode, "basis": basis.id if basis else None})
-        db.session.commit()
+        # The hand-off is a step boundary: the job (on an RQ worker, or in-process right after)
+        # solves in a transaction of its own and must find the plan stored, whatever becomes of it.
+        transaction.commit_step()
         break
     else:
         raise StaleRecord(_("Another plan for this day was being created at the same time; try again."))
@@ -132,8 +135,17 @@ def start_planning(site: MealSite, day: date, kind: PlanKind, meal: MealType | N
     return plan
 
 
+def _lock_site(site: MealSite) -> None:
+    """On PostgreSQL, take the site's row lock: two staff planning one site number their versions in turn."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(MealSite.id).where(MealSite.id == site.id).with_for_update())
+
+
 def _set_job(plan_id: int, **state: Any) -> None:
-    """Merge ``state`` into the plan's job record and commit (the page polls it)."""
+    """Merge ``state`` into the plan's job record and commit it as a step (the page polls it).
+
+    Only called between the job's steps (or right after the hand-off), where nothing else is pending.
+    """
     for _attempt in range(3):
         plan = db.session.get(Plan, plan_id)
         if plan is None:
@@ -142,15 +154,15 @@ def _set_job(plan_id: int, **state: Any) -> None:
         summary["job"] = {**summary.get("job", {}), **state}
         plan.summary = summary
         try:
-            db.session.commit()
+            transaction.commit_step()
             return
-        except StaleDataError:
-            db.session.rollback()
+        except StaleDataError:  # an edit saved the plan meanwhile: merge into its new version
+            transaction.start_over()
             db.session.expire_all()
 
 
 def _record_failure(plan_id: int, error: str) -> None:
-    db.session.rollback()
+    transaction.start_over()  # drop the half-stored routes; the plan itself was stored at the hand-off
     _set_job(plan_id, state="failed", error=error.strip()[-300:])
 
 
@@ -177,7 +189,7 @@ def solve_and_store(plan_id: int, solve: Solve | None = None) -> dict[str, Any]:
                 break
             # A plan stored while this one solved took some of its workers' time: solve again
             # around it rather than send a worker to two places at once.
-            db.session.rollback()
+            transaction.start_over()
             current_app.logger.info("Plan %s clashed with a plan stored meanwhile; solving again", plan_id)
         else:
             raise WorkersTaken(plan_id)
@@ -185,7 +197,7 @@ def solve_and_store(plan_id: int, solve: Solve | None = None) -> dict[str, Any]:
         summary["job"] = {**job, "state": "done",
                           "seconds": round(_time.monotonic() - began, 2)}
         plan.summary = summary
-        db.session.commit()
+        db.session.flush()  # the job's edge (dispatch.jobs.run_planning) commits
         return summary["job"]
     except NoWorkers:
         _record_failure(plan_id, NO_WORKERS_ERROR)

@@ -214,6 +214,8 @@ def refresh_figures(plan: Plan, built: Built) -> list[routing.Violation]:
         "distance_m": sum(r.distance_m for r in used),
         "workers_on_shift": len(built.problem.workers),
     }
+    if built.travel_model:
+        summary["travel"] = built.travel_model
     summary["workers"] = [{"key": key, "name": w.full_name} for key, w in sorted(
         built.workers.items(), key=lambda kv: kv[1].full_name)]
     summary["violations"] = [{"kind": v.kind.name, "message": str(v), "stop": v.stop_id, "worker": v.worker_id}

@@ -36,7 +36,7 @@ from dispatch.models.meals import MealOrderStatus
 from dispatch.models.outcome import ConcernKind, StopEvent, StopEventKind
 from dispatch.models.plan import PlanStatus, Route, Stop, StopKind, StopOutcome
 from dispatch.models.service_request import TRANSITIONS, RequestStatus
-from dispatch.platform import audit, clock
+from dispatch.platform import audit, clock, transaction
 from dispatch.platform.errors import FieldError
 from dispatch.services.rounds.worker_day import outcomes_for, tasks_for
 from dispatch.services.safety import alerts
@@ -158,7 +158,7 @@ def _check_against_stop(tap: Tap, stop: Stop) -> None:
 
 
 def record(stop: Stop, tap: Tap, *, by, now: Clock = clock.now) -> Recorded:
-    """Store one tap for ``stop`` (already authorised for ``by``) and apply it; commits.
+    """Store one tap for ``stop`` (already authorised for ``by``) and apply it (one unit).
 
     Raises ``FieldError`` when the tap does not fit the stop, or when its
     ``client_id`` was already used for another stop.
@@ -172,14 +172,14 @@ def record(stop: Stop, tap: Tap, *, by, now: Clock = clock.now) -> Recorded:
         try:
             return _record_once(stop_id, tap, by=by, now=now)
         except IntegrityError:
-            db.session.rollback()
+            transaction.start_over()
             previous = find_replay(tap.client_id)
             if previous is None:
                 raise
             return _replay(previous, stop_id)
         except (StaleDataError, OperationalError):
             # Someone changed the stop, plan or request meanwhile (or a deadlock): apply again on fresh rows.
-            db.session.rollback()
+            transaction.start_over()
             if attempt == ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
@@ -246,7 +246,7 @@ def _record_once(stop_id: int, tap: Tap, *, by, now: Clock) -> Recorded:
     result = dict(event.result)  # read before the commit expires it: no reload to answer the phone
     if emitted:
         notifications.deliver_after_commit()
-    db.session.commit()
+    db.session.flush()
     return Recorded(event=event, replay=False, result=result)
 
 

@@ -228,7 +228,7 @@ class TickReport:
 
 
 def tick(*, now: Clock = clock.now) -> TickReport:
-    """Run the dead-man switch, the re-raise timer and the missed-meals sweep; one commit.
+    """Run the dead-man switch, the re-raise timer and the missed-meals sweep (one unit: its edge commits).
 
     Safe to run from several machines at once: on PostgreSQL a transaction
     advisory lock lets one tick through and the others skip.
@@ -240,7 +240,6 @@ def tick(*, now: Clock = clock.now) -> TickReport:
     report = TickReport()
     if db.engine.dialect.name == "postgresql":
         if not db.session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(_TICK_LOCK_KEY))):
-            db.session.rollback()
             report.skipped = True
             return report
 
@@ -276,5 +275,5 @@ def tick(*, now: Clock = clock.now) -> TickReport:
                                payload={"kind": alert.kind.value})
     if report.overdue or report.reraised or report.missed_meals:
         notifications.deliver_after_commit()
-    db.session.commit()
+    db.session.flush()
     return report

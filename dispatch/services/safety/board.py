@@ -26,7 +26,7 @@ from dispatch.models.alert import AlertAction, AlertActionKind, AlertSeverity, A
 from dispatch.models.plan import Plan, PlanStatus, Route, Stop
 from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite
-from dispatch.platform import audit, clock
+from dispatch.platform import audit, clock, transaction
 from dispatch.platform.access import get_site_or_404
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import label
@@ -258,11 +258,11 @@ def follow_up(
     try:
         db.session.flush()
     except StaleDataError:
-        db.session.rollback()
+        transaction.doom()
         raise StaleRecord() from None
     audit.record(
         f"alert.{intent}", user=by, entity_type="welfare_alert", entity_id=alert.id, senior_id=alert.senior_id,
         detail={"kind": action_kind.value if action_kind else None, "status": alert.status.value},
     )
-    db.session.commit()
+    db.session.flush()
     return alert

@@ -41,7 +41,7 @@ class LinkUnusable(FieldError):
 # Invitations ---------------------------------------------------------------------------------
 
 def invite(worker: Worker, email: str, *, by: User, now: datetime | None = None) -> tuple[WorkerInvitation, str]:
-    """A link for ``worker`` to get a login; returns the invitation and its token (shown once). One commit.
+    """A link for ``worker`` to get a login; returns the invitation and its token (shown once). One unit.
 
     The caller authorised ``by`` to edit ``worker`` (``get_worker_or_404(..., for_edit=True)``).
     """
@@ -52,14 +52,10 @@ def invite(worker: Worker, email: str, *, by: User, now: datetime | None = None)
     days = float(current_app.config.get("INVITATION_DAYS") or 7)
     invitation = WorkerInvitation(worker_id=worker.id, email=clean_email(email), token_hash=hash_token(token),
                                   created_by_id=by.id, created_dt=now, expires_dt=now + timedelta(days=days))
-    try:
-        db.session.add(invitation)
-        db.session.flush()
-        audit.record("worker.invite", user=by, entity_type="worker", entity_id=worker.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record("worker.invite", user=by, entity_type="worker", entity_id=worker.id)
+    db.session.flush()
     return invitation, token
 
 
@@ -105,7 +101,7 @@ def accept(token: str, display_name: str, password: str, travel_mode: TravelMode
 
 def record_certificate(worker: Worker, *, skill: Skill | str, name: str, issued_on: date, expires_on: date | None,
                        by: User) -> WorkerCertificate:
-    """Record training or a licence; it gives the worker the skill. One commit."""
+    """Record training or a licence; it gives the worker the skill. One unit."""
     try:
         skill = Skill(skill)
     except ValueError:
@@ -115,19 +111,15 @@ def record_certificate(worker: Worker, *, skill: Skill | str, name: str, issued_
         raise FieldError("name", _("Name the course or licence (up to 120 characters)."))
     if expires_on is not None and expires_on < issued_on:
         raise FieldError("expires_on", _("The expiry must be after the date issued."))
-    try:
-        certificate = WorkerCertificate(worker_id=worker.id, skill=skill, name=name, issued_on=issued_on,
-                                        expires_on=expires_on)
-        db.session.add(certificate)
-        if skill not in worker.skill_values:
-            worker.skills.append(WorkerSkill(skill=skill))
-        db.session.flush()
-        audit.record("worker.certificate", user=by, entity_type="worker", entity_id=worker.id,
-                     detail={"skill": skill.value})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    certificate = WorkerCertificate(worker_id=worker.id, skill=skill, name=name, issued_on=issued_on,
+                                    expires_on=expires_on)
+    db.session.add(certificate)
+    if skill not in worker.skill_values:
+        worker.skills.append(WorkerSkill(skill=skill))
+    db.session.flush()
+    audit.record("worker.certificate", user=by, entity_type="worker", entity_id=worker.id,
+                 detail={"skill": skill.value})
+    db.session.flush()
     return certificate
 
 

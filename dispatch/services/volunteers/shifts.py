@@ -4,7 +4,7 @@ A cancellation later than the site's cutoff frees a place that is offered at
 once, through the notification outbox, to substitutes who know the route
 (have served this site before), or to the site's other workers when nobody
 does; the first to accept gets it. The place is decided under a row lock on the
-shift, so two taps at once never overfill it. Each use case commits once.
+shift, so two taps at once never overfill it. Each use case is one unit (its edge commits).
 """
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def is_late(shift: OpenShift, now: datetime) -> bool:
 
 def publish_shift(*, site_id: int, service_date: date, start: time, end: time, role: ShiftRole | str, needed: int,
                   by, today: date) -> OpenShift:
-    """Open a dated shift at a site ``by`` may edit; audited; one commit."""
+    """Open a dated shift at a site ``by`` may edit; audited; one unit."""
     site = db.session.scalar(sites_editable_by(by).where(MealSite.id == site_id))
     if site is None:
         raise FieldError("site_id", _("Not a valid choice."))
@@ -67,16 +67,12 @@ def publish_shift(*, site_id: int, service_date: date, start: time, end: time, r
         raise FieldError("end_time", _("The end must be after the start."))
     if not 1 <= needed <= MAX_NEEDED:
         raise FieldError("needed", _("Must be between %(low)s and %(high)s.", low=1, high=MAX_NEEDED))
-    try:
-        shift = OpenShift(site_id=site.id, service_date=service_date, start_time=start, end_time=end,
-                          role=ShiftRole(role), needed=needed, created_by_id=getattr(by, "id", None))
-        db.session.add(shift)
-        db.session.flush()
-        audit.record("shift.publish", user=by, entity_type="open_shift", entity_id=shift.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    shift = OpenShift(site_id=site.id, service_date=service_date, start_time=start, end_time=end,
+                      role=ShiftRole(role), needed=needed, created_by_id=getattr(by, "id", None))
+    db.session.add(shift)
+    db.session.flush()
+    audit.record("shift.publish", user=by, entity_type="open_shift", entity_id=shift.id)
+    db.session.flush()
     return shift
 
 
@@ -158,39 +154,31 @@ def _check_worker_may(shift: OpenShift, worker: Worker, now: datetime) -> None:
 
 
 def sign_up(shift_id: int, worker: Worker, *, now: datetime | None = None) -> ShiftSignup:
-    """Take a free place on a shift at one of the worker's sites; one commit."""
+    """Take a free place on a shift at one of the worker's sites; one unit."""
     now = now or clock.now()
-    try:
-        shift = _locked_shift(shift_id)
-        _check_worker_may(shift, worker, now)
-        signup = _take_place(shift, worker, now)
-        audit.record("shift.signup", user=worker.user_id, entity_type="open_shift", entity_id=shift.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    shift = _locked_shift(shift_id)
+    _check_worker_may(shift, worker, now)
+    signup = _take_place(shift, worker, now)
+    audit.record("shift.signup", user=worker.user_id, entity_type="open_shift", entity_id=shift.id)
+    db.session.flush()
     return signup
 
 
 def cancel(shift_id: int, worker: Worker, *, now: datetime | None = None) -> list[ShiftOffer]:
     """Give up a place. Later than the site's cutoff, the place is offered to substitutes; returns the offers."""
     now = now or clock.now()
-    try:
-        shift = _locked_shift(shift_id)
-        _check_worker_may(shift, worker, now)
-        signup = next((s for s in shift.active_signups if s.worker_id == worker.id), None)
-        if signup is None:
-            raise FieldError(None, _("You are not signed up for this shift."))
-        signup.status, signup.cancelled_dt = SignupStatus.CANCELLED, now
-        signup.late_cancel = is_late(shift, now)
-        db.session.flush()
-        offers = offer_substitutes(shift, now, exclude={worker.id}) if signup.late_cancel else []
-        audit.record("shift.cancel", user=worker.user_id, entity_type="open_shift", entity_id=shift.id,
-                     detail={"late": signup.late_cancel, "offers": len(offers)})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    shift = _locked_shift(shift_id)
+    _check_worker_may(shift, worker, now)
+    signup = next((s for s in shift.active_signups if s.worker_id == worker.id), None)
+    if signup is None:
+        raise FieldError(None, _("You are not signed up for this shift."))
+    signup.status, signup.cancelled_dt = SignupStatus.CANCELLED, now
+    signup.late_cancel = is_late(shift, now)
+    db.session.flush()
+    offers = offer_substitutes(shift, now, exclude={worker.id}) if signup.late_cancel else []
+    audit.record("shift.cancel", user=worker.user_id, entity_type="open_shift", entity_id=shift.id,
+                 detail={"late": signup.late_cancel, "offers": len(offers)})
+    db.session.flush()
     return offers
 
 
@@ -235,32 +223,23 @@ def offer_substitutes(shift: OpenShift, now: datetime, *, exclude: set[int]) -> 
 
 
 def accept_offer(offer_id: int, worker: Worker, *, now: datetime | None = None) -> ShiftSignup:
-    """Take the offered place if it is still free (first to accept gets it); one commit."""
+    """Take the offered place if it is still free (first to accept gets it); one unit."""
     now = now or clock.now()
-    try:
-        offer = db.session.get(ShiftOffer, offer_id)
-        if offer is None or offer.worker_id != worker.id:
-            raise FieldError(None, _("This offer does not exist."))
-        shift = _locked_shift(offer.shift_id)
-        db.session.refresh(offer)
-        if offer.status != OfferStatus.OPEN:
-            raise FieldError(None, _("Someone else has already taken this shift. Thank you all the same."))
-        if start_dt(shift) <= now:
-            raise FieldError(None, _("This shift has already started."))
-        if shift.free_places <= 0:
-            offer.status, offer.answered_dt = OfferStatus.TAKEN, now
-            db.session.commit()
-            raise FieldError(None, _("Someone else has already taken this shift. Thank you all the same."))
-        signup = _take_place(shift, worker, now)
-        offer.status, offer.answered_dt = OfferStatus.ACCEPTED, now
-        audit.record("shift.offer_accept", user=worker.user_id, entity_type="open_shift", entity_id=shift.id)
-        db.session.commit()
-    except FieldError:
-        db.session.rollback()
-        raise
-    except Exception:
-        db.session.rollback()
-        raise
+    offer = db.session.get(ShiftOffer, offer_id)
+    if offer is None or offer.worker_id != worker.id:
+        raise FieldError(None, _("This offer does not exist."))
+    shift = _locked_shift(offer.shift_id)
+    db.session.refresh(offer)
+    if offer.status != OfferStatus.OPEN:
+        raise FieldError(None, _("Someone else has already taken this shift. Thank you all the same."))
+    if start_dt(shift) <= now:
+        raise FieldError(None, _("This shift has already started."))
+    if shift.free_places <= 0:  # filled by a direct sign-up: _take_place marked the offer taken then
+        raise FieldError(None, _("Someone else has already taken this shift. Thank you all the same."))
+    signup = _take_place(shift, worker, now)
+    offer.status, offer.answered_dt = OfferStatus.ACCEPTED, now
+    audit.record("shift.offer_accept", user=worker.user_id, entity_type="open_shift", entity_id=shift.id)
+    db.session.flush()
     return signup
 
 
@@ -284,19 +263,15 @@ def send_reminders(*, now: datetime | None = None, hours: int = 24) -> int:
         .options(selectinload(ShiftSignup.shift).selectinload(OpenShift.site),
                  selectinload(ShiftSignup.worker).selectinload(Worker.user))).all()
     sent = 0
-    try:
-        for signup in signups:
-            starts = start_dt(signup.shift)
-            if not now < starts <= now + timedelta(hours=hours):
-                continue
-            if signup.worker.user is not None:
-                _notify(NotificationEvent.SHIFT_REMINDER, [signup.worker.user], signup.shift)
-            signup.reminded_dt = now
-            sent += 1
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    for signup in signups:
+        starts = start_dt(signup.shift)
+        if not now < starts <= now + timedelta(hours=hours):
+            continue
+        if signup.worker.user is not None:
+            _notify(NotificationEvent.SHIFT_REMINDER, [signup.worker.user], signup.shift)
+        signup.reminded_dt = now
+        sent += 1
+    db.session.flush()
     return sent
 
 
