@@ -34,6 +34,7 @@ from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import label
 from dispatch.services.care import requests as request_service
 from dispatch.services.meals import orders as order_service
+from dispatch.services.planning.live import head_first, is_started, resume_points
 from dispatch.services.planning.problem import (
     NoWorkers,
     Pin,
@@ -45,7 +46,6 @@ from dispatch.services.planning.problem import (
 from dispatch.services.planning.store import (
     arrangement,
     carry_from,
-    is_started,
     latest_plan,
     stop_key,
     store_solution,
@@ -237,21 +237,25 @@ def _problem_for_run(plan: Plan, mode: str, basis: Plan | None):
 
     orders, requests = _subjects(plan)
     pins: dict[str, Pin] = {}
+    resume: dict = {}
     previous: dict[str, str] = {}
     initial = None
     extra: dict[int, Worker] = {}
+    # The moment the plan is made from: a day under way goes on from it (``planning.live``).
+    now = clock.now()
+    plan.summary = {**(plan.summary or {}), "as_of": now.isoformat()}
     if basis is not None:
         by_worker = arrangement(basis)
         initial = {w: [stop_key(s) for s in stops] for w, stops in by_worker.items()}
+        # Recorded stops stay where they were served, and their workers go on from the last of them.
+        pins, resume = resume_points(by_worker, now, stop_key)
         for wkey, stops in by_worker.items():
-            done = [s for s in stops if is_started(s)]
             for s in stops:
                 key = stop_key(s)
-                if mode == REPLAN:
+                if is_started(s):
+                    extra[s.route.worker_id] = s.route.worker
+                elif mode == REPLAN:
                     previous[key] = wkey
-                    if is_started(s):
-                        pins[key] = Pin(wkey, done.index(s), served=True)
-                        extra[s.route.worker_id] = s.route.worker
                 elif s.is_locked:
                     pins[key] = Pin(wkey)
         # Served and started stops stay in the plan even if their order is no longer "open".
@@ -261,9 +265,10 @@ def _problem_for_run(plan: Plan, mode: str, basis: Plan | None):
                 if stop_key(s) in pins and stop_key(s) not in have:
                     (orders.append(s.meal_order) if s.kind == StopKind.MEAL else requests.append(s.service_request))
     built = build_problem(plan.site, plan.service_date, plan.kind, plan.meal, orders=orders, requests=requests,
-                          pins=pins, previous=previous, extra_workers=extra)
+                          pins=pins, previous=previous, extra_workers=extra, now=now, resume=resume)
     known = {s.id for s in built.problem.stops}
     if initial:
-        initial = {w: [k for k in ks if k in known] for w, ks in initial.items() if w in built.workers}
+        initial = {w: head_first([k for k in ks if k in known], resume.get(w))
+                   for w, ks in initial.items() if w in built.workers}
     weight = 3600 if mode == REPLAN else SolveOptions().continuity_weight
     return built, SolveOptions(initial_routes=initial or None, continuity_weight=weight)
