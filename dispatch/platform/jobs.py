@@ -1,15 +1,22 @@
-"""Background jobs: RQ on Redis when ``REDIS_URL`` is set, in-process otherwise.
+"""Background jobs: RQ on Redis when ``REDIS_URL`` is set, a small thread pool in-process otherwise.
 
 Route solving can take the solver's whole time limit, so in production it runs
 on RQ workers (``rq worker --url $DISPATCH_REDIS_URL doorstep``), as many as
-there are sites planning at once. The embedded demo has no Redis and runs the
-same function in-process, so callers never branch on the deployment.
+there are sites planning at once. Without Redis (the embedded demo) the same
+function runs on one of ``JOBS_THREADS`` threads of this process, in an app
+context of its own, so the request that queued it answers at once and the page
+polls for the outcome; callers never branch on the deployment. ``JOBS_INLINE``
+(the tests) or ``inline=True`` (CLI commands that print the outcome) run it in
+the caller's thread instead. A job on a thread dies with its process: a plan
+left "queued" by a restart is planned again with *Re-run*.
 """
 from __future__ import annotations
 
 import importlib
+import threading
 import traceback
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -44,19 +51,59 @@ def resolve(func: Callable[..., Any] | str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), name)
 
 
-def enqueue(func: Callable[..., Any] | str, *args: Any, job_timeout: int = 600, **kwargs: Any) -> JobHandle:
-    """Run ``func`` in the background (RQ) or now (in-process), same outcome either way.
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_futures: dict[str, Future] = {}  # this process's thread jobs, for ``fetch``
+_KEEP_FINISHED = 500  # finished thread jobs remembered for polling before the oldest are forgotten
+
+
+def _executor(threads: int) -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="doorstep-job")
+        return _pool
+
+
+def _in_thread(app, job_id: str, func: Callable[..., Any], args, kwargs) -> Any:
+    """The job on a pool thread: its own app context (so its own session and transaction), errors logged."""
+    with app.app_context():
+        try:
+            return func(*args, **kwargs)
+        except Exception:
+            app.logger.error("Background job %s failed:\n%s", job_id, traceback.format_exc())
+            raise
+
+
+def _forget_finished() -> None:
+    done = [k for k, f in _futures.items() if f.done()]
+    for key in done[: max(0, len(done) - _KEEP_FINISHED)]:
+        _futures.pop(key, None)
+
+
+def enqueue(func: Callable[..., Any] | str, *args: Any, job_timeout: int = 600, job_id: str | None = None,
+            inline: bool = False, **kwargs: Any) -> JobHandle:
+    """Run ``func`` in the background (RQ, or a thread of this process), or now when ``inline`` or
+    ``JOBS_INLINE``; the outcome is the same either way.
 
     ``func`` is a module-level function or its dotted name, so an RQ worker on another machine can
     run it. Services name the job entry points of ``dispatch.jobs`` by string: those sit at the edge
-    (they build an app and commit), above the services that queue them.
+    (they run as one unit in an app context and commit), above the services that queue them.
+    ``job_id`` names the job (a caller may store it before the job starts, for polling).
     """
+    job_id = job_id or uuid.uuid4().hex
     if current_app.config.get("REDIS_URL"):
         from rq import Retry
 
-        job = _queue().enqueue(func, *args, job_timeout=job_timeout, retry=Retry(max=2), **kwargs)
+        job = _queue().enqueue(func, *args, job_timeout=job_timeout, retry=Retry(max=2), job_id=job_id, **kwargs)
         return JobHandle(id=job.id, status=job.get_status(refresh=False).value)
-    job_id = uuid.uuid4().hex
+    if not inline and not current_app.config.get("JOBS_INLINE"):
+        app = current_app._get_current_object()
+        future = _executor(int(current_app.config.get("JOBS_THREADS") or 2)).submit(
+            _in_thread, app, job_id, resolve(func), args, kwargs)
+        _futures[job_id] = future
+        _forget_finished()
+        return JobHandle(id=job_id, status="queued")
     try:
         return JobHandle(id=job_id, status="finished", result=resolve(func)(*args, **kwargs))
     except Exception as error:  # the caller shows it; the traceback goes to the log
@@ -65,9 +112,17 @@ def enqueue(func: Callable[..., Any] | str, *args: Any, job_timeout: int = 600, 
 
 
 def fetch(job_id: str) -> JobHandle | None:
-    """Look an RQ job up again (for progress polling); None when unknown."""
+    """Look a job up again (for progress polling); None when unknown (run inline, or by another process)."""
     if not current_app.config.get("REDIS_URL"):
-        return None
+        future = _futures.get(job_id)
+        if future is None:
+            return None
+        if not future.done():
+            return JobHandle(id=job_id, status="started" if future.running() else "queued")
+        error = future.exception()
+        if error is not None:
+            return JobHandle(id=job_id, status="failed", error=f"{type(error).__name__}: {error}")
+        return JobHandle(id=job_id, status="finished", result=future.result())
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
 

@@ -229,6 +229,7 @@ class Built:
     skipped: list[dict[str, Any]] = field(default_factory=list)  # never reached the solver
     windows: dict[str, tuple[int, int]] = field(default_factory=dict)  # each stop's own window, uncut by now
     resume: dict[str, Resume] = field(default_factory=dict)  # workers under way (``live``)
+    as_of: datetime | None = None  # the moment the problem was built from
 
     def senior_id(self, key: str) -> int:
         subject = self.orders.get(key) or self.requests[key]
@@ -277,7 +278,7 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
     hold = site.hold_limit_minutes * 60 if kind == PlanKind.MEALS else None
     depot = routing.Depot(depot_key(site), routing.Location(site.lat, site.lon), hold_limit=hold)
     depots = [depot]
-    built = Built(problem=None, frame=frame, site=site)  # type: ignore[arg-type]
+    built = Built(problem=None, frame=frame, site=site, as_of=now)  # type: ignore[arg-type]
     workers = []
     on_shift = shift_workers(site, day, kind, window)
     elsewhere = routed_elsewhere({w.id for w, _ in on_shift}, day, site.id, kind, meal)

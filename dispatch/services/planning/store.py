@@ -105,6 +105,8 @@ def store_solution(plan: Plan, built: Built, solution: routing.Solution, *, carr
     summary = dict(plan.summary or {})
     summary.update({"solver": {"status": solution.status, "seconds": round(solution.wall_time, 2),
                                "cost": int(solution.cost)}, "unassigned": unassigned})
+    if built.as_of is not None:  # a later check judges the plan as of the moment it was made from
+        summary["as_of"] = built.as_of.isoformat()
     plan.summary = summary
     write_routes(plan, built, arrangement, departs, carry=carry)
 
