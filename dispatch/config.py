@@ -21,7 +21,10 @@ SETTINGS: dict[str, tuple[Any, str]] = {
                            "Production: postgresql+psycopg://user@host/db."),
     "SECRET_KEY": (None, "Session signing key; a random one is generated into DATA_DIR if unset."),
     "SECURITY_PASSWORD_SALT": (None, "Salt for Flask-Security tokens; derived from SECRET_KEY if unset."),
-    "REDIS_URL": ("", "Redis URL for RQ background jobs; empty runs jobs in-process."),
+    "REDIS_URL": ("", "Redis URL for RQ background jobs; empty runs jobs on threads of this process."),
+    "JOBS_THREADS": (2, "Without REDIS_URL: threads of each process that run background jobs (route solving)."),
+    "JOBS_INLINE": (False, "Without REDIS_URL: run background jobs in the request that queues them, which "
+                           "waits for them (the tests do; pages no longer answer at once)."),
     "TRAVEL_PROVIDER": ("geodesic", "Travel-time provider: 'geodesic', 'osrm' or 'streets' (the network 'doorstep streets build' made)."),
     "OSRM_URL": ("", "Base URL of an OSRM server (table API) when TRAVEL_PROVIDER is 'osrm'."),
     "CIRCUITY_FACTOR": (1.3, "Road distance over great-circle distance for the geodesic provider."),

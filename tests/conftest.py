@@ -87,6 +87,9 @@ def make_config(database_url: str, data_dir, schema: str | None = None, **extra)
         "RATELIMIT_ENABLED": False,
         # DISPATCH_TEST_NOW moves every app the suite builds to that moment (tests/testclock.py).
         "CLOCK_OFFSET_SECONDS": round(testclock.OFFSET.total_seconds()),
+        # Jobs run in the request that queues them, so a test sees their outcome at once;
+        # tests/test_jobs_background.py runs them on the thread pool as the demo does.
+        "JOBS_INLINE": True,
     }
     config.update(extra)
     return config

@@ -33,7 +33,8 @@ def plan_command(site_id: int, day, meal: str, orders: bool) -> None:
     if orders and kind == PlanKind.MEALS:
         order_service.generate_orders(site, day)
     try:
-        plan = planning.start_planning(site, day, kind, None if meal == "visits" else MealType(meal), by=None)
+        plan = planning.start_planning(site, day, kind, None if meal == "visits" else MealType(meal), by=None,
+                                         wait=True)
     except FieldError as error:
         raise click.ClickException(str(error.message)) from None
     plan = planning.load_plan(plan.id)

@@ -100,7 +100,7 @@ def _plan_and_publish(site: MealSite, day: date, meal: MealType, staff: User):
     """(what to report, the published plan or None)."""
     limit = min(float(current_app.config.get("SOLVER_TIME_LIMIT") or DEMO_SOLVE_SECONDS), DEMO_SOLVE_SECONDS)
     try:
-        plan = planning.start_planning(site, day, PlanKind.MEALS, meal, by=staff, time_limit=limit)
+        plan = planning.start_planning(site, day, PlanKind.MEALS, meal, by=staff, time_limit=limit, wait=True)
     except FieldError as error:
         return PreparedPlan(site.name, meal, 0, 0, False, str(error.message)), None
     db.session.expire_all()

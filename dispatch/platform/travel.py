@@ -57,3 +57,16 @@ def model_note() -> str:
     from dispatch.routing.circles import travel_note
 
     return travel_note(provider())
+
+
+def model_of(travel: Any) -> dict[str, str]:
+    """Which travel model a plan's times come from (kept with the plan: a plan made on straight lines says so)."""
+    from dispatch.routing.circles import street_provider, travel_note
+
+    if street_provider(travel) is not None:
+        kind = "streets"
+    elif isinstance(travel, routing.OsrmTravel):
+        kind = "osrm"
+    else:
+        kind = "geodesic"
+    return {"kind": kind, "note": travel_note(travel)}

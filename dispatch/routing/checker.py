@@ -29,6 +29,7 @@ class Kind(enum.Enum):
     HOLD_LIMIT = "hot meal held longer than the kitchen's limit"
     BREAK = "no place for the worker's break"
     PIN = "pinned stop not where it was pinned"
+    PAST = "scheduled before now"
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,9 @@ def check_route(problem: Problem, v: int, nodes: list[int], depart: int) -> list
     if depart < worker.shift.start:
         out.append(Violation(Kind.SHIFT, f"{wid} leaves at {depart}, before the shift starts at "
                              f"{worker.shift.start}", wid))
+    if problem.now is not None and depart < problem.now and not stops[0].served:
+        # A route that has not begun cannot begin in the past (one under way begins with served stops).
+        out.append(Violation(Kind.PAST, f"{wid} leaves at {depart}, before now ({problem.now})", wid))
 
     # The break may sit on any leg; the route is fine if some placement breaks nothing.
     legs = range(len(nodes) + 1) if worker.breaks else [None]
@@ -185,6 +189,9 @@ def _timing(problem: Problem, v: int, nodes: list[int], stops: list[Stop], depar
     if worker.max_work is not None and end - depart > worker.max_work:
         out.append(Violation(Kind.MAX_WORK, f"{wid} works {end - depart} s > {worker.max_work} s", wid))
     for s, start in zip(stops, starts):
+        if problem.now is not None and not s.served and start < problem.now:
+            out.append(Violation(Kind.PAST, f"{wid} is due at {s.id} at {start}, before now ({problem.now})",
+                                 wid, s.id))
         if s.hot_meal:
             depot = problem.depot(s.depot)
             if depot is not None and depot.hold_limit is not None and start - depart > depot.hold_limit:

@@ -191,6 +191,11 @@ class Problem:
     every worker's end, in that order, so equal positions always mean the same
     place without a lookup table. Build them with `Problem.build` from
     coordinates, or pass them in (the Solomon reader does).
+
+    `now` is the moment a plan of a day already under way is made: no stop not yet
+    served may be scheduled before it (the checker fails such a plan). The solver
+    does not read it; the caller says the same with shifts and windows that start
+    no earlier than `now`. None means the day has not begun.
     """
 
     stops: tuple[Stop, ...]
@@ -198,8 +203,11 @@ class Problem:
     matrices: Mapping[str, np.ndarray]
     depots: tuple[Depot, ...] = ()
     dimensions: tuple[str, ...] = ()
+    now: int | None = None
 
     def __post_init__(self):
+        if self.now is not None:
+            object.__setattr__(self, "now", _int("now", self.now, minimum=None))
         stops, workers, depots = tuple(self.stops), tuple(self.workers), tuple(self.depots)
         object.__setattr__(self, "stops", stops)
         object.__setattr__(self, "workers", workers)
@@ -262,7 +270,7 @@ class Problem:
 
     @classmethod
     def build(cls, stops: Sequence[Stop], workers: Sequence[Worker], depots: Sequence[Depot] = (),
-              *, travel=None, dimensions: tuple[str, ...] = ()) -> "Problem":
+              *, travel=None, dimensions: tuple[str, ...] = (), now: int | None = None) -> "Problem":
         """Resolve worker starts at their kitchens and compute one matrix per travel mode."""
         travel = travel or GeodesicTravel()
         by_id = {d.id: d for d in depots}
@@ -281,7 +289,7 @@ class Problem:
                 raise InvalidProblem(f"{_node_name(i, stops, resolved)} has no coordinates")
         modes = sorted({w.mode for w in resolved})
         matrices = {mode: travel.matrix(places, mode) for mode in modes}
-        return cls(tuple(stops), tuple(resolved), matrices, tuple(depots), dimensions)
+        return cls(tuple(stops), tuple(resolved), matrices, tuple(depots), dimensions, now)
 
     # --- node numbering shared by solver and checker ---------------------------------
     @property

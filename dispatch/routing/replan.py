@@ -52,7 +52,7 @@ def insert_urgent(problem: Problem, published: Solution | Mapping[str, Sequence[
 
     def variant(stop_rule):
         stops = tuple(stop_rule(s) for s in problem.stops)
-        return Problem(stops, problem.workers, problem.matrices, problem.depots, problem.dimensions)
+        return Problem(stops, problem.workers, problem.matrices, problem.depots, problem.dimensions, problem.now)
 
     def critical(s):
         return replace(s, priority=Priority.CRITICAL, droppable=False) if s.id in urgent else s

@@ -24,7 +24,16 @@ from dispatch.platform import audit, clock, transaction
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.services.care import requests as request_service
 from dispatch.services.planning import service, store
-from dispatch.services.planning.problem import REMOVED, Built, Pin, UnassignedRef, build_problem, visit_key, worker_key
+from dispatch.services.planning.live import head_first, is_started, resume_points
+from dispatch.services.planning.problem import (
+    NO_LOCATION,
+    REMOVED,
+    Built,
+    UnassignedRef,
+    build_problem,
+    visit_key,
+    worker_key,
+)
 from dispatch.services.planning.timing import natural_depart, timing
 
 try:  # the family portal's outbox; planning works (and says so in the audit trail) without it
@@ -94,7 +103,7 @@ def preview_move(plan: Plan, stop_key: str, worker: str | None, position: int) -
     departs = {worker_key(r.worker_id): built.frame.seconds(r.start_dt) for r in plan.routes if r.stops}
     source = next((w for w, keys in arrangement.items() if stop_key in keys), None)
     current = next((s for r in plan.routes for s in r.stops if store.stop_key(s) == stop_key), None)
-    if current is not None and store.is_started(current):
+    if current is not None and is_started(current):
         raise FieldError("stop", _("This stop has already been served or started; it stays where it is."))
     if source is not None:
         arrangement[source].remove(stop_key)
@@ -106,7 +115,7 @@ def preview_move(plan: Plan, stop_key: str, worker: str | None, position: int) -
     windex = {w.id: i for i, w in enumerate(problem.workers)}
     sindex = {s.id: i for i, s in enumerate(problem.stops)}
     for w in changed:
-        if arrangement.get(w):
+        if arrangement.get(w) and w not in built.resume:  # a route under way keeps its departure
             departs[w] = natural_depart(problem, windex[w], [sindex[k] for k in arrangement[w]])
     unassigned = [u["stop"] for u in (plan.summary or {}).get("unassigned", []) if u["stop"] != stop_key]
     if worker is None:
@@ -259,20 +268,24 @@ def insert_urgent(request: ServiceRequest, *, by, now=_time.monotonic) -> Urgent
     published = {w: [store.stop_key(s) for s in stops] for w, stops in arrangement.items()}
     if any(key in keys for keys in published.values()):
         raise FieldError(None, _("This visit is already on the live plan."))
-    requests, pins, extra = [request], {}, {}
-    for wkey, stops in arrangement.items():
-        done = [s for s in stops if store.is_started(s)]
+    requests, extra = [request], {}
+    moment = clock.now()
+    # Recorded visits stay where they were made, and each worker goes on from their last one, from now on.
+    pins, resume = resume_points(arrangement, moment, store.stop_key)
+    for stops in arrangement.values():
         for s in stops:
             requests.append(s.service_request)
             extra[s.route.worker_id] = s.route.worker
-            if store.is_started(s):
-                pins[store.stop_key(s)] = Pin(wkey, done.index(s), served=True)
     built = build_problem(live.site, live.service_date, PlanKind.VISITS, None, requests=requests, pins=pins,
-                          extra_workers=extra)
+                          extra_workers=extra, now=moment, resume=resume)
     if key not in {s.id for s in built.problem.stops}:
+        passed = next((u for u in built.skipped if u["stop"] == key and u["reason"] != NO_LOCATION), None)
+        if passed is not None:
+            raise FieldError(None, _("The visit's time window has already passed; it can no longer be served today."))
         raise FieldError(None, _("The senior's address has no coordinates; the visit cannot be routed."))
     known = {s.id for s in built.problem.stops}
-    published = {w: [k for k in ks if k in known] for w, ks in published.items() if w in built.workers}
+    published = {w: head_first([k for k in ks if k in known], resume.get(w))
+                 for w, ks in published.items() if w in built.workers}
     limit = float(current_app.config.get("URGENT_TIME_LIMIT") or 3)
     from dispatch.routing.replan import insert_urgent as route_urgent
     from dispatch.routing.replan import moved_stops
@@ -285,7 +298,7 @@ def insert_urgent(request: ServiceRequest, *, by, now=_time.monotonic) -> Urgent
     plan = Plan(site_id=live.site_id, service_date=live.service_date, kind=PlanKind.VISITS, meal=None,
                 version_number=store.latest_plan(live.site, live.service_date, PlanKind.VISITS, None)
                 .version_number + 1, created_by_id=getattr(by, "id", None),
-                summary={"job": {"state": "done", "mode": "urgent", "basis": live.id}})
+                summary={"job": {"state": "done", "mode": "urgent", "basis": live.id}, "as_of": moment.isoformat()})
     db.session.add(plan)
     db.session.flush()
     store.store_solution(plan, built, solution, carry=store.carry_from(live))

@@ -22,7 +22,18 @@ from dispatch.models.service_request import ServiceRequest, ServiceType
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.worker import Skill, Worker, WorkerShift
 from dispatch.platform import clock, travel
+from dispatch.platform import travel as app_travel
 from dispatch.services.care.requests import required_skill
+from dispatch.services.planning.live import (
+    HOLD_PASSED,
+    WINDOW_PASSED,
+    Pin,
+    Resume,
+    from_now,
+    served_stop,
+    settle,
+    window_left,
+)
 from dispatch.services.volunteers.onboarding import skills_on
 
 MEAL_SERVICE_SECONDS = 150  # handing over a hot meal and a word at the door
@@ -218,6 +229,9 @@ class Built:
     workers: dict[str, Worker] = field(default_factory=dict)
     skipped: list[dict[str, Any]] = field(default_factory=list)  # never reached the solver
     travel_model: dict[str, str] = field(default_factory=dict)
+    windows: dict[str, tuple[int, int]] = field(default_factory=dict)  # each stop's own window, uncut by now
+    resume: dict[str, Resume] = field(default_factory=dict)  # workers under way (``live``)
+    as_of: datetime | None = None  # the moment the problem was built from
 
     def senior_id(self, key: str) -> int:
         subject = self.orders.get(key) or self.requests[key]
@@ -226,13 +240,6 @@ class Built:
     def subject_ids(self, key: str) -> dict[str, int | None]:
         return {"meal_order_id": self.orders[key].id if key in self.orders else None,
                 "service_request_id": self.requests[key].id if key in self.requests else None}
-
-
-@dataclass(frozen=True)
-class Pin:
-    worker: str
-    position: int | None = None
-    served: bool = False
 
 
 def break_of(shift: routing.TimeWindow, minutes: int) -> routing.Break | None:
@@ -255,20 +262,25 @@ def break_of(shift: routing.TimeWindow, minutes: int) -> routing.Break | None:
 def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | None, *,
                   orders: list[MealOrder] = (), requests: list[ServiceRequest] = (),
                   pins: dict[str, Pin] | None = None, previous: dict[str, str] | None = None,
-                  extra_workers: dict[int, Worker] | None = None, travel=None) -> Built:
+                  extra_workers: dict[int, Worker] | None = None, travel=None,
+                  now: datetime | None = None, resume: dict[str, Resume] | None = None) -> Built:
     """The routing problem for one site's meal window or visit shift.
 
     ``pins`` keep stops with a worker (locks) or at a position (served stops);
     ``previous`` overrides continuity (re-planning prefers today's published
     worker over yesterday's); ``extra_workers`` are workers already on a stored
     route who must stay in the problem even if their shift changed since.
+    ``now`` and ``resume`` make a day under way go on from now and from where each
+    worker is (``planning.live``).
     """
-    pins = pins or {}
+    pins, resume = pins or {}, resume or {}
     frame = DayFrame(day, clock.zone_of(site))
+    now_s = frame.seconds(now) if now is not None and now > frame.midnight else None
     window = window_of(site, kind, meal)
-    depot = routing.Depot(depot_key(site), routing.Location(site.lat, site.lon),
-                          hold_limit=site.hold_limit_minutes * 60 if kind == PlanKind.MEALS else None)
-    built = Built(problem=None, frame=frame, site=site)  # type: ignore[arg-type]
+    hold = site.hold_limit_minutes * 60 if kind == PlanKind.MEALS else None
+    depot = routing.Depot(depot_key(site), routing.Location(site.lat, site.lon), hold_limit=hold)
+    depots = [depot]
+    built = Built(problem=None, frame=frame, site=site, as_of=now)  # type: ignore[arg-type]
     workers = []
     on_shift = shift_workers(site, day, kind, window)
     elsewhere = routed_elsewhere({w.id for w, _ in on_shift}, day, site.id, kind, meal)
@@ -289,11 +301,23 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
             # Already serving this plan's stops: their served stops are facts, so no shift or other route limits them.
             workers.append((worker, routing.TimeWindow(0, 24 * 3600 - 1), None))
     r_workers = []
+    ready: dict[str, int] = {}
     for worker, shift, rest in workers:
         key = worker_key(worker.id)
         built.workers[key] = worker
+        under_way = resume.get(key)
+        home = depot.id
+        if under_way is None:
+            shift, rest = from_now(shift, rest, now_s)
+        else:
+            ready[key] = frame.seconds(under_way.ready)
+            # Left earlier than the shift says (or with no shift today): the route began when it began.
+            shift = routing.TimeWindow(min(shift.start, max(0, frame.seconds(under_way.departed))), shift.end)
+            if kind == PlanKind.MEALS:
+                home = under_way.depot(depot.id)
+                depots.append(routing.Depot(home, depot.location))
         r_workers.append(routing.Worker(
-            id=key, shift=shift, depot=depot.id,
+            id=key, shift=shift, depot=home,
             # A certified skill (bathing, nursing) counts only while a certificate is valid that day.
             skills=frozenset(s.value for s in skills_on(worker, day)),
             capacity=(worker.capacity_meals,) if kind == PlanKind.MEALS else (),
@@ -301,67 +325,72 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
             breaks=(rest,) if rest else (),
         ))
     keys = set(built.workers)
+    aboard = {k: r for r in resume.values() if r.worker in keys for k in r.on_board}
     senior_ids = {o.senior_id for o in orders} | {r.senior_id for r in requests}
     usual = previous_workers(senior_ids, day, kind, keys)
     stops = []
 
-    def common(key: str, senior) -> dict[str, Any] | None:
+    def place(key: str, senior, opens: int, closes: int, make) -> None:
+        """Add the stop: a served one as a fact, the rest within what is left of its window."""
         if senior.lat is None or senior.lon is None:
             built.skipped.append({"stop": key, "reason": NO_LOCATION, "senior_id": senior.id,
                                   "message": "the senior's address has no coordinates"})
-            return None
+            return
         pin = pins.get(key)
         pin_ok = pin is not None and pin.worker in keys
         prev = (previous or {}).get(key) or usual.get(senior.id)
-        return dict(id=key, location=routing.Location(senior.lat, senior.lon), senior_id=str(senior.id),
+        base = dict(id=key, location=routing.Location(senior.lat, senior.lon), senior_id=str(senior.id),
                     previous_worker=prev if prev in keys else None,
                     pinned_worker=pin.worker if pin_ok else None,
                     pinned_position=pin.position if pin_ok else None,
                     served=bool(pin_ok and pin.served))
+        built.windows[key] = (opens, closes)
+        if base["served"]:
+            under_way = resume.get(pin.worker)
+            last = under_way is not None and under_way.last == key
+            stops.append(served_stop(base, ready.get(pin.worker) if last else None))
+            return
+        carrier = aboard.get(key)
+        deadline = frame.seconds(carrier.departed) + hold if carrier is not None and hold else None
+        left = window_left(opens, closes, now_s, deadline)
+        if left is None:
+            passed = HOLD_PASSED if deadline is not None and deadline < closes else WINDOW_PASSED
+            built.skipped.append({"stop": key, "reason": passed, "senior_id": senior.id,
+                                  "closed": frame.utc(min(closes, deadline or closes)).isoformat(),
+                                  "now": now.isoformat() if now is not None else None,
+                                  "message": "its window or hold limit ended before the plan was made"})
+            return
+        stops.append(make(base, routing.TimeWindow(*left), carrier.depot(depot.id) if carrier else depot.id))
 
     for order in orders:
         key = meal_key(order.id)
-        base = common(key, order.senior)
-        if base is None:
-            continue
         built.orders[key] = order
-        stops.append(routing.Stop(**base, demand=(1,), service=MEAL_SERVICE_SECONDS,
-                                  windows=(routing.TimeWindow(*window),) if window else (),
-                                  skills=frozenset({Skill.MEAL_DELIVERY.value}), hot_meal=True, depot=depot.id))
+        opens, closes = window or (0, 24 * 3600 - 1)
+        place(key, order.senior, opens, closes, lambda base, tw, home: routing.Stop(
+            **base, demand=(1,), service=MEAL_SERVICE_SECONDS, windows=(tw,),
+            skills=frozenset({Skill.MEAL_DELIVERY.value}), hot_meal=True, depot=home))
     for request in requests:
         key = visit_key(request.id)
-        base = common(key, request.senior)
-        if base is None:
-            continue
         built.requests[key] = request
         start = DayFrame.clock(request.window_start)
         service = request.duration_minutes * 60
         # Windows bound the start of service, so the visit must begin early enough to end in time.
         end = max(start, DayFrame.clock(request.window_end) - service)
         priority = _priority(request)
-        stops.append(routing.Stop(**base, service=service, windows=(routing.TimeWindow(start, end),),
-                                  skills=frozenset({required_skill(request).value}), priority=priority,
-                                  droppable=priority < routing.Priority.CRITICAL))
+        place(key, request.senior, start, end, lambda base, tw, _home, service=service, priority=priority,
+              request=request: routing.Stop(**base, service=service, windows=(tw,),
+                                            skills=frozenset({required_skill(request).value}), priority=priority,
+                                            droppable=priority < routing.Priority.CRITICAL))
     if not r_workers:
         raise NoWorkers()
     chosen = travel or travel_provider()
-    built.travel_model = travel_model(chosen)
-    built.problem = routing.Problem.build(stops, r_workers, [depot], travel=chosen,
-                                          dimensions=MEAL_DIMENSION if kind == PlanKind.MEALS else ())
+    built.travel_model = app_travel.model_of(chosen)
+    problem = routing.Problem.build(stops, r_workers, depots, travel=chosen,
+                                    dimensions=MEAL_DIMENSION if kind == PlanKind.MEALS else (), now=now_s)
+    built.problem = settle(problem, resume, ready)
+    built.resume = {k: r for k, r in resume.items() if k in keys}
     return built
 
-
-def travel_model(travel: Any) -> dict[str, str]:
-    """Which travel model a plan's times come from (kept with the plan: a plan made on straight lines says so)."""
-    from dispatch.routing.circles import street_provider, travel_note
-
-    if street_provider(travel) is not None:
-        kind = "streets"
-    elif isinstance(travel, routing.OsrmTravel):
-        kind = "osrm"
-    else:
-        kind = "geodesic"
-    return {"kind": kind, "note": travel_note(travel)}
 
 
 class NoWorkers(LookupError):

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import time as _time
 import traceback
+import uuid
+from dataclasses import replace
 from datetime import date
 from typing import Any, Callable
 
@@ -34,6 +36,7 @@ from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import label
 from dispatch.services.care import requests as request_service
 from dispatch.services.meals import orders as order_service
+from dispatch.services.planning.live import head_first, is_started, resume_points
 from dispatch.services.planning.problem import (
     NoWorkers,
     Pin,
@@ -45,7 +48,6 @@ from dispatch.services.planning.problem import (
 from dispatch.services.planning.store import (
     arrangement,
     carry_from,
-    is_started,
     latest_plan,
     stop_key,
     store_solution,
@@ -94,10 +96,12 @@ def _check_something_to_plan(site: MealSite, day: date, kind: PlanKind, meal: Me
 
 
 def start_planning(site: MealSite, day: date, kind: PlanKind, meal: MealType | None, *, by,
-                   basis: Plan | None = None, mode: str = FRESH, time_limit: float | None = None) -> Plan:
-    """Create the next draft version and hand the solve to a background job; returns the plan.
+                   basis: Plan | None = None, mode: str = FRESH, time_limit: float | None = None,
+                   wait: bool = False) -> Plan:
+    """Create the next draft version and hand the solve to a background job; returns the plan at once.
 
     ``time_limit`` (seconds) overrides SOLVER_TIME_LIMIT for this plan; the job reads it from the plan.
+    ``wait`` solves before returning when there is no Redis (CLI commands that print the outcome).
     """
     kind = PlanKind(kind)
     meal = MealType(meal) if meal else None
@@ -127,11 +131,12 @@ def start_planning(site: MealSite, day: date, kind: PlanKind, meal: MealType | N
     else:
         raise StaleRecord(_("Another plan for this day was being created at the same time; try again."))
     limit = time_limit or int(current_app.config.get("SOLVER_TIME_LIMIT") or 10)
-    handle = jobs.enqueue("dispatch.jobs.run_planning", plan.id, job_timeout=max(120, limit * 6))
+    job_id = uuid.uuid4().hex
+    _set_job(plan.id, id=job_id)  # before the job starts, so the page's polling can ask after it
+    handle = jobs.enqueue("dispatch.jobs.run_planning", plan.id, job_timeout=max(120, limit * 6), job_id=job_id,
+                          inline=wait)
     if handle.status == "failed":  # in-process and it raised before it could record the failure
         _record_failure(plan.id, handle.error or "")
-    elif current_app.config.get("REDIS_URL"):
-        _set_job(plan.id, id=handle.id)
     return plan
 
 
@@ -181,7 +186,9 @@ def solve_and_store(plan_id: int, solve: Solve | None = None) -> dict[str, Any]:
         limit = float(job.get("time_limit") or current_app.config.get("SOLVER_TIME_LIMIT") or 10)
         for attempt in range(CLASH_RETRIES + 1):
             built, options = _problem_for_run(plan, mode, basis)
-            solution = (solve or collaborators.solve)(built.problem, options, time_limit=limit)
+            options = small_plan_options(built.problem, options)
+            solution = (solve or collaborators.solve)(built.problem, options,
+                                                      time_limit=small_plan_limit(built.problem, options, limit))
             _hold_day(plan)
             store_solution(plan, built, solution, carry=carry_from(basis))
             db.session.flush()
@@ -207,6 +214,30 @@ def solve_and_store(plan_id: int, solve: Solve | None = None) -> dict[str, Any]:
         current_app.logger.error("Planning plan %s failed:\n%s", plan_id, traceback.format_exc())
         _record_failure(plan_id, str(error) or type(error).__name__)
     return {"state": "failed"}
+
+
+def small_plan_limit(problem: routing.Problem, options, limit: float) -> float:
+    """A small plan started from routes (a re-plan, a re-run) needs no more than the solver's small-plan share.
+
+    From routes the solver runs guided local search to its limit (it never stops by itself), so a 17-stop
+    re-plan took the whole 10 s; the routes it starts from are good already, and a small plan's search has
+    found what it will find within the solver's own small-plan budget.
+    """
+    if options.initial_routes and len(problem.stops) <= options.small_plan_stops:
+        return min(limit, max(1.0, options.small_plan_ortools))
+    return limit
+
+
+def small_plan_options(problem: routing.Problem, options):
+    """A small fresh plan's polish stops after fewer fruitless iterations: on the demo's 17-stop lunch the
+    default (2000 per stop) spent 2-5 s without finding a better plan than OR-Tools' first second."""
+    if not options.initial_routes and len(problem.stops) <= options.small_plan_stops:
+        return replace(options, converged_iterations_per_stop=min(options.converged_iterations_per_stop,
+                                                                   SMALL_PLAN_STALL_PER_STOP))
+    return options
+
+
+SMALL_PLAN_STALL_PER_STOP = 300
 
 
 class WorkersTaken(Exception):
@@ -249,21 +280,24 @@ def _problem_for_run(plan: Plan, mode: str, basis: Plan | None):
 
     orders, requests = _subjects(plan)
     pins: dict[str, Pin] = {}
+    resume: dict = {}
     previous: dict[str, str] = {}
     initial = None
     extra: dict[int, Worker] = {}
+    # The moment the plan is made from: a day under way goes on from it (``planning.live``).
+    now = clock.now()  # stored with the routes (``store_solution``), not now: the solve holds no write lock
     if basis is not None:
         by_worker = arrangement(basis)
         initial = {w: [stop_key(s) for s in stops] for w, stops in by_worker.items()}
+        # Recorded stops stay where they were served, and their workers go on from the last of them.
+        pins, resume = resume_points(by_worker, now, stop_key)
         for wkey, stops in by_worker.items():
-            done = [s for s in stops if is_started(s)]
             for s in stops:
                 key = stop_key(s)
-                if mode == REPLAN:
+                if is_started(s):
+                    extra[s.route.worker_id] = s.route.worker
+                elif mode == REPLAN:
                     previous[key] = wkey
-                    if is_started(s):
-                        pins[key] = Pin(wkey, done.index(s), served=True)
-                        extra[s.route.worker_id] = s.route.worker
                 elif s.is_locked:
                     pins[key] = Pin(wkey)
         # Served and started stops stay in the plan even if their order is no longer "open".
@@ -273,9 +307,10 @@ def _problem_for_run(plan: Plan, mode: str, basis: Plan | None):
                 if stop_key(s) in pins and stop_key(s) not in have:
                     (orders.append(s.meal_order) if s.kind == StopKind.MEAL else requests.append(s.service_request))
     built = build_problem(plan.site, plan.service_date, plan.kind, plan.meal, orders=orders, requests=requests,
-                          pins=pins, previous=previous, extra_workers=extra)
+                          pins=pins, previous=previous, extra_workers=extra, now=now, resume=resume)
     known = {s.id for s in built.problem.stops}
     if initial:
-        initial = {w: [k for k in ks if k in known] for w, ks in initial.items() if w in built.workers}
+        initial = {w: head_first([k for k in ks if k in known], resume.get(w))
+                   for w, ks in initial.items() if w in built.workers}
     weight = 3600 if mode == REPLAN else SolveOptions().continuity_weight
     return built, SolveOptions(initial_routes=initial or None, continuity_weight=weight)

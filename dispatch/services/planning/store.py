@@ -5,7 +5,7 @@ reaches into the other's internals.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from dispatch.models.service_request import ServiceRequest
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.worker import Worker
 from dispatch.platform.errors import FieldError
+from dispatch.services.planning.live import is_started, resume_points
 from dispatch.services.planning.problem import (
     Built,
     Pin,
@@ -77,8 +78,10 @@ def stop_key(stop: Stop) -> str:
     return meal_key(stop.meal_order_id) if stop.kind == StopKind.MEAL else visit_key(stop.service_request_id)
 
 
-def is_started(stop: Stop) -> bool:
-    return stop.outcome is not None or stop.arrival_dt is not None
+def as_of(plan: Plan) -> datetime | None:
+    """The moment the plan was made from (None for plans stored before it was recorded)."""
+    moment = (plan.summary or {}).get("as_of")
+    return datetime.fromisoformat(moment) if moment else None
 
 
 def carry_from(basis: Plan | None) -> dict[str, Stop]:
@@ -94,11 +97,16 @@ def store_solution(plan: Plan, built: Built, solution: routing.Solution, *, carr
     """Write the solution as routes and stops of ``plan``, and its figures into the summary."""
     arrangement = {r.worker_id: list(r.stops) for r in solution.routes if r.stops}
     departs = {r.worker_id: r.depart for r in solution.routes if r.stops}
+    for wkey, under_way in built.resume.items():  # a route under way left when it left
+        if wkey in departs:
+            departs[wkey] = max(0, built.frame.seconds(under_way.departed))
     unassigned = [{"stop": u.stop_id, "reason": u.reason.name, "message": u.message,
                    "senior_id": built.senior_id(u.stop_id)} for u in solution.unassigned] + built.skipped
     summary = dict(plan.summary or {})
     summary.update({"solver": {"status": solution.status, "seconds": round(solution.wall_time, 2),
                                "cost": int(solution.cost)}, "unassigned": unassigned})
+    if built.as_of is not None:  # a later check judges the plan as of the moment it was made from
+        summary["as_of"] = built.as_of.isoformat()
     plan.summary = summary
     write_routes(plan, built, arrangement, departs, carry=carry)
 
@@ -166,9 +174,10 @@ def write_routes(plan: Plan, built: Built, arrangement: dict[str, list[str]], de
                     stop.route.stops.remove(stop)
                 route.stops.append(stop)
             stop.position = pos
-            window = s.windows[0] if s.windows else routing.TimeWindow(problem.workers[v].shift.start,
-                                                                      problem.workers[v].shift.end)
-            stop.window_start_dt, stop.window_end_dt = built.frame.utc(window.start), built.frame.utc(window.end)
+            # The stop's own window, not what was left of it after now.
+            opens, closes = built.windows.get(key) or ((s.windows[0].start, s.windows[0].end) if s.windows else
+                                                       (problem.workers[v].shift.start, problem.workers[v].shift.end))
+            stop.window_start_dt, stop.window_end_dt = built.frame.utc(opens), built.frame.utc(closes)
             stop.eta_dt = built.frame.utc(start)
     if only is not None:
         keep |= {k for w, r in existing.items() if w not in touched for k in (stop_key(s) for s in r.stops)}
@@ -225,18 +234,17 @@ def refresh_figures(plan: Plan, built: Built) -> list[routing.Violation]:
 
 
 def problem_for_plan(plan: Plan) -> Built:
-    """The routing problem behind a stored version: its own stops and unassigned, today's shifts."""
+    """The routing problem behind a stored version: its own stops and unassigned, today's shifts, and the
+    moment it was made from (so a check later judges it as it was planned)."""
     order_ids, request_ids = set(), set()
-    pins: dict[str, Pin] = {}
     extra: dict[int, Worker] = {}
+    by_worker = arrangement(plan)
+    pins, resume = resume_points(by_worker, as_of(plan), stop_key)
     for route in plan.routes:
         extra[route.worker_id] = route.worker
-        done = [s for s in sorted(route.stops, key=lambda s: s.position) if is_started(s)]
         for s in route.stops:
             (order_ids.add(s.meal_order_id) if s.kind == StopKind.MEAL else request_ids.add(s.service_request_id))
-            if is_started(s):
-                pins[stop_key(s)] = Pin(worker_key(route.worker_id), done.index(s), served=True)
-            elif s.is_locked:
+            if s.is_locked and not is_started(s):
                 pins[stop_key(s)] = Pin(worker_key(route.worker_id))
     for u in (plan.summary or {}).get("unassigned", []):
         key = u["stop"]
@@ -245,7 +253,7 @@ def problem_for_plan(plan: Plan) -> Built:
     requests = list(db.session.scalars(sa.select(ServiceRequest).where(ServiceRequest.id.in_(request_ids))
                                        .order_by(ServiceRequest.id)))
     return build_problem(plan.site, plan.service_date, plan.kind, plan.meal, orders=orders, requests=requests,
-                         pins=pins, extra_workers=extra)
+                         pins=pins, extra_workers=extra, now=as_of(plan), resume=resume)
 
 
 def check_plan(plan: Plan) -> list[routing.Violation]:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from dispatch.extensions import db
@@ -18,6 +19,7 @@ from dispatch.models.plan import Plan, Stop, StopKind
 from dispatch.models.senior import Senior
 from dispatch.platform import clock
 from dispatch.platform.maps import tile_spec
+from dispatch.services.planning.live import HOLD_PASSED, WINDOW_PASSED
 from dispatch.services.planning.problem import meal_key, visit_key
 
 REASONS = {
@@ -31,6 +33,8 @@ REASONS = {
     "NO_ROOM": _l("No room left on any route (workers' capacity or time)."),
     "NO_LOCATION": _l("The address has no map position; correct it on the senior's page."),
     "REMOVED_BY_STAFF": _l("Taken off the routes by staff."),
+    "WINDOW_PASSED": _l("Its time window ended before this plan was made: it can no longer be served on time."),
+    "HOLD_PASSED": _l("Its hold limit ended before this plan was made: the meal is no longer safe to promise."),
 }
 JOB_STATES = {
     "queued": _l("Waiting for a planning worker…"),
@@ -105,18 +109,33 @@ def plan_view(plan: Plan) -> PlanView:
                                route.end_dt.astimezone(zone) if route.end_dt else None, rows, meals,
                                route.travel_seconds // 60, work // 60,
                                sum(1 for r in rows if r.late or r.hold_exceeded)))
-    unassigned = _unassigned_rows(summary.get("unassigned", []))
+    unassigned = _unassigned_rows(summary.get("unassigned", []), zone)
     view = PlanView(plan, zone, routes, unassigned, summary.get("figures", {}), summary.get("violations", []),
                     summary.get("workers", []))
     view.map_spec = _map_spec(plan, routes, unassigned)
     return view
 
 
-def _unassigned_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _passed_text(u: dict[str, Any], zone) -> str | None:
+    """Why a stop of a day under way is off the routes, with the times that decided it."""
+    if u.get("reason") not in (WINDOW_PASSED, HOLD_PASSED) or not u.get("closed"):
+        return None
+    closed = datetime.fromisoformat(u["closed"]).astimezone(zone).strftime("%H:%M")
+    made = datetime.fromisoformat(u["now"]).astimezone(zone).strftime("%H:%M") if u.get("now") else "?"
+    if u["reason"] == HOLD_PASSED:
+        return _("The meal left the kitchen with a worker who is already out; its hold limit ended at %(closed)s, "
+                 "before this plan was made (%(now)s). Serve it late only after checking it is still safe.",
+                 closed=closed, now=made)
+    return _("Its time window ended at %(closed)s, before this plan was made (%(now)s): it can no longer be "
+             "served on time. Call the senior or serve it late by hand.", closed=closed, now=made)
+
+
+def _unassigned_rows(items: list[dict[str, Any]], zone) -> list[dict[str, Any]]:
     senior_ids = {u.get("senior_id") for u in items if u.get("senior_id")}
     seniors = {s.id: s for s in db.session.scalars(sa.select(Senior).where(Senior.id.in_(senior_ids)))}
     return [{**u, "senior": seniors.get(u.get("senior_id")),
-             "reason_text": REASONS.get(u.get("reason"), u.get("message", ""))} for u in items]
+             "reason_text": _passed_text(u, zone) or REASONS.get(u.get("reason"), u.get("message", ""))}
+            for u in items]
 
 
 def _map_spec(plan: Plan, routes: list[RouteRow], unassigned: list[dict[str, Any]]) -> dict[str, Any]:
