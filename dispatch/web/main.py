@@ -10,10 +10,10 @@ from dispatch.platform.i18n import LANGUAGES
 
 bp = Blueprint("main", __name__)
 
-# Where each role starts, most privileged first.
+# Where each role starts, most privileged first. Staff start on the day's work.
 HOME_BY_ROLE = (
-    ("admin", "staff.seniors"),
-    ("staff", "staff.seniors"),
+    ("admin", "staff.today"),
+    ("staff", "staff.today"),
     ("worker", "worker.today"),
     ("family", "family.home"),
 )
