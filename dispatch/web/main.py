@@ -30,6 +30,12 @@ def index():
     return render_template("main/welcome.html")
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """Clients that ask for /favicon.ico without reading the page's icon link get the SVG, not a 404."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 def _safe_next(target: str | None) -> str:
     """Only follow same-site relative paths, never an open redirect."""
     if not target:
