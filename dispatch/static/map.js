@@ -117,16 +117,27 @@
 
   function clusterGroup() {
     // Neutral clusters (not the plugin's green/yellow/orange, which read as route colours).
-    return L.markerClusterGroup({
-      maxClusterRadius: 28, showCoverageOnHover: false, spiderfyOnMaxZoom: true, zoomToBoundsOnClick: true,
+    var group = L.markerClusterGroup({
+      maxClusterRadius: 40, showCoverageOnHover: false, spiderfyOnMaxZoom: true, zoomToBoundsOnClick: true,
       iconCreateFunction: function (cluster) {
         var node = document.createElement("span");
-        var focused = cluster.getAllChildMarkers().some(function (m) { return m.doorstepFocused; });
-        node.className = "map-cluster" + (focused ? " map-cluster--focus" : "");
+        var children = cluster.getAllChildMarkers();
+        var focused = children.some(function (m) { return m.doorstepFocused; });
+        // A cluster of one route's stops wears that route's colour class (a ring); a mixed one stays neutral.
+        var colours = {};
+        children.forEach(function (m) {
+          var found = m.doorstepNode ? m.doorstepNode.className.match(/map-route-\d+/) : null;
+          colours[found ? found[0] : ""] = true;
+        });
+        var keys = Object.keys(colours);
+        var single = keys.length === 1 && keys[0] ? " map-cluster--route " + keys[0] : "";
+        var dim = group.doorstepFocusActive && !focused ? " map-dim" : "";
+        node.className = "map-cluster" + single + (focused ? " map-cluster--focus" : "") + dim;
         node.textContent = String(cluster.getChildCount());
         return L.divIcon({html: node, className: "map-marker-box", iconSize: [32, 32], iconAnchor: [16, 16]});
       }
     });
+    return group;
   }
 
   var builders = {
@@ -183,8 +194,9 @@
     if (element.getAttribute("data-map-label")) {
       element.setAttribute("aria-label", element.getAttribute("data-map-label"));
     }
-    // maxZoom is set even without tiles: the cluster plugin needs a finite one.
-    var map = L.map(element, {scrollWheelZoom: false, maxZoom: 19});
+    // maxZoom is set even without tiles: the cluster plugin needs a finite one. Half zoom steps
+    // let a fitted view fill the box instead of stopping at half its size.
+    var map = L.map(element, {scrollWheelZoom: false, maxZoom: 19, zoomSnap: 0.5});
     if (spec.tiles && spec.tiles.url) {
       L.tileLayer(spec.tiles.url, {attribution: spec.tiles.attribution ? escapeHtml(spec.tiles.attribution) : "",
                                    maxZoom: 19}).addTo(map);
@@ -255,7 +267,10 @@
       if (on && shape.getLatLng) { chosen.extend(shape.getLatLng()); }
       if (on && !shape.getLatLng) { chosenLines.extend(shape.getBounds()); }
     });
-    clusters.forEach(function (cluster) { cluster.refreshClusters(); });
+    clusters.forEach(function (cluster) {
+      cluster.doorstepFocusActive = key !== null;
+      cluster.refreshClusters();
+    });
     var target = chosen.isValid() ? chosen : (chosenLines.isValid() ? chosenLines : allBounds);
     if (target.isValid()) { map.fitBounds(target, {padding: [24, 24], maxZoom: 18}); }
     return chosen.isValid() || chosenLines.isValid();

@@ -42,7 +42,7 @@ def _plan_with_three_routes():
     for n in (3, 4):
         senior = create_senior(site, full_name=f"Neighbour {n}", lat=31.2215, lon=121.4620)
         pf.stop(routes[0], n, senior, order=pf.meal_order(senior, site), eta=f"11:{20 + n}")
-    lonely = create_senior(site, full_name="Senior Unassigned", lat=31.2340, lon=121.4760)
+    lonely = create_senior(site, full_name="Senior Unassigned", lat=31.2240, lon=121.4790)
     plan.summary = {"job": {"state": "done"}, "figures": {"routes": 3},
                     "unassigned": [{"senior_id": lonely.id, "reason": "NO_ROOM", "stop": "meal:x"}]}
     db.session.commit()
@@ -111,6 +111,12 @@ def test_overlapping_stops_cluster_and_open(live_server, page, log_in):
     _open_plan(live_server, page, log_in, site, plan)
     cluster = page.locator("#plan-map-box .map-cluster")
     assert cluster.count() == 1 and cluster.inner_text() == "2"
+    # Both are route A's: the cluster wears route A's colour as its ring.
+    ring, route_a = page.evaluate("""() => [
+        getComputedStyle(document.querySelector('#plan-map-box .map-cluster')).borderTopColor,
+        getComputedStyle(document.querySelector('#plan-map-box .leaflet-marker-icon[title="Driver A #1"] .map-marker'))
+            .backgroundColor]""")
+    assert "map-cluster--route" in cluster.get_attribute("class") and ring == route_a
     cluster.click()
     page.wait_for_function("() => document.querySelectorAll('#plan-map-box .map-marker--stop').length === 11")
     titles = page.evaluate("() => Array.from(document.querySelectorAll('#plan-map-box .leaflet-marker-icon'))"
@@ -163,6 +169,8 @@ def test_choosing_a_route_row_highlights_its_stops(live_server, page, log_in):
     assert state["focus"] == ["Driver B #1", "Driver B #2", "Driver B #3"]
     assert state["dim"] == state["others"] and state["dim"] > 0
     assert state["line"] == ["7px"] and state["faded"] == ["0.2", "0.2"]
+    # The cluster holds route A's stops only, so it fades with route A.
+    assert "map-dim" in page.locator("#plan-map-box .map-cluster").get_attribute("class")
     # Choosing the row again shows every route as before.
     button.click()
     page.wait_for_timeout(300)
