@@ -66,9 +66,10 @@ def _marker_styles(page) -> list[dict]:
     })""")
 
 
-def test_plan_map_markers_are_styled_per_route_with_flags_by_shape(live_server, page, log_in):
+def test_plan_map_markers_are_styled_per_route_with_flags_by_shape(live_server, page, log_in, screenshot):
     site, plan, routes = _plan_with_three_routes()
     _open_plan(live_server, page, log_in, site, plan)
+    page.locator("#plan-map-box").screenshot(path=str(screenshot(page, "plan-map-page").with_name("plan-map.png")))
     markers = _marker_styles(page)
     kitchen = [m for m in markers if "map-marker--kitchen" in m["cls"]]
     stops = [m for m in markers if "map-marker--stop" in m["cls"]]
@@ -125,10 +126,11 @@ def test_overlapping_stops_cluster_and_open(live_server, page, log_in):
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-def test_plan_map_is_fitted_to_the_routes(live_server, new_page, log_in, phone):
+def test_plan_map_is_fitted_to_the_routes(live_server, new_page, log_in, screenshot, phone):
     site, plan, routes = _plan_with_three_routes()
     page = new_page(phone=phone)
     _open_plan(live_server, page, log_in, site, plan)
+    screenshot(page, f"plan-map-fit-{'phone' if phone else 'desktop'}")
     fit = page.evaluate("""() => {
         const box = document.getElementById('plan-map-box');
         const map = box.doorstepMap;
