@@ -43,6 +43,7 @@ RULES: dict[str, Rule] = {
     # Public: welcome, language, static files, login and invitation links, the API's description.
     "main.index": PUBLIC,
     "main.set_language": PUBLIC,
+    "main.favicon": PUBLIC,
     "static": PUBLIC,
     "security.static": PUBLIC,
     "security.login": PUBLIC,

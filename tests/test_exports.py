@@ -268,3 +268,33 @@ def test_exports_and_kitchen_follow_a_planned_and_published_lunch(client):
         assert [item.label.order.id for item in load.items] == list(reversed(ordered))
     placed = sum(len(load.items) for load in sheet.routes)
     assert placed + len(sheet.unrouted) == 6
+
+
+# The plan page links to its exports -------------------------------------------------
+
+def _links(html: str) -> set[str]:
+    return {m.replace("&amp;", "&") for m in re.findall(r'href="([^"]+)"', html)}
+
+
+def test_plan_page_links_to_its_route_sheets_and_each_routes_gpx(client, lunch):
+    site, plan, (r1, r2), stops, staff = lunch
+    login_as(client, staff)
+    links = _links(client.get(f"/staff/plans/{plan.id}").get_data(as_text=True))
+    sheets = f"/staff/plans/{plan.id}/sheets"
+    assert sheets in links
+    assert {f"{sheets}#sheet-route-{r1.id}", f"{sheets}#sheet-route-{r2.id}"} <= links
+    assert {f"/staff/routes/{r1.id}.gpx", f"/staff/routes/{r2.id}.gpx"} <= links
+    assert not any(link.endswith(".ics") for link in links), "a lunch plan has no visits calendar"
+    for link in (sheets, f"/staff/routes/{r1.id}.gpx"):
+        assert client.get(link).status_code == 200, link
+    # The sheets page prints (a button wired by print.js, no inline script) and leads back.
+    page = client.get(sheets).get_data(as_text=True)
+    assert "data-print" in page and "/static/print.js" in page and f"/staff/plans/{plan.id}" in _links(page)
+
+
+def test_visits_plan_page_links_to_its_calendar(client, visits):
+    site, plan, workers, stops, staff = visits
+    login_as(client, staff)
+    links = _links(client.get(f"/staff/plans/{plan.id}").get_data(as_text=True))
+    assert f"/staff/plans/{plan.id}/visits.ics" in links and f"/staff/plans/{plan.id}/sheets" in links
+    assert client.get(f"/staff/plans/{plan.id}/visits.ics").status_code == 200

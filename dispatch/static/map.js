@@ -21,8 +21,15 @@
  * Styles: a layer's "style" holds Leaflet path options (color, weight,
  * fillOpacity, dashArray ...); markers also take "marker": "symbol" (default,
  * a CSS-shaped divIcon: give className and symbol so shape, not only colour,
- * tells kinds apart), "dot" (circleMarker) or "pin" (Leaflet's icon), and
- * "permanentLabels": true to show labels without hovering.
+ * tells kinds apart), "dot" (circleMarker) or "pin" (Leaflet's icon),
+ * "permanentLabels": true to show labels without hovering, and "cluster": true
+ * to gather markers that overlap into a numbered cluster that opens on click
+ * (Leaflet.markercluster, when the page loads it; stops at one door spread out).
+ *
+ * Groups: any item may carry "group" (e.g. a route's id). The map element then
+ * gets doorstepFocus(group) (null clears): that group's markers and lines are
+ * drawn on top and emphasised, the others dimmed, and the map fits the group.
+ * "fitMaxZoom" caps how far the first fit zooms in (default "zoom", then 16).
  *
  * "pin": {lat, lon, label, latInput, lonInput} adds one draggable pin that
  * writes its position into the form inputs with those ids (and moves when the
@@ -97,11 +104,40 @@
   }
 
   function symbolIcon(item, style) {
+    // The symbol sits in an inner span so a rotated shape (a diamond) keeps its text upright.
     var node = document.createElement("span");
     node.className = ["map-marker", style.className, item.className].filter(Boolean).join(" ");
-    node.textContent = item.symbol ? String(item.symbol) : "";
+    var text = document.createElement("span");
+    text.className = "map-marker__text";
+    text.textContent = item.symbol ? String(item.symbol) : "";
+    node.appendChild(text);
     node.setAttribute("aria-hidden", "true");
-    return L.divIcon({html: node, className: "map-marker-box", iconSize: [22, 22], iconAnchor: [11, 11]});
+    return L.divIcon({html: node, className: "map-marker-box", iconSize: [24, 24], iconAnchor: [12, 12]});
+  }
+
+  function clusterGroup() {
+    // Neutral clusters (not the plugin's green/yellow/orange, which read as route colours).
+    var group = L.markerClusterGroup({
+      maxClusterRadius: 40, showCoverageOnHover: false, spiderfyOnMaxZoom: true, zoomToBoundsOnClick: true,
+      iconCreateFunction: function (cluster) {
+        var node = document.createElement("span");
+        var children = cluster.getAllChildMarkers();
+        var focused = children.some(function (m) { return m.doorstepFocused; });
+        // A cluster of one route's stops wears that route's colour class (a ring); a mixed one stays neutral.
+        var colours = {};
+        children.forEach(function (m) {
+          var found = m.doorstepNode ? m.doorstepNode.className.match(/map-route-\d+/) : null;
+          colours[found ? found[0] : ""] = true;
+        });
+        var keys = Object.keys(colours);
+        var single = keys.length === 1 && keys[0] ? " map-cluster--route " + keys[0] : "";
+        var dim = group.doorstepFocusActive && !focused ? " map-dim" : "";
+        node.className = "map-cluster" + single + (focused ? " map-cluster--focus" : "") + dim;
+        node.textContent = String(cluster.getChildCount());
+        return L.divIcon({html: node, className: "map-marker-box", iconSize: [32, 32], iconAnchor: [16, 16]});
+      }
+    });
+    return group;
   }
 
   var builders = {
@@ -114,8 +150,9 @@
       } else if (kind === "pin") {
         shape = L.marker(where, {title: item.label ? String(item.label) : "", alt: item.label ? String(item.label) : ""});
       } else {
-        shape = L.marker(where, {icon: symbolIcon(item, style), title: item.label ? String(item.label) : "",
-                                 keyboard: true});
+        var icon = symbolIcon(item, style);
+        shape = L.marker(where, {icon: icon, title: item.label ? String(item.label) : "", keyboard: true});
+        shape.doorstepNode = icon.options.html;
       }
       return decorate(shape, item, style);
     },
@@ -157,7 +194,9 @@
     if (element.getAttribute("data-map-label")) {
       element.setAttribute("aria-label", element.getAttribute("data-map-label"));
     }
-    var map = L.map(element, {scrollWheelZoom: false});
+    // maxZoom is set even without tiles: the cluster plugin needs a finite one. Half zoom steps
+    // let a fitted view fill the box instead of stopping at half its size.
+    var map = L.map(element, {scrollWheelZoom: false, maxZoom: 19, zoomSnap: 0.5});
     if (spec.tiles && spec.tiles.url) {
       L.tileLayer(spec.tiles.url, {attribution: spec.tiles.attribution ? escapeHtml(spec.tiles.attribution) : "",
                                    maxZoom: 19}).addTo(map);
@@ -168,14 +207,22 @@
     }
     var bounds = L.latLngBounds([]);
     var overlays = {};
+    var members = [];
+    var clusters = [];
     (spec.layers || []).forEach(function (layer) {
       var make = builders[layer.type];
       if (!make) { return; }
       var style = layer.style || {};
-      var group = L.featureGroup();
+      var clustered = layer.type === "markers" && style.cluster && typeof L.markerClusterGroup === "function";
+      var group = clustered ? clusterGroup() : L.featureGroup();
+      if (clustered) { clusters.push(group); }
       (layer.items || []).forEach(function (item) {
         try {
-          make(item, style).addTo(group);
+          var shape = make(item, style);
+          shape.addTo(group);
+          if (item.group !== undefined && item.group !== null) {
+            members.push({group: String(item.group), shape: shape});
+          }
         } catch (err) { /* one bad item must not blank the map */ }
       });
       group.addTo(map);
@@ -186,7 +233,7 @@
       L.control.layers(null, overlays, {collapsed: true}).addTo(map);
     }
     if (spec.fit !== false && bounds.isValid()) {
-      map.fitBounds(bounds, {padding: [16, 16], maxZoom: spec.zoom || 16});
+      map.fitBounds(bounds, {padding: [16, 16], maxZoom: spec.fitMaxZoom || spec.zoom || 16});
     } else if (spec.center) {
       map.setView(spec.center, spec.zoom || 13);
     } else {
@@ -194,7 +241,39 @@
     }
     if (spec.pin) { addPin(map, spec.pin); }
     element.doorstepMap = map;
+    element.doorstepFocus = function (group) { return focus(map, members, clusters, group, bounds); };
     return map;
+  }
+
+  function toggle(node, name, on) {
+    if (node) { node.classList.toggle(name, on); }
+  }
+
+  function focus(map, members, clusters, group, allBounds) {
+    // Emphasise one group (a route) and fit the map to it; null shows every group again.
+    var key = group === null || group === undefined ? null : String(group);
+    var chosen = L.latLngBounds([]);
+    var chosenLines = L.latLngBounds([]);
+    members.forEach(function (member) {
+      var shape = member.shape;
+      var on = key !== null && member.group === key;
+      var node = shape.doorstepNode || (shape.getElement ? shape.getElement() : null);
+      shape.doorstepFocused = on;
+      toggle(node, "map-focus", on);
+      toggle(node, "map-dim", key !== null && !on);
+      if (shape.setZIndexOffset) { shape.setZIndexOffset(on ? 1000 : 0); }
+      if (on && shape.bringToFront) { shape.bringToFront(); }
+      // Fit the group's markers (a route's stops, not its legs back to the kitchen), so they spread out.
+      if (on && shape.getLatLng) { chosen.extend(shape.getLatLng()); }
+      if (on && !shape.getLatLng) { chosenLines.extend(shape.getBounds()); }
+    });
+    clusters.forEach(function (cluster) {
+      cluster.doorstepFocusActive = key !== null;
+      cluster.refreshClusters();
+    });
+    var target = chosen.isValid() ? chosen : (chosenLines.isValid() ? chosenLines : allBounds);
+    if (target.isValid()) { map.fitBounds(target, {padding: [24, 24], maxZoom: 18}); }
+    return chosen.isValid() || chosenLines.isValid();
   }
 
   function addPin(map, pin) {

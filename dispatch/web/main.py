@@ -10,10 +10,10 @@ from dispatch.platform.i18n import LANGUAGES
 
 bp = Blueprint("main", __name__)
 
-# Where each role starts, most privileged first.
+# Where each role starts, most privileged first. Staff start on the day's work.
 HOME_BY_ROLE = (
-    ("admin", "staff.seniors"),
-    ("staff", "staff.seniors"),
+    ("admin", "staff.today"),
+    ("staff", "staff.today"),
     ("worker", "worker.today"),
     ("family", "family.home"),
 )
@@ -28,6 +28,12 @@ def index():
         if current_user.has_role(role) and endpoint in current_app.view_functions:
             return redirect(url_for(endpoint))
     return render_template("main/welcome.html")
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Clients that ask for /favicon.ico without reading the page's icon link get the SVG, not a 404."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 def _safe_next(target: str | None) -> str:

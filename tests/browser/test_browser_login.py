@@ -11,8 +11,8 @@ from tests.factories import create_senior, create_site, create_user, create_work
 pytestmark = pytest.mark.browser
 
 # Where each role lands, and nav items it must never see.
-HOME = {"admin": "staff.seniors", "staff": "staff.seniors", "worker": "worker.today", "family": "family.home"}
-HOME_LINK = {"admin": "Seniors", "staff": "Seniors", "worker": "Today's route", "family": "My family"}
+HOME = {"admin": "staff.today", "staff": "staff.today", "worker": "worker.today", "family": "family.home"}
+HOME_LINK = {"admin": "Today", "staff": "Today", "worker": "Today's route", "family": "My family"}
 STAFF_ITEMS = {"Seniors", "Enrollments", "Meal sites", "Workers"}
 FORBIDDEN = {
     "admin": {"Today's route", "My family"},

@@ -14,6 +14,9 @@ def test_staff_search_open_and_add_a_senior(live_server, page, log_in, screensho
     create_senior(site=site, full_name="Chen Jianguo", address="8 Oak Road")
     staff = create_user("staff", sites=[site])
     log_in(page, staff)
+    assert page.url == live_server + "/staff/today", "staff start on Today"
+    page.locator("nav.main-nav").get_by_role("link", name="Seniors").click()
+    page.wait_for_load_state()
     assert page.url == live_server + "/staff/seniors"
 
     # Search by name: only the match is listed.

@@ -37,6 +37,7 @@ from dispatch.services.planning.store import (
     load_plan,
     plans_for_day,
     problem_for_plan,
+    site_to_open,
     stop_key,
 )
 
@@ -44,7 +45,7 @@ __all__ = [
     "MovePreview", "apply_move", "insert_urgent", "preview_move", "publish", "replan_published", "rerun_keeping_locks",
     "set_lock", "FRESH", "NO_WORKERS_ERROR", "REPLAN", "RERUN", "WORKER_LOST_ERROR", "WORKERS_TAKEN_ERROR",
     "job_state", "solve_and_store", "start_planning", "LIVE", "PlanNotEditable", "check_plan", "latest_plan",
-    "live_plan", "load_plan", "plans_for_day", "problem_for_plan", "stop_key",
+    "live_plan", "load_plan", "plans_for_day", "problem_for_plan", "site_to_open", "stop_key",
 ]
 
 

@@ -14,10 +14,10 @@ from sqlalchemy.orm import selectinload
 
 from dispatch import routing
 from dispatch.extensions import db
-from dispatch.models.meals import MealOrder
+from dispatch.models.meals import MealOrder, MealOrderStatus
 from dispatch.models.plan import LIVE_STATUSES, Plan, PlanKind, Route, Stop, StopKind
 from dispatch.models.senior import Senior
-from dispatch.models.service_request import ServiceRequest
+from dispatch.models.service_request import RequestStatus, ServiceRequest
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.worker import Worker
 from dispatch.platform.errors import FieldError
@@ -61,6 +61,27 @@ def live_plan(site_id: int, day: date, kind: PlanKind, meal: MealType | None) ->
 def plans_for_day(site: MealSite, day: date) -> list[Plan]:
     return list(db.session.scalars(sa.select(Plan).where(Plan.site_id == site.id, Plan.service_date == day)
                                    .order_by(Plan.kind, Plan.meal, Plan.version_number.desc())))
+
+
+def site_to_open(sites: list[MealSite], day: date) -> MealSite | None:
+    """The one of ``sites`` (in the caller's order) that the Today page opens on for ``day``.
+
+    The first with a plan for the day; else the first with meal orders or visits
+    to plan; else simply the first. Staff of several sites then land where the
+    day's work is, not on the empty site that happens to sort first.
+    """
+    if not sites:
+        return None
+    ids = [s.id for s in sites]
+    busy = set(db.session.scalars(sa.select(Plan.site_id).where(Plan.site_id.in_(ids), Plan.service_date == day)))
+    if not busy:
+        busy = set(db.session.scalars(sa.select(MealOrder.site_id).where(
+            MealOrder.site_id.in_(ids), MealOrder.service_date == day,
+            MealOrder.status != MealOrderStatus.CANCELLED)))
+        busy |= set(db.session.scalars(sa.select(ServiceRequest.site_id).where(
+            ServiceRequest.site_id.in_(ids), ServiceRequest.requested_date == day,
+            ServiceRequest.status.in_((RequestStatus.APPROVED, RequestStatus.SCHEDULED)))))
+    return next((s for s in sites if s.id in busy), sites[0])
 
 
 def load_plan(plan_id: int) -> Plan | None:

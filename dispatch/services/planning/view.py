@@ -68,6 +68,7 @@ class RouteRow:
     travel_minutes: int
     work_minutes: int
     flagged: int = 0
+    colour: str = ""  # the route's colour class on the map and in the routes table
 
 
 @dataclass
@@ -108,7 +109,7 @@ def plan_view(plan: Plan) -> PlanView:
         routes.append(RouteRow(route, route.start_dt.astimezone(zone) if route.start_dt else None,
                                route.end_dt.astimezone(zone) if route.end_dt else None, rows, meals,
                                route.travel_seconds // 60, work // 60,
-                               sum(1 for r in rows if r.late or r.hold_exceeded)))
+                               sum(1 for r in rows if r.late or r.hold_exceeded), route_colour_class(len(routes))))
     unassigned = _unassigned_rows(summary.get("unassigned", []), zone)
     view = PlanView(plan, zone, routes, unassigned, summary.get("figures", {}), summary.get("violations", []),
                     summary.get("workers", []))
@@ -138,31 +139,51 @@ def _unassigned_rows(items: list[dict[str, Any]], zone) -> list[dict[str, Any]]:
             for u in items]
 
 
+ROUTE_COLOURS = 8  # map.css has .map-route-0 … -7 (the Okabe-Ito palette)
+
+
+def route_colour_class(index: int) -> str:
+    """The CSS class that gives route ``index`` (0-based) its colour on the map and in the routes table."""
+    return f"map-route-{index % ROUTE_COLOURS}"
+
+
 def _map_spec(plan: Plan, routes: list[RouteRow], unassigned: list[dict[str, Any]]) -> dict[str, Any]:
+    """Map data for map.js: the kitchen, each route's line and numbered stops in the route's colour.
+
+    Colour comes from CSS classes (not inline colours), so the page keeps a strict
+    CSP and one stylesheet owns the palette; late and unassigned stops also get a
+    shape class and a word in their popup, so colour is never the only cue.
+    """
     site = plan.site
     depot = [site.lat, site.lon]
-    palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
     layers = [{"type": "markers", "name": str(_l("Kitchen")), "style": {"marker": "symbol"},
-               "items": [{"lat": site.lat, "lon": site.lon, "label": site.name, "symbol": "K",
-                          "className": "map-site"}]}]
+               "items": [{"lat": site.lat, "lon": site.lon, "label": site.name, "symbol": "\u2302",
+                          "className": "map-marker--kitchen"}]}]
     lines, markers = [], []
+    late_word = str(_l("Late"))
     for i, row in enumerate(routes):
-        colour = palette[i % len(palette)]
+        colour = route_colour_class(i)
         name = row.route.worker.full_name
+        group = str(row.route.id)
         points = [depot] + [[r.senior.lat, r.senior.lon] for r in row.stops if r.senior.lat is not None] + [depot]
-        lines.append({"points": points, "label": name, "color": colour})
+        lines.append({"points": points, "label": name, "group": group, "className": f"map-line {colour}"})
         for n, r in enumerate(row.stops, start=1):
             if r.senior.lat is None:
                 continue
             eta = r.eta.strftime("%H:%M") if r.eta else "?"
-            markers.append({"lat": r.senior.lat, "lon": r.senior.lon, "label": f"{name} #{n}",
-                            "popup": [r.senior.full_name, f"{name} #{n} · {eta}"], "symbol": str(n),
-                            "className": "map-stop-late" if (r.late or r.hold_exceeded) else "map-stop"})
+            late = r.late or r.hold_exceeded
+            popup = [r.senior.full_name, f"{name} #{n} · {eta}"] + ([late_word] if late else [])
+            markers.append({"lat": r.senior.lat, "lon": r.senior.lon, "label": f"{name} #{n}", "group": group,
+                            "popup": popup, "symbol": str(n),
+                            "className": f"map-marker--stop {colour}" + (" map-marker--late" if late else "")})
     for u in unassigned:
         s = u.get("senior")
         if s is not None and s.lat is not None:
             markers.append({"lat": s.lat, "lon": s.lon, "label": s.full_name, "symbol": "?",
-                            "popup": [s.full_name, str(u["reason_text"])], "className": "map-stop-unassigned"})
-    layers.append({"type": "polylines", "name": str(_l("Routes")), "items": lines, "style": {"weight": 3}})
-    layers.append({"type": "markers", "name": str(_l("Stops")), "items": markers, "style": {"marker": "symbol"}})
-    return {"tiles": tile_spec(), "center": depot, "zoom": 14, "fit": True, "layers": layers}
+                            "popup": [s.full_name, str(_l("Unassigned")), str(u["reason_text"])],
+                            "className": "map-marker--unassigned"})
+    layers.append({"type": "polylines", "name": str(_l("Routes")), "items": lines,
+                   "style": {"weight": 4, "opacity": 0.85}})
+    layers.append({"type": "markers", "name": str(_l("Stops")), "items": markers,
+                   "style": {"marker": "symbol", "cluster": True}})
+    return {"tiles": tile_spec(), "center": depot, "zoom": 14, "fitMaxZoom": 18, "fit": True, "layers": layers}

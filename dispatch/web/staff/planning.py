@@ -63,8 +63,8 @@ def today():
     site = None
     if request.args.get("site"):
         site = get_site_or_404(request.args.get("site"), current_user, for_edit=True)
-    elif sites:
-        site = sites[0]
+    else:
+        site = planning_service.site_to_open(sites, day)
     context = {"sites": sites, "site": site, "day": day}
     if site is not None:
         context.update(
@@ -74,6 +74,9 @@ def today():
             plans=planning_service.plans_for_day(site, day),
             meals=[m for m in MealType if site.window_for(m) is not None],
         )
+        context["nothing_planned"] = not (context["plans"] or context["counts"].generated or context["visits"])
+        # Opened without a site, an empty one means every site is empty (site_to_open prefers a busy one).
+        context["nothing_anywhere"] = context["nothing_planned"] and not request.args.get("site") and len(sites) > 1
     return render_template("staff/planning/today.html", label=label, job_states=JOB_STATES, **context)
 
 
