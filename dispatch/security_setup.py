@@ -4,6 +4,8 @@ Flask-Security (on Flask-Login) does the security work: argon2 hashing,
 TOTP two-factor, re-authentication ("freshness"), login tracking and the
 per-user ``fs_uniquifier`` that every session cookie carries, so resetting it
 ("log out everywhere", disabling an account) kills sessions on the server.
+Logging out ends that one session on the server too: its ``dispatch_sid`` is
+revoked (``platform.sessions``), so a copy of the cookie is refused afterwards.
 
 This module adds what Doorstep needs on top:
 
@@ -28,13 +30,14 @@ from datetime import timedelta
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, user_logged_out
 from flask_security import SQLAlchemyUserDatastore, logout_user
 from flask_security.signals import user_authenticated
 from flask_security.utils import get_request_attr
 
 from dispatch.extensions import db, security
 from dispatch.paths import PACKAGE_DIR
+from dispatch.platform import sessions
 
 # Session keys Doorstep keeps next to Flask-Login's.
 LOGIN_AT = "dispatch_login_at"  # epoch seconds of the password (and 2FA) login
@@ -101,7 +104,7 @@ def _security_config(app: Flask) -> None:
 # Session keys that survive login: the auth state Flask-Login/Flask-Security just wrote, and the language.
 _KEPT_AT_LOGIN = ("_user_id", "_fresh", "_id", "_remember", "_remember_seconds", "fs_cc", "fs_paa", "fs_gexp",
                   "csrf_token", "lang", "tf_", "identity")
-SESSION_ID = "dispatch_sid"
+SESSION_ID = sessions.SESSION_ID
 
 
 def _on_login(sender, user, **extra) -> None:
@@ -116,9 +119,18 @@ def _on_login(sender, user, **extra) -> None:
     session[SEEN_AT] = now
 
 
+def _on_logout(sender, user, **extra) -> None:
+    """Revoke the session being logged out, so a copy of its cookie grants nothing afterwards."""
+    sid = session.get(SESSION_ID)
+    if sid and not sessions.is_revoked(sid):
+        sessions.revoke(sid, getattr(user, "id", None))
+
+
 def _session_expired() -> bool:
     if get_request_attr("fs_authn_via") != "session":
         return False  # API tokens carry their own expiry
+    if sessions.is_revoked(session.get(SESSION_ID)):
+        return True  # logged out on the server (a replayed copy of the cookie)
     login_at = session.get(LOGIN_AT)
     seen_at = session.get(SEEN_AT, login_at)
     if login_at is None or seen_at is None:
@@ -169,5 +181,6 @@ def init_app(app: Flask) -> None:
     datastore = _datastore()
     security.init_app(app, datastore)
     user_authenticated.connect(_on_login, app)
+    user_logged_out.connect(_on_logout, app)
     app.before_request(_enforce_session_limits)
     app.before_request(_enforce_two_factor)
