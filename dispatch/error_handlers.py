@@ -124,7 +124,9 @@ def init_app(app: Flask) -> None:
             503: _("Doorstep is briefly unavailable. Wait a moment and try again."),
         }
         message = messages.get(error.code or 500, error.description or "")
-        return _render(error.code or 500, f"{error.code} {error.name}", message)
+        # Keep what the error says about retrying (Retry-After of a 429, Allow of a 405).
+        headers = {k: v for k, v in error.get_headers() if k in ("Retry-After", "Allow")}
+        return _render(error.code or 500, f"{error.code} {error.name}", message, headers)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

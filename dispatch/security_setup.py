@@ -17,9 +17,12 @@ This module adds what Doorstep needs on top:
 
 Session fixation: Flask's session is a signed cookie with no server-side id to
 fixate; still, at login every key a pre-login visitor could have planted is
-dropped and a fresh session identifier (``dispatch_sid``) is issued, and
-Flask-Security rotates the CSRF token, so a cookie captured before login
-grants nothing afterwards.
+dropped, a fresh session identifier (``dispatch_sid``) is issued and the CSRF
+token is replaced (Flask-Security only does that at logout), so neither a
+cookie nor a form token captured before login grants anything afterwards.
+
+Flask-Security's generic responses are on: the login form answers a wrong
+password and an unknown e-mail with the same words.
 """
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ import secrets
 import time
 from datetime import timedelta
 
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_out
 from flask_security import SQLAlchemyUserDatastore, logout_user
@@ -91,6 +94,8 @@ def _security_config(app: Flask) -> None:
         "SECURITY_FRESHNESS": timedelta(minutes=10),
         "SECURITY_FRESHNESS_GRACE_PERIOD": timedelta(minutes=2),
         "SECURITY_DEFAULT_REMEMBER_ME": False,
+        # One answer for a wrong password and an unknown e-mail: the form tells nobody who has an account.
+        "SECURITY_RETURN_GENERIC_RESPONSES": True,
         "SECURITY_POST_LOGIN_VIEW": "/",
         "SECURITY_POST_LOGOUT_VIEW": "/",
         # Flask-Security's own catalogs (zh_Hans_CN ships with it), then ours,
@@ -103,7 +108,7 @@ def _security_config(app: Flask) -> None:
 
 # Session keys that survive login: the auth state Flask-Login/Flask-Security just wrote, and the language.
 _KEPT_AT_LOGIN = ("_user_id", "_fresh", "_id", "_remember", "_remember_seconds", "fs_cc", "fs_paa", "fs_gexp",
-                  "csrf_token", "lang", "tf_", "identity")
+                  "lang", "tf_", "identity")
 SESSION_ID = sessions.SESSION_ID
 
 
@@ -111,7 +116,8 @@ def _on_login(sender, user, **extra) -> None:
     """Start the session clocks with a new session identity (no pre-login state carries over)."""
     for key in list(session.keys()):
         if not key.startswith(_KEPT_AT_LOGIN):
-            session.pop(key, None)
+            session.pop(key, None)  # the CSRF token too: a token seen before login is no good after it
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # Flask-WTF's cached copy
     session[SESSION_ID] = secrets.token_urlsafe(24)
     now = time.time()
     session.permanent = True

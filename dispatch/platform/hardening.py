@@ -7,18 +7,32 @@ never executed); images also from the map tile host (``MAP_TILE_URL``) and
 
 Rate limits (Flask-Limiter, per client address): the login, two-factor,
 re-authentication and invitation endpoints, where guessing passwords, codes
-or invitation links would happen. Storage is Redis when ``REDIS_URL`` is set
-(so every gunicorn worker shares the counts), memory otherwise.
+or invitation links would happen; the login's own limits and back-off are
+keyed on address and account (``platform.login_throttle``). Storage is Redis
+when ``REDIS_URL`` is set (so every gunicorn worker shares the counts), memory
+otherwise.
 """
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+from dispatch.platform import login_throttle
+
+LIMITER = "doorstep.limiter"  # app.extensions key of the app's own Limiter
+
+
+def limiter_of(app: Flask | None = None) -> Limiter:
+    """The app's rate limiter.
+
+    One per app, not one per process: Flask-Limiter keeps the limits decorated
+    onto views by the view's name in the Limiter, so apps sharing one (the test
+    suite builds many, with other limits) would add up each other's limits.
+    """
+    return (app or current_app).extensions[LIMITER]
 
 # Endpoints whose POSTs are limited by RATELIMIT_AUTH.
 LIMITED_ENDPOINTS = (
@@ -93,18 +107,32 @@ def _headers_for(app: Flask):
     return add_headers
 
 
-def _limit_auth_endpoints(app: Flask) -> None:
+def _limit_auth_endpoints(app: Flask, limiter: Limiter) -> None:
     rule = app.config["RATELIMIT_AUTH"]
     for endpoint in LIMITED_ENDPOINTS:
         view = app.view_functions.get(endpoint)
-        if view is not None:
-            app.view_functions[endpoint] = limiter.limit(rule, methods=["POST"], scope="auth:" + endpoint)(view)
+        if view is None:
+            continue
+        if endpoint == "security.login":
+            # Per address and account, so a stranger's guesses (or a shared proxy address) never
+            # count against another account; plus a looser cap per address over all accounts.
+            # The back-off goes outside, so its 429 keeps its own Retry-After.
+            view = limiter.limit(rule, methods=["POST"], scope="auth:" + endpoint,
+                                 key_func=login_throttle.address_and_account)(view)
+            view = limiter.limit(app.config["RATELIMIT_AUTH_ADDRESS"], methods=["POST"],
+                                 scope="auth:" + endpoint + ":address")(view)
+            view = login_throttle.with_backoff(view, limiter)
+        else:
+            view = limiter.limit(rule, methods=["POST"], scope="auth:" + endpoint)(view)
+        app.view_functions[endpoint] = view
 
 
 def init_app(app: Flask) -> None:
     """Call after every blueprint is registered (the limits wrap their views)."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "doorstep-limits")
+    limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
     limiter.init_app(app)
-    _limit_auth_endpoints(app)
+    app.extensions[LIMITER] = limiter
+    _limit_auth_endpoints(app, limiter)
     app.after_request(_headers_for(app))
