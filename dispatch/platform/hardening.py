@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import RequestHeaderFieldsTooLarge, RequestURITooLarge
 
 from dispatch.platform import login_throttle
 
@@ -45,6 +46,15 @@ LIMITED_ENDPOINTS = (
     "family.join",
     "staff.senior_invitations",
 )
+
+
+# Longest request line (method, target, version) and header line the app answers itself: over these,
+# a JSON (API) or page 414 / 431. gunicorn.conf.py sets gunicorn's own, HTML-answering limits higher.
+MAX_REQUEST_LINE = 4096
+MAX_HEADER_FIELD = 8190
+
+# Files that are the same for everybody and may be cached; every other response is no-store.
+STATIC_ENDPOINTS = frozenset({"static", "security.static"})
 
 
 def tile_origin(url_template: str) -> str | None:
@@ -99,12 +109,24 @@ def _headers_for(app: Flask):
             # Flask-Security sets boolean cache directives that this Werkzeug renders as "no-store=True",
             # which is not the standard directive; write them the standard way.
             headers["Cache-Control"] = headers["Cache-Control"].replace("=True", "")
-        if request.path.startswith("/api/") or (response.mimetype == "text/html" and request.endpoint != "static"):
-            # Personal data: never kept by shared caches or the browser's back-forward cache.
+        if request.endpoint not in STATIC_ENDPOINTS:
+            # Pages, the phone's JSON (door-access notes), the board's polls, the API, redirects and errors
+            # alike: any of them may carry personal data, so no cache (shared or the browser's) keeps one.
+            # A view that means otherwise (the service worker script: no-cache) says so itself.
             headers.setdefault("Cache-Control", "no-store")
         return response
 
     return add_headers
+
+
+def _refuse_oversized() -> None:
+    """414 for an over-long request line, 431 for an over-long header: the app's own error, not gunicorn's."""
+    target = request.environ.get("RAW_URI") or request.full_path
+    if len(request.method) + len(target) + len(" HTTP/1.1") + 1 > MAX_REQUEST_LINE:
+        raise RequestURITooLarge()
+    for name, value in request.headers.items():
+        if len(name) + len(value) + 2 > MAX_HEADER_FIELD:
+            raise RequestHeaderFieldsTooLarge()
 
 
 def _limit_auth_endpoints(app: Flask, limiter: Limiter) -> None:
@@ -135,4 +157,5 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     app.extensions[LIMITER] = limiter
     _limit_auth_endpoints(app, limiter)
+    app.before_request(_refuse_oversized)
     app.after_request(_headers_for(app))
