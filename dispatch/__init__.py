@@ -29,7 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     from dispatch.extensions import csrf, db, migrate
     from dispatch.paths import MIGRATIONS_DIR, TEMPLATES_DIR
     from dispatch.platform import clock as app_clock
-    from dispatch.platform import collaborators, hardening, i18n, logsafe, transaction
+    from dispatch.platform import collaborators, hardening, i18n, login_throttle, logsafe, transaction
     from dispatch.platform.validation import IdConverter
 
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder="static")
@@ -47,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     error_handlers.init_app(app)
     api.init_app(app)
     hardening.init_app(app)
+    login_throttle.install_proxy_fix(app)
     logsafe.init_app(app)
     cli.init_app(app)
     return app

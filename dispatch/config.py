@@ -76,7 +76,15 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "BOARD_POLL_SECONDS": (12, "How often the live board asks the server for news, in seconds."),
     "RATELIMIT_ENABLED": (True, "Rate-limit login, two-factor and invitation posts (off only in tests)."),
     "RATELIMIT_AUTH": ("10 per minute;60 per hour", "Posts one client address may make to each login, "
-                                                    "two-factor or invitation endpoint (Flask-Limiter syntax)."),
+                                                    "two-factor or invitation endpoint (Flask-Limiter syntax); "
+                                                    "logins are counted per address and account."),
+    "RATELIMIT_AUTH_ADDRESS": ("30 per minute;300 per hour", "Login posts one client address may make over all "
+                                                             "accounts together."),
+    "LOGIN_FREE_FAILURES": (5, "Wrong passwords in a row one address may try for one account before it must wait."),
+    "LOGIN_BACKOFF_MAX_SECONDS": (900, "Longest wait after repeated wrong passwords (per account and address; "
+                                       "it doubles from 1 s up to this)."),
+    "PROXY_COUNT": (0, "Reverse proxies in front of gunicorn that append to X-Forwarded-For (and set "
+                       "X-Forwarded-Proto); 0 ignores those headers. Rate limits key on the address they give."),
     "AUDIT_UNUSUAL_READS": (50, "Unusual-access report: a user who reads more seniors' records in a day than this."),
 }
 

@@ -119,12 +119,16 @@ def init_app(app: Flask) -> None:
             409: _("Someone else changed this record at the same time. Reload it and try again."),
             413: _("The upload is too large: files up to %(mb)s MB are accepted. Split the file and upload the parts.",
                    mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)),
+            414: _("The address is too long."),
             422: _("Some of the information is not valid."),
             429: _("Too many attempts. Wait a moment and try again."),
+            431: _("The request's headers are too large."),
             503: _("Doorstep is briefly unavailable. Wait a moment and try again."),
         }
         message = messages.get(error.code or 500, error.description or "")
-        return _render(error.code or 500, f"{error.code} {error.name}", message)
+        # Keep what the error says about retrying (Retry-After of a 429, Allow of a 405).
+        headers = {k: v for k, v in error.get_headers() if k in ("Retry-After", "Allow")}
+        return _render(error.code or 500, f"{error.code} {error.name}", message, headers)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -17,6 +17,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from dispatch.credentials import DoorstepPasswordUtil, SingleUseTotp
+
 # Stable constraint names so that Alembic migrations can drop and alter them
 # by name on every backend (SQLite batch mode needs them too).
 NAMING_CONVENTION = {
@@ -51,4 +53,4 @@ db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
-security = Security()
+security = Security(totp_cls=SingleUseTotp, password_util_cls=DoorstepPasswordUtil)

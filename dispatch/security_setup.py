@@ -4,6 +4,8 @@ Flask-Security (on Flask-Login) does the security work: argon2 hashing,
 TOTP two-factor, re-authentication ("freshness"), login tracking and the
 per-user ``fs_uniquifier`` that every session cookie carries, so resetting it
 ("log out everywhere", disabling an account) kills sessions on the server.
+Logging out ends that one session on the server too: its ``dispatch_sid`` is
+revoked (``platform.sessions``), so a copy of the cookie is refused afterwards.
 
 This module adds what Doorstep needs on top:
 
@@ -15,9 +17,12 @@ This module adds what Doorstep needs on top:
 
 Session fixation: Flask's session is a signed cookie with no server-side id to
 fixate; still, at login every key a pre-login visitor could have planted is
-dropped and a fresh session identifier (``dispatch_sid``) is issued, and
-Flask-Security rotates the CSRF token, so a cookie captured before login
-grants nothing afterwards.
+dropped, a fresh session identifier (``dispatch_sid``) is issued and the CSRF
+token is replaced (Flask-Security only does that at logout), so neither a
+cookie nor a form token captured before login grants anything afterwards.
+
+Flask-Security's generic responses are on: the login form answers a wrong
+password and an unknown e-mail with the same words.
 """
 from __future__ import annotations
 
@@ -26,15 +31,16 @@ import secrets
 import time
 from datetime import timedelta
 
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, user_logged_out
 from flask_security import SQLAlchemyUserDatastore, logout_user
 from flask_security.signals import user_authenticated
 from flask_security.utils import get_request_attr
 
 from dispatch.extensions import db, security
 from dispatch.paths import PACKAGE_DIR
+from dispatch.platform import sessions
 
 # Session keys Doorstep keeps next to Flask-Login's.
 LOGIN_AT = "dispatch_login_at"  # epoch seconds of the password (and 2FA) login
@@ -88,6 +94,8 @@ def _security_config(app: Flask) -> None:
         "SECURITY_FRESHNESS": timedelta(minutes=10),
         "SECURITY_FRESHNESS_GRACE_PERIOD": timedelta(minutes=2),
         "SECURITY_DEFAULT_REMEMBER_ME": False,
+        # One answer for a wrong password and an unknown e-mail: the form tells nobody who has an account.
+        "SECURITY_RETURN_GENERIC_RESPONSES": True,
         "SECURITY_POST_LOGIN_VIEW": "/",
         "SECURITY_POST_LOGOUT_VIEW": "/",
         # Flask-Security's own catalogs (zh_Hans_CN ships with it), then ours,
@@ -100,15 +108,16 @@ def _security_config(app: Flask) -> None:
 
 # Session keys that survive login: the auth state Flask-Login/Flask-Security just wrote, and the language.
 _KEPT_AT_LOGIN = ("_user_id", "_fresh", "_id", "_remember", "_remember_seconds", "fs_cc", "fs_paa", "fs_gexp",
-                  "csrf_token", "lang", "tf_", "identity")
-SESSION_ID = "dispatch_sid"
+                  "lang", "tf_", "identity")
+SESSION_ID = sessions.SESSION_ID
 
 
 def _on_login(sender, user, **extra) -> None:
     """Start the session clocks with a new session identity (no pre-login state carries over)."""
     for key in list(session.keys()):
         if not key.startswith(_KEPT_AT_LOGIN):
-            session.pop(key, None)
+            session.pop(key, None)  # the CSRF token too: a token seen before login is no good after it
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # Flask-WTF's cached copy
     session[SESSION_ID] = secrets.token_urlsafe(24)
     now = time.time()
     session.permanent = True
@@ -116,9 +125,18 @@ def _on_login(sender, user, **extra) -> None:
     session[SEEN_AT] = now
 
 
+def _on_logout(sender, user, **extra) -> None:
+    """Revoke the session being logged out, so a copy of its cookie grants nothing afterwards."""
+    sid = session.get(SESSION_ID)
+    if sid and not sessions.is_revoked(sid):
+        sessions.revoke(sid, getattr(user, "id", None))
+
+
 def _session_expired() -> bool:
     if get_request_attr("fs_authn_via") != "session":
         return False  # API tokens carry their own expiry
+    if sessions.is_revoked(session.get(SESSION_ID)):
+        return True  # logged out on the server (a replayed copy of the cookie)
     login_at = session.get(LOGIN_AT)
     seen_at = session.get(SEEN_AT, login_at)
     if login_at is None or seen_at is None:
@@ -169,5 +187,6 @@ def init_app(app: Flask) -> None:
     datastore = _datastore()
     security.init_app(app, datastore)
     user_authenticated.connect(_on_login, app)
+    user_logged_out.connect(_on_logout, app)
     app.before_request(_enforce_session_limits)
     app.before_request(_enforce_two_factor)

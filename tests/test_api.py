@@ -234,6 +234,28 @@ def test_a_write_whose_reply_was_lost_is_not_run_again(client, two_sites, monkey
     assert late.status_code == 409 and "carried out" in late.get_json()["message"]
     assert "Retry-After" not in late.headers
     assert db.session.scalar(sa.select(sa.func.count(Senior.id)).where(Senior.full_name == "Zhang Wei")) == 1
+    # The 409 says where the write's result is (issue 23, item 8): reading it shows what was stored.
+    senior_id = db.session.scalar(sa.select(Senior.id).where(Senior.full_name == "Zhang Wei"))
+    assert late.headers["Location"] == f"/api/v1/seniors/{senior_id}"
+    assert late.headers["Location"] in late.get_json()["message"]
+    assert client.get(late.headers["Location"], headers=bearer(token)).get_json()["full_name"] == "Zhang Wei"
+
+
+def test_an_update_whose_reply_was_lost_points_at_the_record(client, two_sites, monkeypatch):
+    from dispatch.api import core
+
+    north, _, here, _ = two_sites
+    _, token = new_token("staff", sites=[north])
+    headers = bearer(token, **{"Idempotency-Key": "lost-reply-0002"})
+    current = client.get(f"/api/v1/seniors/{here.id}", headers=bearer(token)).get_json()
+    change = {"version": current["version"], "phone": "13800000000"}
+    monkeypatch.setattr(core, "_store_reply", lambda *args: None)  # the worker is killed here
+    assert client.patch(f"/api/v1/seniors/{here.id}", json=change, headers=headers).status_code == 200
+    monkeypatch.undo()
+    db.session.execute(sa.update(ApiIdempotency).values(created_dt=utcnow() - timedelta(minutes=10)))
+    db.session.commit()
+    late = client.patch(f"/api/v1/seniors/{here.id}", json=change, headers=headers)
+    assert late.status_code == 409 and late.headers["Location"] == f"/api/v1/seniors/{here.id}"
 
 
 def test_service_request_create_review_and_conflict(client, two_sites):

@@ -73,3 +73,23 @@ def test_a_documented_404_and_409_are_what_the_api_answers(client, app):
     stale = client.patch(f"/api/v1/seniors/{senior.id}", json={"version": senior.version + 5, "full_name": "X"},
                          headers=bearer(token))
     assert stale.status_code == 409 and set(stale.get_json()) == ERROR_BODY
+
+
+def test_times_age_rule_and_state_conflicts_are_documented(client):
+    """Issue 23, item 8: what the API enforces is what the document says."""
+    from dispatch.services.people.seniors import MAX_AGE, MIN_AGE
+
+    doc = client.get("/api/v1/openapi.json").get_json()
+    schemas = doc["components"]["schemas"]
+    for name in ("RequestIn", "RequestOut", "RequestPatch"):
+        for field in ("window_start", "window_end"):
+            assert schemas[name]["properties"][field] == {"type": "string", "format": "time"} or \
+                schemas[name]["properties"][field].get("format") == "time", (name, field)
+    for name in ("SeniorIn", "SeniorPatch"):
+        described = schemas[name]["properties"]["date_of_birth"]["description"]
+        assert str(MIN_AGE) in described and str(MAX_AGE) in described
+    review = doc["paths"]["/api/v1/service-requests/{request_id}"]["patch"]["responses"]
+    assert "`status`" in review["422"]["description"] and "declined" in review["422"]["description"]
+    publish = doc["paths"]["/api/v1/plans/{plan_id}/publish"]["post"]["responses"]
+    assert "`status`" in publish["422"]["description"]
+    assert "date_of_birth" in doc["paths"]["/api/v1/seniors"]["post"]["responses"]["422"]["description"]

@@ -52,11 +52,12 @@ def test_each_role_logs_in_and_out(client, role):
     assert not _signed_in(client)
 
 
-def test_wrong_password_is_refused_with_a_message_next_to_the_field(client):
+def test_wrong_password_is_refused_with_a_message_above_the_form(client):
+    """One generic message for the whole form (which field was wrong would tell who has an account)."""
     user = create_user("worker")
     response = client.post("/login", data={"email": user.email, "password": "not the password"})
     assert response.status_code == 200
-    assert b'class="field has-error"' in response.data
+    assert b'class="flash flash-error" role="alert"' in response.data
     assert not _signed_in(client)
 
 

@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from dispatch import create_app
-from dispatch.platform.hardening import content_security_policy, limiter, tile_origin
+from dispatch.platform.hardening import content_security_policy, limiter_of, tile_origin
 from dispatch.platform.logsafe import scrub
 from tests.factories import PASSWORD, FreshContextClient, create_user, login_as
 
@@ -18,7 +18,7 @@ def limited_app(app_config):
                       "RATELIMIT_STORAGE_URI": "memory://"})
     app.test_client_class = FreshContextClient
     with app.app_context():
-        limiter.reset()
+        limiter_of(app).reset()
         yield app
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_smorest import Api
+from marshmallow import fields
 
 from dispatch.api.core import PREFIX
 from dispatch.extensions import csrf
@@ -31,6 +32,8 @@ class DoorstepApi(Api):
 
 api = DoorstepApi()
 api.register_converter(IdConverter, id_schema)  # <id:...> path parameters documented as int32 ids
+# apispec writes a marshmallow Time as a bare string; the API refuses anything but HH:MM[:SS].
+api.register_field(fields.Time, "string", "time")
 
 
 def init_app(app: Flask) -> None:

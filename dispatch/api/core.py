@@ -14,12 +14,15 @@ from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, g, make_response, request
+from flask import Response, current_app, g, make_response, request
 from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 
 from dispatch.extensions import db
 from dispatch.models.api_token import ApiIdempotency
+from dispatch.models.senior import Senior
+from dispatch.models.service_request import ServiceRequest
 from dispatch.platform import clock
 from dispatch.services.people import api_tokens
 
@@ -32,6 +35,8 @@ ABANDONED_CLAIM = timedelta(minutes=3)
 # Status of a claim while its request runs, and once its write has committed but its reply is not yet stored.
 IN_PROGRESS, WRITTEN = 0, 1
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-:.")
+# The collections whose POST creates a record (the model), for the Location of a write whose reply was lost.
+CREATES: dict[str, type] = {PREFIX + "/seniors": Senior, PREFIX + "/service-requests": ServiceRequest}
 # What the OpenAPI document says of a 409 (``@bp.alt_response(409, schema=ErrorOut, description=...)``).
 CONFLICT_BUSY = "A request with the same Idempotency-Key is still in progress (or its reply was lost)."
 CONFLICT_STALE = ("Someone else changed the record since `version` was read: read it again and retry. "
@@ -144,17 +149,47 @@ def _marked_written_on_commit(token_id: int, key: str) -> Iterator[None]:
     claim that looked unstarted, and the client's retry ran the write a second time.
     """
     session = db.session()
+    inserted: list[Any] = []
+
+    def remember(sess, _flush_context) -> None:
+        inserted.extend(sess.new)  # still the flushed objects while after_flush runs
 
     def mark(sess) -> None:
+        # Where the write's result can be read: a retry after a lost reply is told to look there.
         sess.execute(sa.update(ApiIdempotency).where(
             ApiIdempotency.token_id == token_id, ApiIdempotency.key == key,
-            ApiIdempotency.status_code == IN_PROGRESS).values(status_code=WRITTEN))
+            ApiIdempotency.status_code == IN_PROGRESS).values(status_code=WRITTEN,
+                                                              body={"location": _written_location(inserted)}))
 
+    sa.event.listen(session, "after_flush", remember)
     sa.event.listen(session, "before_commit", mark)
     try:
         yield
     finally:
         sa.event.remove(session, "before_commit", mark)
+        sa.event.remove(session, "after_flush", remember)
+
+
+def _written_location(inserted: list[Any]) -> str | None:
+    """The API address of what this request wrote.
+
+    A create (``POST`` to a collection in ``CREATES``) made the record of that
+    collection's model; any other write changed the record its own path names,
+    or (``/plans/1/publish``) the nearest path above it that can be read.
+    """
+    path = request.path.rstrip("/")
+    model = CREATES.get(path) if request.method == "POST" else None
+    if model is not None:
+        made = [obj for obj in inserted if isinstance(obj, model)]
+        return f"{path}/{made[0].id}" if made else None
+    adapter = current_app.url_map.bind("")
+    while path.startswith(PREFIX + "/"):
+        try:
+            adapter.match(path, method="GET")
+            return path
+        except HTTPException:
+            path = path.rsplit("/", 1)[0]
+    return None
 
 
 def _store_reply(token_id: int, key: str, response: Response) -> None:
@@ -182,8 +217,11 @@ def _claim(token_id: int, key: str, digest: str) -> Response | None:
     if first.status_code == IN_PROGRESS and _take_over(first):
         return None
     if first.status_code == WRITTEN and first.created_dt <= clock.now() - ABANDONED_CLAIM:
+        location = (first.body or {}).get("location")
         raise ApiError(409, "The request with this idempotency key was carried out, but its reply was lost; "
-                            "read the resource to see the result instead of sending it again.")
+                            "read the resource to see the result instead of sending it again"
+                            + (f": {location}" if location else "."),
+                       headers={"Location": location} if location else None)
     if first.status_code in (IN_PROGRESS, WRITTEN):
         raise ApiError(409, "A request with this idempotency key is still in progress.",
                        headers={"Retry-After": "1"})

@@ -89,6 +89,7 @@ def senior(senior_id):
 @bp.arguments(s.SeniorIn)
 @bp.response(201, s.SeniorOut)
 @bp.alt_response(409, schema=s.ErrorOut, description=CONFLICT_BUSY)
+@bp.alt_response(422, schema=s.ErrorOut, description=s.SENIOR_INVALID)
 def create_senior(data):
     """Add a senior at one of the token's sites (send an Idempotency-Key to make retries safe)."""
     return senior_service.create_senior(data, by=principal())
@@ -107,6 +108,7 @@ def _current(record: Senior) -> dict[str, Any]:
 @bp.response(200, s.SeniorOut)
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(409, schema=s.ErrorOut, description=CONFLICT_STALE)
+@bp.alt_response(422, schema=s.ErrorOut, description=s.SENIOR_INVALID)
 def update_senior(data, senior_id):
     """Change some of a senior's facts; 409 if someone saved since ``version``."""
     record = get_senior_or_404(senior_id, principal(), for_edit=True)

@@ -73,6 +73,7 @@ def plan(plan_id):
 @bp.response(200, s.PlanOut)
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(409, schema=s.ErrorOut, description=CONFLICT_STALE)
+@bp.alt_response(422, schema=s.ErrorOut, description=s.STATE_CONFLICT)
 def lock_stop(data, plan_id, stop_id):
     """Pin a draft's stop to its worker (or release it); 409 if the plan changed since ``version``."""
     record = _plan_or_404(plan_id)
@@ -90,6 +91,7 @@ def lock_stop(data, plan_id, stop_id):
 @bp.response(200, s.PlanOut)
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(409, schema=s.ErrorOut, description=CONFLICT_STALE)
+@bp.alt_response(422, schema=s.ErrorOut, description=s.STATE_CONFLICT)
 def publish(data, plan_id):
     """Publish a draft the checker passes; workers then see it."""
     record = _plan_or_404(plan_id)

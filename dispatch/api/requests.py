@@ -51,6 +51,7 @@ def service_request(request_id):
 @bp.response(201, s.RequestOut)
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(409, schema=s.ErrorOut, description=CONFLICT_BUSY)
+@bp.alt_response(422, schema=s.ErrorOut, description=s.STATE_CONFLICT)
 def create_service_request(data):
     """Ask a service for a senior at one of the token's sites; it starts as *requested*."""
     senior = get_senior_or_404(data["senior_id"], principal(), for_edit=True)
@@ -68,6 +69,7 @@ def create_service_request(data):
 @bp.response(200, s.RequestOut)
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(409, schema=s.ErrorOut, description=CONFLICT_STALE)
+@bp.alt_response(422, schema=s.ErrorOut, description=s.STATE_CONFLICT)
 def review_service_request(data, request_id):
     """Approve, decline (``reason``) or reschedule (``requested_date``, ``window_start``, ``window_end``)."""
     record = request_service.get_request_or_404(request_id, principal(), for_edit=True)

@@ -15,8 +15,19 @@ from dispatch.models.service_request import Recurrence, RequestStatus, ServiceTy
 from dispatch.models.site import MealType, SiteKind, TravelMode
 from dispatch.models.worker import Skill, WorkerKind
 from dispatch.platform.validation import MAX_ID
+from dispatch.services.people.seniors import MAX_AGE, MIN_AGE
 
 INT32 = validate.Range(min=1, max=MAX_ID)
+# The age rule the senior service enforces, said in the OpenAPI document (a 422 naming date_of_birth otherwise).
+AGE_RULE = (f"In the past, and the senior aged {MIN_AGE} to {MAX_AGE} on the server's today "
+            "(else 422 naming `date_of_birth`).")
+SENIOR_INVALID = ("Invalid input: `errors` names each field, e.g. `date_of_birth` outside the age rule "
+                  f"({MIN_AGE} to {MAX_AGE} years on the server's today) or a `home_site_id` the token cannot reach.")
+# Lifecycle refusals are 422 naming `status`, not 409 (409 is a stale `version` or a busy idempotency key).
+STATE_CONFLICT = ("Invalid input (422, `errors` names each field), or the record's state does not allow this "
+                  "action: the error names the field `status`, e.g. approving a request that is already declined "
+                  "(service requests: requested → approved → scheduled → en route → in progress → completed; or "
+                  "declined, cancelled, missed), or publishing a plan that is not a draft the checker passes.")
 # JSON bodies take integers strictly (``strict=True``): 1.5 or "1" is a 422 naming the field, never
 # silently 1. Query-string integers arrive as text, so their schemas are not strict.
 
@@ -102,7 +113,7 @@ class SeniorOut(ma.Schema):
 
 class SeniorIn(StrictSchema):
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    date_of_birth = fields.Date(required=True)
+    date_of_birth = fields.Date(required=True, metadata={"description": AGE_RULE})
     address = fields.String(required=True, validate=validate.Length(min=1, max=255))
     full_name_zh = fields.String(allow_none=True, validate=validate.Length(max=120))
     gender = _enum(Gender, allow_none=True)
@@ -126,7 +137,7 @@ class SeniorPatch(SeniorIn):
 
     version = fields.Integer(strict=True, required=True, validate=INT32)
     full_name = fields.String(validate=validate.Length(min=1, max=120))
-    date_of_birth = fields.Date()
+    date_of_birth = fields.Date(metadata={"description": AGE_RULE})
     address = fields.String(validate=validate.Length(min=1, max=255))
 
 

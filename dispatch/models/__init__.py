@@ -53,7 +53,7 @@ from dispatch.models.site import MealSite, MealType, MealWindow, SiteKind, Trave
 from dispatch.models.statement import ProofKind, StatementLine, StatementMonth, StatementStatus
 from dispatch.models.subsidy import SubsidyBudget, SubsidyRule
 from dispatch.models.types import UTCDateTime, utcnow
-from dispatch.models.user import Role, RoleName, StaffSite, User, WebAuthn, roles_users
+from dispatch.models.user import RevokedSession, Role, RoleName, StaffSite, User, WebAuthn, roles_users
 from dispatch.models.volunteer_shift import OfferStatus, OpenShift, ShiftOffer, ShiftRole, ShiftSignup, SignupStatus
 from dispatch.models.worker import Skill, Worker, WorkerKind, WorkerShift, WorkerSkill
 
@@ -65,7 +65,7 @@ __all__ = [
     "ApiIdempotency", "ApiToken", "AuditEvent",
     "ConcernKind", "Diet", "EmergencyContact", "FamilyLink", "Gender", "GeocodeCache", "GeocodeStatus",
     "MealEnrollment", "MealHold", "MealMode", "MealOrder", "MealOrderStatus", "MealSite", "MealType", "MealWindow",
-    "Mobility", "Plan", "PlanKind", "PlanStatus", "RateLimitSlot", "Recurrence", "RequestStatus", "Role", "RoleName", "Route",
+    "Mobility", "Plan", "PlanKind", "PlanStatus", "RateLimitSlot", "Recurrence", "RequestStatus", "RevokedSession", "Role", "RoleName", "Route",
     "Senior", "SeniorCategory", "SeniorCategoryType", "ServiceRequest", "ServiceType", "SiteKind", "Skill",
     "StaffSite", "Stop", "SubsidyBudget", "DineInMeal", "ProofKind", "StatementLine", "StatementMonth",
     "StatementStatus", "StopEvent", "StopEventKind", "StopKind", "StopOutcome", "SubsidyRule", "TravelMode", "User", "UTCDateTime",

@@ -58,6 +58,8 @@ class User(db.Model, fsqla.FsUserMixin):
     display_name: Mapped[str] = mapped_column(sa.String(120))
     phone: Mapped[str | None] = mapped_column(sa.String(32))
     locale: Mapped[str | None] = mapped_column(sa.String(16))
+    # The time step (30 s) of the last authenticator code accepted: a code is good once (no replay).
+    tf_totp_last_counter: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     staff_sites: Mapped[list[StaffSite]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -95,3 +97,18 @@ class StaffSite(db.Model):
 
     user: Mapped[User] = relationship(back_populates="staff_sites")
     site: Mapped[MealSite] = relationship()
+
+
+class RevokedSession(db.Model):
+    """A login session ended on the server by logging out.
+
+    The session cookie is signed but stateless, so a copy taken before logout
+    would still be valid; its ``dispatch_sid`` (issued at login) is kept here,
+    hashed, until the session would have reached its absolute limit anyway.
+    """
+
+    __tablename__ = "revoked_session"
+
+    sid_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    expires_dt: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

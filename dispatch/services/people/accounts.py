@@ -125,15 +125,22 @@ def log_out_everywhere(user: User) -> None:
 
 
 def disable_user(user: User) -> None:
-    """Stop ``user`` from logging in and end their open sessions at once."""
+    """Stop ``user`` from logging in, end their open sessions and revoke their API tokens at once.
+
+    The tokens are revoked, not just unusable while the account is off: re-enabling
+    the account must not bring back integrations' tokens nobody re-issued.
+    """
+    from dispatch.services.people.api_tokens import revoke_all_for
+
     security.datastore.deactivate_user(user)
     security.datastore.set_uniquifier(user)
     security.datastore.set_token_uniquifier(user)
+    revoke_all_for(user)
     db.session.flush()
 
 
 def enable_user(user: User) -> None:
-    """Let a disabled account log in again."""
+    """Let a disabled account log in again (its API tokens stay revoked: new ones must be issued)."""
     security.datastore.activate_user(user)
     db.session.flush()
 
