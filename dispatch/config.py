@@ -74,7 +74,10 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "RATELIMIT_ENABLED": (True, "Rate-limit login, two-factor and invitation posts (off only in tests)."),
     "RATELIMIT_AUTH": ("10 per minute;60 per hour", "Posts one client address may make to each login, "
                                                     "two-factor or invitation endpoint (Flask-Limiter syntax)."),
-    "AUDIT_UNUSUAL_READS": (50, "Unusual-access report: a user who reads more seniors' records in a day than this."),
+    "AUDIT_UNUSUAL_READS": (50, "Unusual-access report: a user who reads more seniors' records in a day than this "
+                                "(files opened, and seniors shown in lists and on the board)."),
+    "AUDIT_UNUSUAL_REFUSALS": (10, "Unusual-access report: a user refused more often than this in a day on "
+                                   "seniors' records."),
 }
 
 
