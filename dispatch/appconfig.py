@@ -12,10 +12,10 @@ from flask import Flask
 from dispatch.config import load_settings
 
 
-def _secret_key(data_dir: Path) -> str:
+def _secret_key(data_dir: Path, name: str = "secret_key") -> str:
     """A per-install random key kept in the data dir, so the demo needs no setup
-    and restarts keep sessions valid."""
-    key_file = data_dir / "secret_key"
+    and restarts keep sessions valid (and the audit chain verifiable)."""
+    key_file = data_dir / name
     if key_file.exists():
         return key_file.read_text().strip()
     key = secrets.token_hex(32)
@@ -40,6 +40,10 @@ def configure(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     app.config["SECURITY_PASSWORD_SALT"] = (
         settings["SECURITY_PASSWORD_SALT"] or hashlib.sha256(("salt:" + secret).encode()).hexdigest()
     )
+
+    # The audit chain's key: from the environment in production, else generated beside the SQLite file.
+    app.config["AUDIT_KEY"] = settings["AUDIT_KEY"] or _secret_key(data_dir, "audit_key")
+    app.config["AUDIT_ANCHOR_PATH"] = settings["AUDIT_ANCHOR_PATH"] or str(data_dir / "audit-anchors.jsonl")
 
     # Cookies: never readable by scripts, not sent cross-site, Secure behind HTTPS.
     secure = bool(settings["SECURE_COOKIES"])

@@ -85,7 +85,17 @@ SETTINGS: dict[str, tuple[Any, str]] = {
                                        "it doubles from 1 s up to this)."),
     "PROXY_COUNT": (0, "Reverse proxies in front of gunicorn that append to X-Forwarded-For (and set "
                        "X-Forwarded-Proto); 0 ignores those headers. Rate limits key on the address they give."),
-    "AUDIT_UNUSUAL_READS": (50, "Unusual-access report: a user who reads more seniors' records in a day than this."),
+    "AUDIT_KEY": (None, "Key of the audit trail's HMAC chain. Keep it in the app's environment, never in the "
+                        "database; a random one is generated into DATA_DIR if unset (demo, tests)."),
+    "AUDIT_ANCHOR_PATH": ("", "Append-only file that 'doorstep audit anchor' adds the trail's head (count, hash) to "
+                              "and 'doorstep audit verify' checks against; empty means DATA_DIR/audit-anchors.jsonl."),
+    "DATABASE_APP_ROLE": ("", "PostgreSQL: the role the app connects as when another role owns the tables and runs "
+                              "the migrations; the migrations grant it row access, on audit_event only SELECT and "
+                              "INSERT."),
+    "AUDIT_UNUSUAL_READS": (50, "Unusual-access report: a user who reads more seniors' records in a day than this "
+                                "(files opened, and seniors shown in lists and on the board)."),
+    "AUDIT_UNUSUAL_REFUSALS": (10, "Unusual-access report: a user refused more often than this in a day on "
+                                   "seniors' records."),
 }
 
 

@@ -9,6 +9,7 @@ migrations, never by ``create_all``, so every test also exercises them.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 
 import pytest
@@ -23,6 +24,8 @@ from tests import servers, testclock
 from tests.factories import FreshContextClient
 
 TEST_DATABASE_URL = os.environ.get("DISPATCH_TEST_DATABASE_URL", "")
+# The audit chain's key: generated for this run, the same for every app the run builds on its database.
+TEST_AUDIT_KEY = secrets.token_hex(32)
 
 
 def _is_postgres(url: str) -> bool:
@@ -74,6 +77,7 @@ def make_config(database_url: str, data_dir, schema: str | None = None, **extra)
         "DATABASE_URL": database_url,
         "DATA_DIR": str(data_dir),
         "SECRET_KEY": "test-secret",
+        "AUDIT_KEY": TEST_AUDIT_KEY,
         "WTF_CSRF_ENABLED": False,
         "SECURITY_PASSWORD_HASH": "argon2",
         # Still argon2, with tiny costs: production's ~1 s per hash would dominate the suite.
@@ -126,9 +130,11 @@ def empty_all_tables() -> None:
 
 
 @pytest.fixture
-def app_config(migrated_database: str, data_dir, pg_schema) -> dict:
-    """Override keys in a test with ``@pytest.mark.parametrize`` or by wrapping this fixture."""
-    return make_config(migrated_database, data_dir, pg_schema)
+def app_config(migrated_database: str, data_dir, pg_schema, tmp_path) -> dict:
+    """Override keys in a test with ``@pytest.mark.parametrize`` or by wrapping this fixture.
+
+    Each test anchors the audit trail in a file of its own (the tables are emptied between tests)."""
+    return make_config(migrated_database, data_dir, pg_schema, AUDIT_ANCHOR_PATH=str(tmp_path / "anchors.jsonl"))
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from time import sleep, time
 import pytest
 
 from tests import testclock
+from tests.conftest import TEST_AUDIT_KEY
 from tests.pg_cluster import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,6 +22,7 @@ def start(database_url: str, data_dir, *, workers: int = 1, threads: int = 1) ->
     port = free_port()
     env = {**os.environ, "DISPATCH_DATABASE_URL": database_url, "DISPATCH_DATA_DIR": str(data_dir),
            "DISPATCH_SECRET_KEY": "test-secret", "DISPATCH_REQUIRE_2FA_FOR_STAFF": "0",
+           "DISPATCH_AUDIT_KEY": TEST_AUDIT_KEY,  # one audit chain key for the run's database
            "DISPATCH_CLOCK_OFFSET_SECONDS": str(round(testclock.OFFSET.total_seconds()))}
     threading = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), *threading,

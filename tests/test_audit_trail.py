@@ -1,7 +1,11 @@
 """The audit trail: append-only in the database, hash-chained, verifiable; admins' log and report pages."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +16,7 @@ from dispatch.models import ApiToken, AuditEvent
 from dispatch.models.audit import APPEND_ONLY_DDL, DROP_APPEND_ONLY_DDL, GENESIS
 from dispatch.models.types import utcnow
 from dispatch.platform import audit
+from dispatch.platform.audit_anchor import read_anchors
 from dispatch.platform.audit_chain import verify
 from tests.factories import create_senior, create_site, create_user, create_worker, login_as
 from tests.test_outcomes import build_route
@@ -88,6 +93,83 @@ def test_verify_names_an_edited_event(app, runner):
     assert not result.ok and result.first_bad_id == ids[2] and result.checked == 2
     out = runner.invoke(args=["audit", "verify"])
     assert out.exit_code == 1 and f"event {ids[2]}" in out.output
+
+
+def _rewrite_with(digest, ids, edited_id) -> None:
+    """Edit one event and recompute every later link with ``digest(prev, canonical)`` - an attacker's rewrite."""
+    _unguarded("UPDATE audit_event SET senior_id = 999 WHERE id = :id", id=edited_id)
+    db.session.expire_all()
+    prev = GENESIS
+    for event_id in ids:
+        event = db.session.get(AuditEvent, event_id)
+        new = digest(prev, event.canonical())
+        _unguarded("UPDATE audit_event SET prev_hash = :p, hash = :h WHERE id = :id", p=prev, h=new, id=event_id)
+        prev = new
+
+
+@pytest.mark.parametrize("how", ["sha256, as the chain was", "HMAC with another key"])
+def test_an_edit_with_every_later_hash_recomputed_is_caught(app, runner, how):
+    """Without the key (which the database never holds) the chain cannot be redone after an edit."""
+    ids = _events(4)
+    if how.startswith("sha256"):
+        def digest(prev, canonical):
+            return hashlib.sha256((prev + canonical).encode("utf-8")).hexdigest()
+    else:
+        def digest(prev, canonical):
+            return hmac.new(b"a guessed key", (prev + canonical).encode("utf-8"), hashlib.sha256).hexdigest()
+    _rewrite_with(digest, ids, ids[1])
+    result = verify()
+    assert not result.ok and result.first_bad_id == ids[0]
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 1
+
+
+def test_the_chain_is_keyed_with_the_configured_key(app):
+    ids = _events(2)
+    first = db.session.get(AuditEvent, ids[0])
+    assert first.hash == hmac.new(app.config["AUDIT_KEY"].encode(), (GENESIS + first.canonical()).encode(),
+                                  hashlib.sha256).hexdigest()
+    app.config["AUDIT_KEY"] = "another key"
+    assert not verify().ok
+
+
+def test_removing_the_newest_events_is_caught_by_the_anchor(app, runner):
+    ids = _events(4)
+    out = runner.invoke(args=["audit", "anchor"])
+    assert out.exit_code == 0, out.output
+    anchors = read_anchors()
+    assert [(a.events, a.last_id) for a in anchors] == [(4, ids[-1])]
+    assert runner.invoke(args=["audit", "anchor"]).output.startswith("audit head unchanged")
+    assert len(read_anchors()) == 1
+    _events(1)
+    assert runner.invoke(args=["audit", "anchor"]).exit_code == 0 and len(read_anchors()) == 2
+    assert verify().ok and verify().anchor.events == 5
+    _unguarded("DELETE FROM audit_event WHERE id >= :id", id=ids[2])  # the newest three: a valid, shorter chain
+    result = verify()
+    assert not result.ok and result.first_bad_id == ids[-1] and "removed" in result.reason
+    out = runner.invoke(args=["audit", "verify"])
+    assert out.exit_code == 1 and "BROKEN" in out.output
+    assert runner.invoke(args=["audit", "anchor"]).exit_code == 1  # nothing anchored over a broken trail
+    assert len(read_anchors()) == 2
+
+
+def test_a_forged_anchor_line_fails_the_check(app, runner):
+    _events(2)
+    runner.invoke(args=["audit", "anchor"])
+    path = Path(app.config["AUDIT_ANCHOR_PATH"])
+    line = json.loads(path.read_text())
+    path.write_text(json.dumps({**line, "events": 1}) + "\n")
+    result = verify()
+    assert not result.ok and "not signed" in result.reason
+
+
+def test_the_anchor_does_not_bless_an_edit_made_since_the_last_one(app, runner):
+    ids = _events(2)
+    runner.invoke(args=["audit", "anchor"])
+    more = _events(2)
+    _unguarded("UPDATE audit_event SET action = 'x' WHERE id = :id", id=more[1])
+    out = runner.invoke(args=["audit", "anchor"])
+    assert out.exit_code == 1 and f"event {more[1]}" in out.output
+    assert [a.last_id for a in read_anchors()] == [ids[-1]]
 
 
 def test_verify_notices_a_deleted_event(app):

@@ -42,7 +42,8 @@ def worker_env(app, pg_schema) -> dict[str, str]:
     if pg_schema:
         url += ("&" if "?" in url else "?") + "options=" + quote(f"-csearch_path={pg_schema}")
     env = {**os.environ, "DISPATCH_DATABASE_URL": url, "DISPATCH_DATA_DIR": app.config["DATA_DIR"],
-           "DISPATCH_SECRET_KEY": "test-secret", "DISPATCH_REDIS_URL": REDIS_URL,
+           "DISPATCH_SECRET_KEY": "test-secret", "DISPATCH_AUDIT_KEY": app.config["AUDIT_KEY"],
+           "DISPATCH_REDIS_URL": REDIS_URL,
            "DISPATCH_SOLVER_TIME_LIMIT": "1", "DISPATCH_CLOCK_OFFSET_SECONDS": str(app.config["CLOCK_OFFSET_SECONDS"])}
     return env
 

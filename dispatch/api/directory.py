@@ -67,9 +67,13 @@ def worker(worker_id):
 @bp.arguments(s.SeniorQuery, location="query")
 @bp.response(200, SeniorPage)
 def seniors(args):
-    """List the seniors this token may see, by name; ``q`` searches names, addresses and phones."""
+    """List the seniors this token may see, by name; ``q`` searches names, addresses and phones.
+
+    The list is written to the audit trail (one event naming the seniors returned)."""
     filters = senior_service.SeniorFilters(site_id=args.get("site_id"), status="all")
-    return page_of(senior_service.search_seniors(principal(), args.get("q"), filters), args)
+    page = page_of(senior_service.search_seniors(principal(), args.get("q"), filters), args)
+    senior_service.record_listed(page["items"], by=principal(), source="api")
+    return page
 
 
 @bp.route("/seniors/<id:senior_id>")

@@ -61,7 +61,9 @@ def _district_options(func):
                      help="How many meal sites."),
         click.option("--seed", "seed", type=int, default=1, show_default=True,
                      help="Random seed: the same seed gives the same district."),
-        click.option("--reset", is_flag=True, help="Delete everything in the database first."),
+        click.option("--reset", is_flag=True,
+                     help="Start afresh: the demo's own SQLite file is rebuilt (demo); a database named by "
+                          "DATABASE_URL gets its rows replaced and keeps its append-only audit trail."),
     ]
     for option in reversed(options):  # click lists options in decorator order
         func = option(func)
@@ -102,11 +104,18 @@ def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan, real_cloc
     """Migrate, seed a demo district if the database is empty, print logins and serve on 127.0.0.1."""
     from flask_migrate import upgrade
 
+    from dispatch.demo.reset import remove_demo_database
     from dispatch.demo.seed import database_is_empty, demo_logins_in_db, has_demo_logins
 
     click.echo(f"Database: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
     if not real_clock and not current_app.config.get("CLOCK_OFFSET_SECONDS"):
         _use_demo_clock()
+    if reset:
+        removed = remove_demo_database()
+        if removed is not None:
+            click.echo(f"Reset: removed the demo database {removed} (its audit trail with it); building a new one.")
+        else:
+            click.echo("Reset: replacing the district's rows; the audit trail is append-only and is kept.")
     upgrade()
     if reset or database_is_empty():
         result = _generate_and_seed(seniors=seniors, sites=sites, seed=seed, workers=None, center=None,

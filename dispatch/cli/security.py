@@ -1,7 +1,8 @@
-"""``doorstep api-token ...`` and ``doorstep audit verify``: API tokens and the audit chain from a shell."""
+"""``doorstep api-token ...`` and ``doorstep audit verify|anchor``: API tokens and the audit chain from a shell."""
 from __future__ import annotations
 
 import sys
+from datetime import timezone
 
 import click
 from flask.cli import with_appcontext
@@ -89,13 +90,41 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify_command():
-    """Check the audit trail's hash chain; exit 1 and name the first tampered row if it is broken."""
+    """Check the audit trail's keyed chain and its anchors; exit 1 and name the first bad row if broken."""
     from dispatch.platform.audit_chain import verify
 
     result = verify()
     if result.ok:
         click.echo(f"audit chain intact: {result.checked} events")
+        if result.anchor is None:
+            click.echo("no anchor yet: run `doorstep audit anchor` on a schedule (see README)", err=True)
+        else:
+            click.echo(f"checked against the anchor of {result.anchor.anchored_at} "
+                       f"({result.anchor.events} events up to event {result.anchor.last_id})")
         return
-    click.echo(f"audit chain BROKEN at event {result.first_bad_id}: {result.reason} "
+    where = f"event {result.first_bad_id}" if result.first_bad_id is not None else "the anchors"
+    click.echo(f"audit chain BROKEN at {where}: {result.reason} "
                f"({result.checked} events checked before it)", err=True)
     sys.exit(1)
+
+
+@audit_group.command("anchor")
+@with_appcontext
+def audit_anchor_command():
+    """Check the events since the last anchor, then append the trail's head to AUDIT_ANCHOR_PATH (cron).
+
+    Prints the anchor line (for the system log too); exit 1, anchoring nothing, if the check fails.
+    """
+    from dispatch.platform import clock
+    from dispatch.platform.audit_anchor import anchor_path
+    from dispatch.platform.audit_chain import anchor
+
+    now = clock.now().astimezone(timezone.utc).isoformat(timespec="seconds")
+    result, line = anchor(now)
+    if not result.ok:
+        click.echo(f"audit chain BROKEN at event {result.first_bad_id}: {result.reason}; nothing anchored", err=True)
+        sys.exit(1)
+    if line is None:
+        click.echo(f"audit head unchanged: {result.checked} events up to event {result.last_id}")
+        return
+    click.echo(f"audit anchor {anchor_path()}: {line}")

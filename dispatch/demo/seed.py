@@ -34,6 +34,7 @@ from dispatch.models import (
     WorkerSkill,
     weekdays_to_mask,
 )
+from dispatch.models.audit import AuditEvent
 
 DEMO_PASSWORD = "doorstep-demo-2026"
 DEMO_EMAILS: dict[str, str] = {
@@ -91,9 +92,14 @@ def schema_is_ready() -> bool:
 
 
 def _clear_all() -> None:
-    """Delete every row of every model table, children first (inside the caller's transaction)."""
+    """Delete every row of every model table, children first (inside the caller's transaction).
+
+    Except the audit trail: it is append-only (the database refuses DELETE) and outlives the
+    records it describes. ``demo --reset`` on the demo's own file removes the file instead.
+    """
     for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(table.delete())
+        if table is not AuditEvent.__table__:
+            db.session.execute(table.delete())
 
 
 def seed_district(district: DemoDistrict, *, reset: bool = False, with_logins: bool = True) -> SeedResult:

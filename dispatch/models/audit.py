@@ -2,11 +2,15 @@
 
 Append-only: services add events, nothing updates or deletes them. The
 database enforces it (a trigger refuses UPDATE and DELETE on ``audit_event``,
-created by the migration on SQLite and PostgreSQL alike), and a hash chain
-shows tampering by anyone who gets past the trigger: each row stores
-``hash = sha256(prev_hash + canonical(event))``, filled in just before the
-insert (``_chain_new_events``), so every way of adding an event is chained.
-``services.audit_chain.verify`` walks the chain.
+created by the migration on SQLite and PostgreSQL alike), and a keyed hash
+chain shows tampering by anyone who gets past the trigger: each row stores
+``hash = HMAC-SHA256(AUDIT_KEY, prev_hash + canonical(event))``, filled in just
+before the insert (``_chain_new_events``), so every way of adding an event is
+chained. The key lives in the app's environment (``DISPATCH_AUDIT_KEY``), never
+in the database: whoever can rewrite rows cannot recompute the chain without it.
+``platform.audit_chain.verify`` walks the chain and checks it against the
+anchors written outside the database (``platform.audit_anchor``), which catch
+the removal of the newest rows.
 
 ``user_id`` and ``senior_id`` are plain integers, not foreign keys, so the
 record outlives the account or senior it describes.
@@ -14,11 +18,13 @@ record outlives the account or senior it describes.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from dispatch.extensions import db
@@ -55,15 +61,24 @@ class AuditEvent(db.Model):
             "entity_id": self.entity_id, "senior_id": self.senior_id, "detail": self.detail, "ip": self.ip,
         }, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
-    def expected_hash(self, prev_hash: str) -> str:
-        return chain_hash(prev_hash, self.canonical())
+    def expected_hash(self, prev_hash: str, key: bytes | None = None) -> str:
+        return chain_hash(audit_key() if key is None else key, prev_hash, self.canonical())
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.id} {self.action} {self.entity_type}:{self.entity_id}>"
 
 
-def chain_hash(prev_hash: str, canonical: str) -> str:
-    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+def chain_hash(key: bytes, prev_hash: str, canonical: str) -> str:
+    """One link: an HMAC, so nobody without the key can recompute the chain after an edit."""
+    return hmac.new(key, (prev_hash + canonical).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def audit_key() -> bytes:
+    """The chain's key from the app's config (``AUDIT_KEY``; the app config always sets one)."""
+    key = current_app.config.get("AUDIT_KEY")
+    if not key:
+        raise RuntimeError("AUDIT_KEY is not configured: the audit trail cannot be chained")
+    return key.encode("utf-8") if isinstance(key, str) else bytes(key)
 
 
 def _last_hash(connection: sa.Connection) -> str:
@@ -82,12 +97,13 @@ def _chain_new_events(session: Session, _flush_context, _instances) -> None:
         return
     new.sort(key=lambda obj: sa.inspect(obj).insert_order)
     prev = _last_hash(session.connection(bind_arguments={"mapper": AuditEvent.__mapper__}))
+    key = audit_key()
     for event in new:
         if event.event_dt is None:
             event.event_dt = utcnow()
         # Stored as given on SQLite and PostgreSQL alike: microseconds, UTC.
         event.prev_hash = prev
-        event.hash = prev = event.expected_hash(prev)
+        event.hash = prev = event.expected_hash(prev, key)
 
 
 # The append-only guard, per dialect: created by the migration, lifted only by

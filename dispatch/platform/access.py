@@ -27,7 +27,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import abort, current_app
+from flask import abort, current_app, request
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
@@ -39,7 +39,7 @@ from dispatch.models.senior import FamilyLink, Senior
 from dispatch.models.site import MealSite
 from dispatch.models.user import RoleName, StaffSite
 from dispatch.models.worker import Worker
-from dispatch.platform import clock
+from dispatch.platform import audit, clock
 from dispatch.platform.validation import id_or_none
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -112,10 +112,24 @@ def seniors_editable_by(user) -> sa.Select:
     return query.where(sa.false())
 
 
-def get_senior_or_404(senior_id: Any, for_user, *, for_edit: bool = False, today: date | None = None) -> Senior:
-    """Load a senior ``for_user`` may see (or change, with ``for_edit``), else 404."""
+def get_senior_or_404(senior_id: Any, for_user, *, for_edit: bool = False, today: date | None = None,
+                      audit_refusal: bool = True) -> Senior:
+    """Load a senior ``for_user`` may see (or change, with ``for_edit``), else 404.
+
+    A refusal is written to the audit trail (someone tried to open a file that is not
+    theirs); ``audit_refusal=False`` is for code that only asks whether a user could.
+    """
     query = seniors_editable_by(for_user) if for_edit else seniors_visible_to(for_user, today=today)
-    return one_or_404(query, Senior.id, senior_id)
+    try:
+        return one_or_404(query, Senior.id, senior_id)
+    except NotFound:
+        if audit_refusal:
+            _audit_refusal(for_user, senior_id, for_edit=for_edit)
+        raise
+
+
+def _audit_refusal(user, raw_id: Any, *, for_edit: bool) -> None:
+    audit.record_refusal(user=user, senior_id=id_or_none(raw_id), detail={"for_edit": for_edit})
 
 
 # Enrollments and holds: whoever sees (or edits) the senior ----------------
@@ -224,6 +238,8 @@ def role_required(*roles: RoleName | str, hide: bool = False) -> Callable[[F], F
             if not _signed_in(current_user):
                 return current_app.login_manager.unauthorized()
             if not is_admin(current_user) and not any(current_user.has_role(r) for r in wanted):
+                if "senior_id" in kwargs:  # a senior's page: the attempt is on the audit trail
+                    _audit_refusal(current_user, kwargs["senior_id"], for_edit=request.method != "GET")
                 abort(404 if hide else 403)
             return view(*args, **kwargs)
 

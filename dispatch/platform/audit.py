@@ -3,6 +3,11 @@
 ``record`` only adds and flushes; the calling service's transaction commits
 the event together with the change it describes (or rolls both back).
 Details name fields, never their values: the trail must not copy personal data.
+
+Reads are recorded too: one senior's file (``senior.read``), a list or board
+that shows several (``record_list``: one event with the count and the seniors'
+ids, so the unusual-access report counts them), and refused attempts
+(``record_refusal``: written even though the refused request rolls back).
 """
 from __future__ import annotations
 
@@ -12,6 +17,11 @@ from flask import has_request_context, request
 
 from dispatch.extensions import db
 from dispatch.models.audit import AuditEvent
+from dispatch.platform import transaction
+
+# Actions whose detail lists the seniors shown (``senior_ids``): they count as reads of each.
+LIST_ACTIONS = ("senior.list", "board.read")
+REFUSED_ACTION = "senior.read_refused"
 
 
 def _user_id(user: Any) -> int | None:
@@ -32,11 +42,35 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add an audit event (e.g. ``senior.update``) to the current transaction and flush it."""
-    ip = request.remote_addr if has_request_context() else None
     event = AuditEvent(
         action=action, user_id=_user_id(user), entity_type=entity_type, entity_id=entity_id,
-        senior_id=senior_id, detail=detail, ip=(ip or None) and ip[:64],
+        senior_id=senior_id, detail=detail, ip=_ip(),
     )
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def _ip() -> str | None:
+    ip = request.remote_addr if has_request_context() else None
+    return (ip or None) and ip[:64]
+
+
+def record_list(action: str, *, user: Any, entity_type: str, entity_id: int | None, senior_ids,
+                detail: dict[str, Any] | None = None) -> AuditEvent:
+    """One event for a page that showed several seniors: their count and ids (no other data)."""
+    ids = sorted({int(i) for i in senior_ids if i is not None})
+    return record(action, user=user, entity_type=entity_type, entity_id=entity_id,
+                  detail={**(detail or {}), "count": len(ids), "senior_ids": ids})
+
+
+def record_refusal(*, user: Any, senior_id: int | None, detail: dict[str, Any] | None = None) -> None:
+    """Record a refused attempt to reach a senior's record; it is kept although the request rolls back."""
+    user_id, ip = _user_id(user), _ip()
+
+    def write() -> None:
+        db.session.add(AuditEvent(action=REFUSED_ACTION, user_id=user_id, entity_type="senior",
+                                  entity_id=senior_id, senior_id=senior_id, detail=detail, ip=ip))
+        db.session.flush()
+
+    transaction.regardless(write)

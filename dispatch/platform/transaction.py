@@ -15,6 +15,10 @@ A long job whose progress others must see, or that must keep what it did step by
 step (the planning job's "running" state, the outbox sent row by row, the demo's
 simulated days), calls ``commit_step()`` at its step boundaries: the edge passes
 it down or the job entry point loops over the steps. Nothing else commits.
+
+What must be stored even when the unit fails (a refused read in the audit trail:
+the refusal *is* the failure) registers ``regardless(fn)``: ``fn`` runs once the
+unit has committed or rolled back, and its writes commit on their own.
 """
 from __future__ import annotations
 
@@ -40,6 +44,8 @@ _PENDING = "doorstep.after_commit"  # callbacks waiting for the commit of the tr
 _DUE = "doorstep.after_commit_due"  # callbacks whose transaction committed, not run yet
 _DOOMED = "doorstep.doomed"
 _RUNNING = "doorstep.after_commit_running"
+_REGARDLESS = "doorstep.regardless"  # callbacks to run and commit once the unit ended, whatever its outcome
+_DEPTH = "doorstep.unit_depth"
 
 
 def after_commit(fn: Callable[[], Any]) -> None:
@@ -73,6 +79,27 @@ def start_over() -> None:
     unit may still commit what it does afterwards.
     """
     db.session.rollback()
+
+
+def regardless(fn: Callable[[], Any]) -> None:
+    """Run ``fn`` (which adds rows) once the unit in progress has ended, committed or rolled back,
+    and commit its rows on their own. Outside a unit ``fn`` runs at once in the caller's transaction."""
+    session = db.session()
+    if not session.info.get(_DEPTH):
+        fn()
+        return
+    session.info.setdefault(_REGARDLESS, []).append(fn)
+
+
+def _run_regardless(session: Session) -> None:
+    while session.info.get(_REGARDLESS):
+        fn = session.info[_REGARDLESS].pop(0)
+        try:
+            fn()
+            session.commit()
+        except Exception:  # the reply must not change because its trace could not be written
+            log.exception("Regardless callback %r failed", fn)
+            session.rollback()
 
 
 def is_doomed() -> bool:
@@ -125,15 +152,20 @@ def unit() -> Iterator[None]:
     """
     session = db.session()
     session.info.pop(_DOOMED, None)
+    session.info[_DEPTH] = session.info.get(_DEPTH, 0) + 1
     try:
-        yield
-    except BaseException as error:
-        if _exit_code(error) == 0:
-            _finish(session)
-        else:
-            _abandon(session)
-        raise
-    _finish(session)
+        try:
+            yield
+        except BaseException as error:
+            if _exit_code(error) == 0:
+                _finish(session)
+            else:
+                _abandon(session)
+            raise
+        _finish(session)
+    finally:
+        session.info[_DEPTH] -= 1
+        _run_regardless(session)
 
 
 def _abandon(session: Session) -> None:

@@ -9,6 +9,8 @@ Revises: ece9f487ffbd
 Create Date: 2026-12-01 18:53:22.700082
 
 """
+import hashlib
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -71,7 +73,10 @@ def upgrade():
 
 
 def _chain_existing_events():
-    """Chain the events written before this revision, oldest first."""
+    """Chain the events written before this revision, oldest first.
+
+    With this revision's unkeyed sha256 (frozen here: c9e4a7b2d1f0 re-chains with the key).
+    """
     bind = op.get_bind()
     events = sa.table(
         'audit_event', sa.column('id', sa.Integer), sa.column('event_dt', UTCDateTime),
@@ -83,7 +88,7 @@ def _chain_existing_events():
     for row in bind.execute(sa.select(events).order_by(events.c.id)).mappings().all():
         event = AuditEvent(**{k: row[k] for k in (
             'event_dt', 'user_id', 'action', 'entity_type', 'entity_id', 'senior_id', 'detail', 'ip')})
-        digest = event.expected_hash(prev)
+        digest = hashlib.sha256((prev + event.canonical()).encode("utf-8")).hexdigest()
         bind.execute(events.update().where(events.c.id == row['id']).values(prev_hash=prev, hash=digest))
         prev = digest
 

@@ -95,7 +95,7 @@ class EnrollmentData:
 def _check(values: EnrollmentData, *, by, exclude_id: int | None = None) -> None:
     """The senior and site are the user's, the site serves the meal, no overlapping twin."""
     try:
-        get_senior_or_404(values.senior_id, by, for_edit=True)
+        get_senior_or_404(values.senior_id, by, for_edit=True, audit_refusal=False)
     except NotFound:
         raise FieldError("senior_id", _("No senior with this number among yours.")) from None
     site = db.session.scalar(sites_editable_by(by).where(MealSite.id == values.site_id))

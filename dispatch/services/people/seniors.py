@@ -303,6 +303,18 @@ class SeniorOverview:
     service_requests: list[ServiceRequest]
 
 
+def record_listed(seniors, *, by, source: str) -> None:
+    """Audit one ``senior.list`` event for a page of seniors shown (``source``: which page); ids only."""
+    audit.record_list("senior.list", user=by, entity_type="senior", entity_id=None,
+                      senior_ids=[s.id for s in seniors], detail={"source": source})
+
+
+def record_form_read(senior: Senior, *, by) -> None:
+    """Audit that the edit form showed ``senior``'s record (``senior.read`` with ``form``)."""
+    audit.record("senior.read", user=by, entity_type="senior", entity_id=senior.id, senior_id=senior.id,
+                 detail={"form": "edit"})
+
+
 def read_senior(senior: Senior, *, by, recent: int = 20) -> SeniorOverview:
     """Everything staff see about ``senior``; records ``senior.read`` and commits it."""
     today = clock.local_today()

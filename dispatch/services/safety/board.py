@@ -23,6 +23,7 @@ from werkzeug.exceptions import NotFound
 
 from dispatch.extensions import db
 from dispatch.models.alert import AlertAction, AlertActionKind, AlertSeverity, AlertStatus, WelfareAlert
+from dispatch.models.audit import AuditEvent
 from dispatch.models.plan import Plan, PlanStatus, Route, Stop
 from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite
@@ -191,6 +192,36 @@ def build_board(site: MealSite, day: date, *, now: Clock = clock.now) -> Board:
             late=[s for s in stops if s.is_late(moment)], last=last,
         ))
     return board
+
+
+# Who looked at the board --------------------------------------------------------
+
+# A board left open polls every few seconds: a poll showing the same seniors as this
+# user's last recorded look at that board and day, this recently, is not recorded again.
+BOARD_READ_REPEAT = timedelta(minutes=10)
+
+
+def board_senior_ids(board: Board) -> set[int]:
+    """Every senior whose name the board shows: its alerts and the stops of its routes."""
+    ids = {a.senior_id for a in (*board.alerts, *board.resolved_today)}
+    ids.update(stop.senior_id for r in board.routes for stop in r.route.stops)
+    return ids
+
+
+def record_board_read(board: Board, *, by, poll: bool = False) -> None:
+    """Audit ``board.read`` (the seniors shown, by id); a poll that shows nothing new is skipped."""
+    ids = sorted(board_senior_ids(board))
+    detail = {"date": board.day.isoformat()}
+    if poll:
+        last = db.session.scalar(
+            sa.select(AuditEvent).where(AuditEvent.user_id == getattr(by, "id", None),
+                                        AuditEvent.action == "board.read", AuditEvent.entity_id == board.site.id)
+            .order_by(AuditEvent.id.desc()).limit(1))
+        if (last is not None and last.event_dt > clock.now() - BOARD_READ_REPEAT
+                and (last.detail or {}).get("senior_ids") == ids and (last.detail or {}).get("date") == detail["date"]):
+            return
+    audit.record_list("board.read", user=by, entity_type="meal_site", entity_id=board.site.id,
+                      senior_ids=ids, detail=detail)
 
 
 # Following up an alert ----------------------------------------------------------

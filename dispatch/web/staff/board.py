@@ -55,6 +55,7 @@ def visible_sites() -> list[MealSite]:
 def _render_board(site: MealSite, day: date, *, status: int = 200, errors: dict | None = None,
                   form_alert_id: int | None = None):
     board = board_service.build_board(site, day)
+    board_service.record_board_read(board, by=current_user)
     return render_template(
         "staff/board/page.html", board=board, sites=visible_sites(), label=label,
         action_labels=board_service.ACTION_LABELS, action_kinds=list(AlertActionKind),
@@ -83,6 +84,7 @@ def board_data():
     if date_error:
         return jsonify({"error": "date", "message": date_error}), 400
     board = board_service.build_board(site, day)
+    board_service.record_board_read(board, by=current_user, poll=True)
     context = dict(board=board, label=label, action_labels=board_service.ACTION_LABELS,
                    action_kinds=list(AlertActionKind), errors={}, form_alert_id=None)
     data = board.as_dict()

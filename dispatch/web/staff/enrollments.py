@@ -63,7 +63,7 @@ def _render_form(form: EnrollmentForm, enrollment=None, status: int = 200):
 
 def _can_edit(senior: Senior) -> bool:
     try:
-        get_senior_or_404(senior.id, current_user, for_edit=True)
+        get_senior_or_404(senior.id, current_user, for_edit=True, audit_refusal=False)
     except NotFound:
         return False
     return True

@@ -65,6 +65,7 @@ def seniors():
     query = service.search_seniors(current_user, ok("q"), filters)
     page = db.paginate(query, page=page_number(), per_page=current_app.config.get("PAGE_SIZE", 25),
                        error_out=False, count=True)
+    service.record_listed(page.items, by=current_user, source="staff_list")
     args = {k: v for k, v in request.args.items() if k != "page" and v and k in form._fields}
     return render_template("staff/seniors/list.html", form=form, page=page, args=args,
                            today=clock.local_today(), age_on=service.age_on)
@@ -110,6 +111,7 @@ def senior_edit(senior_id: int):
     form = _form_for(SeniorEditForm(obj=senior), current_site=senior.home_site)
     if request.method == "GET":
         form.categories.data = [c.category.value for c in senior.categories]
+        service.record_form_read(senior, by=current_user)
     status = 200
     if form.validate_on_submit():
         try:
