@@ -114,3 +114,19 @@ def test_a_visit_moves_forward_only_and_retries_stay_idempotent(client, app_cloc
 
 def test_a_meal_stop_has_no_visit_check(crew):
     assert evv.check_visit(fresh(Stop, crew["stops"][0])) is None
+
+
+def test_the_seniors_statement_lists_the_months_visits_with_their_flags(client, app_clock, crew, visit):
+    from tests.factories import create_user
+
+    login_as(client, crew["user"])
+    post_tap(client, visit, kind="check_in")
+    app_clock.advance(seconds=10)
+    post_tap(client, visit, kind="check_out")
+    client.post("/logout")
+    lines = evv.month_visits(crew["site"].id, crew["seniors"][0].id, NOON.date().replace(day=1), NOON.date())
+    assert [(line.stop.id, line.check.flags) for line in lines] == [(visit, (VisitFlag.SHORT,))]
+    login_as(client, create_user("staff", sites=[crew["site"]]))
+    html = client.get(f"/staff/statements/senior/{crew['seniors'][0].id}?site={crew['site'].id}&month=2026-03") \
+        .get_data(as_text=True)
+    assert 'id="visits"' in html and "Short visit: 0 of 45 min" in html and "0 of 45" in html

@@ -9,7 +9,8 @@ A plausible claim (on the stop's day, not after the receipt) only orders the tap
 
 Against the plan, a visit is flagged for staff (the board, the senior's statement) when it
 started early or late for its window, was much shorter than planned, or one of its taps
-carried a phone time far from its receipt. The rules read stored times only, so the same
+carried a phone time far from its receipt (``check_routes`` for the board, ``month_visits`` for
+the senior's statement). The rules read stored times only, so the same
 visit gets the same flags on every page and in every test, whatever the hour.
 """
 from __future__ import annotations
@@ -17,14 +18,15 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from dispatch.extensions import db
 from dispatch.models.outcome import StopEvent
-from dispatch.models.plan import Stop, StopKind, StopOutcome
+from dispatch.models.plan import LIVE_STATUSES, Plan, PlanStatus, Route, Stop, StopKind, StopOutcome
 
 # A phone time this far from the receipt is flagged for staff.
 CLAIM_TOLERANCE = timedelta(minutes=10)
@@ -146,3 +148,32 @@ def check_routes(routes) -> dict[int, VisitCheck]:
     """The flagged visits on ``routes`` (their stops loaded), by stop id: what the board shows staff."""
     checks = check_visits([s for route in routes for s in route.stops])
     return {stop_id: c for stop_id, c in checks.items() if c is not None and c.is_flagged}
+
+
+@dataclass(frozen=True)
+class VisitLine:
+    """One visit done (or tried) in a month, with its verification: a row of the senior's statement."""
+
+    stop: Stop
+    check: VisitCheck
+
+
+def month_visits(site_id: int, senior_id: int, first: date, last: date) -> list[VisitLine]:
+    """The senior's visits with an outcome on the site's plans from ``first`` to ``last``, oldest first.
+
+    One per service request: a re-planned day repeats its stops, and only the newest version counts.
+    """
+    stops = list(db.session.scalars(
+        sa.select(Stop).join(Route, Stop.route_id == Route.id).join(Plan, Route.plan_id == Plan.id)
+        .where(Plan.site_id == site_id, Plan.service_date.between(first, last), Stop.senior_id == senior_id,
+               Stop.kind == StopKind.VISIT, Stop.outcome.is_not(None),
+               Plan.status.in_((*LIVE_STATUSES, PlanStatus.CLOSED)))
+        .options(joinedload(Stop.route).joinedload(Route.plan), joinedload(Stop.service_request))
+        .order_by(Plan.version_number.desc())
+    ).unique())
+    newest: dict[int | None, Stop] = {}
+    for stop in stops:
+        newest.setdefault(stop.service_request_id or -stop.id, stop)
+    chosen = sorted(newest.values(), key=lambda s: (s.arrival_dt or s.window_start_dt, s.id))
+    checks = check_visits(chosen)
+    return [VisitLine(stop=s, check=checks[s.id]) for s in chosen]
