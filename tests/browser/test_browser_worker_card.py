@@ -42,6 +42,18 @@ WORDS_BROKEN = """() => {
 }"""
 
 
+# Buttons whose label is wider than the button (a long word at large text spills over its edge).
+LABELS_SPILLING = """() => Array.from(document.querySelectorAll('main .button, main button'))
+  .filter(el => el.checkVisibility())
+  .filter(el => {
+    const range = document.createRange(); range.selectNodeContents(el);
+    const text = range.getBoundingClientRect(), box = el.getBoundingClientRect(), css = getComputedStyle(el);
+    const inner = [box.left + parseFloat(css.borderLeftWidth) + 2, box.right - parseFloat(css.borderRightWidth) - 2];
+    return text.width > 0 && (text.left < inner[0] || text.right > inner[1]);
+  })
+  .map(el => el.innerText.trim())"""
+
+
 @pytest.fixture
 def five_stops(app):
     """A worker with five meal stops today; the second senior lives alone and has a phone."""
@@ -161,6 +173,7 @@ def test_a_stop_fits_about_one_screen_and_double_text_cuts_no_word(
     scroll_width, width = no_horizontal_overflow(phone)
     assert scroll_width <= width
     assert phone.evaluate(WORDS_BROKEN) == []
+    assert phone.evaluate(LABELS_SPILLING) == []
     suffix = "en" if language == "English" else "zh"
     screenshot(phone, f"worker-route-200pct-{suffix}")
     tallest.screenshot(path=str(screenshot(phone, f"worker-stop-200pct-{suffix}")))
