@@ -124,6 +124,7 @@ RULES: dict[str, Rule] = {
     "worker.print_sheet": WORKER,
     "worker.offline": WORKER,
     "worker.tap": WORKER,
+    "worker.map_app": WORKER,
     "worker.api_csrf": WORKER,
     "worker.api_today": WORKER,
     "worker.api_record": WORKER,

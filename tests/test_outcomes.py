@@ -152,7 +152,9 @@ def test_delivered_is_recorded_once_however_often_it_is_replayed(client, crew):
     assert len(events(stop_id)) == 1
     stop = fresh(Stop, stop_id)
     assert stop.outcome == StopOutcome.DELIVERED
-    assert stop.outcome_dt == NOON - timedelta(minutes=3)
+    # The server's receipt is the time of the outcome; the phone's time is kept as its claim.
+    assert stop.outcome_dt == NOON
+    assert events(stop_id)[0].claimed_dt == NOON - timedelta(minutes=3)
     assert stop.meal_order.status == MealOrderStatus.DELIVERED
     assert stop.route.plan.status == PlanStatus.IN_PROGRESS
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
@@ -203,19 +205,20 @@ def test_a_concern_raises_an_alert_at_any_stop(client, crew):
     assert fresh(Stop, crew["stops"][2]).outcome is None  # a concern is not an outcome
 
 
-def test_a_visit_checks_in_and_out_with_tasks_and_completes_the_request(app, client, crew):
+def test_a_visit_checks_in_and_out_with_tasks_and_completes_the_request(app, app_clock, client, crew):
     senior = crew["seniors"][0]
     route = build_route(crew["worker"], [senior], kind="visit", site=crew["site"])
     stop_id = route.stops[0].id
     login_as(client, crew["user"])
     assert post_tap(client, stop_id, kind="on_the_way").status_code == 200
-    assert post_tap(client, stop_id, kind="check_in", recorded_dt=(NOON - timedelta(minutes=50)).isoformat()).status_code == 200
+    assert post_tap(client, stop_id, kind="check_in", recorded_dt=NOON.isoformat()).status_code == 200
+    app_clock.advance(minutes=46)
     answer = post_tap(client, stop_id, kind="check_out", tasks_done=["bath", "skin_check"],
-                      recorded_dt=(NOON - timedelta(minutes=5)).isoformat(), note="Skin fine")
+                      recorded_dt=(NOON + timedelta(minutes=45)).isoformat(), note="Skin fine")
     assert answer.status_code == 200
     stop = fresh(Stop, stop_id)
     assert stop.outcome == StopOutcome.COMPLETED and stop.outcome_note == "Skin fine"
-    assert stop.arrival_dt == NOON - timedelta(minutes=50) and stop.departure_dt == NOON - timedelta(minutes=5)
+    assert stop.arrival_dt == NOON and stop.departure_dt == NOON + timedelta(minutes=46)
     assert stop.service_request.status == RequestStatus.COMPLETED
     assert events(stop_id)[-1].tasks_done == ["bath", "skin_check"]
 
@@ -245,8 +248,11 @@ def test_bad_taps_are_refused_with_the_field_and_change_nothing(client, crew, bo
 
 def test_a_phone_clock_in_the_future_counts_as_received_now(client, crew):
     login_as(client, crew["user"])
-    post_tap(client, crew["stops"][0], outcome="delivered", recorded_dt=(NOON + timedelta(hours=3)).isoformat())
+    answer = post_tap(client, crew["stops"][0], outcome="delivered",
+                      recorded_dt=(NOON + timedelta(hours=3)).isoformat())
     assert events()[0].recorded_dt == NOON
+    assert events()[0].claimed_dt == NOON + timedelta(hours=3)
+    assert answer.get_json()["clock_flagged"] is True
 
 
 def test_a_tap_id_reused_for_another_stop_is_refused(client, crew):

@@ -28,6 +28,14 @@ class WorkerKind(enum.StrEnum):
     VOLUNTEER = "volunteer"
 
 
+class MapApp(enum.StrEnum):
+    """Where the phone page's one directions button sends the worker (their own choice)."""
+
+    OPENSTREETMAP = "openstreetmap"
+    AMAP = "amap"
+    PHONE = "phone"  # the phone's own map app, through a geo: link
+
+
 class Skill(enum.StrEnum):
     """What a worker is trained for; a service request may require one."""
 
@@ -64,6 +72,9 @@ class Worker(db.Model):
     home_site_id: Mapped[int] = mapped_column(sa.ForeignKey("meal_site.id", ondelete="RESTRICT"), index=True)
     max_minutes_per_day: Mapped[int] = mapped_column(default=480, server_default="480")
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    map_app: Mapped[MapApp] = mapped_column(
+        enum_type(MapApp, "map_app"), default=MapApp.OPENSTREETMAP, server_default=MapApp.OPENSTREETMAP.value
+    )
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User | None] = relationship()

@@ -20,7 +20,7 @@ from dispatch.models.service_request import RequestStatus, ServiceType
 from dispatch.models.site import MealType, SiteKind, TravelMode
 from dispatch.models.user import RoleName
 from dispatch.models.volunteer_shift import ShiftRole
-from dispatch.models.worker import Skill, WorkerKind
+from dispatch.models.worker import MapApp, Skill, WorkerKind
 
 # Per enum, in the order forms offer them. When a bare string is looked up,
 # the first enum here that defines it wins (``in_progress`` of a request
@@ -93,6 +93,8 @@ LABELS: dict[type[enum.Enum], dict[Any, Any]] = {
     },
     SiteKind: {SiteKind.CANTEEN: _l("Community canteen"), SiteKind.CENTRAL_KITCHEN: _l("Central kitchen")},
     TravelMode: {TravelMode.WALK: _l("Walking"), TravelMode.E_BIKE: _l("E-bike"), TravelMode.CAR: _l("Car")},
+    MapApp: {MapApp.OPENSTREETMAP: _l("OpenStreetMap"), MapApp.AMAP: _l("Amap"),
+             MapApp.PHONE: _l("The phone's map app")},
     WorkerKind: {
         WorkerKind.DRIVER: _l("Driver"), WorkerKind.CAREGIVER: _l("Caregiver"),
         WorkerKind.NURSE: _l("Nurse"), WorkerKind.VOLUNTEER: _l("Volunteer"),

@@ -18,6 +18,7 @@
 
   var app = document.getElementById("worker-app");
   if (!app) return;
+  document.documentElement.classList.add("js");  // done stops fold only where the page can open them
   var d = app.dataset;
   var USER = d.user;
   var QKEY = "doorstep.queue." + USER, DKEY = "doorstep.day." + USER, FKEY = "doorstep.failed." + USER;
@@ -67,13 +68,78 @@
     return t;
   }
 
+  // What a tap does to its card: the chosen outcome shows, the actions move on with the state
+  // (a visit checked in offers check-out only), a done stop folds and counts.
+  var NEXT_STATE = { on_the_way: "on_the_way", check_in: "checked_in" };
+  var WELFARE = ["not_home", "could_not_access"];
+
   function markStop(t, state) {
     var item = document.getElementById("stop-" + t.stop_id);
     if (!item) return;
     var status = item.querySelector("[data-status]");
-    if (status) status.textContent = t.label + " — " + state;
-    if (t.outcome) item.classList.add("is-done");
+    if (status) {
+      status.textContent = "";
+      if (t.outcome) status.appendChild(el("strong", {}, d.tOutcome + " "));
+      status.appendChild(el("span", { "class": "tag" + (t.outcome ? " is-chosen" : "") }, (t.outcome ? "✓ " : "") + t.label));
+      status.appendChild(document.createTextNode(" — " + state));
+    }
+    if (NEXT_STATE[t.kind] && item.dataset.state !== "done" &&
+        !(t.kind === "on_the_way" && item.dataset.state === "checked_in")) item.dataset.state = NEXT_STATE[t.kind];
+    if (!t.outcome) return;
+    item.dataset.state = "done";
+    item.classList.add("is-done");
+    item.querySelectorAll("button[name=outcome], button[name=checkout]").forEach(function (b) {
+      var chosen = b.value === t.outcome && (b.name === "checkout") === (t.kind === "check_out");
+      b.classList.toggle("is-chosen", chosen);
+      b.setAttribute("aria-pressed", chosen ? "true" : "false");
+    });
+    var steps = item.querySelector("[data-next-steps]");
+    var welfare = item.hasAttribute("data-lives-alone") && WELFARE.indexOf(t.outcome) >= 0;
+    if (steps) {
+      steps.hidden = !welfare;
+      var saved = state === d.tSaved;
+      steps.querySelector("[data-alerted]").hidden = !saved;
+      steps.querySelector("[data-alert-pending]").hidden = saved;
+    }
+    if (!welfare) fold(item, true);
+    countDone(item);
   }
+
+  function fold(item, folded) {
+    item.classList.toggle("is-collapsed", folded);
+    var toggle = item.querySelector(".stop-toggle");
+    if (toggle) {
+      toggle.setAttribute("aria-expanded", folded ? "false" : "true");
+      toggle.textContent = folded ? d.tShow : d.tHide;
+    }
+  }
+
+  function countDone(item) {
+    var route = item.closest(".route");
+    var counter = route && route.querySelector("[data-done-count]");
+    if (!counter) return;
+    var done = route.querySelectorAll(".stop.is-done").length;
+    counter.textContent = d.tDone.replace("%(done)s", done).replace("%(total)s", counter.dataset.total);
+  }
+
+  // The done stop goes below the stops still to do, so the next stop is on top. A senior who
+  // lives alone and was not found stays where the driver reads what to do next.
+  function moveDown(t) {
+    var item = document.getElementById("stop-" + t.stop_id);
+    if (!item || !t.outcome || !item.classList.contains("is-collapsed")) return;
+    var list = item.parentNode;
+    var firstDone = Array.prototype.find.call(list.children, function (x) {
+      return x !== item && x.classList.contains("is-done") && !x.querySelector("[data-next-steps]:not([hidden])");
+    });
+    list.insertBefore(item, firstDone || null);
+  }
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest(".stop-toggle");
+    if (!toggle) return;
+    var item = toggle.closest(".stop");
+    fold(item, !item.classList.contains("is-collapsed"));
+  });
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -86,14 +152,14 @@
     queue.push(t);
     save(QKEY, queue);
     markStop(t, d.tPending);
-    var details = form.querySelector("details[open]");
-    if (details) details.open = false;
+    moveDown(t);
+    form.querySelectorAll("details[open]").forEach(function (details) { details.open = false; });
     render();
     flush();
   });
 
   // ---- Sending ----------------------------------------------------------------
-  var sending = false, retryMs = 3000, timer = null, needLogin = false;
+  var sending = false, retryMs = 3000, timer = null, needLogin = false, sentOne = false;
 
   function drop(clientId) {
     save(QKEY, load(QKEY, []).filter(function (x) { return x.client_id !== clientId; }));
@@ -134,7 +200,7 @@
           needLogin = true; schedule(); break;
         }
         var data = await response.json().catch(function () { return {}; });
-        if (response.ok) { drop(t.client_id); markStop(t, d.tSaved); continue; }
+        if (response.ok) { drop(t.client_id); sentOne = true; markStop(t, d.tSaved); continue; }
         if (response.status === 400 && data.error === "csrf" && !tokenRefreshed) {
           tokenRefreshed = true;
           if (await refreshToken()) continue;
@@ -159,7 +225,8 @@
     var queue = load(QKEY, []);
     var status = document.getElementById("sync-status");
     if (status) {
-      var text = queue.length ? fmt(d.tWaiting, queue.length) : d.tAllSent;
+      // "All taps sent." only once this page sent one; before any tap there is nothing to say.
+      var text = queue.length ? fmt(d.tWaiting, queue.length) : (sentOne ? d.tAllSent : "");
       if (needLogin && queue.length) text += " " + d.tLogin;
       else if (!navigator.onLine && queue.length) text += " " + d.tOffline;
       status.textContent = text;

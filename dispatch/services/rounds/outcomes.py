@@ -9,10 +9,12 @@ check-in or check-out, "on my way", or a concern. It is built for phones:
   (the UNIQUE constraint decides, the loser reads the winner's row).
 * **Append-only.** Events are never overwritten. The stop's current outcome,
   arrival and departure are recomputed from the whole history (latest outcome
-  by the phone's tap time), so two devices reporting on one stop both stay in
-  its history and an offline tap sent late does not undo a newer one. Phones
+  by tap time), so two devices reporting on one stop both stay in its history
+  and a tap sent a little late does not undo a newer one. Phones
   therefore never see a 409: concurrent writers on one stop are serialised by
   a row lock (PostgreSQL) and retried on a lost optimistic-lock race.
+* **The server's clock is the proof.** A tap is timed by its receipt; the
+  phone's time is kept as a claim and flagged when far off (``services.rounds.evv``).
 * **One transaction.** The event, the stop, the meal order or service request,
   the alerts the rules raise (``services.alerts``) and the family's outbox rows
   commit together; delivery of notifications is handed off after the commit.
@@ -22,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,14 +40,13 @@ from dispatch.models.plan import PlanStatus, Route, Stop, StopKind, StopOutcome
 from dispatch.models.service_request import TRANSITIONS, RequestStatus
 from dispatch.platform import audit, clock, transaction
 from dispatch.platform.errors import FieldError
+from dispatch.services.rounds import evv
 from dispatch.services.rounds.worker_day import outcomes_for, tasks_for
 from dispatch.services.safety import alerts
 
 Clock = Callable[[], datetime]
 MAX_NOTE = 2000
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-# A phone clock ahead of ours is trusted up to this much; beyond, the tap counts as received now.
-CLOCK_SKEW = timedelta(minutes=5)
 ATTEMPTS = 4
 
 # What a final outcome means for the meal order (statements count delivered meals only).
@@ -155,6 +156,19 @@ def _check_against_stop(tap: Tap, stop: Stop) -> None:
         unknown = [t for t in tap.tasks_done if t not in known]
         if unknown:
             raise FieldError("tasks_done", _l("Unknown task: %(task)s", task=unknown[0][:40]))
+    if stop.kind == StopKind.VISIT:
+        _check_visit_state(tap, stop)
+
+
+def _check_visit_state(tap: Tap, stop: Stop) -> None:
+    """A visit moves forward only: no check-in after it ended, no check-out before a check-in."""
+    if stop.outcome is not None and tap.kind in (StopEventKind.ON_THE_WAY, StopEventKind.CHECK_IN,
+                                                  StopEventKind.CHECK_OUT):
+        raise FieldError("kind", _l("This visit is already finished."))
+    if stop.arrival_dt is not None and tap.kind in (StopEventKind.ON_THE_WAY, StopEventKind.CHECK_IN):
+        raise FieldError("kind", _l("You are already checked in."))
+    if stop.arrival_dt is None and tap.kind == StopEventKind.CHECK_OUT:
+        raise FieldError("kind", _l("Check in before checking out."))
 
 
 def record(stop: Stop, tap: Tap, *, by, now: Clock = clock.now) -> Recorded:
@@ -204,13 +218,13 @@ def _record_once(stop_id: int, tap: Tap, *, by, now: Clock) -> Recorded:
                  joinedload(Stop.service_request))
         .with_for_update(of=Stop).execution_options(populate_existing=True)
     ).one()
-    recorded = tap.recorded_dt or received
-    if recorded > received + CLOCK_SKEW:
-        recorded = received
+    plan = stop.route.plan
+    day_start = clock.day_bounds(plan.service_date, clock.zone_of(plan.site))[0]
+    recorded = evv.order_time(tap.recorded_dt, received, earliest=day_start)
     event = StopEvent(
         stop_id=stop.id, kind=tap.kind, outcome=tap.outcome, concern=tap.concern, tasks_done=tap.tasks_done,
         note=tap.note, client_id=tap.client_id, device=tap.device, recorded_dt=recorded, received_dt=received,
-        by_id=getattr(by, "id", None),
+        claimed_dt=tap.recorded_dt, by_id=getattr(by, "id", None),
     )
     db.session.add(event)
     db.session.flush()  # a duplicate client_id fails here
@@ -228,7 +242,7 @@ def _record_once(stop_id: int, tap: Tap, *, by, now: Clock) -> Recorded:
         family_event = "on_the_way"
     if family_event:
         emitted += notifications.emit(NotificationEvent(family_event), senior_id=stop.senior_id,
-                                      payload={"stop_id": stop.id, "time": recorded.isoformat()},
+                                      payload={"stop_id": stop.id, "time": received.isoformat()},
                                       exclude_user_id=getattr(by, "id", None))
     for alert in raised:
         emitted += notifications.emit(NotificationEvent.WELFARE_ALERT, senior_id=stop.senior_id,
@@ -238,6 +252,9 @@ def _record_once(stop_id: int, tap: Tap, *, by, now: Clock) -> Recorded:
         "event_id": event.id, "client_id": event.client_id, "stop_id": stop.id, "kind": event.kind.value,
         "stop_outcome": stop.outcome.value if stop.outcome else None,
         "alerts": [a.id for a in raised], "recorded_dt": recorded.isoformat(),
+        "received_dt": received.isoformat(),
+        "claimed_dt": tap.recorded_dt.isoformat() if tap.recorded_dt else None,
+        "clock_flagged": evv.is_far_off(tap.recorded_dt, received),
     }
     audit.record(f"stop.{event.kind.value}", user=by, entity_type="stop", entity_id=stop.id,
                  senior_id=stop.senior_id,
@@ -262,21 +279,22 @@ def _recompute(stop: Stop) -> None:
     """Derive the stop's outcome, arrival and departure from its whole history.
 
     Latest outcome by tap time wins (ties: the later stored); arrival is the
-    first check-in (for a meal, the first outcome), departure the last check-out.
+    first check-in (for a meal, the first outcome), departure the last check-out,
+    each at the time the server received it (the phone's clock proves nothing).
     """
     events = history(stop)
     finals = [e for e in events if e.outcome is not None]
     if finals:
         last = finals[-1]
         stop.outcome, stop.outcome_note = last.outcome, last.note or None
-        stop.outcome_dt, stop.outcome_by_id = last.recorded_dt, last.by_id
-    check_ins = [e.recorded_dt for e in events if e.kind == StopEventKind.CHECK_IN]
-    arrival = min(check_ins) if check_ins else (finals[0].recorded_dt if finals and stop.kind == StopKind.MEAL
-                                                else stop.arrival_dt)
-    check_outs = [e.recorded_dt for e in events if e.kind == StopEventKind.CHECK_OUT]
+        stop.outcome_dt, stop.outcome_by_id = last.received_dt, last.by_id
+    check_ins = [e.received_dt for e in events if e.kind == StopEventKind.CHECK_IN]
+    arrival = min(check_ins) if check_ins else (min(e.received_dt for e in finals)
+                                                if finals and stop.kind == StopKind.MEAL else stop.arrival_dt)
+    check_outs = [e.received_dt for e in events if e.kind == StopEventKind.CHECK_OUT]
     departure = max(check_outs) if check_outs else stop.departure_dt
     if departure is not None and arrival is not None and departure < arrival:
-        departure = arrival  # a phone clock that jumped back must not break the stop's own rule
+        departure = arrival  # two phones' taps crossing must not break the stop's own rule
     stop.arrival_dt, stop.departure_dt = arrival, departure
 
 

@@ -18,10 +18,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from dispatch.extensions import db
 from dispatch.models.plan import LIVE_STATUSES, Plan, Route, Stop, StopKind
 from dispatch.models.senior import Senior
+from dispatch.models.service_request import RequestStatus
 from dispatch.models.site import MealSite
-from dispatch.models.worker import Worker, WorkerShift
+from dispatch.models.worker import MapApp, Worker, WorkerShift
 from dispatch.platform import clock
 from dispatch.platform.links import tel_uri
+from dispatch.services.safety.alerts import LIVES_ALONE_ALERTS
 
 Clock = Callable[[], datetime]
 
@@ -37,6 +39,7 @@ class StopView:
     window_end: datetime
     eta: datetime | None
     arrival: datetime | None
+    n: int = 0  # the stop's number on its route, 1 first (kept when done stops move down the page)
 
     @property
     def senior(self) -> Senior:
@@ -83,6 +86,28 @@ class StopView:
         })
         return f"https://uri.amap.com/marker?{query}"
 
+    def directions_url(self, app: MapApp) -> str | None:
+        """The one directions link the page shows: into the map app the worker chose."""
+        return {MapApp.OPENSTREETMAP: self.osm_url, MapApp.AMAP: self.amap_url, MapApp.PHONE: self.geo_uri}[app]
+
+    @property
+    def state(self) -> str:
+        """Where the stop stands, for the actions the card offers: ``not_started``, ``on_the_way``
+        (visits), ``checked_in`` (visits), ``done``."""
+        s = self.stop
+        if s.outcome is not None:
+            return "done"
+        if s.kind == StopKind.VISIT and s.arrival_dt is not None:
+            return "checked_in"
+        if s.service_request is not None and s.service_request.status == RequestStatus.EN_ROUTE:
+            return "on_the_way"
+        return "not_started"
+
+    @property
+    def needs_welfare_steps(self) -> bool:
+        """A senior living alone was not found: the worker gets what to do next (staff were alerted)."""
+        return self.senior.lives_alone and self.stop.outcome in LIVES_ALONE_ALERTS
+
 
 @dataclass(frozen=True)
 class RouteView:
@@ -98,6 +123,11 @@ class RouteView:
     @property
     def done_count(self) -> int:
         return sum(1 for s in self.stops if s.stop.outcome is not None)
+
+    @property
+    def stops_next_first(self) -> list[StopView]:
+        """Stops still to do in route order, then the done ones: the next stop is on top."""
+        return [s for s in self.stops if s.stop.outcome is None] + [s for s in self.stops if s.stop.outcome is not None]
 
 
 @dataclass(frozen=True)
@@ -177,8 +207,9 @@ def worker_today(worker: Worker, *, now: Clock = clock.now) -> WorkerDay:
                 window_end=s.window_end_dt.astimezone(zone),
                 eta=clock.local(s.eta_dt, zone),
                 arrival=clock.local(s.arrival_dt, zone),
+                n=i + 1,
             )
-            for s in sorted(route.stops, key=lambda s: s.position)
+            for i, s in enumerate(sorted(route.stops, key=lambda s: s.position))
         ]
         start = clock.local(route.start_dt, zone) or (stops[0].eta or stops[0].window_start if stops else None)
         views.append(RouteView(plan=route.plan, route=route, zone=zone, stops=stops,

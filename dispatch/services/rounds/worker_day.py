@@ -21,8 +21,9 @@ from dispatch.extensions import db
 from dispatch.models.outcome import ConcernKind
 from dispatch.models.plan import LIVE_STATUSES, Plan, Route, Stop, StopKind, StopOutcome
 from dispatch.models.service_request import ServiceType
-from dispatch.models.worker import Worker
+from dispatch.models.worker import MapApp, Worker
 from dispatch.platform import clock
+from dispatch.platform.errors import FieldError
 from dispatch.platform.labels import label
 from dispatch.platform.validation import id_or_none
 from dispatch.services.rounds.today import Clock, WorkerDay
@@ -36,6 +37,10 @@ VISIT_OUTCOMES = (
     StopOutcome.COMPLETED, StopOutcome.COULD_NOT_COMPLETE, StopOutcome.NOT_HOME,
     StopOutcome.REFUSED, StopOutcome.HOSPITALISED, StopOutcome.COULD_NOT_ACCESS,
 )
+# What a visit card offers besides check-in and check-out, before and after the check-in.
+VISIT_BEFORE_CHECK_IN = (StopOutcome.NOT_HOME, StopOutcome.REFUSED, StopOutcome.HOSPITALISED,
+                         StopOutcome.COULD_NOT_ACCESS)
+VISIT_AFTER_CHECK_IN = (StopOutcome.COULD_NOT_COMPLETE, StopOutcome.HOSPITALISED)
 
 CONCERN_LABELS: dict[ConcernKind, Any] = {
     ConcernKind.APPEARS_UNWELL: _l("Appears unwell"),
@@ -118,6 +123,17 @@ def get_stop_for_worker_or_404(stop_id: Any, worker: Worker | None, *, now: Cloc
     if newer:
         raise NotFound()  # re-planned: the stop now lives (or not) on the newer version
     return stop
+
+
+def set_map_app(worker: Worker, value: Any) -> MapApp:
+    """Remember which map app the worker's directions button opens (flush only)."""
+    try:
+        app = MapApp(value)
+    except ValueError:
+        raise FieldError("map_app", _l("Choose one of the map apps listed.")) from None
+    worker.map_app = app
+    db.session.flush()
+    return app
 
 
 def first_name(full_name: str) -> str:

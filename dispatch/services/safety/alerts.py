@@ -47,6 +47,9 @@ ESCALATION_LADDER: tuple[tuple[AlertActionKind, Any], ...] = (
     (AlertActionKind.CALLED_EMERGENCY_SERVICES, _l("Call emergency services")),
 )
 
+# A senior living alone not found at the door: staff are alerted (and the worker told what to do next).
+LIVES_ALONE_ALERTS = {StopOutcome.NOT_HOME: AlertKind.NOT_HOME_LIVES_ALONE,
+                      StopOutcome.COULD_NOT_ACCESS: AlertKind.NO_ANSWER}
 # A meal the senior did not get and whose reason is unknown to us (hospitalised is known).
 MISSED_MEAL_OUTCOMES = frozenset({StopOutcome.NOT_HOME, StopOutcome.REFUSED, StopOutcome.COULD_NOT_ACCESS})
 CONCERN_SEVERITY = {
@@ -123,11 +126,8 @@ def on_stop_event(event: StopEvent, stop: Stop, *, now: datetime, by=None) -> li
                                   severity=CONCERN_SEVERITY[event.concern],
                                   detail={"concern": event.concern.value}))
     elif event.outcome is not None and event.outcome == stop.outcome:
-        if senior.lives_alone and event.outcome == StopOutcome.NOT_HOME:
-            raised.append(raise_alert(AlertKind.NOT_HOME_LIVES_ALONE, senior=senior, stop=stop, now=now, by=by,
-                                      severity=AlertSeverity.HIGH))
-        elif senior.lives_alone and event.outcome == StopOutcome.COULD_NOT_ACCESS:
-            raised.append(raise_alert(AlertKind.NO_ANSWER, senior=senior, stop=stop, now=now, by=by,
+        if senior.lives_alone and event.outcome in LIVES_ALONE_ALERTS:
+            raised.append(raise_alert(LIVES_ALONE_ALERTS[event.outcome], senior=senior, stop=stop, now=now, by=by,
                                       severity=AlertSeverity.HIGH))
         if stop.kind == StopKind.MEAL and event.outcome in MISSED_MEAL_OUTCOMES:
             raised.append(missed_meals_rule(senior, now=now, by=by))

@@ -18,6 +18,7 @@ from dispatch.platform import clock, transaction
 from dispatch.platform.access import get_site_or_404, role_required, sites_visible_to
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import label
+from dispatch.services.rounds import evv
 from dispatch.services.safety import board as board_service
 from dispatch.web.staff import bp
 
@@ -58,6 +59,7 @@ def _render_board(site: MealSite, day: date, *, status: int = 200, errors: dict 
     board_service.record_board_read(board, by=current_user)
     return render_template(
         "staff/board/page.html", board=board, sites=visible_sites(), label=label,
+        visit_checks=evv.check_routes([r.route for r in board.routes]),
         action_labels=board_service.ACTION_LABELS, action_kinds=list(AlertActionKind),
         poll_ms=int(float(current_app.config.get("BOARD_POLL_SECONDS", 12)) * 1000),
         errors=errors or {}, form_alert_id=form_alert_id,
@@ -86,6 +88,7 @@ def board_data():
     board = board_service.build_board(site, day)
     board_service.record_board_read(board, by=current_user, poll=True)
     context = dict(board=board, label=label, action_labels=board_service.ACTION_LABELS,
+                   visit_checks=evv.check_routes([r.route for r in board.routes]),
                    action_kinds=list(AlertActionKind), errors={}, form_alert_id=None)
     data = board.as_dict()
     data["html"] = {

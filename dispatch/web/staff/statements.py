@@ -15,6 +15,7 @@ from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.services.money import statement_exports
 from dispatch.services.money import statements as statement_service
 from dispatch.services.money import subsidies as subsidy_service
+from dispatch.services.rounds import evv
 from dispatch.web.staff import bp
 from dispatch.web.staff.board import pick_site, visible_sites
 
@@ -53,7 +54,9 @@ def statement_senior(senior_id: int):
     senior = get_senior_or_404(senior_id, current_user)
     site, month, error = _args()
     st = statement_service.statement(site, month, senior_id=senior.id)
-    return render_template("staff/statements/senior.html", st=st, senior=senior, error=error), \
+    visits = evv.month_visits(site.id, senior.id, st.month, subsidy_service.month_end(st.month))
+    return render_template("staff/statements/senior.html", st=st, senior=senior, error=error, visits=visits,
+                           zone=clock.zone_of(site)), \
         (400 if error else 200)
 
 

@@ -27,6 +27,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from dispatch.models.outcome import ConcernKind
+from dispatch.models.worker import MapApp
+from dispatch.platform import transaction
 from dispatch.platform.access import role_required, worker_for
 from dispatch.platform.errors import FieldError
 from dispatch.platform.labels import label
@@ -47,6 +49,9 @@ def _helpers() -> dict:
         "tasks_for": worker_day.tasks_for,
         "hold_deadline": worker_day.hold_deadline,
         "new_client_id": lambda: uuid.uuid4().hex,
+        "map_apps": list(MapApp),
+        "visit_before_check_in": worker_day.VISIT_BEFORE_CHECK_IN,
+        "visit_after_check_in": worker_day.VISIT_AFTER_CHECK_IN,
     }
 
 
@@ -117,6 +122,23 @@ def tap(stop_id: int):
     if not recorded.replay:
         flash(_("Saved."), "success")
     return redirect(url_for(".today", _anchor=f"stop-{stop_id}"), code=303)
+
+
+@bp.route("/settings/map-app", methods=["POST"])
+@role_required("worker")
+def map_app():
+    """Choose the map app the directions buttons open."""
+    worker = worker_for(current_user)
+    if worker is None:
+        abort(404)
+    try:
+        chosen = worker_day.set_map_app(worker, request.form.get("map_app"))
+    except FieldError as error:
+        transaction.doom()
+        flash(str(error.message), "error")
+    else:
+        flash(_("Directions now open in %(app)s.", app=label(chosen)), "success")
+    return redirect(url_for(".today"), code=303)
 
 
 def _form_tap(form) -> dict:
