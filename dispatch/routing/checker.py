@@ -43,15 +43,6 @@ class Violation:
         return f"{self.kind.value}: {self.message}"
 
 
-def _service_start(stop: Stop, arrival: int) -> int | None:
-    """Earliest allowed start at or after `arrival`; None when every window has closed."""
-    if not stop.windows:
-        return arrival
-    for w in stop.windows:
-        if arrival <= w.end:
-            return max(arrival, w.start)
-    return None
-
 
 def walk(problem: Problem, v: int, nodes: Sequence[int], depart: int, break_leg: int | None):
     """Earliest times along the route; the break, if any, is taken during leg `break_leg`.
@@ -75,7 +66,7 @@ def walk(problem: Problem, v: int, nodes: Sequence[int], depart: int, break_leg:
         if b == path[-1]:
             return starts, arrival, late, break_ok
         stop = problem.stops[b]
-        start = _service_start(stop, arrival)
+        start = stop.service_start(arrival)
         if start is None:
             late.append((b, arrival))
             start = arrival

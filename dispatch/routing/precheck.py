@@ -12,15 +12,6 @@ from .problem import Problem, Stop, TimeWindow, Worker
 from .result import Reason, Unassigned
 
 
-def _first_start(stop: Stop, arrival: int) -> int | None:
-    if not stop.windows:
-        return arrival
-    for w in stop.windows:
-        if arrival <= w.end:
-            return max(arrival, w.start)
-    return None
-
-
 def _overlaps_shift(stop: Stop, worker: Worker) -> bool:
     if not stop.windows:
         return True

@@ -133,6 +133,15 @@ class Stop:
         if self.served and (self.pinned_worker is None or self.pinned_position is None):
             raise InvalidProblem(f"served stop {self.id} must keep its worker and position (pin both)")
 
+    def service_start(self, arrival: int) -> int | None:
+        """Earliest allowed start of service at or after ``arrival``; None when every window has closed."""
+        if not self.windows:
+            return arrival
+        for w in self.windows:
+            if arrival <= w.end:
+                return max(arrival, w.start)
+        return None
+
     @property
     def must_serve(self) -> bool:
         """Whether dropping is a last resort rather than a trade-off."""
