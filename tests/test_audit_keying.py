@@ -13,7 +13,7 @@ from dispatch.extensions import db
 from dispatch.models.audit import GENESIS, AuditEvent
 from dispatch.platform.audit_chain import verify
 
-BEFORE_KEYING = "5b7e2c9d41a0"
+BEFORE_KEYING = "d4e8a1b2c3f5"  # the keying migration's down_revision
 
 
 def _legacy_events(n: int, *, break_at: int | None = None) -> None:

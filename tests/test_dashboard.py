@@ -30,6 +30,7 @@ def played_week(app):
     with app.test_request_context():
         seed_district(generate_district(seed=4, today=TODAY, seniors=30, sites=2), with_logins=False)
         simulate(days=7, today=TODAY, seed=2)
+        db.session.commit()  # services flush; the fixture is the edge of its unit
     return list(db.session.scalars(sa.select(MealSite).order_by(MealSite.id)))
 
 

@@ -58,6 +58,7 @@ def _refused_as_empty(client, site: MealSite, kind: str, meal: str | None) -> No
 
 def test_the_demo_districts_day_plans_publishes_and_passes_the_checker(app, client):
     seed_district(generate_district(seed=1, today=DAY, seniors=240, sites=3))
+    db.session.commit()  # the seeding service flushes; this test is the edge of its unit
     admin = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["admin"]))
     login_as(client, admin, DEMO_PASSWORD)
 

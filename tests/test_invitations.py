@@ -23,6 +23,7 @@ def test_token_is_stored_only_as_a_hash_and_works_once(app, client):
     senior = create_senior(site)
     staff = create_user("staff", sites=[site])
     inv, token = invitations.invite(senior, "li@example.org", "son", by=staff)
+    db.session.commit()  # the service flushes; this test is the edge of its unit
     assert token not in inv.token_hash and inv.token_hash == invitations.hash_token(token)
     assert client.post(f"/family/join/{token}", data=NEW).status_code == 302
     client.post("/logout")
@@ -37,9 +38,11 @@ def test_expired_revoked_and_unknown_links_are_refused_and_create_nothing(app, c
     staff = create_user("staff", sites=[site])
     before = _users()
     old, old_token = invitations.invite(senior, "a@example.org", "niece", by=staff, now=utcnow() - timedelta(days=8))
+    db.session.commit()
     assert client.post(f"/family/join/{old_token}", data=NEW).status_code == 410
     inv, token = invitations.invite(senior, "b@example.org", "niece", by=staff)
     invitations.revoke(inv, by=staff)
+    db.session.commit()
     response = client.post(f"/family/join/{token}", data=NEW)
     assert response.status_code == 410 and "withdrawn" in response.text
     assert client.get("/family/join/not-a-real-token").status_code == 404
@@ -52,6 +55,7 @@ def test_existing_family_account_signs_in_then_links_another_senior(app, client)
     staff = create_user("staff", sites=[site])
     member = create_user("family", email="kin@example.org", seniors=[first])
     _inv, token = invitations.invite(second, "KIN@example.org", "grandson", by=staff)
+    db.session.commit()
     response = client.get(f"/family/join/{token}")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     login_as(client, member)

@@ -57,6 +57,7 @@ def test_an_expired_link_is_refused(app, client):
     then = testclock.now() - timedelta(days=30)
     with app.test_request_context():
         _inv, token = onboarding.invite(worker, "late@example.org", by=staff, now=then)
+    db.session.commit()  # the service flushes; this test is the edge of its unit
     response = client.get(f"/worker/join/{token}")
     assert response.status_code == 410 and "expired" in response.get_data(as_text=True)
 

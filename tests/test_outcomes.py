@@ -345,10 +345,12 @@ def test_twenty_concurrent_taps_on_one_stop_lose_none(app, crew):
                 outcomes.record(stop, outcomes.Tap.parse({
                     "client_id": client_ids[i], "outcome": "delivered" if i % 2 else "not_home",
                     "recorded_dt": (NOON - timedelta(seconds=i)).isoformat()}), by=user)
+                db.session.commit()  # each thread is a request: the edge of its own unit
                 # Every second thread also replays its tap at once.
                 if i % 2:
                     outcomes.record(stop, outcomes.Tap.parse({"client_id": client_ids[i], "outcome": "delivered"}),
                                     by=user)
+                    db.session.commit()
             except BaseException as error:  # noqa: BLE001 - reported below
                 errors.append(error)
             finally:

@@ -94,6 +94,7 @@ def test_a_job_nobody_can_run_reports_failure(app, client, pg_schema):
     db.session.commit()
     orders.generate_orders(s.site, DAY)
     plan = planning.start_planning(s.site, DAY, "meals", "lunch", by=None)
+    db.session.commit()  # the job is queued once the unit that asked for it commits
     proc = subprocess.run([sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", REDIS_URL, "doorstep"],
                           env=worker_env(app, pg_schema), capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stdout

@@ -167,9 +167,15 @@ def test_a_worker_sees_their_published_stops_in_order_with_call_and_map_links(cl
     assert html.index("Wang Fang") < html.index("Chen Jian")
     assert "Liu Other" not in html  # another worker's stop
     assert 'href="tel:13800138000"' in html and 'href="tel:+8613900000000"' in html
-    assert 'href="geo:31.230100,121.470100' in html
+    # One directions button, into the map app the worker chose (OpenStreetMap until they choose).
     assert "openstreetmap.org/?mlat=31.230100&amp;mlon=121.470100" in html
-    assert "uri.amap.com/marker" in html
+    assert 'href="geo:' not in html and "uri.amap.com/marker" not in html
+    assert client.post("/worker/settings/map-app", data={"map_app": "phone"}).status_code == 303
+    html = client.get("/worker/today").get_data(as_text=True)
+    assert 'href="geo:31.230100,121.470100' in html and "openstreetmap.org/?mlat" not in html
+    assert client.post("/worker/settings/map-app", data={"map_app": "amap"}).status_code == 303
+    html = client.get("/worker/today").get_data(as_text=True)
+    assert "uri.amap.com/marker" in html and 'href="geo:' not in html
     assert "Gate code 4411" in html and "Diabetic" in html and "peanuts" in html
     # Times in the site's timezone (Asia/Shanghai): the first window opens at 11:00 local.
     assert "11:00" in html and "ETA 11:05" in html

@@ -122,8 +122,11 @@ def _maintenance_pass(conn) -> None:
 def _planned(app, client):
     s = small_site(seniors=5)
     orders.generate_orders(s.site, DAY)
+    db.session.commit()
     login_as(client, create_user("staff", sites=(s.site,)))
     plan = planning.start_planning(s.site, DAY, "meals", "lunch", by=None)
+    db.session.commit()  # the job is queued once the unit that asked for it commits
+    db.session.expire_all()
     return plan.id, (planning.load_plan(plan.id).summary or {})["job"]["id"]
 
 

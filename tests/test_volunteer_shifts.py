@@ -44,6 +44,7 @@ def world(app):
     with app.test_request_context():
         w.shift = shifts.publish_shift(site_id=w.site.id, service_date=DAY, start=time(9), end=time(13),
                                        role=ShiftRole.DRIVER, needed=2, by=w.staff, today=DAY - timedelta(days=10))
+    db.session.commit()  # the service flushes; the fixture is the edge of its unit
     return w
 
 

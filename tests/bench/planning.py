@@ -143,6 +143,7 @@ def bench_district(limit: float, sample: int) -> dict:
         app = _app(tmp, SOLVER_TIME_LIMIT=limit, REDIS_URL=REDIS)
         with app.app_context():
             seed_district(generate_district(seed=1, today=day), with_logins=False)
+            db.session.commit()
             sites = db.session.scalars(sa.select(MealSite).order_by(MealSite.id)).all()
             began = time.monotonic()
             plans = []

@@ -37,6 +37,7 @@ def main() -> None:
         from dispatch.services.money import dashboard, statements
 
         seed_district(generate_district(seed=1, today=today, seniors=args.seniors, sites=args.sites))
+        db.session.commit()
         with app.test_request_context():
             t = time.perf_counter()
             played = simulate(days=args.days, today=today, seed=1)

@@ -25,6 +25,7 @@ def test_dashboard_after_a_simulated_week_draws_every_chart(app, live_server, pa
     with app.test_request_context():
         seed_district(generate_district(seed=4, today=today, seniors=30, sites=2), with_logins=False)
         simulate(days=7, today=today, seed=2)
+        db.session.commit()  # services flush; the test is the edge of its unit
     log_in(page, create_user("admin"))
     page.goto(f"{live_server}/staff/dashboard")
     for chart in CHARTS:

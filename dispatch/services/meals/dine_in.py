@@ -193,6 +193,7 @@ def record_meal(senior: Senior, site: MealSite, meal: MealType, *, client_id: st
     """
     if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
         raise FieldError("client_id", _l("The form expired; search again."))
+    meal = MealType(meal)  # a window not reloaded since it was written may still hold the plain string
     previous = db.session.scalar(sa.select(DineInMeal).where(DineInMeal.client_id == client_id))
     if previous is not None:
         return _replay(previous, senior, site)
