@@ -29,8 +29,9 @@ from site_day import site  # noqa: E402
 
 from dispatch.routing import solve  # noqa: E402
 from dispatch.routing.engine import Search as PlanPolish  # noqa: E402
+from dispatch.routing.ortools_model import Model  # noqa: E402
 from dispatch.routing.precheck import eligible_workers  # noqa: E402
-from dispatch.routing.solver import Model, SolveOptions, drop_penalties  # noqa: E402
+from dispatch.routing.solver import SolveOptions, drop_penalties  # noqa: E402
 
 
 def start_of(seed: int, seconds: float):

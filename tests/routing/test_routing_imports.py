@@ -1,5 +1,5 @@
-"""The routing core stays plain Python: no web or database imports, OR-Tools only in the two solver modules
-(routes in solver.py, service-circle assignment and siting in coverage_solver.py)."""
+"""The routing core stays plain Python: no web or database imports, OR-Tools only in the two model modules
+(routes in ortools_model.py, service-circle assignment and siting in coverage_solver.py)."""
 
 import ast
 from pathlib import Path
@@ -54,4 +54,4 @@ def test_no_private_names_imported_across_modules():
 def test_only_solver_imports_ortools():
     users = {path.relative_to(PACKAGE).as_posix() for path in modules()
              for name, _ in imports_of(path) if name.split(".")[0] == "ortools"}
-    assert users == {"solver.py", "coverage_solver.py"}
+    assert users == {"ortools_model.py", "coverage_solver.py"}

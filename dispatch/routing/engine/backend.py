@@ -17,6 +17,8 @@ import numpy as np
 
 from . import kernels as python_kernels
 from . import moves as python_moves
+from . import recreate as python_recreate
+from . import ruin as python_ruin
 
 log = logging.getLogger(__name__)
 ENV = "DOORSTEP_ENGINE"
@@ -25,7 +27,8 @@ loaded = {}
 
 
 def compiled():
-    """The kernels and moves compiled by numba (second modules from the same sources), or None."""
+    """The kernels and the annealing loop compiled by numba (second modules from the same sources, with
+    the ruin and recreate steps they call), or None."""
     if "compiled" not in loaded:
         try:
             import numba  # noqa: F401
@@ -34,14 +37,15 @@ def compiled():
             loaded["compiled"] = None
             return None
         modules = []
-        for source in (python_kernels, python_moves):
+        # In call order: each compiled copy finds the ones it calls in sys.modules.
+        for source in (python_kernels, python_recreate, python_ruin, python_moves):
             name = source.__name__ + "_jit"
             spec = importlib.util.spec_from_file_location(name, source.__file__)
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module
             spec.loader.exec_module(module)
             modules.append(module)
-        loaded["compiled"] = tuple(modules)
+        loaded["compiled"] = (modules[0], modules[-1])
     return loaded["compiled"]
 
 
