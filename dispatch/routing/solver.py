@@ -63,6 +63,9 @@ def solve(problem: Problem, options: SolveOptions | None = None, **overrides) ->
         options = replace(options, time_limit=ortools_budget(problem, options))
     model = Model(problem, options, allowed)
     model.apply_pins()
+    # The engine loads (numba's kernels from its cache) before OR-Tools' share is spent, so on a
+    # busy machine that cost comes out of OR-Tools' share and never out of the search's.
+    search = _engine(model, allowed) if polishing else None
     routing = model.routing
     start_routes = _initial_routes(model, options, allowed)
     if start_routes is None:
@@ -76,6 +79,14 @@ def solve(problem: Problem, options: SolveOptions | None = None, **overrides) ->
             assignment = routing.SolveFromAssignmentWithParameters(hint, params)
     if assignment is None:
         assignment = routing.SolveWithParameters(params)
+    if assignment is None and search is not None:
+        # OR-Tools found no plan in its share (a starved core, or an insertion heuristic stuck on
+        # breaks and hold limits): the engine builds one from the pinned heads with its recreate
+        # step and searches for the rest of the time; OR-Tools still judges the result.
+        log.warning("OR-Tools found no plan in %.1f s (status %s); the engine builds one", options.time_limit,
+                    model.status())
+        solution = _polished(model, search, None, None, allowed, reasons, deadline, began)
+        return _repaired(solution or _empty(problem, reasons, "no solution found", _time.monotonic() - began))
     if assignment is None:
         # Insertion heuristics can fail on side constraints (breaks, hold limits);
         # starting from the empty plan and letting local search add stops cannot.
@@ -90,22 +101,37 @@ def solve(problem: Problem, options: SolveOptions | None = None, **overrides) ->
         log.warning("routing found no solution (status %s); returning an empty plan", routing.status())
         return _empty(problem, reasons, "no solution found", wall)
     solution = model.read(assignment, reasons, model.status(), wall)
-    if polishing:
-        solution = _polished(model, solution, assignment.ObjectiveValue(), allowed, reasons, deadline, began)
+    if search is not None:
+        solution = _polished(model, search, solution, assignment.ObjectiveValue(), allowed, reasons, deadline,
+                             began)
     return _repaired(solution)
 
 
-def _polished(model: Model, solution: Solution, objective: int, allowed, reasons, deadline: float,
-              began: float) -> Solution:
-    """`solution` improved by ruin and recreate until the deadline, if OR-Tools agrees it is better."""
+def _engine(model: Model, allowed):
+    """The ruin-and-recreate search for the model's problem, its kernels loaded (or compiled) now."""
     from .engine import Search
 
     p, options = model.problem, model.options
-    index = {s.id: i for i, s in enumerate(p.stops)}
-    start = [[index[s] for s in r.stops] for r in solution.routes]
     balance = (model.fair, options.balance_weight) if options.balance_weight > 0 and model.fair else None
     search = Search(p, model.travel, allowed, drop_penalties(p, options), options.continuity_weight,
                     options.seed, balance, engine=options.engine)
+    search.warm_up()
+    return search
+
+
+def _polished(model: Model, search, solution: Solution | None, objective: int | None, allowed, reasons,
+              deadline: float, began: float) -> Solution | None:
+    """`solution` improved by ruin and recreate until the deadline, if OR-Tools agrees it is better.
+
+    Without a solution (OR-Tools found none) the search starts from the pinned heads alone and
+    whatever plan OR-Tools accepts is returned; None if it accepts none.
+    """
+    p, options = model.problem, model.options
+    index = {s.id: i for i, s in enumerate(p.stops)}
+    if solution is None:
+        start = [list(model.pinned_heads.get(v, ())) for v in range(model.m)]
+    else:
+        start = [[index[s] for s in r.stops] for r in solution.routes]
     # Reading the plan back into OR-Tools takes a few milliseconds per hundred stops.
     budget, until = options.search_iterations, deadline - 0.05 - 0.0005 * len(p.stops)
     best, cost, iterations = search.run(start, until, max_iterations=budget,
@@ -113,7 +139,7 @@ def _polished(model: Model, solution: Solution, objective: int, allowed, reasons
     if budget is not None and iterations < budget and _time.monotonic() >= until:
         log.warning("the time limit cut the search at %d of %d iterations: this plan may not repeat", iterations,
                     budget)
-    if best == [list(r) for r in start]:
+    if solution is not None and best == [list(r) for r in start]:
         return solution
     # A fresh model reads the plan back: the searched one has been seen to refuse valid plans
     # (ReadAssignmentFromRoutes restores under the used-up time limit of the last search, and
@@ -122,6 +148,8 @@ def _polished(model: Model, solution: Solution, objective: int, allowed, reasons
     fresh = Model(p, options, allowed)
     fresh.apply_pins()
     params = fresh.parameters(max(1.0, options.time_limit))
+    # Reading back is a check, not a search: neither the share nor a caller's search text cuts it.
+    params.time_limit.FromMilliseconds(int(1000 * max(1.0, options.time_limit)))
     params.solution_limit = 1
     fresh.routing.CloseModelWithParameters(params)
     routes = [[fresh.manager.NodeToIndex(i) for i in r] for r in best]
@@ -132,12 +160,13 @@ def _polished(model: Model, solution: Solution, objective: int, allowed, reasons
     if assignment is None or fresh.routes_of(assignment) != routes:
         log.warning("OR-Tools refused the polished plan (%d iterations); keeping its own", iterations)
         return solution
-    if assignment.ObjectiveValue() >= objective:
+    if objective is not None and assignment.ObjectiveValue() >= objective:
         log.warning("polished plan not better for OR-Tools (%d vs %d)", assignment.ObjectiveValue(), objective)
         return solution
-    log.debug("polish: %d iterations, objective %d -> %d (polish counted %d), read back in %.3f s", iterations,
+    log.debug("polish: %d iterations, objective %s -> %d (polish counted %d), read back in %.3f s", iterations,
               objective, assignment.ObjectiveValue(), cost, _time.monotonic() - read_began)
-    return fresh.read(assignment, reasons, solution.status + " (polished)", _time.monotonic() - began)
+    status = solution.status + " (polished)" if solution is not None else "built by the engine"
+    return fresh.read(assignment, reasons, status, _time.monotonic() - began)
 
 
 def _best_start(problem: Problem, options: SolveOptions, allowed, began: float) -> list[list[int]] | None:

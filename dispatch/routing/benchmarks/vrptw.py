@@ -4,7 +4,8 @@
 
 The objective is the DIMACS 2021 one (total truncated distance, fleet capped by
 the file), which is exactly the solver's travel cost on the instance's `Problem`.
-OR-Tools builds and improves the plan for the first 10 % of the limit; the
+OR-Tools builds and improves the plan for the first 10 % of the limit (after the engine has
+loaded; if OR-Tools returns no plan in that share the engine builds one); the
 routing core's ruin-and-recreate engine (`dispatch.routing.engine`, the same one that polishes
 site plans) takes it from there (see tests/bench/RESULTS.md
 for why: OR-Tools' plans after 3 s are still 3-14 % off on the hard instances, and
@@ -18,6 +19,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from ..checker import check
@@ -55,9 +57,14 @@ def solve_file(path: str, time_limit: float, seed: int = 0, share: float = 0.1, 
                **overrides) -> dict:
     """Solve a Solomon instance within `time_limit` seconds (reading included).
 
-    OR-Tools builds and improves a plan for `share` of the time, then the engine improves it for
-    the rest. With `iterations` the engine stops after that many iterations instead (its cooling
-    follows the count; `time_limit` then only bounds the run), so a seed gives the same routes
+    The engine is loaded first (numba's compiled kernels, from its cache), so what that costs on a busy
+    machine is known before the time is shared out. OR-Tools then builds and improves a plan for `share`
+    of the time left, and the engine improves it for the rest. OR-Tools' phase is bounded by its share:
+    if it returns no plan, or one that leaves customers out, the engine's own recreate step serves them
+    (a greedy insertion from what OR-Tools gave, at worst from nothing), so the search always gets the
+    rest of the time; on a starved core OR-Tools' first solution once used the whole 10 s (R104, R105 in
+    tests/bench/RESULTS.md). With `iterations` the engine stops after that many iterations instead (its
+    cooling follows the count; `time_limit` then only bounds the run), so a seed gives the same routes
     from the same OR-Tools start.
     """
     from ..solver import drop_penalties, solve
@@ -66,25 +73,29 @@ def solve_file(path: str, time_limit: float, seed: int = 0, share: float = 0.1, 
     deadline = began + time_limit - 0.15
     instance = read_solomon(path)
     problem = instance.to_problem()
-    remaining = max(0.5, (deadline - time.monotonic()) * share)
-    options = benchmark_options(remaining, seed, **overrides)
-    solution = solve(problem, options)
-    index = {s.id: i for i, s in enumerate(problem.stops)}
-    start = [[index[s] for s in r.stops] for r in solution.routes]
-    unassigned = [u.stop_id for u in solution.unassigned]
+    allowed, _ = eligible_workers(problem)
+    options = benchmark_options(time_limit, seed, **overrides)
+    search = Search(problem, travel_matrices(problem), allowed, drop_penalties(problem, options), 0, seed)
+    search.warm_up()
+    # Split strings in half the cuts, as SISR proposes: on 12 hard Solomon instances (3 seeds,
+    # 4 CPU-s from the same 1 s starts) mean gap 0.49 % with them, 0.86 % without.
+    search.split_share = 0.5
+    start = [[] for _ in problem.workers]
+    if share > 0:
+        seconds = max(0.05, (deadline - time.monotonic()) * share)
+        solution = solve(problem, replace(options, time_limit=seconds))
+        index = {s.id: i for i, s in enumerate(problem.stops)}
+        start = [[index[s] for s in r.stops] for r in solution.routes]
     done = 0
-    if not unassigned and share < 1:
-        allowed, _ = eligible_workers(problem)
-        search = Search(problem, travel_matrices(problem), allowed, drop_penalties(problem, options), 0, seed)
-        # Split strings in half the cuts, as SISR proposes: on 12 hard Solomon instances (3 seeds,
-        # 4 CPU-s from the same 1 s starts) mean gap 0.49 % with them, 0.86 % without.
-        search.split_share = 0.5
+    if share < 1:
         best, _, done = search.run(start, deadline, max_iterations=iterations)
         routes = [Route(w.id, tuple(problem.stops[i].id for i in seq), w.shift.start)
                   for w, seq in zip(problem.workers, best) if seq]
-        # The project's checker has the last word, as for every plan the solver returns.
-        if sum(map(len, best)) == len(problem.stops) and not check(problem, routes):
+        # The project's checker has the last word, as for every plan the solver returns; a plan that
+        # serves fewer customers than the start never replaces it.
+        if sum(map(len, best)) >= sum(map(len, start)) and not check(problem, routes):
             start = best
+    served = {i for seq in start for i in seq}
     routes = [[int(problem.stops[i].id) for i in seq] for seq in start if seq]
     distance = sum(route_distance(instance, r) for r in routes)
     return {
@@ -92,7 +103,7 @@ def solve_file(path: str, time_limit: float, seed: int = 0, share: float = 0.1, 
         "vehicles": len(routes),
         "distance": round(distance / SCALE, 1),
         "routes": routes,
-        "unassigned": unassigned,
+        "unassigned": [s.id for i, s in enumerate(problem.stops) if i not in served],
         "iterations": done,
         "seconds": round(time.monotonic() - began, 2),
     }
