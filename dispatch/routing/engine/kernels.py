@@ -10,7 +10,9 @@ Tables (`tb`, see `tables.Tables.kernel_args`): per node `svc`, `wa`/`wb` (windo
 (usual worker, -1), `pen` (drop penalty), `pin` (pinned), `allow` (`nal` workers it may go to),
 `allowm` (stop x worker); per worker `mode`, `s0`/`s1` (shift), `maxw` (-1: none), `ba`/`bb`/`bd`
 (break window and duration, `bd` -1: none), `snode`/`enode`, `cap`, `exact`; `t` (travel per
-mode), `tt` (the same transposed); `par` = dims, continuity weight, fair work, balance weight.
+mode), `tt` (the same transposed); `par` = dims, continuity weight, fair work, balance weight; `twin`
+(per worker, the first worker identical to it: same mode, shift, caps, break, skills and travel from its
+start and to its end; itself if none is).
 
 Timing rule: with one window per stop, the latest departure that keeps every window (a backward
 pass) is the best for hold limits and working time, so one forward pass from there decides; a
@@ -49,7 +51,7 @@ def backward(v, nodes, k, leg, upto, late, tb):
     """The latest departure that starts node position `upto` by `late` (the end node: arrives by
     `late`), keeping every window before it; NEG if there is none."""
     (svc, wa, wb, nw, fo, lc, hold, dem, pref, pen, pin, allow, nal, allowm,
-     mode, s0, s1, maxw, ba, bb, bd, snode, enode, cap, exact, t, tt, par) = tb
+     mode, s0, s1, maxw, ba, bb, bd, snode, enode, cap, exact, t, tt, par, twin) = tb
     tv = t[mode[v]]
     if upto < k + 1:
         late = latest(nodes[upto], late, wa, wb, nw)
@@ -78,7 +80,7 @@ def forward(v, nodes, k, depart, leg, leaves, tb):
     """Whether leaving at `depart` with the break on leg `leg` (-1: none) keeps every rule, as the
     checker decides; `leaves[pos]` gets the time the worker leaves each node."""
     (svc, wa, wb, nw, fo, lc, hold, dem, pref, pen, pin, allow, nal, allowm,
-     mode, s0, s1, maxw, ba, bb, bd, snode, enode, cap, exact, t, tt, par) = tb
+     mode, s0, s1, maxw, ba, bb, bd, snode, enode, cap, exact, t, tt, par, twin) = tb
     tv = t[mode[v]]
     clock = depart
     for pos in range(k + 1):
@@ -196,7 +198,7 @@ def build(v, st, tb):
     from the shift start, the time on the road (waiting left out: a lower bound on a hot meal's hold),
     the latest start back from the shift end, the arcs; and its load, cost, last hot meal and head."""
     (svc, wa, wb, nw, fo, lc, hold, dem, pref, pen, pin, allow, nal, allowm,
-     mode, s0, s1, maxw, ba, bb, bd, snode, enode, cap, exact, t, tt, par) = tb
+     mode, s0, s1, maxw, ba, bb, bd, snode, enode, cap, exact, t, tt, par, twin) = tb
     P, plen, early, late, ride, arcs, load, cost, lasthot, limit, head, where, touched = st
     tv = t[mode[v]]
     path, e, lt, rd, ar = P[v], early[v], late[v], ride[v], arcs[v]

@@ -52,7 +52,8 @@ class Search(Tables):
         b = backend.zeros
         n, m = self.n, self.m
         self.cand = (b(n + 2 * m + 2), b(n + 2 * m + 2), b(n + 2 * m + 2), b(n + 2 * m + 2))
-        self.scratch = (b(n + 3), b(n + 3), b(n + 3), b(n * 4 + 8), b(2))
+        # Route nodes, leave times, keys, departures tried, the answer, and `recreate`'s stamps per twin class.
+        self.scratch = (b(n + 3), b(n + 3), b(n + 3), b(n * 4 + 8), b(2), b(m + 1))
         self.left, self.todo, self.keys, self.served, self.outs, self.bouts = (b(max(1, n)) for _ in range(6))
         self.near_table = backend.table(self.near or [[0]])
         self.krng = b(1)
@@ -104,7 +105,7 @@ class Search(Tables):
     def departure(self, v: int, seq: Sequence[int]):
         """(departure, break leg or None) of a schedule of worker v's stops `seq` that keeps every rule
         (as the checker decides), or None if none does."""
-        nodes, leaves, keys, buf, out = self.scratch
+        nodes, leaves, keys, buf, out, _ = self.scratch
         nodes[0] = self.start[v]
         for j, i in enumerate(seq):
             nodes[j + 1] = i

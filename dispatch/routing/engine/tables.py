@@ -86,7 +86,8 @@ class Tables:
                    b([x.window.start if x else 0 for x in brk]), b([x.window.end if x else 0 for x in brk]),
                    b([x.duration if x else -1 for x in brk]), b(self.start), b([p.end_node(v) for v in range(m)]),
                    b(cap), b([x is not None or w.max_work is not None for x, w in zip(brk, p.workers)]),
-                   b(t), b(np.ascontiguousarray(t.transpose(0, 2, 1))), b([dims, continuity_weight, fair, weight]))
+                   b(t), b(np.ascontiguousarray(t.transpose(0, 2, 1))), b([dims, continuity_weight, fair, weight]),
+                   b(self.twins(t, mode, cap, brk, allowm)))
         # Related stops (Shaw): near in space and in time, so that a ruin around an afternoon
         # visit frees the other carers' visits of that hour, which a swap between them needs.
         # A second between window openings counts as 0.3 s of travel (0.3 beat 1 and 3 on the
@@ -109,6 +110,18 @@ class Tables:
         # Share of cuts that remove a split string (a string with a short run kept inside), as in
         # SISR; the benchmark path's search used 0.5, the site search none (tests/bench/RESULTS.md).
         self.split_share = 0.0
+
+    def twins(self, t, mode, cap, brk, allowm) -> list[int]:
+        """Per worker the first worker identical to it for the search (itself if none): the same mode,
+        shift, working-time cap, break, capacities, stops allowed and travel out of its start and into its
+        end. Two of them with empty routes offer every stop the same insertion."""
+        p, n, first, out = self.p, self.n, {}, []
+        for v, w in enumerate(p.workers):
+            s, e, tv = p.start_node(v), p.end_node(v), t[mode[v]]
+            key = (mode[v], w.shift, w.max_work, brk[v], tuple(cap[v]), tuple(row[v] for row in allowm),
+                   tv[s, :n].tobytes(), tv[:n, e].tobytes(), int(tv[s, e]))
+            out.append(first.setdefault(key, v))
+        return out
 
     def state(self):
         """An empty plan in the kernels' layout: per worker a path (room for every stop) and its bounds."""
