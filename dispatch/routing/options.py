@@ -67,9 +67,11 @@ class SolveOptions:
     starts: tuple[str, ...] = ("SAVINGS", "SEQUENTIAL_CHEAPEST_INSERTION")
     starts_max_stops: int = 120
     search_text: str = ""
-    # OR-Tools searches for this share of the time limit, then `engine` (ruin and
-    # recreate, every site rule kept) improves its plan for the rest; OR-Tools must accept
-    # the polished plan with a lower objective, else its own plan stands. Off for re-plans
+    # OR-Tools searches for this share of the time limit (loading the engine comes out of
+    # it, so a busy machine never eats the search's part), then `engine` (ruin and
+    # recreate, every site rule kept) improves its plan for the rest, or builds one when
+    # OR-Tools found none in its share; OR-Tools must accept the polished plan with a lower
+    # objective, else its own plan stands. Off for re-plans
     # from published routes (they must move little) and for `solution_limit` runs.
     polish_share: float = 0.3
     polish: bool = True

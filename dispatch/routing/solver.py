@@ -135,7 +135,8 @@ def _polished(model: Model, search, solution: Solution | None, objective: int | 
     # Reading the plan back into OR-Tools takes a few milliseconds per hundred stops.
     budget, until = options.search_iterations, deadline - 0.05 - 0.0005 * len(p.stops)
     best, cost, iterations = search.run(start, until, max_iterations=budget,
-                                        stall=options.converged_iterations_per_stop * max(1, len(p.stops)))
+                                        stall=options.converged_iterations_per_stop * max(1, len(p.stops)),
+                                        at_least=1 if solution is None else 0)
     if budget is not None and iterations < budget and _time.monotonic() >= until:
         log.warning("the time limit cut the search at %d of %d iterations: this plan may not repeat", iterations,
                     budget)

@@ -54,3 +54,32 @@ def test_the_benchmark_path_builds_a_plan_when_or_tools_finds_none(tmp_path):
     problem = read_solomon(path).to_problem()
     routes = [Route(w.id, tuple(str(c) for c in r), w.shift.start) for w, r in zip(problem.workers, result["routes"])]
     assert check(problem, routes) == []
+
+
+def test_a_start_that_leaves_stops_out_gets_a_full_plan_even_past_the_deadline():
+    """On a starved core the deadline may pass before the engine starts: `at_least=1` still runs one
+    iteration, a greedy insertion of every stop left out (the clock here never reaches the deadline's
+    side: it is already past it)."""
+    from dispatch.routing.engine import Search, travel_matrices
+    from dispatch.routing.precheck import eligible_workers
+    from dispatch.routing.solver import SolveOptions, drop_penalties
+
+    problem = site()
+    allowed, _ = eligible_workers(problem)
+    for engine in ("compiled", "python"):
+        search = Search(problem, travel_matrices(problem), allowed, drop_penalties(problem, SolveOptions()), 600, 0,
+                        engine=engine)
+        heads = [[], [], [8]]
+        assert search.run(heads, 0.0, clock=lambda: 1.0)[2] == 0
+        best, _, iterations = search.run(heads, 0.0, clock=lambda: 1.0, at_least=1)
+        assert iterations == 1 and sorted(i for r in best for i in r) == list(range(10)) and best[2][0] == 8
+        routes = [Route(w.id, tuple(problem.stops[i].id for i in r), search.departure(v, r)[0])
+                  for v, (w, r) in enumerate(zip(problem.workers, best))]
+        assert check(problem, routes) == []
+
+
+def test_preload_loads_the_engine_once_for_the_process():
+    from dispatch.routing.engine import preload
+
+    assert preload("python") == "python"
+    assert preload("compiled") == "compiled"

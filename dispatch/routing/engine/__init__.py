@@ -5,7 +5,7 @@
     routes, cost, iterations = search.run(start, math.inf, max_iterations=20_000)  # repeatable
 """
 
-from .search import Search
+from .search import Search, preload
 from .tables import Tables, travel_matrices
 
-__all__ = ["Search", "Tables", "travel_matrices"]
+__all__ = ["Search", "Tables", "preload", "travel_matrices"]

@@ -131,14 +131,16 @@ class Search(Tables):
                                     self.split_share])
 
     def run(self, start: Sequence[Sequence[int]], deadline: float, clock=time.monotonic,
-            max_iterations: int | None = None, stall: int | None = None):
+            max_iterations: int | None = None, stall: int | None = None, at_least: int = 0):
         """Anneal from `start` (stop indices per worker) until the deadline, or `max_iterations`, or
         until `stall` iterations in a row found no new best; best routes, their cost, iterations.
 
         The cooling is geometric from t_start to t_end over the time to the deadline or, with
         `max_iterations`, over the iteration count (then the run does not depend on the clock unless
         the deadline cuts it short). The kernels run `BATCH` iterations per call; the clock is read
-        between calls (a call takes a few milliseconds).
+        between calls (a call takes a few milliseconds). `at_least` iterations run even past the
+        deadline: one is a greedy insertion of every stop left out, so a caller whose start leaves
+        stops out (OR-Tools found no plan in its share) gets a full plan from a starved core.
         """
         cur = self.load(self.state(), start)
         cand, best = self.state(), self.state()
@@ -150,7 +152,11 @@ class Search(Tables):
             self.outs[x] = self.bouts[x] = i
         cur_cost = self.backend.total(cur[COST]) + sum(self.penalty[i] for i in cur_out)
         served = [i for i in range(self.n) if where[i] >= 0]
-        mean = sum(self.mats[where[i]][self.start[where[i]]][i] for i in served) / max(1, len(served))
+        if served:
+            mean = sum(self.mats[where[i]][self.start[where[i]]][i] for i in served) / len(served)
+        else:  # an empty start: the temperature from each stop's trip from its first allowed worker's start
+            out = [i for i in range(self.n) if self.allowed[i]]
+            mean = sum(self.mats[self.allowed[i][0]][self.start[self.allowed[i][0]]][i] for i in out) / max(1, len(out))
         t_start, t_end = max(1e-3, self.temperatures[0] * mean), max(1e-4, self.temperatures[1] * mean)
         ratio = t_end / t_start
         fs = self.backend.floats([cur_cost, cur_cost, 0.0, 0.0, len(cur_out), 0, 0, len(cur_out), len(cur_out)])
@@ -160,18 +166,21 @@ class Search(Tables):
         span = max(1e-3, deadline - began)
         while True:
             now, done = clock(), int(fs[6])
+            steps = BATCH
             if now >= deadline:
-                break
+                if done >= at_least:
+                    break
+                steps = at_least - done
             if max_iterations is not None:
-                steps = min(BATCH, max_iterations - done)
+                steps = min(steps, max_iterations - done)
                 if steps <= 0:
                     break
                 for s in range(steps):
                     prog[s] = (done + s) / max_iterations
             else:
-                steps = BATCH
+                steps = min(steps, BATCH)
                 for s in range(steps):
-                    prog[s] = (now - began) / span
+                    prog[s] = min(1.0, (now - began) / span)
             for s in range(steps):
                 temps[s] = t_start * ratio ** prog[s]
             if self.mv.anneal(cur, cand, best, self.outs, self.bouts, fs, prog, temps, steps, self.everyone,
@@ -179,3 +188,18 @@ class Search(Tables):
                               self.cand, self.scratch, self.tb):
                 break
         return self.routes(best), int(fs[1]), int(fs[6])
+
+
+def preload(engine: str | None = None) -> str:
+    """Load the engine's kernels now (numba compiles them on a cold cache, else loads them from it) by
+    running them on a two-stop problem; returns the path it runs. A process calls this once, before
+    any clock starts, as it imports any other compiled library: later searches then pay nothing."""
+    import numpy as np
+
+    from ..problem import Stop, TimeWindow, Worker
+
+    stops = (Stop("a", service=1), Stop("b", service=1))
+    problem = Problem(stops, (Worker("w", TimeWindow(0, 100)),), {"car": np.ones((4, 4), dtype=np.int64)})
+    search = Search(problem, {"car": problem.matrices["car"]}, [[0], [0]], [100, 100], 0, engine=engine)
+    search.warm_up()
+    return search.engine
