@@ -104,7 +104,7 @@ def test_the_demo_on_helsinki_streets(app, runner):
     client = served.test_client()
     assert client.post("/login", data={"email": DEMO_EMAILS["admin"], "password": DEMO_PASSWORD}).status_code == 302
     page = client.get("/coverage/")
-    assert page.status_code == 200 and "on streets" in page.text
+    assert page.status_code == 200 and "Service circle (on streets: the OpenStreetMap network)" in page.text
     spec = json.loads(re.search(r'<script type="application/json" id="coverage-map">(.*?)</script>',
                                 page.text, re.S).group(1))
     circles = next(layer for layer in spec["layers"] if layer["type"] == "polygons")["items"]
