@@ -230,4 +230,6 @@ def served_app():
 
     settings = {key: current_app.config[key] for key in SETTINGS if key in current_app.config}
     settings["REQUIRE_2FA_FOR_STAFF"] = False
+    if "SQLALCHEMY_ENGINE_OPTIONS" in current_app.config:  # the same database means the same engine options
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = current_app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     return create_app(settings)
