@@ -26,7 +26,7 @@ def _print_logins(logins) -> None:
 
 
 def _generate_and_seed(*, seniors: int, sites: int, seed: int, workers: int | None, center: str | None,
-                       today: date | None, reset: bool, with_logins: bool):
+                       today: date | None, reset: bool, with_logins: bool, layout=None):
     from dispatch.demo.district import generate_district
     from dispatch.demo.seed import SeedRefused, schema_is_ready, seed_district
 
@@ -35,10 +35,15 @@ def _generate_and_seed(*, seniors: int, sites: int, seed: int, workers: int | No
                    "(or `doorstep demo`, which migrates).", err=True)
         sys.exit(EXIT_NO_SCHEMA)
     started = time.perf_counter()
+    # on a street extract (``demo --streets``): its centre, size, time zone, and homes on its nodes
+    on_streets = {} if layout is None else {"half_km": layout.half_km, "placer": layout.placer,
+                                            "timezone": layout.timezone}
+    if layout is not None:
+        center = layout.center_text()
     try:
         district = generate_district(
             seed=seed, today=today or clock.local_today(), seniors=seniors, sites=sites, workers=workers,
-            center=center or current_app.config["DEMO_CENTER"],
+            center=center or current_app.config["DEMO_CENTER"], **on_streets,
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
@@ -99,8 +104,11 @@ def seed_command(seniors, sites, seed, reset, workers, center, today, no_logins)
                    "worker's meal run).")
 @click.option("--real-clock", is_flag=True,
               help="Run on the machine's clock instead of the demo clock (late morning in the district).")
+@click.option("--streets", "streets_pbf", type=click.Path(dir_okay=False), default=None, metavar="PATH.osm.pbf",
+              help="Lay the district out on this OpenStreetMap extract and measure every time on its streets "
+                   "(builds the network into DATA_DIR/streets, or reuses the one built from the same file).")
 @with_appcontext
-def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan, real_clock):
+def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan, real_clock, streets_pbf):
     """Migrate, seed a demo district if the database is empty, print logins and serve on 127.0.0.1."""
     from flask_migrate import upgrade
 
@@ -108,6 +116,7 @@ def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan, real_cloc
     from dispatch.demo.seed import database_is_empty, demo_logins_in_db, has_demo_logins
 
     click.echo(f"Database: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+    layout = _use_streets(streets_pbf) if streets_pbf else None
     if not real_clock and not current_app.config.get("CLOCK_OFFSET_SECONDS"):
         _use_demo_clock()
     if reset:
@@ -117,9 +126,11 @@ def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan, real_cloc
         else:
             click.echo("Reset: replacing the district's rows; the audit trail is append-only and is kept.")
     upgrade()
+    if layout is not None and not reset and not database_is_empty():
+        _refuse_a_district_elsewhere()
     if reset or database_is_empty():
         result = _generate_and_seed(seniors=seniors, sites=sites, seed=seed, workers=None, center=None,
-                                    today=None, reset=reset, with_logins=True)
+                                    today=None, reset=reset, with_logins=True, layout=layout)
         logins = result.logins
         if not no_plan:
             moved_to = _prepare_today()
@@ -137,7 +148,47 @@ def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan, real_cloc
         return
     click.echo(f"Serving on http://127.0.0.1:{port}/ (two-factor not required in the demo; Ctrl+C stops).")
     # Not app.run(): Flask ignores it inside a ``flask``/``doorstep`` command.
-    run_simple("127.0.0.1", port, _demo_app(), threaded=True)
+    run_simple("127.0.0.1", port, served_app(), threaded=True)
+
+
+def _use_streets(pbf: str):
+    """Build (or reuse) the extract's network in DATA_DIR/streets, switch this app (and the served one: it
+    copies the settings) to the streets provider and the extract's time zone; the district's layout.
+
+    A missing or corrupt file stops here, before the database is touched (exit 1)."""
+    from dispatch.demo.streets import layout_for, prepare_network
+    from dispatch.platform import travel
+    from dispatch.routing.streets import StreetsError
+
+    started = time.perf_counter()
+    try:
+        prepared = prepare_network(pbf, travel.streets_dir(), progress=lambda m: click.echo(f"  streets: {m}"))
+    except StreetsError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_REFUSED)
+    how = "reusing the network built from" if prepared.reused else "built the network from"
+    click.echo(f"Streets: {how} {prepared.info['source']} ({time.perf_counter() - started:.1f}s).")
+    config = current_app.config
+    config["TRAVEL_PROVIDER"] = "streets"
+    current_app.extensions.pop(travel.EXTENSION, None)  # a provider chosen before now is not the streets one
+    layout = layout_for(travel.provider().network)
+    config["TIMEZONE"] = layout.timezone
+    config["DEMO_CENTER"] = layout.center_text()
+    click.echo(f"District on its streets: centre {layout.center_text()}, {2 * layout.half_km[0]:.1f} km x "
+               f"{2 * layout.half_km[1]:.1f} km, time zone {layout.timezone}.")
+    return layout
+
+
+def _refuse_a_district_elsewhere() -> None:
+    """A database seeded on other ground (the default district, another extract) is not reused on this one."""
+    from dispatch.demo.streets import district_outside
+    from dispatch.platform import travel
+
+    outside = district_outside(travel.provider().network)
+    if outside:
+        click.echo(f"Error: the database holds a district elsewhere ({outside} meal sites outside this extract); "
+                   "pass --reset to seed one on these streets.", err=True)
+        sys.exit(EXIT_REFUSED)
 
 
 def _use_demo_clock() -> None:
@@ -172,10 +223,13 @@ def _prepare_today() -> str | None:
     return day.worker
 
 
-def _demo_app():
-    """The same settings as the current app (so the same database), with staff 2FA off for the demo."""
+def served_app():
+    """The app ``doorstep demo`` serves: the current app's settings (so the same database, clock, travel
+    provider and time zone, streets included), with staff 2FA off for the demo."""
     from dispatch import create_app
 
     settings = {key: current_app.config[key] for key in SETTINGS if key in current_app.config}
     settings["REQUIRE_2FA_FOR_STAFF"] = False
+    if "SQLALCHEMY_ENGINE_OPTIONS" in current_app.config:  # the same database means the same engine options
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = current_app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     return create_app(settings)

@@ -15,6 +15,7 @@ import math
 import random
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
+from typing import Callable
 
 DEFAULT_CENTER = (31.2304, 121.4737)
 HALF_SIDE_KM = 2.0  # the district is a 4 km x 4 km square around the centre
@@ -215,6 +216,7 @@ class DemoDistrict:
     holds: tuple[DemoHold, ...]
     service_requests: tuple[DemoServiceRequest, ...]
     subsidy_rules: tuple[DemoSubsidyRule, ...] = field(default=())
+    timezone: str = "Asia/Shanghai"  # the sites' zone (where the demo runs on a street extract: the extract's)
 
     def summary(self) -> str:
         """One line per kind of record, for the command line."""
@@ -362,19 +364,34 @@ def parse_center(value: str | tuple[float, float] | None) -> tuple[float, float]
     return float(lat), float(lon)
 
 
-class _Grid:
-    """Converts kilometre offsets from the centre to degrees."""
+# Moves a generated (lat, lon) to where a place can really be (a street node of an extract).
+Placer = Callable[[float, float], tuple[float, float]]
 
-    def __init__(self, center: tuple[float, float]):
+
+class _Grid:
+    """Converts kilometre offsets from the centre to degrees; ``place`` also puts the point where a
+    place can be (unchanged unless a ``placer`` is given)."""
+
+    def __init__(self, center: tuple[float, float], half_km: tuple[float, float] = (HALF_SIDE_KM, HALF_SIDE_KM),
+                 placer: Placer | None = None):
         self.lat0, self.lon0 = center
+        self.half_x, self.half_y = half_km
         self.km_per_deg_lon = KM_PER_DEG_LAT * math.cos(math.radians(self.lat0))
+        self.placer = placer
 
     def point(self, dx_km: float, dy_km: float) -> tuple[float, float]:
         return (round(self.lat0 + dy_km / KM_PER_DEG_LAT, 6), round(self.lon0 + dx_km / self.km_per_deg_lon, 6))
 
+    def place(self, dx_km: float, dy_km: float) -> tuple[float, float]:
+        lat, lon = self.point(dx_km, dy_km)
+        if self.placer is None:
+            return lat, lon
+        lat, lon = self.placer(lat, lon)
+        return round(lat, 6), round(lon, 6)
+
     def bounds(self) -> Bounds:
-        south, west = self.point(-HALF_SIDE_KM, -HALF_SIDE_KM)
-        north, east = self.point(HALF_SIDE_KM, HALF_SIDE_KM)
+        south, west = self.point(-self.half_x, -self.half_y)
+        north, east = self.point(self.half_x, self.half_y)
         return Bounds(south, west, north, east)
 
 
@@ -388,15 +405,22 @@ def generate_district(
     sites: int = 8,
     workers: int | None = None,
     center: str | tuple[float, float] | None = None,
+    half_km: tuple[float, float] = (HALF_SIDE_KM, HALF_SIDE_KM),
+    placer: Placer | None = None,
+    timezone: str = "Asia/Shanghai",
 ) -> DemoDistrict:
-    """Build the whole district; identical arguments give identical data."""
+    """Build the whole district; identical arguments give identical data.
+
+    ``half_km`` is the district's half width and half height (a 4 km square by default); ``placer``
+    moves each generated site, compound and home to a real place (``demo.streets`` snaps them to the
+    street nodes of an extract) before anything depends on where it is."""
     if seniors < 1:
         raise ValueError("need at least one senior")
     if sites < 1:
         raise ValueError("need at least one meal site")
     rng = random.Random(seed)
     centre = parse_center(center)
-    grid = _Grid(centre)
+    grid = _Grid(centre, half_km, placer)
     n_workers = workers if workers is not None else max(8, round(seniors / 15))
 
     site_list = _sites(rng, grid, sites)
@@ -412,7 +436,7 @@ def generate_district(
         seed=seed, today=today, center=centre, bounds=grid.bounds(),
         sites=tuple(site_list), compounds=tuple(compounds), seniors=tuple(senior_list),
         workers=tuple(worker_list), enrollments=tuple(enrollments), holds=tuple(holds),
-        service_requests=tuple(requests), subsidy_rules=subsidy_rules(),
+        service_requests=tuple(requests), subsidy_rules=subsidy_rules(), timezone=timezone,
     )
 
 
@@ -436,11 +460,11 @@ def _sites(rng: random.Random, grid: _Grid, n: int) -> list[DemoSite]:
     cells = [(c, r) for r in range(rows) for c in range(cols)]
     rng.shuffle(cells)
     cells = cells[:n]
-    side = 2 * HALF_SIDE_KM * 0.9  # keep sites off the very edge
+    side_x, side_y = 2 * grid.half_x * 0.9, 2 * grid.half_y * 0.9  # keep sites off the very edge
     positions = []
     for c, r in cells:
-        dx = -side / 2 + (c + 0.5) * side / cols + rng.uniform(-0.2, 0.2) * side / cols
-        dy = -side / 2 + (r + 0.5) * side / rows + rng.uniform(-0.2, 0.2) * side / rows
+        dx = -side_x / 2 + (c + 0.5) * side_x / cols + rng.uniform(-0.2, 0.2) * side_x / cols
+        dy = -side_y / 2 + (r + 0.5) * side_y / rows + rng.uniform(-0.2, 0.2) * side_y / rows
         positions.append((dx, dy))
     n_kitchens = 0 if n < 3 else (1 if n < 10 else 2)
     # The kitchens are the sites closest to the centre: they cook for the others.
@@ -451,7 +475,7 @@ def _sites(rng: random.Random, grid: _Grid, n: int) -> list[DemoSite]:
     rng.shuffle(roads)
     out = []
     for i, (dx, dy) in enumerate(positions):
-        lat, lon = grid.point(dx, dy)
+        lat, lon = grid.place(dx, dy)
         sub_zh, sub_en = subdistricts[i % len(subdistricts)]
         suffix = "" if i < len(subdistricts) else f" {i // len(subdistricts) + 1}"
         road_zh, road_en = roads[i % len(roads)]
@@ -484,7 +508,8 @@ def _compounds(rng: random.Random, grid: _Grid, n_seniors: int, sites: list[Demo
     """
     count = max(1, round(n_seniors / 35))
     margin = COMPOUND_RADIUS_M / 1000 + 0.05
-    lim = HALF_SIDE_KM - margin
+    # a small district (a street extract's) keeps its compounds in its middle half at least
+    lim_x, lim_y = max(grid.half_x / 2, grid.half_x - margin), max(grid.half_y / 2, grid.half_y - margin)
     stems = list(COMPOUND_STEMS)
     rng.shuffle(stems)
     used_names: set[str] = set()
@@ -497,13 +522,13 @@ def _compounds(rng: random.Random, grid: _Grid, n_seniors: int, sites: list[Demo
             if i < len(site_km):
                 r, theta = rng.uniform(0.2, 0.6), rng.uniform(0, 2 * math.pi)
                 dx, dy = site_km[i][0] + r * math.cos(theta), site_km[i][1] + r * math.sin(theta)
-                dx, dy = max(-lim, min(lim, dx)), max(-lim, min(lim, dy))
+                dx, dy = max(-lim_x, min(lim_x, dx)), max(-lim_y, min(lim_y, dy))
             else:
-                dx, dy = rng.uniform(-lim, lim), rng.uniform(-lim, lim)
+                dx, dy = rng.uniform(-lim_x, lim_x), rng.uniform(-lim_y, lim_y)
             if all(math.hypot(dx - x, dy - y) > 0.3 for x, y in placed) or attempt == 59:
                 break
         placed.append((dx, dy))
-        lat, lon = grid.point(dx, dy)
+        lat, lon = grid.place(dx, dy)
         stem_zh, stem_en = stems[i % len(stems)]
         kind_zh, kind_en = rng.choice(COMPOUND_KINDS)
         name_zh, name = stem_zh + kind_zh, f"{stem_en} {kind_en}"
@@ -568,7 +593,7 @@ def _senior(rng, grid, compound: DemoCompound, sites, idx: int, today: date) -> 
     theta = rng.uniform(0, 2 * math.pi)
     c_dx = (compound.lon - grid.lon0) * grid.km_per_deg_lon
     c_dy = (compound.lat - grid.lat0) * KM_PER_DEG_LAT
-    lat, lon = grid.point(c_dx + r * math.cos(theta), c_dy + r * math.sin(theta))
+    lat, lon = grid.place(c_dx + r * math.cos(theta), c_dy + r * math.sin(theta))
     building, floor, unit = rng.randint(1, 40), rng.randint(1, 7), rng.randint(1, 4)
     room = floor * 100 + unit
     lives_alone = rng.random() < 0.30

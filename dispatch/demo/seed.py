@@ -123,6 +123,7 @@ def _write(d: DemoDistrict, *, with_logins: bool) -> SeedResult:
             name=s.name, name_zh=s.name_zh, kind=s.kind, address=s.address, address_zh=s.address_zh, district=DEMO_DISTRICT_NAME,
             neighbourhood=s.neighbourhood, lat=s.lat, lon=s.lon, phone=s.phone, daily_capacity=s.daily_capacity,
             hold_limit_minutes=s.hold_limit_minutes, circle_minutes=s.circle_minutes, circle_mode=s.circle_mode,
+            timezone=d.timezone,
             windows=[MealWindow(meal=w.meal, start_time=w.start, end_time=w.end) for w in s.windows],
         )
         sites[s.key] = site

@@ -16,7 +16,7 @@ from dispatch.platform.maps import tile_spec
 from dispatch.services.coverage import circles as coverage_service
 from dispatch.services.coverage import siting as coverage_siting
 from dispatch.services.people import sites as site_service
-from dispatch.web.coverage_map import map_spec
+from dispatch.web.coverage_map import circle_note, map_spec
 
 bp = Blueprint("coverage", __name__, url_prefix="/coverage")
 
@@ -25,7 +25,7 @@ def _page(form: SitingForm, *, siting=None, status: int = 200, report=None):
     report = report or coverage_service.coverage_report(current_user)
     spec = map_spec(report, siting, tile_spec())
     return render_template("coverage/index.html", report=report, form=form, siting=siting, map_spec=spec,
-                           can_assign=is_admin(current_user), can_create=is_admin(current_user)), status
+                           circle_note=circle_note(), can_assign=is_admin(current_user), can_create=is_admin(current_user)), status
 
 
 @bp.route("/")

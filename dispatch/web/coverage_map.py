@@ -17,7 +17,7 @@ from dispatch.services.coverage.circles import Report, travel
 MAX_SENIOR_MARKERS = 3000  # beyond this the table and CSV carry the detail
 
 
-def _approximation() -> str:
+def circle_note() -> str:
     """Which travel model drew the circles, in the reader's language."""
     if app_travel.on_streets():
         return _("on streets: the OpenStreetMap network")
@@ -31,7 +31,7 @@ def map_spec(report: Report, siting, tiles) -> dict:
         circles.append({
             "points": row.polygon,
             "label": _("%(site)s: %(minutes)s min by %(mode)s (%(note)s)", site=site.name,
-                       minutes=site.circle_minutes, mode=label(site.circle_mode), note=_approximation()),
+                       minutes=site.circle_minutes, mode=label(site.circle_mode), note=circle_note()),
         })
         sites.append({
             "lat": site.lat, "lon": site.lon, "symbol": "S", "label": site.name,
@@ -66,7 +66,7 @@ def map_spec(report: Report, siting, tiles) -> dict:
                            "popup": [name, _("Brings %(n)s seniors inside a circle", n=choice.gain_people)]})
             shape = CircleSite(n, c.lat, c.lon, minutes=siting.minutes, mode=siting.mode)
             areas.append({"points": circle_polygon(shape, geo),
-                          "label": _("%(place)s: %(note)s", place=name, note=_approximation())})
+                          "label": _("%(place)s: %(note)s", place=name, note=circle_note())})
         layers.append({"type": "polygons", "name": _("Suggested circles"), "items": areas,
                        "style": {"color": "#0b7a3e", "weight": 2, "dashArray": "2 4", "fillOpacity": 0.08}})
         layers.append({"type": "markers", "name": _("Suggested places"), "items": places,

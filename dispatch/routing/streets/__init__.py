@@ -30,7 +30,7 @@ The routing core rule holds: nothing here imports anything above ``dispatch.rout
 needed only to build; loading and querying need ``numpy``, ``scipy`` and ``shapely`` (the ``streets``
 extra).
 """
-from .build import build_network, network_info
+from .build import build_network, built_from, network_info
 from .network import (
     CURRENT,
     DEFAULT_MAX_SNAP_M,
@@ -51,7 +51,7 @@ from .network import (
 from .travel import StreetMatrix, StreetTravel, load_travel
 
 __all__ = [
-    "build_network", "network_info", "CURRENT", "DEFAULT_MAX_SNAP_M", "MIN_COMPONENT_NODES", "MODE_ALIASES", "MODES",
+    "build_network", "built_from", "network_info", "CURRENT", "DEFAULT_MAX_SNAP_M", "MIN_COMPONENT_NODES", "MODE_ALIASES", "MODES",
     "UNREACHABLE", "ModeGraph", "StreetNetwork", "StreetsError", "Unreachable", "haversine_m", "load_network",
     "normalise_mode", "project", "unproject", "StreetMatrix", "StreetTravel", "load_travel",
 ]

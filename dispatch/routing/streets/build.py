@@ -188,7 +188,8 @@ def build_network(pbf_path: str | os.PathLike, cache_dir: str | os.PathLike, mod
         raise StreetsError("no travel modes to build")
     if not pbf.is_file():
         raise StreetsError(f"{pbf}: no such file")
-    size = pbf.stat().st_size
+    stat = pbf.stat()
+    size = stat.st_size
     if size == 0:
         raise StreetsError(f"{pbf} is empty (0 bytes): not an OpenStreetMap extract; the network in use is unchanged")
     try:
@@ -230,6 +231,7 @@ def build_network(pbf_path: str | os.PathLike, cache_dir: str | os.PathLike, mod
             "format": FORMAT,
             "source": str(pbf.resolve()),
             "source_bytes": size,
+            "source_mtime_ns": stat.st_mtime_ns,
             "built_at": started.isoformat(timespec="seconds"),
             "build_seconds": round((_dt.datetime.now(_dt.timezone.utc) - started).total_seconds(), 2),
             "modes": info_modes,
@@ -253,6 +255,17 @@ def build_network(pbf_path: str | os.PathLike, cache_dir: str | os.PathLike, mod
     return network_info(cache)
 
 
-
-
-
+def built_from(pbf_path: str | os.PathLike, cache_dir: str | os.PathLike, modes: Iterable[str] = MODES) -> dict | None:
+    """The cache's current ``network_info`` if it was built from this very file (same path, size and
+    modification time) with every one of ``modes``; else None. Lets a command that needs a network
+    (``doorstep demo --streets``) reuse the build instead of parsing the extract again."""
+    pbf = Path(pbf_path)
+    try:
+        info = network_info(cache_dir)
+        stat = pbf.stat()
+    except (StreetsError, OSError, ValueError):
+        return None
+    same = (info.get("source") == str(pbf.resolve()) and info.get("source_bytes") == stat.st_size
+            and info.get("source_mtime_ns") == stat.st_mtime_ns)
+    wanted = {normalise_mode(m) for m in modes}
+    return info if same and wanted <= set(info.get("modes", {})) else None
