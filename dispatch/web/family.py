@@ -47,7 +47,9 @@ def _helpers() -> dict:
 @role_required("family")
 def home():
     """List my linked seniors with their meals, holds, requests and open alerts."""
-    return render_template("family/home.html", overviews=family_view.family_overview(current_user))
+    overviews = family_view.family_overview(current_user)
+    return render_template("family/home.html", overviews=overviews,
+                           relatives=[(ov.senior, ov.relation) for ov in overviews])
 
 
 @bp.route("/seniors/<id:senior_id>")
@@ -55,8 +57,14 @@ def home():
 def senior(senior_id: int):
     """Show one linked senior; any other senior is a 404."""
     record = get_senior_or_404(senior_id, current_user)
+    return _senior_page(record, HoldForm())
+
+
+def _senior_page(record, hold_form: HoldForm, **extra) -> str:
+    """One senior's page, with the switcher to the others the account follows."""
     overview = family_view.senior_overview(record, relation=family_view.relation_of(current_user, record))
-    return render_template("family/senior.html", ov=overview, hold_form=HoldForm())
+    return render_template("family/senior.html", ov=overview, hold_form=hold_form,
+                           relatives=family_view.linked_seniors(current_user), **extra)
 
 
 @bp.route("/notifications", methods=["GET", "POST"])
@@ -195,8 +203,7 @@ def pause_meals(senior_id: int):
         else:
             flash(_("Meals are paused for those days."), "success")
             return redirect(url_for(".senior", senior_id=record.id))
-    overview = family_view.senior_overview(record, relation=family_view.relation_of(current_user, record))
-    return render_template("family/senior.html", ov=overview, hold_form=form), 422
+    return _senior_page(record, form), 422
 
 
 @bp.post("/holds/<id:hold_id>/resume")
