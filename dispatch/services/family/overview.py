@@ -100,13 +100,22 @@ ETA_SLACK = timedelta(minutes=15)
 
 
 def eta_window(stop: Stop, zone: tzinfo) -> tuple[datetime, datetime]:
-    """What to tell a family: the planned ETA give or take a quarter hour, else the stop's window.
+    """What to tell a family: the planned ETA give or take a quarter hour, kept inside the stop's window.
 
-    A family waits at the door for this, so a window (not a minute) is honest.
+    A family waits at the door for this, so a band (not a minute) is honest. The
+    planned time is when service starts, which the plan keeps inside the requested
+    window (a worker who comes early waits), so the band never starts before the
+    window opens nor, for a service planned in time, ends after it closes: a visit
+    asked for 09:00-11:00 and planned at 09:01 reads "09:00-09:16", not "08:46-09:16".
+    Without an ETA it is the stop's window.
     """
-    if stop.eta_dt is not None:
-        return (stop.eta_dt - ETA_SLACK).astimezone(zone), (stop.eta_dt + ETA_SLACK).astimezone(zone)
-    return stop.window_start_dt.astimezone(zone), stop.window_end_dt.astimezone(zone)
+    opens, closes = stop.window_start_dt, stop.window_end_dt
+    if stop.eta_dt is None:
+        return opens.astimezone(zone), closes.astimezone(zone)
+    start, end = max(stop.eta_dt - ETA_SLACK, opens), stop.eta_dt + ETA_SLACK
+    if stop.eta_dt <= closes:
+        end = min(end, closes)
+    return start.astimezone(zone), max(start, end).astimezone(zone)
 
 
 def senior_overview(
