@@ -18,7 +18,7 @@ from dispatch.models.alert import AlertStatus, WelfareAlert
 from dispatch.models.meals import MealEnrollment, MealHold, MealMode, MealOrder
 from dispatch.models.plan import LIVE_STATUSES, Plan, PlanStatus, Route, Stop
 from dispatch.models.senior import FamilyLink, Senior
-from dispatch.models.service_request import ServiceRequest
+from dispatch.models.service_request import RequestStatus, ServiceRequest
 from dispatch.models.site import MealType
 from dispatch.platform import clock
 
@@ -34,6 +34,7 @@ class RequestView:
     outcome_at: datetime | None
     eta: tuple[datetime, datetime] | None = None  # site-local window the worker is expected in
     late: bool = False  # the planned time has passed and the visit has no outcome yet
+    away: bool = False  # the senior is away that day (an away pause): the visit is not planned
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ class SeniorOverview:
 
 
 ETA_SLACK = timedelta(minutes=15)
+# A visit in one of these may still be planned; on an away day it is not (as ``care.away`` leaves it out).
+NOT_YET_VISITED = (RequestStatus.REQUESTED, RequestStatus.APPROVED, RequestStatus.SCHEDULED)
 
 
 def eta_window(stop: Stop, zone: tzinfo) -> tuple[datetime, datetime]:
@@ -212,7 +215,8 @@ def senior_overview(
             RequestView(request=r, stop=stops_by_request.get(r.id),
                         outcome_at=clock.local(getattr(stops_by_request.get(r.id), "outcome_dt", None), zone),
                         eta=eta_window(stops_by_request[r.id], zone) if r.id in stops_by_request else None,
-                        late=r.id in stops_by_request and stops_by_request[r.id].is_late(moment))
+                        late=r.id in stops_by_request and stops_by_request[r.id].is_late(moment),
+                        away=r.status in NOT_YET_VISITED and any(h.away and h.covers(r.requested_date) for h in holds))
             for r in requests
         ],
         open_alerts=alerts,
