@@ -6,7 +6,7 @@ marks a pause during which visits are left out of planning too. Existing
 holds stay plain pauses (false): nobody said the senior was away.
 
 Revision ID: d4a7b2c9e1f3
-Revises: 5b7e2c9d41a0
+Revises: e5f6a7b8c9d0
 Create Date: 2026-12-03 10:00:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd4a7b2c9e1f3'
-down_revision = '5b7e2c9d41a0'
+down_revision = 'e5f6a7b8c9d0'
 branch_labels = None
 depends_on = None
 
