@@ -174,6 +174,8 @@ def test_seed_command_fills_an_empty_database(app, runner):
     family = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["family"]))
     links = db.session.scalars(sa.select(FamilyLink)).all()
     assert len(links) == 2 and {link.user_id for link in links} == {family.id}
+    # The header shows this name: an account following two seniors is not one of them's "family".
+    assert not any(link.senior.full_name in family.display_name for link in links), family.display_name
     worker = db.session.scalar(sa.select(Worker).where(Worker.user_id.is_not(None)))
     assert worker.user.email == DEMO_EMAILS["worker"]
 

@@ -228,8 +228,8 @@ def _demo_logins(d, sites, seniors, workers, requests) -> list[DemoLogin]:
     worker = workers[picks["worker"]]
     worker_user = user("worker", worker.full_name)
     worker.user = worker_user
-    parent = seniors[picks["family"][0]]
-    family = user("family", f"{parent.full_name}'s family")
+    # A person, not "<senior>'s family": the account follows two seniors and the header shows this name.
+    family = user("family", "Demo Family Member")
     for i, key in enumerate(picks["family"]):
         db.session.add(FamilyLink(user=family, senior=seniors[key], relation="daughter" if i == 0 else "niece"))
     for r in d.service_requests:

@@ -59,6 +59,9 @@ class HoldForm(FlaskForm):
     end_date = DateField(_l("Hold until"), validators=[InputRequired(message=DATE_MESSAGE)])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)],
                          description=_l("e.g. hospital stay, family visit"))
+    away = BooleanField(_l("Away from home on those days: leave their home visits out of planning too"),
+                        default=True)
 
     def service_data(self) -> dict[str, Any]:
-        return {"start_date": self.start_date.data, "end_date": self.end_date.data, "reason": self.reason.data}
+        return {"start_date": self.start_date.data, "end_date": self.end_date.data, "reason": self.reason.data,
+                "away": bool(self.away.data)}

@@ -51,9 +51,19 @@ class RescheduleForm(FlaskForm):
 
 
 class HoldForm(FlaskForm):
+    """Pause meals; ``away`` also keeps home visits off those days, ``visits`` answers what to do with them."""
+
     start = DateField(_l("First day without meals"), validators=[DataRequired()])
     end = DateField(_l("Last day without meals"), validators=[DataRequired()])
     reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=255)])
+    # Checked on a new form: a pause is most often a hospital stay or a stay with family.
+    away = BooleanField(_l("Away from home on those days (hospital, travel): no home visits either"),
+                        default=True)
+    # Asked only when visits fall on the away days (the page lists them first).
+    visits = RadioField(_l("Visits on those days"), validators=[Optional()], choices=[
+        SelectChoice("cancel", _l("Cancel them")),
+        SelectChoice("keep", _l("Keep them for the meal site to move (they are not planned while away)")),
+    ])
 
 
 class AcceptInvitationForm(FlaskForm):

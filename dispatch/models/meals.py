@@ -77,7 +77,12 @@ class MealEnrollment(db.Model):
 
 
 class MealHold(db.Model):
-    """A pause in all of a senior's meals (hospital stay, family visit), both dates included."""
+    """A pause in all of a senior's meals (hospital stay, family visit), both dates included.
+
+    ``away`` says the senior is not at home on those days: home visits are not
+    planned then either (``services.care.away``). A pause alone (the family cooks
+    this week) leaves the visits as they are.
+    """
 
     __tablename__ = "meal_hold"
     __table_args__ = (sa.CheckConstraint("end_date >= start_date", name="end_not_before_start"),)
@@ -87,6 +92,7 @@ class MealHold(db.Model):
     start_date: Mapped[date] = mapped_column(sa.Date)
     end_date: Mapped[date] = mapped_column(sa.Date)
     reason: Mapped[str] = mapped_column(sa.String(255), default="", server_default="")
+    away: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

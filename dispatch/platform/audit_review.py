@@ -54,6 +54,13 @@ def search_events(filters: AuditFilters, *, page: int = 1, per_page: int = 50):
     return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=200)
 
 
+def senior_history(senior_id: int, *, limit: int = 20) -> list[AuditEvent]:
+    """What was done about one senior, newest first; plain reads are left out (the admin log has them)."""
+    return list(db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.senior_id == senior_id, AuditEvent.action != "senior.read")
+        .order_by(AuditEvent.id.desc()).limit(limit)))
+
+
 @dataclass(frozen=True)
 class HeavyReader:
     user_id: int

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from babel.dates import get_day_names
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_security import login_user
@@ -26,7 +26,7 @@ from dispatch.platform.access import get_senior_or_404, has_role, role_required
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.i18n import LANGUAGES
 from dispatch.platform.links import tel_uri
-from dispatch.services.care import family_requests
+from dispatch.services.care import away, family_requests
 from dispatch.services.family import invitations, notification_settings
 from dispatch.services.family import overview as family_view
 
@@ -47,7 +47,9 @@ def _helpers() -> dict:
 @role_required("family")
 def home():
     """List my linked seniors with their meals, holds, requests and open alerts."""
-    return render_template("family/home.html", overviews=family_view.family_overview(current_user))
+    overviews = family_view.family_overview(current_user)
+    return render_template("family/home.html", overviews=overviews,
+                           relatives=[(ov.senior, ov.relation) for ov in overviews])
 
 
 @bp.route("/seniors/<id:senior_id>")
@@ -55,8 +57,14 @@ def home():
 def senior(senior_id: int):
     """Show one linked senior; any other senior is a 404."""
     record = get_senior_or_404(senior_id, current_user)
+    return _senior_page(record, HoldForm())
+
+
+def _senior_page(record, hold_form: HoldForm, **extra) -> str:
+    """One senior's page, with the switcher to the others the account follows."""
     overview = family_view.senior_overview(record, relation=family_view.relation_of(current_user, record))
-    return render_template("family/senior.html", ov=overview, hold_form=HoldForm())
+    return render_template("family/senior.html", ov=overview, hold_form=hold_form,
+                           relatives=family_view.linked_seniors(current_user), **extra)
 
 
 @bp.route("/notifications", methods=["GET", "POST"])
@@ -183,20 +191,49 @@ def reschedule_request(request_id: int):
 @bp.post("/seniors/<id:senior_id>/pause")
 @role_required("family")
 def pause_meals(senior_id: int):
-    """Pause meals for a date range (hospital stay, a visit to family)."""
+    """Pause meals for a date range (hospital stay, a visit to family).
+
+    When the senior will be away and visits fall on those days, the page first
+    lists them and asks: cancel them, or keep them for the site to move (they
+    are not planned while the senior is away). Nothing is saved before the answer.
+    """
     record = get_senior_or_404(senior_id, current_user)
     form = HoldForm()
     if form.validate_on_submit():
+        clashes = away.visits_during(record, form.start.data, form.end.data)
+        if clashes and form.away.data and form.visits.data not in ("cancel", "keep"):
+            return _senior_page(record, form, clashes=clashes)
         try:
             family_requests.pause_meals(record, form.start.data, form.end.data, form.reason.data or "",
-                                        by=current_user)
+                                        by=current_user, away=form.away.data)
         except FieldError as error:
             show_error(form, error)
         else:
-            flash(_("Meals are paused for those days."), "success")
+            cancelled: list = []
+            if clashes and form.away.data and form.visits.data == "cancel":
+                cancelled, clashes = family_requests.cancel_visits_while_away(clashes, by=current_user)
+            flash(_pause_message(record, bool(form.away.data), cancelled, clashes), "success")
             return redirect(url_for(".senior", senior_id=record.id))
-    overview = family_view.senior_overview(record, relation=family_view.relation_of(current_user, record))
-    return render_template("family/senior.html", ov=overview, hold_form=form), 422
+    return _senior_page(record, form), 422
+
+
+def _pause_message(record, is_away: bool, cancelled: list, kept: list) -> str:
+    """The confirmation names what happens to the visits on the paused days, never leaves it unsaid."""
+    words = [_("Meals are paused for those days.")]
+    if cancelled:
+        words.append(ngettext("%(num)s visit on those days is cancelled.",
+                              "%(num)s visits on those days are cancelled.", len(cancelled)))
+    if kept and is_away:
+        words.append(ngettext(
+            "%(num)s visit on those days will not take place while %(name)s is away; "
+            "the meal site sees it and will call you to move it.",
+            "%(num)s visits on those days will not take place while %(name)s is away; "
+            "the meal site sees them and will call you to move them.", len(kept), name=record.full_name))
+    elif kept:
+        words.append(ngettext("%(num)s visit on those days stays booked, as %(name)s is at home.",
+                              "%(num)s visits on those days stay booked, as %(name)s is at home.",
+                              len(kept), name=record.full_name))
+    return " ".join(words)
 
 
 @bp.post("/holds/<id:hold_id>/resume")

@@ -38,6 +38,7 @@ from dispatch.models.worker import Skill
 from dispatch.platform import audit, clock, transaction
 from dispatch.platform.access import one_or_404
 from dispatch.platform.errors import FieldError
+from dispatch.services.care.away import VisitOnDay
 from dispatch.services.family import notifications
 
 MEAL_DELIVERY = "meal_delivery"
@@ -260,9 +261,12 @@ def get_hold_for_family(hold_id, user: User) -> MealHold:
     return one_or_404(sa.select(MealHold).where(MealHold.senior_id.in_(linked)), MealHold.id, hold_id)
 
 
-def pause_meals(senior: Senior, start: date, end: date, reason: str = "", *, by: User,
+def pause_meals(senior: Senior, start: date, end: date, reason: str = "", *, by: User, away: bool = False,
                 now: datetime | None = None) -> MealHold:
-    """Pause all meals from ``start`` to ``end`` (both included); orders already made are cancelled."""
+    """Pause all meals from ``start`` to ``end`` (both included); orders already made are cancelled.
+
+    ``away``: the senior is not at home then, so planning leaves their visits out too (``care.away``).
+    """
     now = now or clock.now()
     today = clock.local_now(senior.home_site, now).date()
     if start < today:
@@ -278,7 +282,8 @@ def pause_meals(senior: Senior, start: date, end: date, reason: str = "", *, by:
         MealHold.senior_id == senior.id, MealHold.start_date <= end, MealHold.end_date >= start))
     if overlap is not None:
         raise FieldError("start", _("Meals are already paused for some of these days."))
-    hold = MealHold(senior_id=senior.id, start_date=start, end_date=end, reason=reason, created_by_id=by.id)
+    hold = MealHold(senior_id=senior.id, start_date=start, end_date=end, reason=reason, away=bool(away),
+                    created_by_id=by.id)
     db.session.add(hold)
     db.session.flush()
     for order in db.session.scalars(sa.select(MealOrder).where(
@@ -286,9 +291,26 @@ def pause_meals(senior: Senior, start: date, end: date, reason: str = "", *, by:
             MealOrder.status == MealOrderStatus.ORDERED)):
         order.status = MealOrderStatus.CANCELLED
     audit.record("meal_hold.create", user=by, entity_type="meal_hold", entity_id=hold.id, senior_id=senior.id,
-                 detail={"start": start.isoformat(), "end": end.isoformat(), "by": "family"})
+                 detail={"start": start.isoformat(), "end": end.isoformat(), "away": bool(away), "by": "family"})
     db.session.flush()
     return hold
+
+
+def cancel_visits_while_away(visits: list[VisitOnDay], *, by: User, now: datetime | None = None,
+                             ) -> tuple[list[VisitOnDay], list[VisitOnDay]]:
+    """Cancel the one-off visits of an away pause the family may still cancel: (cancelled, kept).
+
+    A weekly series is kept (only its away dates are skipped), and so is a visit
+    past the cutoff: planning leaves both out while the senior is away.
+    """
+    cancelled, kept = [], []
+    for visit in visits:
+        if visit.weekly or not can_change(visit.request, now):
+            kept.append(visit)
+            continue
+        cancel(visit.request, by=by, now=now)
+        cancelled.append(visit)
+    return cancelled, kept
 
 
 def resume_meals(hold: MealHold, *, by: User, now: datetime | None = None) -> MealHold | None:

@@ -23,6 +23,7 @@ from dispatch.models.worker import Skill
 from dispatch.platform import audit
 from dispatch.platform.access import one_or_404, sites_editable_by, sites_visible_to
 from dispatch.platform.errors import FieldError, StaleRecord
+from dispatch.services.care import away
 from dispatch.services.family import notifications
 
 MAX_REASON = 255
@@ -72,14 +73,26 @@ def awaiting_review(site: MealSite, *, from_day: date | None = None, limit: int 
     ).limit(limit)))
 
 
-def visits_for(site: MealSite, day: date) -> list[ServiceRequest]:
-    """Approved (or already scheduled) requests for ``day``, plus weekly ones that fall on it."""
+def _due_on(site: MealSite, day: date) -> list[ServiceRequest]:
     rows = db.session.scalars(sa.select(ServiceRequest).where(
         ServiceRequest.site_id == site.id, ServiceRequest.status.in_(PLANNABLE),
         sa.or_(ServiceRequest.requested_date == day,
                sa.and_(ServiceRequest.recurrence == Recurrence.WEEKLY, ServiceRequest.requested_date < day)),
     ).order_by(ServiceRequest.priority, ServiceRequest.id)).all()
     return [r for r in rows if r.requested_date == day or r.requested_date.weekday() == day.weekday()]
+
+
+def visits_for(site: MealSite, day: date) -> list[ServiceRequest]:
+    """Approved (or already scheduled) requests for ``day``, plus weekly ones that fall on it.
+
+    Leaves out seniors who are away from home that day (``away``): nobody would open the door.
+    """
+    return away.split_away(_due_on(site, day), day)[0]
+
+
+def away_visits_for(site: MealSite, day: date) -> list[ServiceRequest]:
+    """The visits of ``day`` that planning leaves out because the senior is away, for staff to follow up."""
+    return away.split_away(_due_on(site, day), day)[1]
 
 
 def _check_version(request: ServiceRequest, version: int | None) -> None:

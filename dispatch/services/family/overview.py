@@ -18,7 +18,7 @@ from dispatch.models.alert import AlertStatus, WelfareAlert
 from dispatch.models.meals import MealEnrollment, MealHold, MealMode, MealOrder
 from dispatch.models.plan import LIVE_STATUSES, Plan, PlanStatus, Route, Stop
 from dispatch.models.senior import FamilyLink, Senior
-from dispatch.models.service_request import ServiceRequest
+from dispatch.models.service_request import RequestStatus, ServiceRequest
 from dispatch.models.site import MealType
 from dispatch.platform import clock
 
@@ -34,6 +34,7 @@ class RequestView:
     outcome_at: datetime | None
     eta: tuple[datetime, datetime] | None = None  # site-local window the worker is expected in
     late: bool = False  # the planned time has passed and the visit has no outcome yet
+    away: bool = False  # the senior is away that day (an away pause): the visit is not planned
 
 
 @dataclass(frozen=True)
@@ -97,16 +98,27 @@ class SeniorOverview:
 
 
 ETA_SLACK = timedelta(minutes=15)
+# A visit in one of these may still be planned; on an away day it is not (as ``care.away`` leaves it out).
+NOT_YET_VISITED = (RequestStatus.REQUESTED, RequestStatus.APPROVED, RequestStatus.SCHEDULED)
 
 
 def eta_window(stop: Stop, zone: tzinfo) -> tuple[datetime, datetime]:
-    """What to tell a family: the planned ETA give or take a quarter hour, else the stop's window.
+    """What to tell a family: the planned ETA give or take a quarter hour, kept inside the stop's window.
 
-    A family waits at the door for this, so a window (not a minute) is honest.
+    A family waits at the door for this, so a band (not a minute) is honest. The
+    planned time is when service starts, which the plan keeps inside the requested
+    window (a worker who comes early waits), so the band never starts before the
+    window opens nor, for a service planned in time, ends after it closes: a visit
+    asked for 09:00-11:00 and planned at 09:01 reads "09:00-09:16", not "08:46-09:16".
+    Without an ETA it is the stop's window.
     """
-    if stop.eta_dt is not None:
-        return (stop.eta_dt - ETA_SLACK).astimezone(zone), (stop.eta_dt + ETA_SLACK).astimezone(zone)
-    return stop.window_start_dt.astimezone(zone), stop.window_end_dt.astimezone(zone)
+    opens, closes = stop.window_start_dt, stop.window_end_dt
+    if stop.eta_dt is None:
+        return opens.astimezone(zone), closes.astimezone(zone)
+    start, end = max(stop.eta_dt - ETA_SLACK, opens), stop.eta_dt + ETA_SLACK
+    if stop.eta_dt <= closes:
+        end = min(end, closes)
+    return start.astimezone(zone), max(start, end).astimezone(zone)
 
 
 def senior_overview(
@@ -203,7 +215,8 @@ def senior_overview(
             RequestView(request=r, stop=stops_by_request.get(r.id),
                         outcome_at=clock.local(getattr(stops_by_request.get(r.id), "outcome_dt", None), zone),
                         eta=eta_window(stops_by_request[r.id], zone) if r.id in stops_by_request else None,
-                        late=r.id in stops_by_request and stops_by_request[r.id].is_late(moment))
+                        late=r.id in stops_by_request and stops_by_request[r.id].is_late(moment),
+                        away=r.status in NOT_YET_VISITED and any(h.away and h.covers(r.requested_date) for h in holds))
             for r in requests
         ],
         open_alerts=alerts,

@@ -153,7 +153,10 @@ def update_enrollment(enrollment: MealEnrollment, data: Mapping[str, Any] | Enro
 # Holds ----------------------------------------------------------------------
 
 def add_hold(senior: Senior, data: Mapping[str, Any], *, by) -> MealHold:
-    """Pause the senior's meals from ``start_date`` to ``end_date`` (both included)."""
+    """Pause the senior's meals from ``start_date`` to ``end_date`` (both included).
+
+    ``away`` (true): the senior is not at home then, so planning leaves their visits out too.
+    """
     start, end = data.get("start_date"), data.get("end_date")
     for name, value in (("start_date", start), ("end_date", end)):
         if not isinstance(value, date) or isinstance(value, datetime):
@@ -168,7 +171,7 @@ def add_hold(senior: Senior, data: Mapping[str, Any], *, by) -> MealHold:
     if len(reason) > 255:
         raise FieldError("reason", _("At most %(n)s characters.", n=255))
     hold = MealHold(senior_id=senior.id, start_date=start, end_date=end, reason=reason,
-                    created_by_id=getattr(by, "id", None))
+                    away=bool(data.get("away")), created_by_id=getattr(by, "id", None))
     db.session.add(hold)
     db.session.flush()
     audit.record("hold.create", user=by, entity_type="meal_hold", entity_id=hold.id, senior_id=senior.id)

@@ -14,7 +14,7 @@ from dispatch.extensions import db
 from dispatch.forms.errors import show_error
 from dispatch.forms.security import ApiTokenForm, AuditFilterForm, UnusualAccessForm
 from dispatch.models.user import RoleName, User
-from dispatch.platform import audit_review, clock
+from dispatch.platform import audit_names, audit_review, clock
 from dispatch.platform.access import role_required
 from dispatch.platform.errors import FieldError
 from dispatch.services.people import api_tokens
@@ -78,7 +78,9 @@ def audit_log():
     page = audit_review.search_events(filters, page=request.args.get("page", 1, type=int) or 1,
                                       per_page=current_app.config.get("PAGE_SIZE", 25))
     args = {k: v for k, v in request.args.items() if k != "page" and v and valid}
-    return render_template("admin/audit.html", form=form, page=page, filters=args), 200 if valid else 422
+    names = audit_names.names_for(page.items, current_user)
+    return render_template("admin/audit.html", form=form, page=page, filters=args, names=names), \
+        200 if valid else 422
 
 
 @bp.route("/audit/unusual")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import partial
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
@@ -23,7 +24,9 @@ from dispatch.platform.access import (
     sites_visible_to,
 )
 from dispatch.platform.errors import FieldError
+from dispatch.platform.labels import label
 from dispatch.platform.validation import id_or_none, is_id
+from dispatch.services.care import away
 from dispatch.services.meals import enrollments as service
 from dispatch.services.people.seniors import search_seniors
 from dispatch.web.staff import bp
@@ -126,13 +129,29 @@ def hold_new(senior_id: int):
     form = HoldForm()
     if form.validate_on_submit():
         try:
-            service.add_hold(senior, form.service_data(), by=current_user)
+            hold = service.add_hold(senior, form.service_data(), by=current_user)
         except FieldError as error:
             show_error(form, error)
         else:
             flash(_("Meals are on hold for these dates."), "success")
+            visits = away.visits_during(senior, hold.start_date, hold.end_date)
+            if visits and hold.away:
+                flash(ngettext("%(num)s visit falls on those days: it will not be planned while the senior is "
+                               "away. Move or cancel it: %(list)s",
+                               "%(num)s visits fall on those days: they will not be planned while the senior is "
+                               "away. Move or cancel them: %(list)s", len(visits), list=_visit_list(visits)),
+                      "error")
+            elif visits:
+                flash(ngettext("%(num)s visit on those days stays planned (the senior is at home): %(list)s",
+                               "%(num)s visits on those days stay planned (the senior is at home): %(list)s",
+                               len(visits), list=_visit_list(visits)), "info")
             return redirect(url_for("staff.senior_detail", senior_id=senior.id) + "#holds")
     return render_detail(senior, form, status=422)
+
+
+def _visit_list(visits: list[away.VisitOnDay]) -> str:
+    return "; ".join(f"{format_date(v.day, 'medium')} {label(v.request.service_type)} "
+                     f"{v.request.window_start:%H:%M}–{v.request.window_end:%H:%M}" for v in visits)
 
 
 @bp.route("/seniors/<id:senior_id>/holds/<id:hold_id>/end", methods=["POST"])

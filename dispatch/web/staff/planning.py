@@ -71,6 +71,7 @@ def today():
             counts=order_service.day_counts(site, day),
             awaiting=request_service.awaiting_review(site, from_day=day),
             visits=request_service.visits_for(site, day),
+            away_visits=request_service.away_visits_for(site, day),
             plans=planning_service.plans_for_day(site, day),
             meals=[m for m in MealType if site.window_for(m) is not None],
         )

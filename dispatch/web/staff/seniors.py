@@ -13,7 +13,7 @@ from dispatch.forms.enrollments import HoldForm
 from dispatch.forms.errors import show_error
 from dispatch.forms.seniors import ConfirmForm, SeniorEditForm, SeniorForm, SeniorSearchForm
 from dispatch.models.site import MealSite
-from dispatch.platform import clock, transaction
+from dispatch.platform import audit_names, audit_review, clock, transaction
 from dispatch.platform.access import get_senior_or_404, role_required, sites_editable_by, sites_visible_to
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.services.people import seniors as service
@@ -82,8 +82,12 @@ def senior_detail(senior_id: int):
 def render_detail(senior, hold_form, status: int = 200):
     """Render the detail page (the hold views re-use it to show their form's errors)."""
     overview = service.read_senior(senior, by=current_user)
+    history = audit_review.senior_history(senior.id)
+    zone = clock.zone_of(senior.home_site)
     return render_template("staff/seniors/detail.html", o=overview, s=senior,
-                           hold_form=hold_form, confirm=ConfirmForm(), today=clock.local_today()), status
+                           hold_form=hold_form, confirm=ConfirmForm(), today=clock.local_today(),
+                           history=[(e, clock.local(e.event_dt, zone)) for e in history],
+                           names=audit_names.names_for(history, current_user)), status
 
 
 @bp.route("/seniors/new", methods=["GET", "POST"])
