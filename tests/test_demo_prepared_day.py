@@ -50,7 +50,7 @@ def test_the_demo_worker_opens_on_a_published_route_that_passes_the_checker(app,
 
 
 def test_demo_plans_today_unless_told_not_to(app, runner):
-    left = runner.invoke(args=["demo", "--no-serve", "--no-plan", "--seniors", "60"])
+    left = runner.invoke(args=["demo", "--no-serve", "--no-plan", "--no-history", "--seniors", "60"])
     assert left.exit_code == 0, left.output
     assert "Today:" not in left.output and db.session.scalar(sa.select(sa.func.count(Plan.id))) == 0
 

@@ -73,6 +73,17 @@ def test_admin_sees_every_worker(app, world):
     assert "Li Wei" in response.text and "Zhang Min" in response.text
 
 
+def test_the_list_opens_without_filter_errors(app, world):
+    """Opened bare (no query string) or with empty filters, the list shows no 'Not a valid choice.'."""
+    client = client_for(app, world, "admin")
+    for args in ({}, {"kind": "", "skill": "", "mode": "", "site": "", "active": ""}):
+        response = client.get("/staff/workers", query_string=args)
+        assert response.status_code == 200
+        assert "Not a valid choice" not in response.text and 'class="error' not in response.text
+    bad = client.get("/staff/workers", query_string={"kind": "astronaut"})
+    assert "Li Wei" in bad.text  # a bad filter is dropped, the list still shows
+
+
 def test_staff_see_only_their_sites_workers(app, world):
     response = client_for(app, world, "staff_a").get("/staff/workers")
     assert response.status_code == 200

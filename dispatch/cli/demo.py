@@ -102,13 +102,16 @@ def seed_command(seniors, sites, seed, reset, workers, center, today, no_logins)
 @click.option("--no-plan", is_flag=True,
               help="Leave today unplanned (by default a fresh demo makes today's orders and publishes the demo "
                    "worker's meal run).")
+@click.option("--no-history", is_flag=True,
+              help="Leave the past empty (by default a fresh demo gets the last 7 days of meals, visits and "
+                   "alerts, so the dashboard and statements have figures).")
 @click.option("--real-clock", is_flag=True,
               help="Run on the machine's clock instead of the demo clock (late morning in the district).")
 @click.option("--streets", "streets_pbf", type=click.Path(dir_okay=False), default=None, metavar="PATH.osm.pbf",
               help="Lay the district out on this OpenStreetMap extract and measure every time on its streets "
                    "(builds the network into DATA_DIR/streets, or reuses the one built from the same file).")
 @with_appcontext
-def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan, real_clock, streets_pbf):
+def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan, no_history, real_clock, streets_pbf):
     """Migrate, seed a demo district if the database is empty, print logins and serve on 127.0.0.1."""
     from flask_migrate import upgrade
 
@@ -132,6 +135,8 @@ def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan, real_cloc
         result = _generate_and_seed(seniors=seniors, sites=sites, seed=seed, workers=None, center=None,
                                     today=None, reset=reset, with_logins=True, layout=layout)
         logins = result.logins
+        if not no_history:
+            _write_history(seed)
         if not no_plan:
             moved_to = _prepare_today()
             if moved_to:
@@ -201,6 +206,18 @@ def _use_demo_clock() -> None:
     local = clock.now().astimezone(zone)
     click.echo(f"Demo clock: {local:%Y-%m-%d %H:%M} in {zone.key}, running from there "
                "(--real-clock keeps the machine's time).")
+
+
+def _write_history(seed: int) -> None:
+    """The last week, written directly (``demo.history``): seconds, where ``doorstep simulate`` takes minutes."""
+    from dispatch.demo.history import quick_history
+
+    started = time.perf_counter()
+    # The simulated visits word their reasons through Flask-Babel, which reads the request's locale.
+    with current_app.test_request_context(), transaction.unit():
+        played = quick_history(today=clock.local_today(), seed=seed)
+    click.echo(f"History: {played.summary()}.")
+    click.echo(f"History written in {time.perf_counter() - started:.1f}s.")
 
 
 def _prepare_today() -> str | None:

@@ -70,6 +70,11 @@ class Played:
     budgets: int = 0
     by_outcome: dict[str, int] = field(default_factory=dict)
 
+    def count_meal(self, outcome: StopOutcome) -> None:
+        self.deliveries += 1
+        self.delivered += outcome == StopOutcome.DELIVERED
+        self.by_outcome[outcome.value] = self.by_outcome.get(outcome.value, 0) + 1
+
     def summary(self) -> str:
         outcomes_text = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(self.by_outcome.items()))
         return (f"{self.days} days played: {self.plans} plans, {self.deliveries} meal stops ({outcomes_text}), "
@@ -77,7 +82,7 @@ class Played:
                 f"(resolved), {self.budgets} monthly budgets set; {self.skipped} site-days already played")
 
 
-def _utc(day: date, wall: time, site: MealSite) -> datetime:
+def utc(day: date, wall: time, site: MealSite) -> datetime:
     return datetime.combine(day, wall, zone_of(site)).astimezone(timezone.utc)
 
 
@@ -85,7 +90,7 @@ def _bearing(site: MealSite, senior: Senior) -> float:
     return math.atan2((senior.lat or site.lat) - site.lat, (senior.lon or site.lon) - site.lon)
 
 
-def _pick(rng: random.Random, table):
+def pick(rng: random.Random, table):
     return rng.choices([v for v, _w in table], weights=[w for _v, w in table])[0]
 
 
@@ -95,33 +100,37 @@ def simulate(*, days: int, today: date, seed: int = 1, visits: bool = True) -> P
         raise ValueError("days must be between 1 and 62")
     rng = random.Random(seed)
     played = Played()
-    sites = list(db.session.scalars(sa.select(MealSite).where(MealSite.is_active.is_(True))
-                                    .options(selectinload(MealSite.windows)).order_by(MealSite.id)))
+    sites = active_sites()
     for offset in range(days, 0, -1):
         day = today - timedelta(days=offset)
         played.days += 1
         for site in sites:
-            if _already_played(site, day):
+            if already_played(site, day):
                 played.skipped += 1
                 continue
             orders.generate_orders(site, day)
-            workers = _workers(site)
+            workers = site_workers(site)
             for window in site.windows:
                 _play_meal(site, day, window, workers, rng, played)
             if visits:
                 _play_visits(site, day, workers, rng, played)
-    played.alerts = _resolve_alerts(before=today)
-    played.budgets = _budgets(sites, today, days)
+    played.alerts = resolve_alerts(before=today)
+    played.budgets = set_budgets(sites, today, days)
     db.session.flush()
     return played
 
 
-def _already_played(site: MealSite, day: date) -> bool:
+def active_sites() -> list[MealSite]:
+    return list(db.session.scalars(sa.select(MealSite).where(MealSite.is_active.is_(True))
+                                   .options(selectinload(MealSite.windows)).order_by(MealSite.id)))
+
+
+def already_played(site: MealSite, day: date) -> bool:
     return db.session.scalar(sa.select(sa.func.count(Plan.id)).where(
         Plan.site_id == site.id, Plan.service_date == day)) > 0
 
 
-def _workers(site: MealSite) -> list[Worker]:
+def site_workers(site: MealSite) -> list[Worker]:
     return list(db.session.scalars(sa.select(Worker).where(Worker.home_site_id == site.id,
                                                            Worker.is_active.is_(True))
                                    .options(selectinload(Worker.skills), selectinload(Worker.shifts))
@@ -129,7 +138,7 @@ def _workers(site: MealSite) -> list[Worker]:
 
 
 def _play_meal(site, day, window, workers, rng, played) -> None:
-    start, end = _utc(day, window.start_time, site), _utc(day, window.end_time, site)
+    start, end = utc(day, window.start_time, site), utc(day, window.end_time, site)
     for order in orders.open_orders(site, day, window.meal, mode=MealMode.DINE_IN):
         if rng.random() < DINE_IN_SHOW_RATE:
             eaten = start + timedelta(minutes=rng.randint(0, max(1, int((end - start).total_seconds() // 60) - 1)))
@@ -137,19 +146,51 @@ def _play_meal(site, day, window, workers, rng, played) -> None:
                                 by=None, now=eaten)
             played.dine_in += 1
     deliveries = orders.open_orders(site, day, window.meal)
-    drivers = [w for w in workers if w.has_skill(Skill.MEAL_DELIVERY)] or workers
-    # Whoever has a shift that day takes the routes, in a different order each day.
-    drivers = [w for w in drivers if any(sh.weekday == day.weekday() for sh in w.shifts)] or drivers
-    rng.shuffle(drivers)
+    drivers = day_drivers(workers, day, rng)
     if not deliveries or not drivers:
         return
-    plan = Plan(site_id=site.id, service_date=day, kind=PlanKind.MEALS, meal=window.meal,
-                status=PlanStatus.PUBLISHED, published_dt=start - timedelta(hours=2),
-                summary={"simulated": True})
+    plan = simulated_plan(site, day, PlanKind.MEALS, window.meal, published=start - timedelta(hours=2))
+    stops = lay_meal_routes(plan, site, deliveries, drivers, start, end)
+    transaction.commit_step()  # day by day: a week of history never holds one huge transaction
+    played.plans += 1
+    for stop, eta in stops:
+        outcome, when = meal_outcome(rng, eta)
+        _tap(stop, StopEventKind.OUTCOME, when, outcome=outcome)
+        played.count_meal(outcome)
+    plan.status = PlanStatus.CLOSED
+    transaction.commit_step()  # day by day: a week of history never holds one huge transaction
+
+
+def day_drivers(workers: list[Worker], day: date, rng: random.Random) -> list[Worker]:
+    """Whoever delivers and has a shift that day takes the routes, in a different order each day."""
+    drivers = [w for w in workers if w.has_skill(Skill.MEAL_DELIVERY)] or workers
+    drivers = [w for w in drivers if any(sh.weekday == day.weekday() for sh in w.shifts)] or drivers
+    rng.shuffle(drivers)
+    return drivers
+
+
+def simulated_plan(site: MealSite, day: date, kind: PlanKind, meal, *, published: datetime) -> Plan:
+    plan = Plan(site_id=site.id, service_date=day, kind=kind, meal=meal, status=PlanStatus.PUBLISHED,
+                published_dt=published, summary={"simulated": True})
     db.session.add(plan)
+    return plan
+
+
+def meal_outcome(rng: random.Random, eta: datetime) -> tuple[StopOutcome, datetime]:
+    """What happened at a meal stop and when the worker tapped it (a few minutes either side of the ETA)."""
+    late = timedelta(minutes=max(-5.0, rng.gauss(4, 12)))
+    return pick(rng, MEAL_OUTCOMES), eta + late
+
+
+def lay_meal_routes(plan: Plan, site: MealSite, deliveries: list, drivers: list[Worker], start: datetime,
+                    end: datetime) -> list[tuple[Stop, datetime]]:
+    """Split the orders among the drivers by bearing from the kitchen; ETAs from distance at e-bike speed.
+
+    ``deliveries`` are meal orders (flushed: their ids are used). Returns each stop with its ETA.
+    """
     per_route = max(1, max((w.capacity_meals or 0) for w in drivers) or 10)
     n_routes = min(len(drivers), max(1, math.ceil(len(deliveries) / per_route)))
-    deliveries.sort(key=lambda o: _bearing(site, o.senior))
+    deliveries = sorted(deliveries, key=lambda o: _bearing(site, o.senior))
     chunk = math.ceil(len(deliveries) / n_routes)
     stops: list[tuple[Stop, datetime]] = []
     for r in range(n_routes):
@@ -175,17 +216,7 @@ def _play_meal(site, day, window, workers, rng, played) -> None:
         route.end_dt = clock + timedelta(minutes=haversine_m(*here, site.lat, site.lon) * 1.3 / SPEED_M_PER_MIN)
         route.distance_m = metres
         route.travel_seconds = int((route.end_dt - leave).total_seconds())
-    transaction.commit_step()  # day by day: a week of history never holds one huge transaction
-    played.plans += 1
-    for stop, eta in stops:
-        late = timedelta(minutes=max(-5.0, rng.gauss(4, 12)))
-        outcome = _pick(rng, MEAL_OUTCOMES)
-        _tap(stop, StopEventKind.OUTCOME, eta + late, outcome=outcome)
-        played.deliveries += 1
-        played.delivered += outcome == StopOutcome.DELIVERED
-        played.by_outcome[outcome.value] = played.by_outcome.get(outcome.value, 0) + 1
-    plan.status = PlanStatus.CLOSED
-    transaction.commit_step()  # day by day: a week of history never holds one huge transaction
+    return stops
 
 
 def seed_tag(day: date) -> str:
@@ -207,13 +238,34 @@ VISIT_PROFILES = {  # service: (minutes, skill)
 
 
 def _play_visits(site, day, workers, rng, played) -> None:
+    planned = lay_visits(site, day, workers, rng)
+    if not planned:
+        return
+    transaction.commit_step()  # day by day: a week of history never holds one huge transaction
+    for stop, window_start, minutes in planned:
+        arrive, leave, outcome = visit_times(rng, window_start, minutes)
+        _tap(stop, StopEventKind.CHECK_IN, arrive)
+        _tap(stop, StopEventKind.CHECK_OUT, leave, outcome=outcome)
+        played.visits += 1
+    planned[0][0].route.plan.status = PlanStatus.CLOSED
+    transaction.commit_step()  # day by day: a week of history never holds one huge transaction
+
+
+def visit_times(rng: random.Random, window_start: datetime, minutes: int) -> tuple[datetime, datetime, StopOutcome]:
+    """(check-in, check-out, outcome) of one simulated visit: on time or a little late, about as long as planned."""
+    arrive = window_start + timedelta(minutes=rng.randint(0, 40))
+    stay = max(10, int(rng.gauss(minutes, 10)))
+    outcome = StopOutcome.COMPLETED if rng.random() < 0.95 else StopOutcome.COULD_NOT_COMPLETE
+    return arrive, arrive + timedelta(minutes=stay), outcome
+
+
+def lay_visits(site, day, workers, rng) -> list[tuple[Stop, datetime, int]]:
+    """A few scheduled home visits at ``site`` on ``day`` in one published plan: (stop, window start, minutes)."""
     seniors = list(db.session.scalars(sa.select(Senior).where(Senior.home_site_id == site.id,
                                                               Senior.is_active.is_(True)).order_by(Senior.id)))
     if not seniors or not workers:
-        return
-    plan = Plan(site_id=site.id, service_date=day, kind=PlanKind.VISITS, meal=None, status=PlanStatus.PUBLISHED,
-                published_dt=_utc(day, time(7), site), summary={"simulated": True})
-    db.session.add(plan)
+        return []
+    plan = simulated_plan(site, day, PlanKind.VISITS, None, published=utc(day, time(7), site))
     routes: dict[int, Route] = {}
     planned = []
     for n in range(min(VISITS_PER_SITE_DAY, len(seniors))):
@@ -231,28 +283,19 @@ def _play_visits(site, day, workers, rng, played) -> None:
         route = routes.get(worker.id)
         if route is None:
             route = routes[worker.id] = Route(plan=plan, worker_id=worker.id, position=len(routes),
-                                              start_dt=_utc(day, time(8, 45), site))
+                                              start_dt=utc(day, time(8, 45), site))
             db.session.add(route)
-        window_start = _utc(day, starts, site)
+        window_start = utc(day, starts, site)
         stop = Stop(route=route, position=len(route.stops), kind=StopKind.VISIT, senior_id=request.senior_id,
                     service_request=request, window_start_dt=window_start,
                     window_end_dt=window_start + timedelta(hours=2), eta_dt=window_start + timedelta(minutes=15))
         db.session.add(stop)
         planned.append((stop, window_start, minutes))
         route.end_dt = window_start + timedelta(minutes=15 + minutes + 20)
-    transaction.commit_step()  # day by day: a week of history never holds one huge transaction
-    for stop, window_start, minutes in planned:
-        arrive = window_start + timedelta(minutes=rng.randint(0, 40))
-        _tap(stop, StopEventKind.CHECK_IN, arrive)
-        stay = max(10, int(rng.gauss(minutes, 10)))
-        _tap(stop, StopEventKind.CHECK_OUT, arrive + timedelta(minutes=stay),
-             outcome=StopOutcome.COMPLETED if rng.random() < 0.95 else StopOutcome.COULD_NOT_COMPLETE)
-        played.visits += 1
-    plan.status = PlanStatus.CLOSED
-    transaction.commit_step()  # day by day: a week of history never holds one huge transaction
+    return planned
 
 
-def _resolve_alerts(*, before: date) -> int:
+def resolve_alerts(*, before: date) -> int:
     """Staff followed up every alert of the played days: close them so today's board starts clean."""
     cutoff = datetime.combine(before, time(0), timezone.utc) - timedelta(hours=8)
     alerts = list(db.session.scalars(sa.select(WelfareAlert).where(
@@ -265,7 +308,7 @@ def _resolve_alerts(*, before: date) -> int:
     return len(alerts)
 
 
-def _budgets(sites: list[MealSite], today: date, days: int) -> int:
+def set_budgets(sites: list[MealSite], today: date, days: int) -> int:
     """A monthly budget per site where none is set: about ¥1 a day per senior homed there."""
     months = {subsidies.month_start(today - timedelta(days=d)) for d in range(days + 1)}
     added = 0

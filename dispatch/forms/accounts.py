@@ -21,7 +21,7 @@ from wtforms.fields import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from dispatch.forms.fields import MultiCheckboxField, optional_int
+from dispatch.forms.fields import FilterForm, MultiCheckboxField, optional_int
 from dispatch.models.user import RoleName
 from dispatch.platform.labels import choices
 from dispatch.platform.validation import id_or_none
@@ -53,11 +53,8 @@ class IdListField(StringField):
         return ", ".join(str(i) for i in self.data or [])
 
 
-class UserSearchForm(FlaskForm):
+class UserSearchForm(FilterForm):
     """The list's search box and role filter (GET, no CSRF: it changes nothing)."""
-
-    class Meta:
-        csrf = False
 
     q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)], description=_l("Email or name"))
     role = SelectField(_l("Role"), choices=choices(RoleName, blank=_l("Any role")),

@@ -9,7 +9,7 @@ from wtforms.fields import BooleanField, DateField, IntegerField, SelectField, S
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from dispatch.forms.fields import MultiCheckboxField, optional_int
+from dispatch.forms.fields import FilterForm, MultiCheckboxField, optional_int
 from dispatch.models.meals import MealMode
 from dispatch.models.site import MealType
 from dispatch.platform.labels import WEEKDAYS_SHORT, choices
@@ -38,11 +38,8 @@ class EnrollmentForm(FlaskForm):
             "senior_id", "site_id", "meal", "weekdays", "mode", "start_date", "end_date", "is_active")}
 
 
-class EnrollmentSearchForm(FlaskForm):
+class EnrollmentSearchForm(FilterForm):
     """List filters (GET, no CSRF)."""
-
-    class Meta:
-        csrf = False
 
     site = SelectField(_l("Site"), coerce=optional_int, choices=[], validators=[Optional()])
     meal = SelectField(_l("Meal"), choices=choices(MealType, blank=_l("Any")), validators=[Optional()])

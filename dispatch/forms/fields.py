@@ -12,11 +12,33 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms.fields import SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 PHONE_PATTERN = r"^[0-9+()\- ]*$"
+
+
+class FilterForm(FlaskForm):
+    """A list page's search and filters, read from the query string (GET, no CSRF: it changes nothing).
+
+    An argument that is absent or empty means "any" and is never an error: a select
+    with no value fails WTForms' choice check ("Not a valid choice."), so a list page
+    opened without arguments showed a red error under every filter whose field
+    lacked ``Optional()``. Here no field can forget it. A value that is present and
+    bad still gets its error, and the views drop that filter.
+    """
+
+    class Meta:
+        csrf = False
+
+    def validate(self, extra_validators=None) -> bool:
+        super().validate(extra_validators)
+        for field in self._fields.values():
+            if field.errors and not any(str(v).strip() for v in field.raw_data or ()):
+                field.errors = []
+        return not any(field.errors for field in self._fields.values())
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -7,6 +7,7 @@ from wtforms.fields import DateField, EmailField, IntegerField, SelectField, Str
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from dispatch.forms.accounts import IdListField
+from dispatch.forms.fields import FilterForm
 from dispatch.models.user import RoleName
 from dispatch.platform.labels import choices
 from dispatch.platform.validation import MAX_ID
@@ -21,18 +22,12 @@ class ApiTokenForm(FlaskForm):
     days = IntegerField(_l("Days until it expires"), default=90, validators=[InputRequired(), NumberRange(1, 366)])
 
 
-class AuditFilterForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET search form
-
+class AuditFilterForm(FilterForm):
     user_id = IntegerField(_l("User id"), validators=[Optional(), NumberRange(1, MAX_ID)])
     senior_id = IntegerField(_l("Senior id"), validators=[Optional(), NumberRange(1, MAX_ID)])
     day_from = DateField(_l("From"), validators=[Optional()])
     day_to = DateField(_l("To"), validators=[Optional()])
 
 
-class UnusualAccessForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class UnusualAccessForm(FilterForm):
     day = DateField(_l("Day"), validators=[Optional()])

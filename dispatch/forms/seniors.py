@@ -26,7 +26,7 @@ from wtforms.fields import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from dispatch.forms.fields import MultiCheckboxField, optional_int
+from dispatch.forms.fields import FilterForm, MultiCheckboxField, optional_int
 from dispatch.models.senior import Diet, Gender, Mobility, SeniorCategoryType
 from dispatch.platform.labels import choices
 
@@ -84,11 +84,8 @@ class SeniorEditForm(SeniorForm):
     version = HiddenField()
 
 
-class SeniorSearchForm(FlaskForm):
+class SeniorSearchForm(FilterForm):
     """The list's search box and filters (GET, no CSRF: it changes nothing)."""
-
-    class Meta:
-        csrf = False
 
     q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)],
                     description=_l("Name (English or Chinese), last digits of the phone, address or neighbourhood"))

@@ -16,7 +16,7 @@ from wtforms.fields import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from dispatch.forms.fields import MultiCheckboxField, phone_field, text_field
+from dispatch.forms.fields import FilterForm, MultiCheckboxField, phone_field, text_field
 from dispatch.models.site import TravelMode
 from dispatch.models.worker import Skill, WorkerKind
 from dispatch.platform.labels import WEEKDAYS, choices
@@ -161,11 +161,8 @@ class WorkerForm(FlaskForm):
         self._refresh_errors()
 
 
-class WorkerFilterForm(FlaskForm):
+class WorkerFilterForm(FilterForm):
     """The list's search and filters, read from the query string; a bad value is ignored, not an error page."""
-
-    class Meta:
-        csrf = False
 
     q = text_field(_l("Search"), 100, description=_l("Name, or the last digits of the phone number."))
     site = SelectField(_l("Home site"), coerce=str, choices=[])
