@@ -29,6 +29,7 @@ from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite
 from dispatch.platform import audit, clock, transaction
 from dispatch.platform.access import get_site_or_404
+from dispatch.platform.datefmt import seconds_text, time_text
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import label
 from dispatch.platform.validation import is_id
@@ -67,7 +68,7 @@ class RouteStatus:
             last = {
                 "stop_id": self.last.id, "senior": self.last.senior.full_name,
                 "outcome": self.last.outcome.value, "outcome_label": label(self.last.outcome),
-                "time": clock.local(self.last.outcome_dt, zone).strftime("%H:%M") if self.last.outcome_dt else None,
+                "time": time_text(self.last.outcome_dt, zone) if self.last.outcome_dt else None,
             }
         return {
             "route_id": self.route.id, "plan_id": self.plan.id,
@@ -106,14 +107,14 @@ class Board:
                 "id": a.id, "version": a.version, "kind": a.kind.value, "kind_label": label(a.kind),
                 "severity": a.severity.value, "status": a.status.value, "status_label": label(a.status),
                 "senior": a.senior.full_name, "senior_id": a.senior_id,
-                "raised": self.local(a.raised_dt).strftime("%H:%M"), "raised_dt": a.raised_dt.isoformat(),
+                "raised": time_text(a.raised_dt, self.zone), "raised_dt": a.raised_dt.isoformat(),
                 "actions": [{"kind": x.kind.value, "note": x.note} for x in a.actions],
                 "reraised": self.reraised.get(a.id, 0),
             }
 
         return {
             "site_id": self.site.id, "date": self.day.isoformat(),
-            "updated": self.updated.strftime("%H:%M:%S"),
+            "updated": seconds_text(self.updated),
             "alerts": [alert_dict(a) for a in self.alerts],
             "resolved_today": [alert_dict(a) for a in self.resolved_today],
             "routes": [r.as_dict(self.zone) for r in self.routes],

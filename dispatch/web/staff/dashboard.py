@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Response, render_template, request
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from dispatch.models.service_request import ServiceType
 from dispatch.platform import clock
 from dispatch.platform.access import get_site_or_404, role_required
+from dispatch.platform.datefmt import day_short, month_text
 from dispatch.platform.errors import FieldError
 from dispatch.platform.labels import label, yuan
 from dispatch.services.money import dashboard as dashboard_service
@@ -35,7 +35,7 @@ def _count(v: float) -> str:
 
 def charts(d: dashboard_service.Dashboard) -> list[Chart]:
     """The dashboard's charts, in reading order."""
-    days = [format_date(day, "EEE d/M") for day in d.days]
+    days = [day_short(day) for day in d.days]
     meals = Chart(
         "meals", _("Meals served per day"), "bars", days,
         [Series(_("Delivered"), [d.delivered.get(x, 0) for x in d.days]),
@@ -75,7 +75,7 @@ def charts(d: dashboard_service.Dashboard) -> list[Chart]:
                   h=_hours(sum(h.minutes for h in d.volunteers) / 60)))
     bands = list(d.spend_by_band)
     spend = Chart(
-        "spend", _("Subsidy spent in %(month)s by band, against the budget", month=f"{d.month:%Y-%m}"), "hbars",
+        "spend", _("Subsidy spent in %(month)s by band, against the budget", month=month_text(d.month)), "hbars",
         [b or _("No rule") for b in bands] + [_("Total")],
         [Series(_("Subsidy"), [d.spend_by_band[b] / 100 for b in bands] + [d.spend_total / 100])],
         fmt=lambda v: yuan(round(v * 100)), category_header=_("Band"),
