@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -98,9 +99,10 @@ def import_preview(kind: str, token: str):
                 uploads.discard(token, user_id=current_user.id)
                 if kind == "seniors" and result.ids:
                     _locate_later(list(result.ids))
-                flash(_("%(created)s imported; %(existing)s were already recorded; %(errors)s rows had "
-                        "errors and were left out.", created=result.created, existing=result.existing,
-                        errors=result.errors), "success")
+                flash(_("%(created)s imported; %(existing)s already recorded; %(errors)s.", created=result.created,
+                        existing=result.existing,
+                        errors=ngettext("%(num)s row had errors and was left out",
+                                        "%(num)s rows had errors and were left out", result.errors)), "success")
                 return redirect(url_for("staff.seniors" if kind == "seniors" else "staff.workers"))
             checked = service.preview(table, mapping, by=current_user, default_site_id=form.default_site.data)
         except FieldError as error:
