@@ -13,7 +13,7 @@ from dispatch.platform import clock
 from dispatch.platform.access import get_site_or_404, role_required
 from dispatch.platform.datefmt import day_short, month_text
 from dispatch.platform.errors import FieldError
-from dispatch.platform.labels import label, yuan
+from dispatch.platform.labels import label, shown_name, yuan
 from dispatch.services.money import dashboard as dashboard_service
 from dispatch.services.money.statements import parse_month
 from dispatch.services.volunteers import hours as hours_service
@@ -71,7 +71,7 @@ def charts(d: dashboard_service.Dashboard) -> list[Chart]:
         summary=_("%(h)s of home visits.", h=_hours(sum(d.visit_minutes.values()) / 60)))
     top = d.volunteers[:10]
     volunteers = Chart(
-        "volunteers", _("Volunteer hours"), "hbars", [h.worker.full_name for h in top],
+        "volunteers", _("Volunteer hours"), "hbars", [shown_name(h.worker) for h in top],
         [Series(_("Hours"), [h.minutes / 60 for h in top])], fmt=_hours, category_header=_("Volunteer"),
         summary=ngettext("%(num)s volunteer gave %(h)s.", "%(num)s volunteers gave %(h)s.", len(d.volunteers),
                   h=_hours(sum(h.minutes for h in d.volunteers) / 60)))

@@ -18,6 +18,7 @@ from dispatch.models.site import MealSite
 from dispatch.platform import uploads
 from dispatch.platform.access import is_admin, role_required, sites_editable_by
 from dispatch.platform.errors import FieldError
+from dispatch.platform.labels import shown_name
 from dispatch.services.imports import seniors as senior_import
 from dispatch.services.imports import workers as worker_import
 from dispatch.services.imports.columns import auto_map, parse_mapping
@@ -40,7 +41,7 @@ def site_choices() -> list[SelectChoice]:
     first = [SelectChoice(None, _("None: admins assign it later"))] if is_admin(current_user) else []
     if not first and len(sites) != 1:
         first = [SelectChoice(None, _("None: each row names its site"))]
-    return first + [SelectChoice(s.id, s.name) for s in sites]
+    return first + [SelectChoice(s.id, shown_name(s)) for s in sites]
 
 
 @bp.route("/import/<kind>", methods=["GET", "POST"])
