@@ -122,8 +122,8 @@ def _passed_text(u: dict[str, Any], zone) -> str | None:
     """Why a stop of a day under way is off the routes, with the times that decided it."""
     if u.get("reason") not in (WINDOW_PASSED, HOLD_PASSED) or not u.get("closed"):
         return None
-    closed = datetime.fromisoformat(u["closed"]).astimezone(zone).strftime("%H:%M")
-    made = datetime.fromisoformat(u["now"]).astimezone(zone).strftime("%H:%M") if u.get("now") else "?"
+    closed = time_text(datetime.fromisoformat(u["closed"]), zone)
+    made = time_text(datetime.fromisoformat(u["now"]), zone) if u.get("now") else "?"
     if u["reason"] == HOLD_PASSED:
         return _("The meal left the kitchen with a worker who is already out; its hold limit ended at %(closed)s, "
                  "before this plan was made (%(now)s). Serve it late only after checking it is still safe.",
