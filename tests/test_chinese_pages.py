@@ -39,6 +39,7 @@ def app_clock():
 def district(app):
     seed_district(generate_district(seed=3, today=DAY, seniors=60, sites=2))
     prepare_demo_day(DAY)
+    db.session.commit()  # services flush; the fixture is the edge of its unit
     db.session.expire_all()
 
 
