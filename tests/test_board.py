@@ -100,7 +100,7 @@ def test_board_data_reflects_new_outcome_and_alert_on_top(client, today):
     assert after["alerts"][0]["senior"] == "Chen Jun"
     html = after["html"]["alerts"]
     assert html.index("Chen Jun") < html.index("Wang Fang")
-    assert re.match(r"\d\d:\d\d:\d\d$", after["updated"])
+    assert re.match(r"\d{1,2}:\d\d:\d\d\u202f[AP]M$", after["updated"])  # the locale's time with seconds
 
 
 def test_board_page_shows_alerts_above_routes_and_works_without_js(client, today):

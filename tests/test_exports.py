@@ -84,9 +84,9 @@ def test_route_sheets_list_stops_in_order_with_local_etas_and_tick_boxes(client,
     assert "Li Wei" in first and "137 5555 6666" in first
     names = [m for m in re.findall(r"Chen Jun|Wang Fang|Li Na", first)]
     assert names == ["Chen Jun", "Wang Fang", "Li Na"]
-    # 11:10 Shanghai is 03:10 UTC: the sheet shows the site's time.
-    assert "<strong>11:10</strong>" in first and "03:10" not in first
-    assert "11:00–12:30" in first
+    # 11:10 Shanghai is 03:10 UTC: the sheet shows the site's time, in the locale's short format.
+    assert "<strong>11:10\u202fAM</strong>" in first and "3:10" not in first
+    assert "11:00\u202fAM–12:30\u202fPM" in first
     assert first.count('class="tick-box"') == 3
     wang_row = re.search(r'<tr class="sheet-stop".*?Wang Fang.*?</tr>', first, re.S).group(0)
     for text in ("Gate code 4411; dog", "Diabetic", "peanuts", "138 0000 1111", "Wang Mei", "139 2222 3333",

@@ -87,7 +87,7 @@ def test_emit_queues_one_row_per_linked_family_member_and_sends_email(mail_app, 
     assert mail["From"] == "care@doorstep.test"
     assert "Zhang Wei" in mail["Subject"] and "approved" in mail["Subject"]
     body = mail.get_content()
-    assert "Bathing" in body and "14:00" in body
+    assert "Bathing" in body and "2:00\u202fPM–4:00\u202fPM" in body
     assert "key under mat" not in body  # staff notes never reach the family
     assert all(r.status == NotificationStatus.SENT and r.attempts == 1 and r.sent_dt for r in _rows())
     # Sent rows are not sent again.

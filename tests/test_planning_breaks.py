@@ -61,7 +61,10 @@ def test_visit_plan_gives_the_caregiver_a_break_clear_of_every_visit(app, client
         assert visit[1] <= rest_start or visit[0] >= rest_end, (visit, (rest_start, rest_end))
 
     login_as(client, create_user("staff", sites=(s.site,)))
-    hhmm = f"{rest_start:%H:%M}–{rest_end:%H:%M}"
+    def en_time(t):  # English pages read the locale's short time: "10:15\u202fAM"
+        return f"{t.hour % 12 or 12}:{t:%M}\u202f{'AM' if t.hour < 12 else 'PM'}"
+
+    hhmm = f"{en_time(rest_start)}–{en_time(rest_end)}"
     assert f"break {hhmm}" in client.get(f"/staff/plans/{plan.id}").text
     assert f"Break {hhmm}" in client.get(f"/staff/plans/{plan.id}/sheets").text
 

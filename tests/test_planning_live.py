@@ -116,7 +116,7 @@ def test_stops_whose_window_passed_are_flagged_not_promised(lunch, app_clock, cl
     assert planning.check_plan(new) == []
     login_as(client, staff)
     page = client.get(f"/staff/plans/{new.id}").get_data(as_text=True)
-    assert "before this plan was made (12:40)" in page
+    assert "before this plan was made (12:40\u202fPM)" in page  # English reads the locale's 12-hour time
 
 
 def test_meals_on_board_stay_with_their_worker_within_the_hold_limit(lunch, app_clock):

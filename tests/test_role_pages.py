@@ -178,7 +178,7 @@ def test_a_worker_sees_their_published_stops_in_order_with_call_and_map_links(cl
     assert "uri.amap.com/marker" in html and 'href="geo:' not in html
     assert "Gate code 4411" in html and "Diabetic" in html and "peanuts" in html
     # Times in the site's timezone (Asia/Shanghai): the first window opens at 11:00 local.
-    assert "11:00" in html and "ETA 11:05" in html
+    assert "11:00\u202fAM–" in html and "ETA 11:05\u202fAM" in html  # English: the locale's 12-hour time
     assert 'href="tel:02155550101"' in html  # call the site
 
 
@@ -227,7 +227,7 @@ def test_a_worker_without_a_route_sees_the_empty_message_and_their_shifts(client
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "No route published for you today yet." in html
-    assert "10:30" in html and "North canteen" in html
+    assert "10:30\u202fAM–2:00\u202fPM" in html and "North canteen" in html
 
 
 def test_a_worker_login_without_a_worker_record_is_told_so(client):
@@ -269,7 +269,7 @@ def test_a_family_member_sees_their_linked_senior_with_meals_requests_and_alerts
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Zhang Wei" in html and "Other Family Senior" not in html
-    assert "Bathing" in html and "Approved" in html and "2:00" in html
+    assert "Bathing" in html and "Approved" in html and "2:00\u202fPM–4:00\u202fPM" in html
     assert "Hospital stay" in html
     assert "No answer" in html and "Open" in html  # the alert: kind and status
 

@@ -72,7 +72,7 @@ def test_staff_list_only_their_own_sites(app, world):
     response = client_for(app, world, "staff_a").get("/staff/sites")
     assert response.status_code == 200
     assert "Alpha canteen" in response.text and "Beta kitchen" not in response.text
-    assert "11:00–12:30" in response.text  # the lunch window
+    assert "11:00\u202fAM–12:30\u202fPM" in response.text  # the lunch window
     assert 'data-label="' in response.text  # cards on a phone
 
 
@@ -107,7 +107,7 @@ def test_list_paginates(app, world):
 def test_detail_shows_counts_and_windows(app, world):
     response = client_for(app, world, "staff_a").get(f"/staff/sites/{world['a'].id}")
     assert response.status_code == 200
-    assert "Alpha canteen" in response.text and "11:00–12:30" in response.text
+    assert "Alpha canteen" in response.text and "11:00\u202fAM–12:30\u202fPM" in response.text
     assert f"/staff/sites/{world['a'].id}/edit" in response.text
 
 

@@ -88,7 +88,7 @@ def test_staff_see_only_their_sites_workers(app, world):
     response = client_for(app, world, "staff_a").get("/staff/workers")
     assert response.status_code == 200
     assert "Li Wei" in response.text and "Zhang Min" not in response.text
-    assert "Meal delivery" in response.text and "09:00–14:00" in response.text
+    assert "Meal delivery" in response.text and "9:00\u202fAM–2:00\u202fPM" in response.text
     assert "Beta kitchen" not in response.text  # not even as a filter choice
 
 
@@ -124,7 +124,7 @@ def test_site_filter_and_pagination(app, world):
 def test_detail_shows_weekly_shifts(app, world):
     response = client_for(app, world, "staff_a").get(f"/staff/workers/{world['worker_a'].id}")
     assert response.status_code == 200
-    assert "Monday" in response.text and "09:00–14:00" in response.text and "Alpha canteen" in response.text
+    assert "Monday" in response.text and "9:00\u202fAM–2:00\u202fPM" in response.text and "Alpha canteen" in response.text
 
 
 # Access matrix ---------------------------------------------------------------------------

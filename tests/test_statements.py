@@ -236,7 +236,7 @@ def test_statement_pages_close_export_and_only_admins_reopen(client):
         site_id, senior_id = site.id, senior.id
     login_as(client, staff)
     page = client.get(f"/staff/statements?site={site_id}&month=2026-03").get_data(as_text=True)
-    assert "Zhou Meihua" in page and "¥5.00" in page and "Close 2026-03" in page
+    assert "Zhou Meihua" in page and "¥5.00" in page and "Close Mar 2026" in page
     senior_page = client.get(f"/staff/statements/senior/{senior_id}?site={site_id}&month=2026-03")
     assert "Ate at the canteen" in senior_page.get_data(as_text=True)
     download = client.get(f"/staff/statements.csv?site={site_id}&month=2026-03")

@@ -12,7 +12,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from dispatch.forms.fields import optional_int, text_field
 from dispatch.models.senior import SeniorCategoryType
-from dispatch.platform.labels import choices
+from dispatch.platform.labels import choices, shown_name
 from dispatch.services.money.subsidies import RuleData
 
 MONEY_FIELDS = ("meal_price", "subsidy", "delivery_fee", "delivery_subsidy", "cap_per_meal", "cap_per_month")
@@ -56,7 +56,7 @@ class SubsidyRuleForm(FlaskForm):
 
     def set_choices(self, sites, *, district_wide: bool) -> None:
         self.site_id.choices = ([SelectChoice("", _("All sites (district-wide)"))] if district_wide else []) + [
-            SelectChoice(s.id, s.name) for s in sites]
+            SelectChoice(s.id, shown_name(s)) for s in sites]
         self.category.choices = choices(SeniorCategoryType, blank=_l("Any category"))
 
     def fill(self, rule) -> None:

@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from dispatch.forms.fields import FilterForm, MultiCheckboxField, phone_field, text_field
 from dispatch.models.site import TravelMode
 from dispatch.models.worker import Skill, WorkerKind
-from dispatch.platform.labels import WEEKDAYS, choices
+from dispatch.platform.labels import WEEKDAYS, choices, shown_name
 from dispatch.services.people.workers import (
     CAPACITY_MEALS_RANGE,
     MAX_MINUTES_RANGE,
@@ -93,7 +93,7 @@ class WorkerForm(FlaskForm):
 
     def __init__(self, *args, sites=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.site_choices = [SelectChoice(site.id, site.name) for site in sites]
+        self.site_choices = [SelectChoice(site.id, shown_name(site)) for site in sites]
         self.home_site_id.choices = self.site_choices
         self._set_shift_choices()
 
@@ -175,7 +175,7 @@ class WorkerFilterForm(FilterForm):
 
     def __init__(self, *args, sites=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.site.choices = [SelectChoice("", _l("Any"))] + [SelectChoice(str(s.id), s.name) for s in sites]
+        self.site.choices = [SelectChoice("", _l("Any"))] + [SelectChoice(str(s.id), shown_name(s)) for s in sites]
 
     def to_filters(self) -> WorkerFilters:
         """Filters from the fields that validated; the rest are left at 'any'."""

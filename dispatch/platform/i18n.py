@@ -11,6 +11,7 @@ from flask_babel import get_locale
 
 from dispatch.extensions import babel
 from dispatch.paths import PACKAGE_DIR
+from dispatch.platform import datefmt
 
 LANGUAGES = {"en": "English", "zh_Hans_CN": "简体中文"}
 
@@ -36,3 +37,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    datefmt.init_app(app)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from dispatch.models.alert import AlertKind, AlertStatus
@@ -143,3 +145,69 @@ def yuan(cents: int | None) -> str:
     sign = "-" if cents < 0 else ""
     whole, fen = divmod(abs(int(cents)), 100)
     return f"{sign}¥{whole:,}.{fen:02d}"
+
+
+# Free-text fields that people fill with a few common words (a contact's relation, an allergen): the
+# words we know are shown translated, anything else as it was typed. Matching ignores case and spaces.
+WORDS: dict[str, Any] = {
+    "son": _l("son"), "daughter": _l("daughter"), "niece": _l("niece"), "nephew": _l("nephew"),
+    "neighbour": _l("neighbour"), "neighbor": _l("neighbour"), "wife": _l("wife"), "husband": _l("husband"),
+    "spouse": _l("spouse"), "brother": _l("brother"), "sister": _l("sister"), "grandson": _l("grandson"),
+    "granddaughter": _l("granddaughter"), "friend": _l("friend"), "carer": _l("carer"),
+    "peanuts": _l("peanuts"), "shellfish": _l("shellfish"), "shrimp": _l("shrimp"), "eggs": _l("eggs"),
+    "milk": _l("milk"), "sesame": _l("sesame"), "penicillin (medication)": _l("penicillin (medication)"),
+}
+
+
+def word(text: str | None) -> str:
+    """A relation or allergen in the reader's language when it is one we know; else the text as typed."""
+    if not text:
+        return ""
+    words = WORDS.get(" ".join(text.split()).lower())
+    return str(words) if words is not None else text
+
+
+def words(text: str | None) -> str:
+    """``word`` for each item of a comma-separated list ("peanuts, eggs")."""
+    if not text:
+        return ""
+    return ", ".join(word(part.strip()) for part in text.split(",") if part.strip())
+
+
+def _chinese_ui() -> bool:
+    return str(get_locale() or "").startswith("zh")
+
+
+def shown_name(thing: Any) -> str:
+    """A site's, senior's or worker's name in the reader's language: the Chinese form on record
+    (``name_zh`` / ``full_name_zh``) in the Chinese UI, else the name; "" for None."""
+    if thing is None:
+        return ""
+    english = getattr(thing, "full_name", None) or getattr(thing, "name", None) or ""
+    if _chinese_ui():
+        chinese = getattr(thing, "full_name_zh", None) or getattr(thing, "name_zh", None)
+        if chinese:
+            return chinese
+    return english
+
+
+def shown_address(thing: Any) -> str:
+    """An address in the reader's language: ``address_zh`` in the Chinese UI when on record."""
+    if thing is None:
+        return ""
+    return (_chinese_ui() and getattr(thing, "address_zh", None)) or getattr(thing, "address", None) or ""
+
+
+def second_form(thing: Any, field: str = "name", *, sep: str = " ", cls: str = "") -> Markup:
+    """The Chinese form beside the English one, for English pages ("" in the Chinese UI, which shows
+    only the Chinese; "" when there is none): ``field`` is "name" or "address"."""
+    if thing is None or _chinese_ui():
+        return Markup("")
+    if field == "address":
+        chinese = getattr(thing, "address_zh", None)
+    else:
+        chinese = getattr(thing, "full_name_zh", None) or getattr(thing, "name_zh", None)
+    if not chinese:
+        return Markup("")
+    attrs = Markup(' class="{}"').format(cls) if cls else Markup("")
+    return Markup(sep) + Markup('<span{} lang="zh-Hans">{}</span>').format(attrs, chinese)

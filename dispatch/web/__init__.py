@@ -4,7 +4,17 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
-from dispatch.platform.labels import WEEKDAYS, WEEKDAYS_SHORT, label, yuan
+from dispatch.platform.labels import (
+    WEEKDAYS,
+    WEEKDAYS_SHORT,
+    label,
+    second_form,
+    shown_address,
+    shown_name,
+    word,
+    words,
+    yuan,
+)
 from dispatch.web import admin, coverage, family, main, staff, worker
 from dispatch.web.nav import nav_for
 
@@ -19,4 +29,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.security.bp)
     app.context_processor(lambda: {"nav_items": nav_for(current_user)})
     app.jinja_env.globals.update(label=label, weekdays=WEEKDAYS, weekdays_short=WEEKDAYS_SHORT)
-    app.jinja_env.filters["yuan"] = yuan
+    app.jinja_env.filters.update(yuan=yuan, local_name=shown_name, local_address=shown_address, word=word,
+                                 words=words)
+    app.jinja_env.globals["second_form"] = second_form

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from dispatch.platform import travel as app_travel
 from dispatch.platform.labels import label
@@ -37,7 +38,7 @@ def map_spec(report: Report, siting, tiles) -> dict:
             "lat": site.lat, "lon": site.lon, "symbol": "S", "label": site.name,
             "popup": [site.name, _("Load %(load)s of %(capacity)s meals a day", load=row.load,
                                    capacity=site.daily_capacity),
-                      _("%(n)s seniors inside the circle", n=row.in_circle)],
+                      ngettext("%(num)s senior inside the circle", "%(num)s seniors inside the circle", row.in_circle)],
             "link": {"href": url_for("staff.site_detail", site_id=site.id), "text": _("Open the site")},
         })
     for row in report.seniors[:MAX_SENIOR_MARKERS]:
@@ -63,7 +64,7 @@ def map_spec(report: Report, siting, tiles) -> dict:
             c = choice.candidate
             name = c.name or _("Suggested place %(n)s", n=n)
             places.append({"lat": c.lat, "lon": c.lon, "symbol": "+", "label": name,
-                           "popup": [name, _("Brings %(n)s seniors inside a circle", n=choice.gain_people)]})
+                           "popup": [name, ngettext("Brings %(num)s senior inside a circle", "Brings %(num)s seniors inside a circle", choice.gain_people)]})
             shape = CircleSite(n, c.lat, c.lon, minutes=siting.minutes, mode=siting.mode)
             areas.append({"points": circle_polygon(shape, geo),
                           "label": _("%(place)s: %(note)s", place=name, note=circle_note())})

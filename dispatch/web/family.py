@@ -25,6 +25,7 @@ from dispatch.platform import clock, transaction
 from dispatch.platform.access import get_senior_or_404, has_role, role_required
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.i18n import LANGUAGES
+from dispatch.platform.labels import shown_name
 from dispatch.platform.links import tel_uri
 from dispatch.services.care import away, family_requests
 from dispatch.services.family import invitations, notification_settings
@@ -107,7 +108,7 @@ def new_request():
         flash(_("No one is linked to your account yet."), "error")
         return redirect(url_for(".home"))
     form = RequestForm()
-    form.senior_id.choices = [SelectChoice(s.id, s.full_name) for s, _rel in linked]
+    form.senior_id.choices = [SelectChoice(s.id, shown_name(s)) for s, _rel in linked]
     form.service.choices = service_choices()
     if request.method == "GET":
         form.senior_id.data = request.args.get("senior_id", type=int) or linked[0][0].id

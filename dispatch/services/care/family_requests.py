@@ -37,6 +37,7 @@ from dispatch.models.user import User
 from dispatch.models.worker import Skill
 from dispatch.platform import audit, clock, transaction
 from dispatch.platform.access import one_or_404
+from dispatch.platform.datefmt import time_text
 from dispatch.platform.errors import FieldError
 from dispatch.services.care.away import VisitOnDay
 from dispatch.services.family import notifications
@@ -96,7 +97,7 @@ def check_window(site: MealSite, day: date, start: time, end: time, *, now: date
     opens, closes = service_hours()
     if start < opens or end > closes:
         raise FieldError("window_start", _("Visits take place between %(start)s and %(end)s.",
-                                           start=opens.strftime("%H:%M"), end=closes.strftime("%H:%M")))
+                                           start=time_text(opens), end=time_text(closes)))
     span = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
     if span < duration:
         raise FieldError("window_end", _("Allow at least %(n)s minutes for this visit.", n=duration))

@@ -283,7 +283,7 @@ def render(notification: Notification) -> OutgoingMessage:
             senior = payload["senior_name_zh"]
         subject = str(SUBJECTS[notification.event] % {"senior": senior})
         context = dict(n=notification, p=payload, senior=senior, subject=subject, user=user,
-                       parse_date=date.fromisoformat, label=label)
+                       parse_date=date.fromisoformat, parse_time=time.fromisoformat, label=label)
         # Straight from the Jinja environment: no request, so no request-bound context processors.
         name = "notifications/email.txt" if notification.channel == Channel.EMAIL else "notifications/short.txt"
         body = current_app.jinja_env.get_template(name).render(**context).strip() + "\n"

@@ -35,6 +35,7 @@ from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite, MealType
 from dispatch.platform import audit, clock, transaction
 from dispatch.platform.access import seniors_visible_to
+from dispatch.platform.datefmt import time_text
 from dispatch.platform.errors import FieldError
 from dispatch.services.money import statements, subsidies
 
@@ -205,8 +206,7 @@ def record_meal(senior: Senior, site: MealSite, meal: MealType, *, client_id: st
     before = quote(senior, site, day, meal)
     if before.already and reason is None:
         first = before.served[0] if before.served else None
-        message = (_l("Already had this meal today at %(time)s.", time=clock.local_now(site, first.recorded_dt)
-                      .strftime("%H:%M")) if first else _l("This meal was already delivered to the senior today."))
+        message = (_l("Already had this meal today at %(time)s.", time=time_text(first.recorded_dt, clock.zone_of(site))) if first else _l("This meal was already delivered to the senior today."))
         raise AlreadyServed(first, message)
     if not before.already:
         reason = None  # nothing to override: an ordinary meal

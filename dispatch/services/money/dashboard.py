@@ -23,6 +23,7 @@ from dispatch.models.site import MealSite
 from dispatch.models.subsidy import SubsidyBudget
 from dispatch.platform import clock
 from dispatch.platform.access import sites_visible_to
+from dispatch.platform.labels import shown_name
 from dispatch.services.coverage import circles as coverage
 from dispatch.services.money import statements, subsidies
 from dispatch.services.volunteers.hours import Hours, volunteer_hours
@@ -146,7 +147,7 @@ def _visits(dash: Dashboard, ids: list[int]) -> None:
 
 def _coverage(dash: Dashboard, user, ids: set[int]) -> None:
     report = coverage.coverage_report(user)
-    names = {s.id: s.name for s in dash.sites}
+    names = {s.id: shown_name(s) for s in dash.sites}
     per_site: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for row in report.seniors:
         if row.current_site_id in ids:

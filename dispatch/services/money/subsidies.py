@@ -26,6 +26,7 @@ from dispatch.models.subsidy import SubsidyRule
 from dispatch.models.user import RoleName, StaffSite
 from dispatch.platform import audit
 from dispatch.platform.access import has_role, is_admin, staff_site_ids
+from dispatch.platform.datefmt import date_text, month_text
 from dispatch.platform.errors import FieldError
 
 MAX_CENTS = 1_000_000  # 10,000 yuan: far above any meal, low enough to catch a typo in fen
@@ -184,7 +185,7 @@ def _check(data: RuleData, by) -> None:
     closed = closed_month_overlapping(data.site_id, data.valid_from, data.valid_to)
     if closed is not None:
         raise FieldError("valid_from", _l("%(month)s is closed at this site; a rule may only start after it.",
-                                          month=closed.strftime("%Y-%m")))
+                                          month=month_text(closed)))
 
 
 def closed_month_overlapping(site_id: int | None, first: date, last: date | None) -> date | None:
@@ -227,7 +228,7 @@ def supersede_rule(old: SubsidyRule, data: RuleData, *, by) -> SubsidyRule:
     if data.site_id != old.site_id:
         raise FieldError("site_id", _l("A new version keeps the rule's site; add a new rule for another site."))
     if data.valid_from <= old.valid_from:
-        raise FieldError("valid_from", _l("A new version must start after %(day)s.", day=old.valid_from.isoformat()))
+        raise FieldError("valid_from", _l("A new version must start after %(day)s.", day=date_text(old.valid_from)))
     if old.valid_to is not None and data.valid_from > old.valid_to + timedelta(days=1):
         raise FieldError("valid_from", _l("This rule already ended; add a new rule instead."))
     _check(data, by)
@@ -235,7 +236,7 @@ def supersede_rule(old: SubsidyRule, data: RuleData, *, by) -> SubsidyRule:
     closed = closed_month_overlapping(old.site_id, data.valid_from, old.valid_to)
     if closed is not None:  # ending the old version early would re-price a closed month
         raise FieldError("valid_from", _l("%(month)s is closed at this site; a rule may only start after it.",
-                                          month=closed.strftime("%Y-%m")))
+                                          month=month_text(closed)))
     old.valid_to = ending
     rule = _new_rule(data, by)
     audit.record("subsidy_rule.supersede", user=by, entity_type="subsidy_rule", entity_id=rule.id,

@@ -17,6 +17,7 @@ from dispatch.models.senior import FamilyLink, Senior
 from dispatch.models.site import MealSite
 from dispatch.models.user import Role, StaffSite, User
 from dispatch.models.worker import Worker
+from dispatch.platform.labels import shown_name
 from dispatch.platform.validation import id_or_none
 
 
@@ -57,7 +58,7 @@ def get_user_or_404(user_id: Any) -> User:
 
 def site_choices() -> list[SelectChoice]:
     """Active meal sites, by name, for a staff account's checkboxes."""
-    return [SelectChoice(s.id, s.name) for s in db.session.scalars(
+    return [SelectChoice(s.id, shown_name(s)) for s in db.session.scalars(
         sa.select(MealSite).where(MealSite.is_active.is_(True)).order_by(MealSite.name)
     )]
 

@@ -32,6 +32,7 @@ from dispatch.models.service_request import ServiceRequest
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.worker import Worker
 from dispatch.platform import audit, clock, collaborators, jobs, transaction
+from dispatch.platform.datefmt import date_text
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import label
 from dispatch.services.care import requests as request_service
@@ -88,11 +89,11 @@ def _check_something_to_plan(site: MealSite, day: date, kind: PlanKind, meal: Me
     if kind == PlanKind.MEALS:
         if not order_service.open_orders(site, day, meal):
             message = _("%(meal)s: no orders to deliver on %(day)s; generate the day's orders first.",
-                        meal=label(meal), day=day.isoformat())
+                        meal=label(meal), day=date_text(day))
             raise FieldError("meal", message)
     elif not request_service.visits_for(site, day):
         raise FieldError("kind", _("No approved visits on %(day)s: approve the day's requests first.",
-                                   day=day.isoformat()))
+                                   day=date_text(day)))
 
 
 def start_planning(site: MealSite, day: date, kind: PlanKind, meal: MealType | None, *, by,

@@ -18,6 +18,7 @@ from dispatch.extensions import db
 from dispatch.models.plan import Plan, Stop, StopKind
 from dispatch.models.senior import Senior
 from dispatch.platform import clock
+from dispatch.platform.datefmt import time_text
 from dispatch.platform.maps import tile_spec
 from dispatch.services.planning.live import HOLD_PASSED, WINDOW_PASSED
 from dispatch.services.planning.problem import meal_key, visit_key
@@ -121,8 +122,8 @@ def _passed_text(u: dict[str, Any], zone) -> str | None:
     """Why a stop of a day under way is off the routes, with the times that decided it."""
     if u.get("reason") not in (WINDOW_PASSED, HOLD_PASSED) or not u.get("closed"):
         return None
-    closed = datetime.fromisoformat(u["closed"]).astimezone(zone).strftime("%H:%M")
-    made = datetime.fromisoformat(u["now"]).astimezone(zone).strftime("%H:%M") if u.get("now") else "?"
+    closed = time_text(datetime.fromisoformat(u["closed"]), zone)
+    made = time_text(datetime.fromisoformat(u["now"]), zone) if u.get("now") else "?"
     if u["reason"] == HOLD_PASSED:
         return _("The meal left the kitchen with a worker who is already out; its hold limit ended at %(closed)s, "
                  "before this plan was made (%(now)s). Serve it late only after checking it is still safe.",
@@ -170,7 +171,7 @@ def _map_spec(plan: Plan, routes: list[RouteRow], unassigned: list[dict[str, Any
         for n, r in enumerate(row.stops, start=1):
             if r.senior.lat is None:
                 continue
-            eta = r.eta.strftime("%H:%M") if r.eta else "?"
+            eta = time_text(r.eta) or "?"
             late = r.late or r.hold_exceeded
             popup = [r.senior.full_name, f"{name} #{n} · {eta}"] + ([late_word] if late else [])
             markers.append({"lat": r.senior.lat, "lon": r.senior.lon, "label": f"{name} #{n}", "group": group,

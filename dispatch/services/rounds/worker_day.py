@@ -23,8 +23,9 @@ from dispatch.models.plan import LIVE_STATUSES, Plan, Route, Stop, StopKind, Sto
 from dispatch.models.service_request import ServiceType
 from dispatch.models.worker import MapApp, Worker
 from dispatch.platform import clock
+from dispatch.platform.datefmt import time_range
 from dispatch.platform.errors import FieldError
-from dispatch.platform.labels import label
+from dispatch.platform.labels import label, shown_name
 from dispatch.platform.validation import id_or_none
 from dispatch.services.rounds.today import Clock, WorkerDay
 
@@ -159,9 +160,9 @@ def offline_payload(day: WorkerDay) -> dict[str, Any]:
             if sv.senior.allergies:
                 flags.append(str(_l("Allergies")))
             stops.append({
-                "id": s.id, "n": len(stops) + 1, "kind": s.kind.value, "name": first_name(sv.senior.full_name),
+                "id": s.id, "n": len(stops) + 1, "kind": s.kind.value, "name": first_name(shown_name(sv.senior)),
                 "door": (sv.senior.access_notes or "")[:300], "diet": flags,
-                "window": f"{sv.window_start:%H:%M}–{sv.window_end:%H:%M}",
+                "window": time_range(sv.window_start, sv.window_end),
                 "outcome": s.outcome.value if s.outcome else None,
                 "outcomes": [o.value for o in outcomes_for(s)],
             })

@@ -29,8 +29,9 @@ from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite
 from dispatch.platform import audit, clock, transaction
 from dispatch.platform.access import get_site_or_404
+from dispatch.platform.datefmt import seconds_text, time_text
 from dispatch.platform.errors import FieldError, StaleRecord
-from dispatch.platform.labels import label
+from dispatch.platform.labels import label, shown_name
 from dispatch.platform.validation import is_id
 from dispatch.services.safety.alerts import reraise_counts
 
@@ -65,15 +66,15 @@ class RouteStatus:
         last = None
         if self.last is not None:
             last = {
-                "stop_id": self.last.id, "senior": self.last.senior.full_name,
+                "stop_id": self.last.id, "senior": shown_name(self.last.senior),
                 "outcome": self.last.outcome.value, "outcome_label": label(self.last.outcome),
-                "time": clock.local(self.last.outcome_dt, zone).strftime("%H:%M") if self.last.outcome_dt else None,
+                "time": time_text(self.last.outcome_dt, zone) if self.last.outcome_dt else None,
             }
         return {
             "route_id": self.route.id, "plan_id": self.plan.id,
             "meal": self.plan.meal.value if self.plan.meal else None,
-            "worker": self.route.worker.full_name, "done": self.done, "total": self.total,
-            "late": [{"stop_id": s.id, "senior": s.senior.full_name} for s in self.late],
+            "worker": shown_name(self.route.worker), "done": self.done, "total": self.total,
+            "late": [{"stop_id": s.id, "senior": shown_name(s.senior)} for s in self.late],
             "last_outcome": last,
         }
 
@@ -105,15 +106,15 @@ class Board:
             return {
                 "id": a.id, "version": a.version, "kind": a.kind.value, "kind_label": label(a.kind),
                 "severity": a.severity.value, "status": a.status.value, "status_label": label(a.status),
-                "senior": a.senior.full_name, "senior_id": a.senior_id,
-                "raised": self.local(a.raised_dt).strftime("%H:%M"), "raised_dt": a.raised_dt.isoformat(),
+                "senior": shown_name(a.senior), "senior_id": a.senior_id,
+                "raised": time_text(a.raised_dt, self.zone), "raised_dt": a.raised_dt.isoformat(),
                 "actions": [{"kind": x.kind.value, "note": x.note} for x in a.actions],
                 "reraised": self.reraised.get(a.id, 0),
             }
 
         return {
             "site_id": self.site.id, "date": self.day.isoformat(),
-            "updated": self.updated.strftime("%H:%M:%S"),
+            "updated": seconds_text(self.updated),
             "alerts": [alert_dict(a) for a in self.alerts],
             "resolved_today": [alert_dict(a) for a in self.resolved_today],
             "routes": [r.as_dict(self.zone) for r in self.routes],

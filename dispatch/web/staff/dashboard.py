@@ -4,15 +4,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Response, render_template, request
-from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from dispatch.models.service_request import ServiceType
 from dispatch.platform import clock
 from dispatch.platform.access import get_site_or_404, role_required
+from dispatch.platform.datefmt import day_short, month_text
 from dispatch.platform.errors import FieldError
-from dispatch.platform.labels import label, yuan
+from dispatch.platform.labels import label, shown_name, yuan
 from dispatch.services.money import dashboard as dashboard_service
 from dispatch.services.money.statements import parse_month
 from dispatch.services.volunteers import hours as hours_service
@@ -35,14 +36,14 @@ def _count(v: float) -> str:
 
 def charts(d: dashboard_service.Dashboard) -> list[Chart]:
     """The dashboard's charts, in reading order."""
-    days = [format_date(day, "EEE d/M") for day in d.days]
+    days = [day_short(day) for day in d.days]
     meals = Chart(
         "meals", _("Meals served per day"), "bars", days,
         [Series(_("Delivered"), [d.delivered.get(x, 0) for x in d.days]),
          Series(_("Ate at the canteen"), [d.dined.get(x, 0) for x in d.days])],
         fmt=_count, category_header=_("Day"),
-        summary=_("%(n)s meals served in %(days)s days.", n=sum(d.delivered.values()) + sum(d.dined.values()),
-                  days=len(d.days)))
+        summary=ngettext("%(num)s meal served in %(days)s days.", "%(num)s meals served in %(days)s days.",
+                         sum(d.delivered.values()) + sum(d.dined.values()), days=len(d.days)))
     on_time = Chart(
         "on-time", _("Deliveries on time (within the meal window)"), "lines", days,
         [Series(_("On time"), [d.on_time_pct(x) for x in d.days])], fmt=_pct, y_max=100, category_header=_("Day"),
@@ -60,8 +61,9 @@ def charts(d: dashboard_service.Dashboard) -> list[Chart]:
         [Series(_("Missed deliveries"), [d.missed.get(x, 0) for x in d.days]),
          Series(_("Welfare alerts raised"), [d.alerts.get(x, 0) for x in d.days])],
         fmt=_count, category_header=_("Day"),
-        summary=_("%(m)s missed deliveries and %(a)s welfare alerts.", m=sum(d.missed.values()),
-                  a=sum(d.alerts.values())))
+        summary=_("%(missed)s and %(alerts)s.",
+                  missed=ngettext("%(num)s missed delivery", "%(num)s missed deliveries", sum(d.missed.values())),
+                  alerts=ngettext("%(num)s welfare alert", "%(num)s welfare alerts", sum(d.alerts.values()))))
     services = [s for s in ServiceType if d.visit_minutes.get(s)]
     visits = Chart(
         "visits", _("Home-visit hours by service"), "hbars", [label(s) for s in services],
@@ -69,13 +71,13 @@ def charts(d: dashboard_service.Dashboard) -> list[Chart]:
         summary=_("%(h)s of home visits.", h=_hours(sum(d.visit_minutes.values()) / 60)))
     top = d.volunteers[:10]
     volunteers = Chart(
-        "volunteers", _("Volunteer hours"), "hbars", [h.worker.full_name for h in top],
+        "volunteers", _("Volunteer hours"), "hbars", [shown_name(h.worker) for h in top],
         [Series(_("Hours"), [h.minutes / 60 for h in top])], fmt=_hours, category_header=_("Volunteer"),
-        summary=_("%(n)s volunteers gave %(h)s.", n=len(d.volunteers),
+        summary=ngettext("%(num)s volunteer gave %(h)s.", "%(num)s volunteers gave %(h)s.", len(d.volunteers),
                   h=_hours(sum(h.minutes for h in d.volunteers) / 60)))
     bands = list(d.spend_by_band)
     spend = Chart(
-        "spend", _("Subsidy spent in %(month)s by band, against the budget", month=f"{d.month:%Y-%m}"), "hbars",
+        "spend", _("Subsidy spent in %(month)s by band, against the budget", month=month_text(d.month)), "hbars",
         [b or _("No rule") for b in bands] + [_("Total")],
         [Series(_("Subsidy"), [d.spend_by_band[b] / 100 for b in bands] + [d.spend_total / 100])],
         fmt=lambda v: yuan(round(v * 100)), category_header=_("Band"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -17,6 +18,7 @@ from dispatch.models.site import MealSite
 from dispatch.platform import uploads
 from dispatch.platform.access import is_admin, role_required, sites_editable_by
 from dispatch.platform.errors import FieldError
+from dispatch.platform.labels import shown_name
 from dispatch.services.imports import seniors as senior_import
 from dispatch.services.imports import workers as worker_import
 from dispatch.services.imports.columns import auto_map, parse_mapping
@@ -39,7 +41,7 @@ def site_choices() -> list[SelectChoice]:
     first = [SelectChoice(None, _("None: admins assign it later"))] if is_admin(current_user) else []
     if not first and len(sites) != 1:
         first = [SelectChoice(None, _("None: each row names its site"))]
-    return first + [SelectChoice(s.id, s.name) for s in sites]
+    return first + [SelectChoice(s.id, shown_name(s)) for s in sites]
 
 
 @bp.route("/import/<kind>", methods=["GET", "POST"])
@@ -98,9 +100,10 @@ def import_preview(kind: str, token: str):
                 uploads.discard(token, user_id=current_user.id)
                 if kind == "seniors" and result.ids:
                     _locate_later(list(result.ids))
-                flash(_("%(created)s imported; %(existing)s were already recorded; %(errors)s rows had "
-                        "errors and were left out.", created=result.created, existing=result.existing,
-                        errors=result.errors), "success")
+                flash(_("%(created)s imported; %(existing)s already recorded; %(errors)s.", created=result.created,
+                        existing=result.existing,
+                        errors=ngettext("%(num)s row had errors and was left out",
+                                        "%(num)s rows had errors and were left out", result.errors)), "success")
                 return redirect(url_for("staff.seniors" if kind == "seniors" else "staff.workers"))
             checked = service.preview(table, mapping, by=current_user, default_site_id=form.default_site.data)
         except FieldError as error:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from dispatch.extensions import db
@@ -57,10 +58,11 @@ def locations_run():
     elif handle.status == "finished" and handle.result:
         result = handle.result
         if result.get("outage"):
-            flash(_("The geocoder did not answer; %(n)s addresses stay flagged and will be tried again.",
-                    n=result.get("remaining", 0)), "error")
+            flash(ngettext("The geocoder did not answer; %(num)s address stays flagged and will be tried again.",
+                           "The geocoder did not answer; %(num)s addresses stay flagged and will be tried again.",
+                           result.get("remaining", 0)), "error")
         else:
-            flash(_("%(n)s addresses located.", n=result.get("done", 0)), "success")
+            flash(ngettext("%(num)s address located.", "%(num)s addresses located.", result.get("done", 0)), "success")
         return redirect(url_for("staff.locations"))
     return redirect(url_for("staff.locations", job=handle.id))
 

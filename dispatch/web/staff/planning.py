@@ -14,6 +14,7 @@ from dispatch.models.plan import Plan, PlanKind
 from dispatch.models.site import MealSite, MealType
 from dispatch.platform import clock, transaction
 from dispatch.platform.access import get_site_or_404, role_required, sites_editable_by
+from dispatch.platform.datefmt import date_text
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import label
 from dispatch.services import planning as planning_service
@@ -89,7 +90,7 @@ def generate_orders():
     day = _day_arg(request.form.get("date"))
     result = order_service.generate_orders(site, day, by=current_user)
     flash(_("Orders for %(day)s: %(created)s new, %(cancelled)s cancelled (holds), %(same)s unchanged.",
-            day=day.isoformat(), created=result.created + result.reopened, cancelled=result.cancelled,
+            day=date_text(day), created=result.created + result.reopened, cancelled=result.cancelled,
             same=result.unchanged), "success")
     return redirect(url_for("staff.today", site=site.id, date=day.isoformat()))
 

@@ -9,6 +9,7 @@ from dispatch.forms.errors import show_error
 from dispatch.forms.planning import DeclineForm, RescheduleForm
 from dispatch.platform import clock
 from dispatch.platform.access import role_required
+from dispatch.platform.datefmt import date_text
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import label
 from dispatch.services import planning as planning_service
@@ -80,7 +81,7 @@ def request_reschedule(request_id: int):
         except StaleRecord as error:
             return refuse(error)
         else:
-            flash(_("Request moved to %(day)s.", day=form.day.data.isoformat()), "success")
+            flash(_("Request moved to %(day)s.", day=date_text(form.day.data)), "success")
             return redirect(_back(req))
     return render_template("staff/requests/reschedule.html", req=req, form=form, label=label), _status(form)
 

@@ -16,6 +16,7 @@ from dispatch.models.site import MealSite
 from dispatch.platform import audit_names, audit_review, clock, transaction
 from dispatch.platform.access import get_senior_or_404, role_required, sites_editable_by, sites_visible_to
 from dispatch.platform.errors import FieldError, StaleRecord
+from dispatch.platform.labels import shown_name
 from dispatch.services.people import seniors as service
 from dispatch.web.staff import bp
 
@@ -35,13 +36,13 @@ def valid_or_none(form, name: str):
 
 
 def site_choices(query) -> list[SelectChoice]:
-    return [SelectChoice(s.id, s.name) for s in db.session.scalars(query.order_by(MealSite.name))]
+    return [SelectChoice(s.id, shown_name(s)) for s in db.session.scalars(query.order_by(MealSite.name))]
 
 
 def _form_for(form: SeniorForm, *, current_site: MealSite | None = None) -> SeniorForm:
     choices = site_choices(sites_editable_by(current_user))
     if current_site is not None and current_site.id not in {c.value for c in choices}:
-        choices.append(SelectChoice(current_site.id, current_site.name))
+        choices.append(SelectChoice(current_site.id, shown_name(current_site)))
     if current_user.has_role("admin"):
         choices.insert(0, SelectChoice(None, _("No home site yet")))
     form.home_site_id.choices = choices

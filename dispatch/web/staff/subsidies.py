@@ -8,6 +8,7 @@ from flask_login import current_user
 from dispatch.forms.errors import show_error
 from dispatch.forms.subsidies import SubsidyRuleForm
 from dispatch.platform.access import is_admin, role_required
+from dispatch.platform.datefmt import date_text
 from dispatch.platform.errors import FieldError
 from dispatch.services.money import subsidies as subsidy_service
 from dispatch.web.staff import bp
@@ -66,7 +67,7 @@ def subsidy_rule_version(rule_id: int):
         except FieldError as error:
             show_error(form, error)
         else:
-            flash(_("Rule %(name)s: new version from %(day)s.", name=new.name, day=new.valid_from.isoformat()),
+            flash(_("Rule %(name)s: new version from %(day)s.", name=new.name, day=date_text(new.valid_from)),
                   "success")
             return redirect(url_for("staff.subsidy_rules"))
     return render_template("staff/subsidies/form.html", form=form, rule=rule), _status(form)
