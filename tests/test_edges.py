@@ -260,7 +260,7 @@ def test_a_nul_byte_is_refused_in_searches_forms_and_json(demo):
     assert response.status_code == 400 and "q" in response.get_data(as_text=True)
     seniors = db.session.scalar(sa.select(sa.func.count(Senior.id)))
     response = staff.post("/staff/seniors/new", data={"full_name": "Li\x00", "date_of_birth": "1940-01-01"})
-    assert response.status_code == 400 and "full_name" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "full_name" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Senior.id))) == seniors
 
     admin = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["admin"]))

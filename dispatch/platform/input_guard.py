@@ -7,8 +7,9 @@ was a 500; and ``json.loads`` of an array nested 1,000 deep raises
 ``RecursionError`` (a 500, the worker's endpoint even answered with an HTML
 page). Both are refused here, before any view or schema sees the request:
 
-* a NUL in a query argument, a form field, a path value or an uploaded file's
-  name: 400 naming the field;
+* a NUL in a query argument or a path value: 400 naming the field; in a form
+  field or an uploaded file's name: 422 naming the field (nobody types a NUL,
+  so a page naming the field replaces the form's own per-field message);
 * JSON nested deeper than ``MAX_JSON_DEPTH``: 400 (measured on the raw bytes,
   without recursion, before anything parses it);
 * a NUL in a JSON string (``"\\u0000"``, key or value): 422 naming the field.
@@ -81,7 +82,9 @@ def nul_path(value: Any) -> str | None:
 
 
 def _nul_refused(field: str, location: str) -> RefusedInput:
-    return RefusedInput(400, field, location, _("%(field)s contains characters that are not allowed.", field=field))
+    # A form field is input to check (422, as a form's own errors); a URL that carries one is a bad request.
+    code = 422 if location in ("form", "files") else 400
+    return RefusedInput(code, field, location, _("%(field)s contains characters that are not allowed.", field=field))
 
 
 def check_request() -> None:
