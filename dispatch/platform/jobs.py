@@ -134,6 +134,21 @@ def _send(func: Callable[..., Any] | str, args: tuple, kwargs: dict, *, job_id: 
     _queue().enqueue(func, *args, job_id=job_id, job_timeout=job_timeout, retry=Retry(max=2), **kwargs)
 
 
+def report(**meta: Any) -> None:
+    """Progress of the job running now, for the page that polls it (RQ: the job's ``meta``).
+
+    In-process there is nobody to poll while the job runs (the request waits for it): nothing to do.
+    """
+    if not current_app.config.get("REDIS_URL"):
+        return
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is not None:
+        job.meta.update(meta)
+        job.save_meta()
+
+
 def fetch(job_id: str) -> JobHandle | None:
     """Look a job up again (for progress polling); None when unknown (run inline, or by another process)."""
     if not current_app.config.get("REDIS_URL"):
