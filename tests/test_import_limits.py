@@ -68,3 +68,33 @@ def test_a_big_import_runs_as_a_job_and_the_progress_page_is_the_users_own(app, 
     assert done.status_code == 302 and done.headers["Location"].endswith("/staff/seniors")
     assert db.session.scalar(sa.select(sa.func.count(Senior.id))) == BACKGROUND_ROWS + 50
     assert client.get("/staff/import/seniors/job/0123abcd").status_code == 404
+
+
+def test_a_background_import_refused_half_way_stores_nothing_and_keeps_the_file(app, monkeypatch):
+    """The job's edge commits once: a refusal after rows were flushed dooms the unit (services never roll back)."""
+    from dispatch import jobs as job_entry
+    from dispatch.platform import uploads
+    from dispatch.platform.errors import FieldError
+    from dispatch.services.imports import background
+    from dispatch.services.imports import seniors as senior_import
+    from dispatch.services.imports.columns import auto_map
+
+    site = create_site(name="North canteen")
+    staff = create_user("staff", sites=[site])
+    db.session.commit()  # the factories flush; this test is the edge of its setup
+    rows, _bad = senior_rows(3, site_name=site.name, bad_share=0.0)
+    data = as_xlsx(rows)
+    token = uploads.keep(data, "s.xlsx", user_id=staff.id)
+    mapping = auto_map(read_table(data, "s.xlsx").headers, senior_import.COLUMNS)
+    real_run = senior_import.run_import
+
+    def run_then_refuse(*args, **kwargs):
+        real_run(*args, **kwargs)  # the rows are flushed...
+        raise FieldError("default_site", "refused at the end")  # ...and then the import is refused
+
+    monkeypatch.setitem(background.IMPORTERS, "seniors", type("Importer", (), {"run_import": staticmethod(run_then_refuse)}))
+    result = job_entry.import_job("seniors", token, staff.id, mapping, site.id)
+    assert result["error"] == "refused at the end"
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Senior.id))) == 0
+    assert uploads.load(token, user_id=staff.id) is not None  # kept for another try
