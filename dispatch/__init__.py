@@ -29,7 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     from dispatch.extensions import csrf, db, migrate
     from dispatch.paths import MIGRATIONS_DIR, TEMPLATES_DIR
     from dispatch.platform import clock as app_clock
-    from dispatch.platform import collaborators, hardening, i18n, login_throttle, logsafe, transaction
+    from dispatch.platform import collaborators, hardening, i18n, input_guard, login_throttle, logsafe, transaction
     from dispatch.platform.validation import IdConverter
 
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder="static")
@@ -39,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     collaborators.install(app, solve=solve)
     db.init_app(app)
     transaction.init_app(app)
+    input_guard.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     i18n.init_app(app)

@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 from dispatch.api.core import ApiError
 from dispatch.api.errors import from_api_error, from_http_exception, json_error
 from dispatch.platform.errors import FieldError, StaleRecord
+from dispatch.platform.input_guard import RefusedInput
 
 RETRY_AFTER_SECONDS = 5
 
@@ -106,6 +107,16 @@ def init_app(app: Flask) -> None:
     def csrf_error(error: CSRFError):
         return _render(400, _("Form expired"), _("The form was missing its security token or it expired. Reload the page and try again."))
 
+    @app.errorhandler(RefusedInput)
+    def refused_input(error: RefusedInput):
+        """The input gate's refusal (a NUL byte, JSON nested too deep): JSON for JSON callers, else a page."""
+        if _is_api():
+            return json_error(error.code, error.reason, [{"field": error.field, "location": error.location,
+                                                          "reason": error.reason}])
+        if request.is_json or _wants_json():
+            return jsonify({"error": "invalid", "field": error.field, "message": error.reason}), error.code
+        return _render(error.code, _("Input not accepted"), error.reason)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if _is_api():
@@ -126,6 +137,8 @@ def init_app(app: Flask) -> None:
             503: _("Doorstep is briefly unavailable. Wait a moment and try again."),
         }
         message = messages.get(error.code or 500, error.description or "")
+        if error.code in (400, 422) and error.description and error.description != type(error).description:
+            message = error.description  # the view's own reason, e.g. which field and why (abort(400, ...))
         # Keep what the error says about retrying (Retry-After of a 429, Allow of a 405).
         headers = {k: v for k, v in error.get_headers() if k in ("Retry-After", "Allow")}
         return _render(error.code or 500, f"{error.code} {error.name}", message, headers)

@@ -63,3 +63,10 @@ def tick_job() -> dict[str, Any]:
     from dispatch.services.safety import alerts
 
     return _in_app(lambda: alerts.tick().as_dict())
+
+
+def import_job(kind: str, token: str, user_id: int, mapping: dict, default_site_id: int | None) -> dict[str, Any]:
+    """Import a previewed upload too big to add inside a request."""
+    from dispatch.services.imports import background
+
+    return _in_app(lambda: background.run_stored_import(kind, token, user_id, mapping, default_site_id))

@@ -157,6 +157,7 @@ RULES: dict[str, Rule] = {
     # Issue 9: import and export, locations, volunteer shifts, worker onboarding.
     "staff.import_upload": STAFF,
     "staff.import_preview": STAFF,
+    "staff.import_job": STAFF,
     "staff.export_records": STAFF,
     "staff.locations": STAFF,
     "staff.locations_run": STAFF,

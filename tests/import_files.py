@@ -64,3 +64,47 @@ def as_csv(rows: list[list[str]], headings: list[str] = HEADINGS, encoding: str 
 
 def as_xlsx(rows: list[list[str]], headings: list[str] = HEADINGS) -> bytes:
     return write_xlsx(headings, rows)
+
+
+def many_rows_xlsx(rows: int, headings: list[str] = HEADINGS) -> bytes:
+    """An XLSX of ``rows`` identical data rows written straight as sheet XML: a few hundred kB that
+    unpacks to tens of MB (a zip-bomb-like upload that stays under the unpacked-size cap)."""
+    import io
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def cells(values) -> str:
+        return "".join(f'<c t="inlineStr"><is><t>{escape(v)}</t></is></c>' if v else "<c/>" for v in values)
+
+    sample = ["Import Person", "", "", "1940-05-06", "138 0000 0000", "1 Import Lane, Block 1", "",
+              "Jade Garden", "", "", "", "", "regular", "", "ring twice", "", "North canteen"][:len(headings)]
+    body = io.BytesIO()
+    with zipfile.ZipFile(body, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            '</Types>'))
+        archive.writestr("_rels/.rels", (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+            '</Relationships>'))
+        archive.writestr("xl/workbook.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            '<sheets><sheet name="Seniors" sheetId="1" r:id="rId1"/></sheets></workbook>'))
+        archive.writestr("xl/_rels/workbook.xml.rels", (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+            '</Relationships>'))
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+                        b'spreadsheetml/2006/main"><sheetData>')
+            sheet.write(f"<row>{cells(headings)}</row>".encode())
+            row = f"<row>{cells(sample)}</row>".encode()
+            for _ in range(rows):
+                sheet.write(row)
+            sheet.write(b"</sheetData></worksheet>")
+    return body.getvalue()

@@ -239,7 +239,7 @@ def test_service_detects_a_concurrent_write_at_flush(app, today):
     ({"intent": "step", "kind": "teleported"}, "Choose a step from the list."),
     ({"intent": "step", "kind": "note"}, "Write the note."),
     ({"intent": "delete"}, "Choose what to do with the alert."),
-    ({"intent": "step", "kind": "visited", "note": "bad\x00note"}, "control characters"),
+    ({"intent": "step", "kind": "visited", "note": "bad\x00note"}, "note contains characters that are not allowed"),
     ({"intent": "resolve", "note": "x" * 2001}, "under 2000 characters"),
 ])
 def test_bad_follow_up_is_422_and_changes_nothing(client, today, form, field):

@@ -130,3 +130,53 @@ def test_a_request_error_log_names_no_person(app, client, caplog):
     caplog.set_level(logging.WARNING)
     client.post("/login", data={"email": "li.na@example.org", "password": "secret-password-1"})
     assert "li.na@example.org" not in caplog.text and "secret-password-1" not in caplog.text
+
+
+def _gunicorn_access_lines(requests) -> list[str]:
+    """Lines written by gunicorn's own access logger in its default format, through the app's scrubber."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    config = Config()
+    config.set("accesslog", "-")
+    assert config.access_log_format == '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
+    logger = Logger(config)
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(handler.format(record))
+    logger.access_log.addHandler(handler)
+    for method, uri, status, sent, referer in requests:
+        environ = {"REQUEST_METHOD": method, "RAW_URI": uri, "SERVER_PROTOCOL": "HTTP/1.1",
+                   "PATH_INFO": uri.split("?")[0], "QUERY_STRING": uri.partition("?")[2],
+                   "REMOTE_ADDR": "10.0.0.7", "HTTP_REFERER": referer, "HTTP_USER_AGENT": "Mozilla/5.0 (Linux; Android 14)"}
+        logger.access(SimpleNamespace(status=status, sent=sent, headers=[]), SimpleNamespace(headers=[]), environ,
+                      timedelta(milliseconds=42))
+    logger.access_log.removeHandler(handler)
+    return lines
+
+
+def test_access_log_lines_keep_status_bytes_and_ids_but_not_personal_values(app):
+    lines = _gunicorn_access_lines([
+        ("GET", "/staff/seniors/12345678/edit", "200 OK", 5123, "-"),
+        ("POST", "/worker/api/stops/2147483647/events", "500 INTERNAL SERVER ERROR", 265, "-"),
+        ("GET", "/staff/routes/1234567.gpx?senior_id=7654321", "404 NOT FOUND", 0, "-"),
+        ("GET", "/staff/counter?site=3&q=13800138000", "200 OK", 10456, "https://doorstep.example/staff/seniors?q=li.na@example.org"),
+    ])
+    assert len(lines) == 4
+    statuses = [line.split('" ', 1)[1].split(" ")[:2] for line in lines]
+    assert statuses == [["200", "5123"], ["500", "265"], ["404", "0"], ["200", "10456"]], lines
+    text = "\n".join(lines)
+    for kept in ("/staff/seniors/12345678/edit", "/stops/2147483647/events", "/routes/1234567.gpx?senior_id=7654321",
+                 "site=3", "10.0.0.7"):
+        assert kept in text, kept
+    assert "13800138000" not in text and "li.na@example.org" not in text
+    assert "q=[phone]" in text and "[email]" in text
+
+
+def test_scrub_still_finds_phones_that_look_like_ids_or_status_pairs():
+    assert scrub("GET /staff/lookup/13800138000 HTTP/1.1") == "GET /staff/lookup/[phone] HTTP/1.1"
+    assert scrub("the family said 555 1234 and 021-6543 2100") == "the family said [phone] and [phone]"
+    assert scrub("?phone=138-0013-8000&senior_id=42") == "?phone=[phone]&senior_id=42"

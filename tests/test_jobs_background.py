@@ -56,6 +56,12 @@ def waits_then_answers(value: int) -> dict:
     return {"value": value, "context": has_app_context(), "inline": current_app.config["JOBS_INLINE"]}
 
 
+def reports_then_waits() -> str:
+    jobs.report(phase="reading", rows=1000)
+    assert GATE.wait(WAIT)
+    return "done"
+
+
 def explodes() -> None:
     raise RuntimeError("solver crashed")
 
@@ -67,6 +73,15 @@ def test_a_thread_job_answers_later_in_its_own_app_context(app, app_solve):
     GATE.set()
     done = _until(lambda: (h := jobs.fetch(handle.id)).status == "finished" and h)
     assert done.result == {"value": 7, "context": True, "inline": False}
+
+
+def test_a_thread_jobs_progress_report_is_what_polling_sees(app, app_solve):
+    handle = jobs.enqueue(reports_then_waits)
+    running = _until(lambda: (h := jobs.fetch(handle.id)).meta and h)
+    assert running.status in ("queued", "started") and running.meta == {"phase": "reading", "rows": 1000}
+    GATE.set()
+    done = _until(lambda: (h := jobs.fetch(handle.id)).status == "finished" and h)
+    assert done.result == "done" and done.meta["rows"] == 1000
 
 
 def test_a_thread_job_failure_is_reported(app):

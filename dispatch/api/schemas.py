@@ -14,7 +14,8 @@ from dispatch.models.senior import Diet, Gender, Mobility, SeniorCategoryType
 from dispatch.models.service_request import Recurrence, RequestStatus, ServiceType
 from dispatch.models.site import MealType, SiteKind, TravelMode
 from dispatch.models.worker import Skill, WorkerKind
-from dispatch.platform.validation import MAX_ID
+from dispatch.platform.errors import FieldError
+from dispatch.platform.validation import MAX_ID, check_day
 from dispatch.services.people.seniors import MAX_AGE, MIN_AGE
 
 INT32 = validate.Range(min=1, max=MAX_ID)
@@ -30,6 +31,17 @@ STATE_CONFLICT = ("Invalid input (422, `errors` names each field), or the record
                   "declined, cancelled, missed), or publishing a plan that is not a draft the checker passes.")
 # JSON bodies take integers strictly (``strict=True``): 1.5 or "1" is a 422 naming the field, never
 # silently 1. Query-string integers arrive as text, so their schemas are not strict.
+
+
+class Day(fields.Date):
+    """A day the client sends: ISO ``YYYY-MM-DD`` within the one day rule (``validation.check_day``)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return check_day(day, attr)
+        except FieldError as error:
+            raise ma.ValidationError(str(error.message)) from None
 
 
 class StrictSchema(ma.Schema):
@@ -169,7 +181,7 @@ class RequestOut(ma.Schema):
 class RequestIn(StrictSchema):
     senior_id = fields.Integer(strict=True, required=True, validate=INT32)
     service_type = _enum(ServiceType, required=True)
-    requested_date = fields.Date(required=True)
+    requested_date = Day(required=True)
     window_start = fields.Time(required=True)
     window_end = fields.Time(required=True)
     duration_minutes = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=480))
@@ -185,7 +197,7 @@ class RequestPatch(StrictSchema):
     version = fields.Integer(strict=True, required=True, validate=INT32)
     action = fields.String(required=True, validate=validate.OneOf(["approve", "decline", "reschedule"]))
     reason = fields.String(validate=validate.Length(max=255))
-    requested_date = fields.Date()
+    requested_date = Day()
     window_start = fields.Time()
     window_end = fields.Time()
 
@@ -193,7 +205,7 @@ class RequestPatch(StrictSchema):
 class RequestQuery(PageArgs):
     site_id = fields.Integer(validate=INT32)
     status = _enum(RequestStatus)
-    date = fields.Date()
+    date = Day()
 
 
 # Plans, routes, stops -----------------------------------------------------------
@@ -245,7 +257,7 @@ class PlanDetailOut(PlanOut):
 
 class PlanQuery(PageArgs):
     site_id = fields.Integer(validate=INT32)
-    date = fields.Date()
+    date = Day()
 
 
 class LockIn(StrictSchema):

@@ -5,11 +5,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.fields import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms.fields import BooleanField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from dispatch.forms.fields import FilterForm, MultiCheckboxField, optional_int
+from dispatch.forms.fields import DayField, FilterForm, MultiCheckboxField, optional_int
 from dispatch.models.meals import MealMode
 from dispatch.models.site import MealType
 from dispatch.platform.labels import WEEKDAYS_SHORT, choices
@@ -29,8 +29,8 @@ class EnrollmentForm(FlaskForm):
                                   choices=[SelectChoice(i, day) for i, day in enumerate(WEEKDAYS_SHORT)],
                                   default=[0, 1, 2, 3, 4])
     mode = SelectField(_l("How"), choices=choices(MealMode), default=MealMode.DELIVERY.value)
-    start_date = DateField(_l("First day"), validators=[InputRequired(message=DATE_MESSAGE)])
-    end_date = DateField(_l("Last day"), validators=[Optional()], description=_l("Leave empty if open-ended."))
+    start_date = DayField(_l("First day"), validators=[InputRequired(message=DATE_MESSAGE)])
+    end_date = DayField(_l("Last day"), validators=[Optional()], description=_l("Leave empty if open-ended."))
     is_active = BooleanField(_l("Active"), default=True)
 
     def service_data(self) -> dict[str, Any]:
@@ -52,8 +52,8 @@ class EnrollmentSearchForm(FilterForm):
 class HoldForm(FlaskForm):
     """Pause all of a senior's meals between two dates (both included)."""
 
-    start_date = DateField(_l("Hold from"), validators=[InputRequired(message=DATE_MESSAGE)])
-    end_date = DateField(_l("Hold until"), validators=[InputRequired(message=DATE_MESSAGE)])
+    start_date = DayField(_l("Hold from"), validators=[InputRequired(message=DATE_MESSAGE)])
+    end_date = DayField(_l("Hold until"), validators=[InputRequired(message=DATE_MESSAGE)])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)],
                          description=_l("e.g. hospital stay, family visit"))
     away = BooleanField(_l("Away from home on those days: leave their home visits out of planning too"),

@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     PasswordField,
     RadioField,
@@ -21,6 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from dispatch.forms.fields import DayField
 from dispatch.platform.labels import label
 from dispatch.services.care.family_requests import MEAL_DELIVERY, SERVICES
 
@@ -35,7 +35,7 @@ class RequestForm(FlaskForm):
 
     senior_id = SelectField(_l("For whom"), coerce=int, validators=[DataRequired()])
     service = RadioField(_l("Service"), validators=[DataRequired(message=_l("Choose a service."))])
-    day = DateField(_l("Preferred date"), validators=[DataRequired(message=_l("Choose a date."))])
+    day = DayField(_l("Preferred date"), validators=[DataRequired(message=_l("Choose a date."))])
     window_start = TimeField(_l("From"), validators=[Optional()])
     window_end = TimeField(_l("Until"), validators=[Optional()])
     weekly = BooleanField(_l("Repeat every week"))
@@ -44,7 +44,7 @@ class RequestForm(FlaskForm):
 
 
 class RescheduleForm(FlaskForm):
-    day = DateField(_l("New date"), validators=[DataRequired()])
+    day = DayField(_l("New date"), validators=[DataRequired()])
     window_start = TimeField(_l("From"), validators=[DataRequired()])
     window_end = TimeField(_l("Until"), validators=[DataRequired()])
     version = HiddenField()
@@ -53,8 +53,8 @@ class RescheduleForm(FlaskForm):
 class HoldForm(FlaskForm):
     """Pause meals; ``away`` also keeps home visits off those days, ``visits`` answers what to do with them."""
 
-    start = DateField(_l("First day without meals"), validators=[DataRequired()])
-    end = DateField(_l("Last day without meals"), validators=[DataRequired()])
+    start = DayField(_l("First day without meals"), validators=[DataRequired()])
+    end = DayField(_l("Last day without meals"), validators=[DataRequired()])
     reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=255)])
     # Checked on a new form: a pause is most often a hospital stay or a stay with family.
     away = BooleanField(_l("Away from home on those days (hospital, travel): no home visits either"),

@@ -2,7 +2,9 @@
 
 ``text_field`` and ``phone_field`` build a trimmed, length-limited text input
 that refuses control characters; ``MultiCheckboxField`` is a set of
-checkboxes; ``optional_int`` coerces a select whose empty choice means None.
+checkboxes; ``optional_int`` coerces a select whose empty choice means None;
+``DayField`` is every date a person types except a date of birth, held to the
+one day rule (``platform.validation.check_day``).
 """
 from __future__ import annotations
 
@@ -13,9 +15,12 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.fields import SelectMultipleField, StringField
+from wtforms.fields import DateField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from dispatch.platform.errors import FieldError
+from dispatch.platform.validation import check_day
 
 PHONE_PATTERN = r"^[0-9+()\- ]*$"
 
@@ -46,6 +51,19 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class DayField(DateField):
+    """A date field whose day must lie within the day rule's range (a far date is refused beside the field)."""
+
+    def pre_validate(self, form) -> None:
+        super().pre_validate(form)
+        if self.data is not None:
+            try:
+                check_day(self.data, self.name)
+            except FieldError as error:
+                self.data = None  # a view that reads a refused field gets nothing, never the far day
+                raise ValidationError(str(error.message)) from None
 
 
 def optional_int(value: Any) -> int | None:

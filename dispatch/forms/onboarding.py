@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.fields import DateField, EmailField, SelectField, StringField
+from wtforms.fields import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from dispatch.forms.family import AcceptInvitationForm
+from dispatch.forms.fields import DayField
 from dispatch.models.site import TravelMode
 from dispatch.models.worker import Skill
 from dispatch.platform.labels import choices
@@ -25,7 +26,7 @@ class JoinAsWorkerForm(AcceptInvitationForm):
 class CertificateForm(FlaskForm):
     skill = SelectField(_l("Skill it vouches for"), choices=choices(Skill), default=Skill.BATHING.value)
     name = StringField(_l("Course or licence"), validators=[DataRequired(), Length(max=120)])
-    issued_on = DateField(_l("Issued on"), validators=[DataRequired(message=_l("Enter a date as YYYY-MM-DD."))])
-    expires_on = DateField(_l("Expires on"), validators=[Optional()],
+    issued_on = DayField(_l("Issued on"), validators=[DataRequired(message=_l("Enter a date as YYYY-MM-DD."))])
+    expires_on = DayField(_l("Expires on"), validators=[Optional()],
                            description=_l("Leave empty if it does not expire. After this date the planner no "
                                           "longer gives this worker visits that need the skill."))

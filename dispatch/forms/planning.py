@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TimeField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from dispatch.forms.fields import DayField
 from dispatch.services.care.requests import MAX_REASON
 
 
@@ -27,7 +28,7 @@ class DeclineForm(VersionedForm):
 
 
 class RescheduleForm(VersionedForm):
-    day = DateField(_l("Day"), validators=[InputRequired(_l("Choose a day."))])
+    day = DayField(_l("Day"), validators=[InputRequired(_l("Choose a day."))])
     window_start = TimeField(_l("From"), validators=[InputRequired(_l("Give a start time."))])
     window_end = TimeField(_l("Until"), validators=[InputRequired(_l("Give an end time."))])
 

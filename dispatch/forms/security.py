@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.fields import DateField, EmailField, IntegerField, SelectField, StringField
+from wtforms.fields import EmailField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from dispatch.forms.accounts import IdListField
-from dispatch.forms.fields import FilterForm
+from dispatch.forms.fields import DayField, FilterForm
 from dispatch.models.user import RoleName
 from dispatch.platform.labels import choices
 from dispatch.platform.validation import MAX_ID
@@ -25,9 +25,9 @@ class ApiTokenForm(FlaskForm):
 class AuditFilterForm(FilterForm):
     user_id = IntegerField(_l("User id"), validators=[Optional(), NumberRange(1, MAX_ID)])
     senior_id = IntegerField(_l("Senior id"), validators=[Optional(), NumberRange(1, MAX_ID)])
-    day_from = DateField(_l("From"), validators=[Optional()])
-    day_to = DateField(_l("To"), validators=[Optional()])
+    day_from = DayField(_l("From"), validators=[Optional()])
+    day_to = DayField(_l("To"), validators=[Optional()])
 
 
 class UnusualAccessForm(FilterForm):
-    day = DateField(_l("Day"), validators=[Optional()])
+    day = DayField(_l("Day"), validators=[Optional()])

@@ -6,11 +6,11 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.fields import DateField, DecimalField, IntegerField, SelectField
+from wtforms.fields import DecimalField, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from dispatch.forms.fields import optional_int, text_field
+from dispatch.forms.fields import DayField, optional_int, text_field
 from dispatch.models.senior import SeniorCategoryType
 from dispatch.platform.labels import choices, shown_name
 from dispatch.services.money.subsidies import RuleData
@@ -41,8 +41,8 @@ class SubsidyRuleForm(FlaskForm):
     category = SelectField(_l("Senior category"), choices=[])
     min_age = IntegerField(_l("Youngest age"), validators=[Optional(), NumberRange(0, 130)])
     max_age = IntegerField(_l("Oldest age"), validators=[Optional(), NumberRange(0, 130)])
-    valid_from = DateField(_l("Valid from"), validators=[InputRequired()])
-    valid_to = DateField(_l("Valid until"), validators=[Optional()],
+    valid_from = DayField(_l("Valid from"), validators=[InputRequired()])
+    valid_to = DayField(_l("Valid until"), validators=[Optional()],
                          description=_l("Leave empty for a rule without an end."))
     meal_price = money(_l("Meal price (yuan)"), required=True)
     subsidy = money(_l("Subsidy per meal (yuan)"), required=True)

@@ -58,6 +58,8 @@ def resolve(func: Callable[..., Any] | str) -> Callable[..., Any]:
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 _futures: dict[str, Future] = {}  # this process's thread jobs, for ``fetch``
+_meta: dict[str, dict[str, Any]] = {}  # what this process's thread jobs ``report``, for ``fetch``
+_current = threading.local()  # the id of the thread job running on this thread, for ``report``
 _KEEP_FINISHED = 500  # finished thread jobs remembered for polling before the oldest are forgotten
 
 
@@ -72,17 +74,21 @@ def _executor(threads: int) -> ThreadPoolExecutor:
 def _in_thread(app, job_id: str, func: Callable[..., Any], args, kwargs) -> Any:
     """The job on a pool thread: its own app context (so its own session and transaction), errors logged."""
     with app.app_context():
+        _current.job_id = job_id
         try:
             return func(*args, **kwargs)
         except Exception:
             app.logger.error("Background job %s failed:\n%s", job_id, traceback.format_exc())
             raise
+        finally:
+            _current.job_id = None
 
 
 def _forget_finished() -> None:
     done = [k for k, f in _futures.items() if f.done()]
     for key in done[: max(0, len(done) - _KEEP_FINISHED)]:
         _futures.pop(key, None)
+        _meta.pop(key, None)
 
 
 def enqueue(func: Callable[..., Any] | str, *args: Any, job_timeout: int = 600, job_id: str | None = None,
@@ -134,18 +140,38 @@ def _send(func: Callable[..., Any] | str, args: tuple, kwargs: dict, *, job_id: 
     _queue().enqueue(func, *args, job_id=job_id, job_timeout=job_timeout, retry=Retry(max=2), **kwargs)
 
 
+def report(**meta: Any) -> None:
+    """Progress of the job running now, for the page that polls it (RQ: the job's ``meta``; a thread job:
+    this process's record of it, which ``fetch`` returns).
+
+    Run inline there is nobody to poll while the job runs (the request waits for it): nothing to do.
+    """
+    if not current_app.config.get("REDIS_URL"):
+        job_id = getattr(_current, "job_id", None)
+        if job_id is not None:
+            _meta.setdefault(job_id, {}).update(meta)
+        return
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is not None:
+        job.meta.update(meta)
+        job.save_meta()
+
+
 def fetch(job_id: str) -> JobHandle | None:
     """Look a job up again (for progress polling); None when unknown (run inline, or by another process)."""
     if not current_app.config.get("REDIS_URL"):
         future = _futures.get(job_id)
         if future is None:
             return None
+        meta = dict(_meta.get(job_id, {}))
         if not future.done():
-            return JobHandle(id=job_id, status="started" if future.running() else "queued")
+            return JobHandle(id=job_id, status="started" if future.running() else "queued", meta=meta)
         error = future.exception()
         if error is not None:
-            return JobHandle(id=job_id, status="failed", error=f"{type(error).__name__}: {error}")
-        return JobHandle(id=job_id, status="finished", result=future.result())
+            return JobHandle(id=job_id, status="failed", error=f"{type(error).__name__}: {error}", meta=meta)
+        return JobHandle(id=job_id, status="finished", result=future.result(), meta=meta)
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
 

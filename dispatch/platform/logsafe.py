@@ -6,6 +6,14 @@ phone-like digit runs, API tokens, bearer/authorization values and
 ``password=``/``secret=``-style pairs are replaced before any handler sees
 them. Logs keep ids (``senior 42``), never names or contact details; code
 should log ids in the first place, this is the safety net.
+
+What operators need is kept out of the patterns' reach before they run
+(``_KEPT``): the ``status bytes`` pair after the request line of an access log
+(gunicorn's default format, ``"GET /path HTTP/1.1" 200 5123``; "200 5123" has
+seven digits and a space, so the phone pattern used to eat it) and record ids
+in URLs (a digit-only path segment such as ``/staff/seniors/12345678``, or an
+``…id=12345678`` query argument). Everything else in the line, query values
+included, is still scrubbed.
 """
 from __future__ import annotations
 
@@ -25,12 +33,31 @@ _PATTERNS = (
     # Phone numbers: 7+ digits, maybe with spaces, dashes or a leading + (not ISO dates).
     (re.compile(r"(?<![\w.:-])(?!\d{4}-\d\d-\d\d)\+?\d(?:[\s-]?\d){6,}(?![\w.:])"), lambda m: "[phone]"),
 )
+# Spans no pattern may touch: an access log's "status bytes" after the quoted request line, and ids in URLs.
+_KEPT = re.compile(
+    r'(?:(?<=HTTP/\d\.\d" )|(?<=HTTP/\d" ))\d{3} (?:\d+|-)(?= |$)'  # "GET /x HTTP/1.1" 200 5123
+    # Ids have at most 10 digits (2**31 - 1); an 11-digit mobile number in a path is still scrubbed.
+    r"|(?<=/)\d{1,10}(?=[/?#.\s\"]|$)"  # /staff/seniors/12345678, /routes/1234567.gpx
+    r"|(?<=[?&;])\w*id=\d{1,10}(?=[&;#\s\"]|$)"  # ?senior_id=12345678
+)
+_MARK = 0xF0000  # private-use code points stand in for the kept spans while the patterns run
+_MARKS = re.compile("[\U000F0000-\U000FFFFD]")
 _installed = False
 
 
 def scrub(text: str) -> str:
+    kept: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        kept.append(match.group())
+        return chr(_MARK + len(kept) - 1)
+
+    if _MARKS.search(text) is None:  # (a line that already holds such code points is scrubbed as it is)
+        text = _KEPT.sub(keep, text)
     for pattern, replace in _PATTERNS:
         text = pattern.sub(replace, text)
+    if kept:
+        text = _MARKS.sub(lambda m: kept[ord(m.group()) - _MARK], text)
     return text
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -130,51 +132,131 @@ def read_csv(data: bytes) -> Table:
     return _table(raw_rows, encoding)
 
 
-def read_xlsx(data: bytes) -> Table:
+def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str, str]]:
+    """(name, XML part, state) of each sheet in order, from ``xl/workbook.xml`` and its relationships (small files)."""
+    from xml.etree import ElementTree
+
+    try:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return []
+    targets = {r.get("Id"): r.get("Target", "") for r in rels if r.tag.endswith("Relationship")}
+    parts = []
+    for sheet in book.iter():
+        if sheet.tag.endswith("}sheet"):
+            rel = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+            target = targets.get(rel, "")
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            parts.append((sheet.get("name", ""), part, sheet.get("state", "visible")))
+    return parts
+
+
+def _scan(archive: zipfile.ZipFile, part: str | None, pattern: re.Pattern, *, stop_after: int) -> list[bytes]:
+    """The matches of ``pattern`` in a sheet's XML, read as a stream in 1 MB pieces, up to ``stop_after`` of them.
+
+    Why: openpyxl, even read-only, parses a whole sheet that has no ``<dimension>`` just to size it;
+    counting ``<row>`` tags on the raw stream first stops a huge sheet after its first rows.
+    """
+    found: list[bytes] = []
+    if not part or part not in archive.namelist():
+        return found
+    tail = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(1 << 20):
+            window = tail + chunk
+            for match in pattern.finditer(window):
+                if match.end() > len(tail):  # not one already counted inside the carried tail
+                    found.append(match.group(1) if pattern.groups else match.group())
+                    if len(found) >= stop_after:
+                        return found
+            tail = window[-200:]
+    return found
+
+
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z0-9:]{1,40})\"")
+_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
+RAW_ROW_LIMIT = MAX_ROWS + 100  # rows a sheet may hold, empty ones included (a header, some blank lines)
+
+
+def read_xlsx(data: bytes, *, progress: Callable[[int], None] | None = None) -> Table:
+    """Stream the first visible sheet (openpyxl ``read_only``): rows are read one at a time and the
+    file is refused as soon as it passes ``MAX_ROWS``, so a small file that unpacks to a huge sheet
+    costs the rows up to the limit, never the whole sheet in memory. ``progress(rows)`` is called
+    every ``PROGRESS_EVERY`` rows (a background import shows it)."""
     from openpyxl import load_workbook
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-                raise FileRefused(_("The spreadsheet is too large once unpacked."))
-            if "xl/workbook.xml" not in archive.namelist():
-                raise FileRefused(_("This is not an XLSX spreadsheet."))
+        archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise FileRefused(_("This is not an XLSX spreadsheet.")) from None
-    try:
-        # data_only=False: formulas come back as their text, so we can see (and refuse) them.
-        book = load_workbook(io.BytesIO(data), read_only=False, data_only=False)
-    except Exception:  # openpyxl raises many kinds for a damaged file
-        raise FileRefused(_("The spreadsheet could not be opened: it may be damaged.")) from None
-    sheets = [ws for ws in book.worksheets if ws.sheet_state == "visible"]
-    if not sheets:
-        raise FileRefused(_("The spreadsheet has no visible sheet."))
-    sheet = sheets[0]
-    if sheet.merged_cells.ranges:
-        first = sorted(str(r) for r in sheet.merged_cells.ranges)[0]
-        raise FileRefused(_("The sheet has merged cells (%(cells)s): unmerge them so each value has its own cell.",
-                            cells=first))
-    raw_rows = []
-    for row in sheet.iter_rows():
-        values = []
-        for cell in row:
-            if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
-                raise FileRefused(_("Cell %(cell)s holds a formula: paste the values instead (formulas are "
-                                    "never calculated here).", cell=cell.coordinate))
-            values.append(cell.value)
-        raw_rows.append(values)
-        if len(raw_rows) > MAX_ROWS + 100:
+    with archive:
+        if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+            raise FileRefused(_("The spreadsheet is too large once unpacked."))
+        if "xl/workbook.xml" not in archive.namelist():
+            raise FileRefused(_("This is not an XLSX spreadsheet."))
+        visible = [(name, part) for name, part, state in _sheet_parts(archive) if state == "visible"]
+        part = visible[0][1] if visible else None
+        if len(_scan(archive, part, _ROW, stop_after=RAW_ROW_LIMIT + 1)) > RAW_ROW_LIMIT:
             raise FileRefused(_("The file has more than %(n)s rows: split it into several files.", n=MAX_ROWS))
+        try:
+            # data_only=False: formulas come back as their text, so we can see (and refuse) them.
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        except Exception:  # openpyxl raises many kinds for a damaged file
+            raise FileRefused(_("The spreadsheet could not be opened: it may be damaged.")) from None
+        try:
+            sheets = [ws for ws in book.worksheets if ws.sheet_state == "visible"]
+            if not sheets:
+                raise FileRefused(_("The spreadsheet has no visible sheet."))
+            sheet = sheets[0]
+            raw_rows = _stream_rows(sheet, progress)
+        except FileRefused:
+            raise
+        except Exception:  # a damaged sheet part shows only while it is read
+            raise FileRefused(_("The spreadsheet could not be opened: it may be damaged.")) from None
+        finally:
+            book.close()
+        parts = {name: part for name, part, _state in _sheet_parts(archive)}
+        if merged := _scan(archive, parts.get(sheet.title), _MERGE, stop_after=1):
+            raise FileRefused(_("The sheet has merged cells (%(cells)s): unmerge them so each value has its own cell.",
+                                cells=merged[0].decode("ascii", "replace")))
     return _table(raw_rows, "xlsx")
 
 
-def read_table(data: bytes, filename: str) -> Table:
+PROGRESS_EVERY = 1000
+
+
+def _stream_rows(sheet, progress: Callable[[int], None] | None) -> list[list[object]]:
+    raw_rows: list[list[object]] = []
+    filled = 0
+    for row in sheet.iter_rows():
+        values = []
+        for cell in row:
+            value = cell.value
+            if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")):
+                raise FileRefused(_("Cell %(cell)s holds a formula: paste the values instead (formulas are "
+                                    "never calculated here).", cell=cell.coordinate))
+            values.append(value)
+        raw_rows.append(values)
+        if any(v not in (None, "") for v in values):
+            filled += 1
+            # The header row plus MAX_ROWS data rows; one more and the rest is never read.
+            if filled > MAX_ROWS + 1:
+                raise FileRefused(_("The file has more than %(n)s rows: split it into several files.", n=MAX_ROWS))
+        if len(raw_rows) > RAW_ROW_LIMIT:  # openpyxl fills gaps between row numbers with empty rows
+            raise FileRefused(_("The file has more than %(n)s rows: split it into several files.", n=MAX_ROWS))
+        if progress is not None and len(raw_rows) % PROGRESS_EVERY == 0:
+            progress(len(raw_rows))
+    return raw_rows
+
+
+def read_table(data: bytes, filename: str, *, progress: Callable[[int], None] | None = None) -> Table:
     """Read an upload by its content (the name only breaks ties); raise ``FileRefused``."""
     name = (filename or "").lower()
     if not data:
         raise FileRefused(_("The file is empty."))
     if data.startswith(b"PK\x03\x04"):
-        return read_xlsx(data)
+        return read_xlsx(data, progress=progress)
     if data.startswith(b"\xd0\xcf\x11\xe0") or name.endswith(".xls"):
         raise FileRefused(_("Old Excel files (.xls) are not read: save it as .xlsx or CSV (UTF-8)."))
     if name.endswith((".xlsx", ".xlsm")):

@@ -28,7 +28,7 @@ from dispatch.models.plan import Stop, StopKind, StopOutcome
 from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.statement import ProofKind, StatementLine, StatementMonth, StatementStatus
-from dispatch.platform import audit, clock, transaction
+from dispatch.platform import audit, clock, transaction, validation
 from dispatch.platform.access import is_admin
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.services.money import subsidies
@@ -96,14 +96,8 @@ class Statement:
 
 
 def parse_month(raw: str | None, *, default: date) -> date:
-    """``YYYY-MM`` to the first day of that month; raises ``FieldError`` naming ``month``."""
-    if not raw:
-        return subsidies.month_start(default)
-    try:
-        year, month = (int(part) for part in raw.strip()[:7].split("-"))
-        return date(year, month, 1)
-    except (TypeError, ValueError):
-        raise FieldError("month", _l("The month must look like 2024-05.")) from None
+    """``YYYY-MM`` to the first day of that month (the one month rule); raises ``FieldError`` naming ``month``."""
+    return validation.parse_month(raw, "month", default=subsidies.month_start(default))
 
 
 # Proofs of service ----------------------------------------------------------------

@@ -26,7 +26,9 @@ from dispatch.services.people.sites import like_pattern
 
 CAPACITY_MEALS_RANGE = (0, 200)
 MAX_MINUTES_RANGE = (30, 720)
-MAX_SHIFTS = 10
+# Three blocks a day, every day: a driver on lunch and dinner runs all week has 14 (the demo seeds such drivers,
+# and the edit form of one failed when this was 10).
+MAX_SHIFTS = 21
 
 
 @dataclass(frozen=True)

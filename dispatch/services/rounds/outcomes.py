@@ -40,6 +40,7 @@ from dispatch.models.plan import PlanStatus, Route, Stop, StopKind, StopOutcome
 from dispatch.models.service_request import TRANSITIONS, RequestStatus
 from dispatch.platform import audit, clock, transaction
 from dispatch.platform.errors import FieldError
+from dispatch.platform.validation import check_day
 from dispatch.services.rounds import evv
 from dispatch.services.rounds.worker_day import outcomes_for, tasks_for
 from dispatch.services.safety import alerts
@@ -135,6 +136,7 @@ class Tap:
                 raise FieldError("recorded_dt", _l("The tap time is not a valid date and time.")) from None
             if recorded_dt.tzinfo is None:
                 raise FieldError("recorded_dt", _l("The tap time needs a timezone."))
+            check_day(recorded_dt.date(), "recorded_dt")  # far dates: refused before any arithmetic
         device = data.get("device") or ""
         device = device[:200] if isinstance(device, str) else ""
         return cls(client_id=client_id, kind=kind, outcome=outcome, concern=concern, note=note,
@@ -146,6 +148,10 @@ def find_replay(client_id: str) -> StopEvent | None:
 
 
 def _check_against_stop(tap: Tap, stop: Stop) -> None:
+    plan = stop.route.plan
+    if tap.recorded_dt is not None and tap.recorded_dt < clock.day_bounds(plan.service_date, clock.zone_of(plan.site))[0]:
+        # A tap is for its stop's day: one dated earlier would move the arrival before the route existed.
+        raise FieldError("recorded_dt", _l("The tap time is before this stop's day."))
     if tap.outcome is not None and tap.outcome not in outcomes_for(stop):
         raise FieldError("outcome", _l("This outcome does not fit this kind of stop."))
     if stop.kind != StopKind.VISIT and tap.kind in (StopEventKind.CHECK_IN, StopEventKind.CHECK_OUT,

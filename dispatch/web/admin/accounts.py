@@ -23,6 +23,7 @@ from dispatch.models.user import RoleName, User
 from dispatch.platform import audit, clock
 from dispatch.platform.access import role_required
 from dispatch.platform.errors import FieldError
+from dispatch.platform.validation import parse_page
 from dispatch.services.people import accounts, user_directory
 from dispatch.web.admin import bp
 
@@ -69,7 +70,7 @@ def users():
         form.q.data if valid else None,
         form.role.data if valid else None,
         form.status.data if valid else None,
-        page=request.args.get("page", 1, type=int) or 1,
+        page=parse_page(request.args.get("page")),
         per_page=current_app.config.get("PAGE_SIZE", 25),
     )
     filters = {k: v for k, v in (("q", form.q.data), ("role", form.role.data), ("status", form.status.data))

@@ -17,6 +17,7 @@ from dispatch.models.user import RoleName, User
 from dispatch.platform import audit_names, audit_review, clock
 from dispatch.platform.access import role_required
 from dispatch.platform.errors import FieldError
+from dispatch.platform.validation import parse_page
 from dispatch.services.people import api_tokens
 from dispatch.web.admin.accounts import reauthenticate_unless_fresh
 
@@ -75,7 +76,7 @@ def audit_log():
     filters = audit_review.AuditFilters(
         user_id=form.user_id.data if valid else None, senior_id=form.senior_id.data if valid else None,
         day_from=form.day_from.data if valid else None, day_to=form.day_to.data if valid else None)
-    page = audit_review.search_events(filters, page=request.args.get("page", 1, type=int) or 1,
+    page = audit_review.search_events(filters, page=parse_page(request.args.get("page")),
                                       per_page=current_app.config.get("PAGE_SIZE", 25))
     args = {k: v for k, v in request.args.items() if k != "page" and v and valid}
     names = audit_names.names_for(page.items, current_user)

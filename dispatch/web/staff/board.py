@@ -18,6 +18,7 @@ from dispatch.platform import clock, transaction
 from dispatch.platform.access import get_site_or_404, role_required, sites_visible_to
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import label
+from dispatch.platform.validation import parse_day
 from dispatch.services.rounds import evv
 from dispatch.services.safety import board as board_service
 from dispatch.web.staff import bp
@@ -39,14 +40,11 @@ def pick_site() -> MealSite:
 
 def pick_day(site: MealSite) -> tuple[date, str | None]:
     """The ``date`` argument (ISO), else today at the site; with an error message when it is not a date."""
-    raw = request.args.get("date", "").strip()
     today = clock.now().astimezone(clock.zone_of(site)).date()
-    if not raw:
-        return today, None
     try:
-        return date.fromisoformat(raw[:10]), None
-    except ValueError:
-        return today, _("The date must look like 2024-05-31.")
+        return parse_day(request.args.get("date"), "date", default=today), None
+    except FieldError as error:
+        return today, str(error.message)
 
 
 def visible_sites() -> list[MealSite]:
@@ -107,11 +105,10 @@ def alert_follow_up(alert_id: int):
     alert = board_service.get_alert_or_404(alert_id, current_user)
     site = get_site_or_404(alert.answering_site_id, current_user)
     day, _error = pick_day(site)
-    day_arg = request.form.get("date", "")
     try:
-        day = date.fromisoformat(day_arg) if day_arg else day
-    except ValueError:
-        pass
+        day = parse_day(request.form.get("date"), "date", default=day)
+    except FieldError:
+        pass  # only where the board reopens after the follow-up; the alert itself is acted on
     try:
         board_service.follow_up(
             alert, version=request.form.get("version", type=int), intent=request.form.get("intent", ""),

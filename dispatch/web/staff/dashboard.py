@@ -1,7 +1,7 @@
 """The dashboard (pictures first, each with its table) and the volunteers' time-bank export."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Response, render_template, request
 from flask_babel import gettext as _
@@ -14,6 +14,7 @@ from dispatch.platform.access import get_site_or_404, role_required
 from dispatch.platform.datefmt import day_short, month_text
 from dispatch.platform.errors import FieldError
 from dispatch.platform.labels import label, shown_name, yuan
+from dispatch.platform.validation import parse_day
 from dispatch.services.money import dashboard as dashboard_service
 from dispatch.services.money.statements import parse_month
 from dispatch.services.volunteers import hours as hours_service
@@ -94,12 +95,10 @@ def _period():
     site = get_site_or_404(request.args["site"], current_user) if request.args.get("site") else None
     days = min(max(request.args.get("days", 7, type=int) or 7, 1), dashboard_service.MAX_DAYS)
     last = clock.local_today() - timedelta(days=1)
-    raw = request.args.get("end", "").strip()
-    if raw:
-        try:
-            last = date.fromisoformat(raw[:10])
-        except ValueError:
-            errors["end"] = _("The date must look like 2024-05-31.")
+    try:
+        last = parse_day(request.args.get("end"), "end", default=last)
+    except FieldError as error:
+        errors["end"] = str(error.message)
     return site, days, last, errors
 
 

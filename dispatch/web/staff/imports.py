@@ -6,6 +6,8 @@ steps so the import is of exactly what was previewed.
 """
 from __future__ import annotations
 
+import re
+
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -15,10 +17,11 @@ from wtforms.fields.choices import SelectChoice
 from dispatch.extensions import db
 from dispatch.forms.imports import UploadForm, mapping_form
 from dispatch.models.site import MealSite
-from dispatch.platform import uploads
+from dispatch.platform import jobs, uploads
 from dispatch.platform.access import is_admin, role_required, sites_editable_by
 from dispatch.platform.errors import FieldError
 from dispatch.platform.labels import shown_name
+from dispatch.services.imports import background
 from dispatch.services.imports import seniors as senior_import
 from dispatch.services.imports import workers as worker_import
 from dispatch.services.imports.columns import auto_map, parse_mapping
@@ -94,6 +97,9 @@ def import_preview(kind: str, token: str):
         try:
             mapping = parse_mapping({k: form[k].data for k in form._fields if k.startswith("map_")},
                                     table.headers, service.COLUMNS)
+            if request.method == "POST" and request.form.get("action") == "import" \
+                    and len(table.rows) > background.BACKGROUND_ROWS:
+                return _import_in_background(kind, token, mapping, form.default_site.data)
             if request.method == "POST" and request.form.get("action") == "import":
                 result = service.run_import(table, mapping, by=current_user, default_site_id=form.default_site.data,
                                             file_digest=digest(data))
@@ -115,6 +121,49 @@ def import_preview(kind: str, token: str):
     return render_template("staff/imports/preview.html", form=form, token=token, kind=kind, filename=filename, table=table,
                            checked=checked, columns=service.COLUMNS, column_label=service.column_label,
                            show_new=SHOW_NEW_ROWS), status
+
+
+def _import_in_background(kind: str, token: str, mapping: dict, default_site_id: int | None):
+    """Queue a big import (RQ, or a thread of this process without Redis) and show its progress page.
+
+    The job starts once this request has committed (``platform.jobs.enqueue``); it commits on its own."""
+    handle = jobs.enqueue("dispatch.jobs.import_job", kind, token, current_user.id, mapping, default_site_id,
+                          job_timeout=1800)
+    if handle.status == "finished":  # run inline (JOBS_INLINE): it ran while this request waited
+        return _import_done(kind, handle.result or {})
+    if handle.status == "failed":
+        flash(_("The import failed; nothing was added. Try again."), "error")
+        return redirect(url_for("staff.import_preview", kind=kind, token=token))
+    return redirect(url_for("staff.import_job", kind=kind, job_id=handle.id))
+
+
+def _import_done(kind: str, result: dict):
+    if result.get("error"):
+        flash(_("The import stopped; nothing was added: %(reason)s", reason=result["error"]), "error")
+        return redirect(url_for("staff.import_upload", kind=kind))
+    if kind == "seniors" and result.get("ids"):
+        _locate_later(list(result["ids"]))
+    flash(_("%(created)s imported; %(existing)s were already recorded; %(errors)s rows had "
+            "errors and were left out.", created=result.get("created", 0), existing=result.get("existing", 0),
+            errors=result.get("errors", 0)), "success")
+    return redirect(url_for("staff.seniors" if kind == "seniors" else "staff.workers"))
+
+
+@bp.route("/import/<kind>/job/<job_id>")
+@role_required("admin", "staff")
+def import_job(kind: str, job_id: str):
+    """A background import's progress (the page refreshes itself), then its result."""
+    _importer(kind)
+    job = jobs.fetch(job_id) if re.fullmatch(r"[0-9a-f-]{1,64}", job_id) else None
+    if job is None:
+        abort(404)
+    owner = (job.result or {}).get("user_id") if isinstance(job.result, dict) else job.meta.get("user_id")
+    if owner is not None and owner != current_user.id:
+        abort(404)
+    if job.status == "finished" and isinstance(job.result, dict):
+        return _import_done(kind, job.result)
+    running = job.status in ("queued", "started", "deferred", "scheduled")
+    return render_template("staff/imports/progress.html", job=job, running=running, kind=kind)
 
 
 def _locate_later(senior_ids: list[int]) -> None:

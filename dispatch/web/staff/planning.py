@@ -17,6 +17,7 @@ from dispatch.platform.access import get_site_or_404, role_required, sites_edita
 from dispatch.platform.datefmt import date_text
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import label
+from dispatch.platform.validation import parse_day
 from dispatch.services import planning as planning_service
 from dispatch.services.care import requests as request_service
 from dispatch.services.meals import orders as order_service
@@ -37,12 +38,10 @@ def refuse(error: Exception):
 
 
 def _day_arg(raw: str | None) -> date:
-    if not raw:
-        return clock.local_today()
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        abort(400, _("The date must look like 2025-03-01."))
+        return parse_day(raw, "date", default=clock.local_today())
+    except FieldError as error:
+        abort(400, str(error.message))
 
 
 def _plan_or_404(plan_id: int) -> Plan:

@@ -17,6 +17,7 @@ from dispatch.platform import audit_names, audit_review, clock, transaction
 from dispatch.platform.access import get_senior_or_404, role_required, sites_editable_by, sites_visible_to
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import shown_name
+from dispatch.platform.validation import parse_page
 from dispatch.services.people import seniors as service
 from dispatch.web.staff import bp
 
@@ -25,7 +26,7 @@ MAX_PAGE = 10_000
 
 def page_number() -> int:
     """The ``page`` query parameter, clamped to a sane range (a huge offset is a database error)."""
-    page = request.args.get("page", 1, type=int) or 1
+    page = parse_page(request.args.get("page"))
     return min(max(page, 1), MAX_PAGE)
 
 

@@ -11,6 +11,7 @@ from dispatch.models.site import MealType
 from dispatch.platform import clock
 from dispatch.platform.access import get_site_or_404, is_admin, role_required
 from dispatch.platform.errors import FieldError
+from dispatch.platform.validation import parse_page
 from dispatch.services.people import sites as site_service
 from dispatch.web.staff import bp
 
@@ -20,7 +21,7 @@ MAX_QUERY = 100
 
 def page_arg() -> int:
     """The ``page`` query argument, clamped so a hostile number cannot overflow OFFSET."""
-    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    return min(parse_page(request.args.get("page")), MAX_PAGE)
 
 
 def labels() -> dict:

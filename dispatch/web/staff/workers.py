@@ -64,7 +64,9 @@ def worker_edit(worker_id: int):
     if request.method == "POST":
         form = WorkerForm(sites=sites)  # a field left out is empty, not silently kept
     else:
-        form = WorkerForm(obj=worker, sites=sites, skills=[s.skill.value for s in worker.skills], shifts=[])
+        # WTForms reads ``obj`` before keyword data: hide the worker's own shifts and skills, else the stored
+        # shifts were added twice (a worker with six shifts overflowed the form's ten rows: a 500).
+        form = WorkerForm(obj=_Overlay(worker, skills=[s.skill.value for s in worker.skills], shifts=[]), sites=sites)
         form.fill_shifts(worker.shifts)
         form.add_blank_shift_rows()
     if form.validate_on_submit():
@@ -77,6 +79,17 @@ def worker_edit(worker_id: int):
             flash(_("Worker %(name)s saved.", name=worker.full_name), "success")
             return redirect(url_for("staff.worker_detail", worker_id=worker.id))
     return render_template("staff/workers/form.html", form=form, worker=worker), _status(form)
+
+
+class _Overlay:
+    """``obj`` for a form: the record's attributes, with some replaced."""
+
+    def __init__(self, record, **replaced) -> None:
+        self._record, self._replaced = record, replaced
+
+    def __getattr__(self, name):
+        replaced = self.__dict__.get("_replaced", {})
+        return replaced[name] if name in replaced else getattr(self._record, name)
 
 
 def _status(form) -> int:
