@@ -479,8 +479,11 @@ def _compounds(rng: random.Random, grid: _Grid, n_seniors: int, sites: list[Demo
     """Enough compounds for 20-80 seniors each, spread apart across the district.
 
     Canteens are opened where people live, so the first compounds sit within
-    a few hundred metres of a site; the rest fall anywhere (some outside every
-    service circle, which is what coverage-gap reports are for).
+    a few hundred metres of a site; about a third of the rest are newer estates
+    around the place farthest from every canteen (``_underserved_spot``), a
+    walk from none of them and more than the central kitchen's e-bikes have
+    room for: the district's real coverage gaps, which "Suggest sites" is for.
+    The others fall anywhere.
     """
     count = max(1, round(n_seniors / 35))
     margin = COMPOUND_RADIUS_M / 1000 + 0.05
@@ -490,6 +493,9 @@ def _compounds(rng: random.Random, grid: _Grid, n_seniors: int, sites: list[Demo
     used_names: set[str] = set()
     placed: list[tuple[float, float]] = []
     site_km = [((s.lon - grid.lon0) * grid.km_per_deg_lon, (s.lat - grid.lat0) * KM_PER_DEG_LAT) for s in sites]
+    canteen_km = [xy for xy, s in zip(site_km, sites) if s.kind == "canteen"] or site_km
+    spot = _underserved_spot(canteen_km, lim)
+    estates = round((count - len(site_km)) * ESTATE_SHARE) if count > len(site_km) else 0
     out = []
     for i in range(count):
         # Rejection sampling keeps compounds at least ~300 m apart when there is room.
@@ -497,6 +503,10 @@ def _compounds(rng: random.Random, grid: _Grid, n_seniors: int, sites: list[Demo
             if i < len(site_km):
                 r, theta = rng.uniform(0.2, 0.6), rng.uniform(0, 2 * math.pi)
                 dx, dy = site_km[i][0] + r * math.cos(theta), site_km[i][1] + r * math.sin(theta)
+                dx, dy = max(-lim, min(lim, dx)), max(-lim, min(lim, dy))
+            elif i < len(site_km) + estates:
+                r, theta = ESTATE_RADIUS_KM * math.sqrt(rng.random()), rng.uniform(0, 2 * math.pi)
+                dx, dy = spot[0] + r * math.cos(theta), spot[1] + r * math.sin(theta)
                 dx, dy = max(-lim, min(lim, dx)), max(-lim, min(lim, dy))
             else:
                 dx, dy = rng.uniform(-lim, lim), rng.uniform(-lim, lim)
@@ -516,6 +526,23 @@ def _compounds(rng: random.Random, grid: _Grid, n_seniors: int, sites: list[Demo
             lane=rng.randrange(20, 1500), lat=lat, lon=lon,
         ))
     return out
+
+
+ESTATE_SHARE = 0.35  # of the compounds not placed beside a site
+ESTATE_RADIUS_KM = 0.45
+
+
+def _underserved_spot(canteens: list[tuple[float, float]], lim: float) -> tuple[float, float]:
+    """The point of the district (on a 100 m grid) farthest from its nearest canteen, in km from the centre."""
+    steps = int(2 * lim / 0.1)
+    best, best_d = (lim, 0.0), -1.0
+    for a in range(steps + 1):
+        for b in range(steps + 1):
+            x, y = -lim + a * 0.1, -lim + b * 0.1
+            d = min(math.hypot(x - cx, y - cy) for cx, cy in canteens)
+            if d > best_d + 1e-9:
+                best, best_d = (x, y), d
+    return best
 
 
 def _compound_sizes(rng: random.Random, n_seniors: int, n_compounds: int) -> list[int]:
@@ -644,16 +671,24 @@ def _enrollments(rng, seniors, sites, today) -> list[DemoEnrollment]:
     return out
 
 
+KITCHEN_DOOR_CAPACITY = 100  # a central kitchen cooks for the canteens; its own door-to-door round is small
+
+
 def _size_capacities(rng, sites, enrollments) -> list[DemoSite]:
-    """Capacity 60-200 a day, roughly what the site's enrollments ask on a busy day."""
+    """Capacity 60-200 a day, roughly what the site's enrollments ask on a busy day.
+
+    A central kitchen's e-bike circle reaches the whole district, but the
+    seniors it serves itself are capped at ``KITCHEN_DOOR_CAPACITY``: it cannot
+    fill every gap the canteens' walking circles leave, so coverage has gaps.
+    """
     demand = {s.key: 0 for s in sites}
     for e in enrollments:
         demand[e.site] += 1
     out = []
     for s in sites:
-        base = 150 if s.kind == "central_kitchen" else 60
-        want = max(base, math.ceil(demand[s.key] * rng.uniform(1.05, 1.3) / 10) * 10)
-        out.append(replace(s, daily_capacity=min(200, want)))
+        want = max(60, math.ceil(demand[s.key] * rng.uniform(1.05, 1.3) / 10) * 10)
+        top = KITCHEN_DOOR_CAPACITY if s.kind == "central_kitchen" else 200
+        out.append(replace(s, daily_capacity=min(top, want)))
     return out
 
 
