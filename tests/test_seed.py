@@ -144,6 +144,18 @@ def test_todays_service_requests_cover_every_type(district):
     assert len(urgent) >= 2
 
 
+@pytest.mark.parametrize("seed, seniors, sites, workers", [
+    (1, 600, 8, None), (2, 600, 8, None), (7, 300, 8, None), (3, 1200, 12, None), (4, 60, 3, 200), (5, 40, 1, 1100),
+])
+def test_worker_names_are_unique_in_english_and_in_chinese(seed, seniors, sites, workers):
+    d = generate_district(seed=seed, today=TODAY, seniors=seniors, sites=sites, workers=workers)
+    names = [w.full_name for w in d.workers]
+    names_zh = [w.full_name_zh for w in d.workers]
+    assert len(set(names)) == len(names), Counter(names).most_common(3)
+    assert len(set(names_zh)) == len(names_zh), Counter(names_zh).most_common(3)
+    assert all(" " in n and n.strip() == n for n in names)
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_the_default_district_leaves_real_coverage_gaps_for_suggest_sites(seed):
     """Capacity counts: the kitchen's e-bike circle reaches everyone but has room for few, so the

@@ -404,8 +404,9 @@ def generate_district(
     senior_list = _seniors(rng, grid, compounds, site_list, seniors, today)
     enrollments = _enrollments(rng, senior_list, site_list, today)
     site_list = _size_capacities(rng, site_list, enrollments)
-    worker_list = _workers(rng, site_list, n_workers)
-    worker_list += _meal_runners(rng, site_list, enrollments, worker_list)
+    names = _WorkerNames()
+    worker_list = _workers(rng, site_list, n_workers, names)
+    worker_list += _meal_runners(rng, site_list, enrollments, worker_list, names)
     holds = _holds(rng, senior_list, enrollments, today)
     requests = _service_requests(rng, senior_list, today)
     return DemoDistrict(
@@ -715,13 +716,39 @@ def _worker_kinds(rng: random.Random, n: int) -> list[str]:
     return kinds
 
 
-def _workers(rng, sites, n) -> list[DemoWorker]:
+class _WorkerNames:
+    """Draws worker names no other worker of the district has, in English or in Chinese.
+
+    A clash is drawn again; after a few clashes (a district with more workers than
+    common names) the given name gets a second character, which never runs out.
+    """
+
+    def __init__(self):
+        self.used: set[str] = set()
+
+    def draw(self, rng: random.Random) -> tuple[str, str]:
+        for attempt in range(40):
+            sur_zh, sur_en = rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
+            g_zh, g_en = rng.choice(YOUNG_GIVEN)
+            if attempt >= 20:
+                more_zh, more_en = rng.choice(YOUNG_GIVEN)
+                g_zh, g_en = g_zh + more_zh, g_en + more_en.lower()
+            name, name_zh = f"{sur_en} {g_en}", sur_zh + g_zh
+            if name not in self.used and name_zh not in self.used:
+                self.used.update((name, name_zh))
+                return name, name_zh
+        n = len(self.used) // 2 + 1  # 40 clashes in a row: only for absurd sizes
+        name, name_zh = f"{sur_en} {g_en} {n}", f"{sur_zh}{g_zh}{n}"
+        self.used.update((name, name_zh))
+        return name, name_zh
+
+
+def _workers(rng, sites, n, names: _WorkerNames) -> list[DemoWorker]:
     out = []
     kinds = _worker_kinds(rng, n)
     for i, kind in enumerate(kinds):
         site = sites[i % len(sites)]
-        sur_zh, sur_en = rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
-        g_zh, g_en = rng.choice(YOUNG_GIVEN)
+        full_name, full_name_zh = names.draw(rng)
         mode = _weighted(rng, MODES_BY_KIND[kind])
         lo, hi = CAPACITY_BY_MODE[mode]
         skills = list(SKILLS_BY_KIND[kind])
@@ -731,7 +758,7 @@ def _workers(rng, sites, n) -> list[DemoWorker]:
             skills.append("companionship")
         shifts, max_minutes = _shifts(rng, kind)
         out.append(DemoWorker(
-            key=f"W{i + 1:03d}", full_name=f"{sur_en} {g_en}", full_name_zh=sur_zh + g_zh, phone=_phone(rng),
+            key=f"W{i + 1:03d}", full_name=full_name, full_name_zh=full_name_zh, phone=_phone(rng),
             kind=kind, skills=tuple(skills), travel_mode=mode, capacity_meals=rng.randint(lo, hi),
             home_site=site.key, max_minutes_per_day=max_minutes, shifts=tuple(shifts),
         ))
@@ -755,7 +782,7 @@ def delivered_meals(enrollments, site_key: str, meal: str, weekday: int) -> int:
                if e.site == site_key and e.meal == meal and e.mode == "delivery" and weekday in e.weekdays)
 
 
-def _meal_runners(rng, sites, enrollments, workers) -> list[DemoWorker]:
+def _meal_runners(rng, sites, enrollments, workers, names: _WorkerNames) -> list[DemoWorker]:
     """Drivers a coordinator would roster so that each site's busiest day's deliveries fit in its runs.
 
     The general pool spreads workers evenly over sites whatever their orders,
@@ -769,13 +796,12 @@ def _meal_runners(rng, sites, enrollments, workers) -> list[DemoWorker]:
             for weekday in range(7):
                 need = -(-delivered_meals(enrollments, site.key, meal, weekday) // STOPS_PER_RUN)
                 while len(meal_carriers([*workers, *extra], site.key, meal, weekday)) < need:
-                    sur_zh, sur_en = rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
-                    g_zh, g_en = rng.choice(YOUNG_GIVEN)
+                    full_name, full_name_zh = names.draw(rng)
                     mode = _weighted(rng, MODES_BY_KIND["driver"])
                     lo, hi = CAPACITY_BY_MODE[mode]
                     extra.append(DemoWorker(
-                        key=f"W{len(workers) + len(extra) + 1:03d}", full_name=f"{sur_en} {g_en}",
-                        full_name_zh=sur_zh + g_zh, phone=_phone(rng), kind="driver", skills=("meal_delivery",),
+                        key=f"W{len(workers) + len(extra) + 1:03d}", full_name=full_name,
+                        full_name_zh=full_name_zh, phone=_phone(rng), kind="driver", skills=("meal_delivery",),
                         travel_mode=mode, capacity_meals=max(rng.randint(lo, hi), STOPS_PER_RUN),
                         home_site=site.key, max_minutes_per_day=240,
                         shifts=tuple(DemoShift(d, start, end) for d in range(7)),
