@@ -150,6 +150,13 @@ def test_assignment_equals_brute_force_and_respects_capacity(seed):
             assert result.covered[i]
         if not result.covered[i]:
             assert st in (OUTSIDE, UNASSIGNED, FIXED)
+            assert not result.served[i]  # served means inside the circle of the site it is homed at
+    # Coverage counts capacity: no site serves more than it has room for, and the count is the most
+    # people any assignment could serve inside circles (the flow's first priority).
+    served = result.served_by_site()
+    assert all(served[j] <= site.capacity for j, site in enumerate(sites))
+    if seed % 3:
+        assert int(result.served.sum()) == sum(st == IN_CIRCLE for st in result.status)
 
 
 def test_a_gap_goes_to_the_nearest_site_with_room_and_is_flagged():

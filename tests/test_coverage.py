@@ -268,3 +268,40 @@ def test_cli_apply_stores_home_sites(runner, world):
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert db.session.get(Senior, world["near_b"].id).home_site_id == world["b"].id
+
+
+def test_a_full_site_covers_no_more_than_its_capacity(app, world):
+    """Beta (room for 1) has three seniors inside its circle: one is covered, two are gaps, and
+    "Suggest sites" has them to work on (issue #22: a circle holding everyone read as 100 %)."""
+    extra = [create_senior(site=world["b"], full_name=f"East {n}", neighbourhood="East", **at(60 * n, 5000 + 50 * n))
+             for n in (1, 2)]
+    db.session.commit()
+    report = coverage.coverage_report(world["admin"])
+    beta = next(r for r in report.sites if r.site.id == world["b"].id)
+    assert (beta.in_circle, beta.served) == (3, 1)
+    assert (report.total, report.covered) == (6, 3)  # near A one, near A two, and one of Beta's three
+    gap_ids = {g.id for g in report.gaps}
+    assert world["gap"].id in gap_ids and len(gap_ids & {world["near_b"].id, *(s.id for s in extra)}) == 2
+    assert report.in_full_circles == 2 and all(g.in_circle for g in report.gaps if g.id != world["gap"].id)
+    for row in report.sites:
+        assert row.served <= row.site.daily_capacity
+
+    html = logged_in(app, world["admin"]).get("/coverage/").get_data(as_text=True)
+    assert "50.0 % (3 / 6)" in html and 'id="coverage-rule"' in html
+    response = logged_in(app, world["admin"]).post("/coverage/suggest",
+                                                   data={"k": "1", "minutes": "15", "mode": "walk"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html
+    assert 'id="before-pct">50.0 %' in html and 'id="after-pct">50.0 %' not in html
+
+
+def test_an_override_is_covered_only_while_its_site_has_room(world):
+    """Two seniors pinned to Beta (room for 1), both inside its circle: the quicker one is covered."""
+    for key, offset in (("near_b", 5100), ("near_a1", 5200)):
+        senior = db.session.get(Senior, world[key].id)
+        senior.home_site_id, senior.home_site_overridden = world["b"].id, True
+        senior.lat, senior.lon = at(0, offset)["lat"], at(0, offset)["lon"]
+    db.session.commit()
+    rows = {r.id: r for r in coverage.coverage_report(world["admin"]).seniors}
+    assert rows[world["near_b"].id].covered and not rows[world["near_a1"].id].covered
+    assert rows[world["near_a1"].id].in_circle and rows[world["near_a1"].id].status == coverage.FIXED

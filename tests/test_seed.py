@@ -144,6 +144,41 @@ def test_todays_service_requests_cover_every_type(district):
     assert len(urgent) >= 2
 
 
+@pytest.mark.parametrize("seed, seniors, sites, workers", [
+    (1, 600, 8, None), (2, 600, 8, None), (7, 300, 8, None), (3, 1200, 12, None), (4, 60, 3, 200), (5, 40, 1, 1100),
+])
+def test_worker_names_are_unique_in_english_and_in_chinese(seed, seniors, sites, workers):
+    d = generate_district(seed=seed, today=TODAY, seniors=seniors, sites=sites, workers=workers)
+    names = [w.full_name for w in d.workers]
+    names_zh = [w.full_name_zh for w in d.workers]
+    assert len(set(names)) == len(names), Counter(names).most_common(3)
+    assert len(set(names_zh)) == len(names_zh), Counter(names_zh).most_common(3)
+    assert all(" " in n and n.strip() == n for n in names)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_the_default_district_leaves_real_coverage_gaps_for_suggest_sites(seed):
+    """Capacity counts: the kitchen's e-bike circle reaches everyone but has room for few, so the
+    estates a walk from no canteen are gaps, and a new site among them would cover some."""
+    from dispatch.routing.circles import CircleSite, Person, grid_candidates
+    from dispatch.routing.coverage_solver import assign, choose_sites
+
+    d = generate_district(seed=seed, today=TODAY)
+    sites = [CircleSite(s.key, s.lat, s.lon, minutes=s.circle_minutes, mode=s.circle_mode,
+                        capacity=s.daily_capacity) for s in d.sites]
+    people = [Person(p.key, p.lat, p.lon) for p in d.seniors]
+    result = assign(sites, people)
+    assert result.covered.mean() > 0.95  # the kitchen's circle holds (nearly) them all...
+    served = int(result.served.sum())
+    assert 0.7 * len(people) <= served <= 0.95 * len(people)  # ...but not all of them have a site with room
+    assert all(n <= s.capacity for n, s in zip(result.served_by_site(), sites))
+    gaps = [p for p, ok in zip(people, result.served) if not ok]
+    candidates = [CircleSite(n, lat, lon, minutes=15, mode="walk")
+                  for n, (lat, lon) in enumerate(grid_candidates(gaps, spacing_m=300.0, limit=2000))]
+    siting = choose_sites(candidates, gaps, 2, time_limit=10)
+    assert siting.gain_people >= 0.2 * len(gaps)
+
+
 def test_center_is_configurable():
     d = generate_district(seed=1, today=TODAY, seniors=40, sites=3, center="39.9042,116.4074")
     assert d.bounds.contains(39.9042, 116.4074)

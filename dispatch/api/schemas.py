@@ -139,7 +139,9 @@ class SeniorIn(StrictSchema):
     diet = _enum(Diet)
     allergies = fields.String(allow_none=True, validate=validate.Length(max=2000))
     access_notes = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    home_site_id = fields.Integer(strict=True, allow_none=True, validate=INT32)
+    home_site_id = fields.Integer(strict=True, allow_none=True, validate=INT32, metadata={"description": (
+        "Left out or null: the nearest active site of the token's with room for one more senior, "
+        "not stored as an override. A site given here is a staff override.")})
     categories = fields.List(_enum(SeniorCategoryType), validate=validate.Length(max=10))
     contacts = fields.List(fields.Nested(ContactSchema), validate=validate.Length(max=3))
 
@@ -148,6 +150,7 @@ class SeniorPatch(SeniorIn):
     """Only the fields sent change; ``version`` is the one the client read (409 if stale)."""
 
     version = fields.Integer(strict=True, required=True, validate=INT32)
+    home_site_id = fields.Integer(strict=True, allow_none=True, validate=INT32)
     full_name = fields.String(validate=validate.Length(min=1, max=120))
     date_of_birth = fields.Date(metadata={"description": AGE_RULE})
     address = fields.String(validate=validate.Length(min=1, max=255))

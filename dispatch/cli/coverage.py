@@ -41,7 +41,7 @@ def coverage_command(apply_: bool) -> None:
     from dispatch.services.coverage import circles as coverage
 
     report = coverage.coverage_report(_District())
-    click.echo(f"Coverage: {_pct(report.pct)} ({report.covered} of {report.total} seniors inside a service circle)")
+    click.echo(f"Coverage: {_pct(report.pct)} ({report.covered} of {report.total} seniors covered inside the circle of a site with room)")
     click.echo(f"Gaps: {len(report.gaps)}; without a site with room: {report.unplaced}; "
                f"without a location (not counted): {report.unlocated}")
     click.echo("Sites (assigned / capacity, inside circle):")

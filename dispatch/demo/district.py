@@ -428,8 +428,9 @@ def generate_district(
     senior_list = _seniors(rng, grid, compounds, site_list, seniors, today)
     enrollments = _enrollments(rng, senior_list, site_list, today)
     site_list = _size_capacities(rng, site_list, enrollments)
-    worker_list = _workers(rng, site_list, n_workers)
-    worker_list += _meal_runners(rng, site_list, enrollments, worker_list)
+    names = _WorkerNames()
+    worker_list = _workers(rng, site_list, n_workers, names)
+    worker_list += _meal_runners(rng, site_list, enrollments, worker_list, names)
     holds = _holds(rng, senior_list, enrollments, today)
     requests = _service_requests(rng, senior_list, today)
     return DemoDistrict(
@@ -503,8 +504,11 @@ def _compounds(rng: random.Random, grid: _Grid, n_seniors: int, sites: list[Demo
     """Enough compounds for 20-80 seniors each, spread apart across the district.
 
     Canteens are opened where people live, so the first compounds sit within
-    a few hundred metres of a site; the rest fall anywhere (some outside every
-    service circle, which is what coverage-gap reports are for).
+    a few hundred metres of a site; about a third of the rest are newer estates
+    around the place farthest from every canteen (``_underserved_spot``), a
+    walk from none of them and more than the central kitchen's e-bikes have
+    room for: the district's real coverage gaps, which "Suggest sites" is for.
+    The others fall anywhere.
     """
     count = max(1, round(n_seniors / 35))
     margin = COMPOUND_RADIUS_M / 1000 + 0.05
@@ -515,6 +519,9 @@ def _compounds(rng: random.Random, grid: _Grid, n_seniors: int, sites: list[Demo
     used_names: set[str] = set()
     placed: list[tuple[float, float]] = []
     site_km = [((s.lon - grid.lon0) * grid.km_per_deg_lon, (s.lat - grid.lat0) * KM_PER_DEG_LAT) for s in sites]
+    canteen_km = [xy for xy, s in zip(site_km, sites) if s.kind == "canteen"] or site_km
+    spot = _underserved_spot(canteen_km, lim_x, lim_y)
+    estates = round((count - len(site_km)) * ESTATE_SHARE) if count > len(site_km) else 0
     out = []
     for i in range(count):
         # Rejection sampling keeps compounds at least ~300 m apart when there is room.
@@ -522,6 +529,10 @@ def _compounds(rng: random.Random, grid: _Grid, n_seniors: int, sites: list[Demo
             if i < len(site_km):
                 r, theta = rng.uniform(0.2, 0.6), rng.uniform(0, 2 * math.pi)
                 dx, dy = site_km[i][0] + r * math.cos(theta), site_km[i][1] + r * math.sin(theta)
+                dx, dy = max(-lim_x, min(lim_x, dx)), max(-lim_y, min(lim_y, dy))
+            elif i < len(site_km) + estates:
+                r, theta = ESTATE_RADIUS_KM * math.sqrt(rng.random()), rng.uniform(0, 2 * math.pi)
+                dx, dy = spot[0] + r * math.cos(theta), spot[1] + r * math.sin(theta)
                 dx, dy = max(-lim_x, min(lim_x, dx)), max(-lim_y, min(lim_y, dy))
             else:
                 dx, dy = rng.uniform(-lim_x, lim_x), rng.uniform(-lim_y, lim_y)
@@ -541,6 +552,22 @@ def _compounds(rng: random.Random, grid: _Grid, n_seniors: int, sites: list[Demo
             lane=rng.randrange(20, 1500), lat=lat, lon=lon,
         ))
     return out
+
+
+ESTATE_SHARE = 0.35  # of the compounds not placed beside a site
+ESTATE_RADIUS_KM = 0.45
+
+
+def _underserved_spot(canteens: list[tuple[float, float]], lim_x: float, lim_y: float) -> tuple[float, float]:
+    """The point of the district (on a 100 m grid) farthest from its nearest canteen, in km from the centre."""
+    best, best_d = (lim_x, 0.0), -1.0
+    for a in range(int(2 * lim_x / 0.1) + 1):
+        for b in range(int(2 * lim_y / 0.1) + 1):
+            x, y = -lim_x + a * 0.1, -lim_y + b * 0.1
+            d = min(math.hypot(x - cx, y - cy) for cx, cy in canteens)
+            if d > best_d + 1e-9:
+                best, best_d = (x, y), d
+    return best
 
 
 def _compound_sizes(rng: random.Random, n_seniors: int, n_compounds: int) -> list[int]:
@@ -669,16 +696,24 @@ def _enrollments(rng, seniors, sites, today) -> list[DemoEnrollment]:
     return out
 
 
+KITCHEN_DOOR_CAPACITY = 100  # a central kitchen cooks for the canteens; its own door-to-door round is small
+
+
 def _size_capacities(rng, sites, enrollments) -> list[DemoSite]:
-    """Capacity 60-200 a day, roughly what the site's enrollments ask on a busy day."""
+    """Capacity 60-200 a day, roughly what the site's enrollments ask on a busy day.
+
+    A central kitchen's e-bike circle reaches the whole district, but the
+    seniors it serves itself are capped at ``KITCHEN_DOOR_CAPACITY``: it cannot
+    fill every gap the canteens' walking circles leave, so coverage has gaps.
+    """
     demand = {s.key: 0 for s in sites}
     for e in enrollments:
         demand[e.site] += 1
     out = []
     for s in sites:
-        base = 150 if s.kind == "central_kitchen" else 60
-        want = max(base, math.ceil(demand[s.key] * rng.uniform(1.05, 1.3) / 10) * 10)
-        out.append(replace(s, daily_capacity=min(200, want)))
+        want = max(60, math.ceil(demand[s.key] * rng.uniform(1.05, 1.3) / 10) * 10)
+        top = KITCHEN_DOOR_CAPACITY if s.kind == "central_kitchen" else 200
+        out.append(replace(s, daily_capacity=min(top, want)))
     return out
 
 
@@ -705,13 +740,39 @@ def _worker_kinds(rng: random.Random, n: int) -> list[str]:
     return kinds
 
 
-def _workers(rng, sites, n) -> list[DemoWorker]:
+class _WorkerNames:
+    """Draws worker names no other worker of the district has, in English or in Chinese.
+
+    A clash is drawn again; after a few clashes (a district with more workers than
+    common names) the given name gets a second character, which never runs out.
+    """
+
+    def __init__(self):
+        self.used: set[str] = set()
+
+    def draw(self, rng: random.Random) -> tuple[str, str]:
+        for attempt in range(40):
+            sur_zh, sur_en = rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
+            g_zh, g_en = rng.choice(YOUNG_GIVEN)
+            if attempt >= 20:
+                more_zh, more_en = rng.choice(YOUNG_GIVEN)
+                g_zh, g_en = g_zh + more_zh, g_en + more_en.lower()
+            name, name_zh = f"{sur_en} {g_en}", sur_zh + g_zh
+            if name not in self.used and name_zh not in self.used:
+                self.used.update((name, name_zh))
+                return name, name_zh
+        n = len(self.used) // 2 + 1  # 40 clashes in a row: only for absurd sizes
+        name, name_zh = f"{sur_en} {g_en} {n}", f"{sur_zh}{g_zh}{n}"
+        self.used.update((name, name_zh))
+        return name, name_zh
+
+
+def _workers(rng, sites, n, names: _WorkerNames) -> list[DemoWorker]:
     out = []
     kinds = _worker_kinds(rng, n)
     for i, kind in enumerate(kinds):
         site = sites[i % len(sites)]
-        sur_zh, sur_en = rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
-        g_zh, g_en = rng.choice(YOUNG_GIVEN)
+        full_name, full_name_zh = names.draw(rng)
         mode = _weighted(rng, MODES_BY_KIND[kind])
         lo, hi = CAPACITY_BY_MODE[mode]
         skills = list(SKILLS_BY_KIND[kind])
@@ -721,7 +782,7 @@ def _workers(rng, sites, n) -> list[DemoWorker]:
             skills.append("companionship")
         shifts, max_minutes = _shifts(rng, kind)
         out.append(DemoWorker(
-            key=f"W{i + 1:03d}", full_name=f"{sur_en} {g_en}", full_name_zh=sur_zh + g_zh, phone=_phone(rng),
+            key=f"W{i + 1:03d}", full_name=full_name, full_name_zh=full_name_zh, phone=_phone(rng),
             kind=kind, skills=tuple(skills), travel_mode=mode, capacity_meals=rng.randint(lo, hi),
             home_site=site.key, max_minutes_per_day=max_minutes, shifts=tuple(shifts),
         ))
@@ -745,7 +806,7 @@ def delivered_meals(enrollments, site_key: str, meal: str, weekday: int) -> int:
                if e.site == site_key and e.meal == meal and e.mode == "delivery" and weekday in e.weekdays)
 
 
-def _meal_runners(rng, sites, enrollments, workers) -> list[DemoWorker]:
+def _meal_runners(rng, sites, enrollments, workers, names: _WorkerNames) -> list[DemoWorker]:
     """Drivers a coordinator would roster so that each site's busiest day's deliveries fit in its runs.
 
     The general pool spreads workers evenly over sites whatever their orders,
@@ -759,13 +820,12 @@ def _meal_runners(rng, sites, enrollments, workers) -> list[DemoWorker]:
             for weekday in range(7):
                 need = -(-delivered_meals(enrollments, site.key, meal, weekday) // STOPS_PER_RUN)
                 while len(meal_carriers([*workers, *extra], site.key, meal, weekday)) < need:
-                    sur_zh, sur_en = rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
-                    g_zh, g_en = rng.choice(YOUNG_GIVEN)
+                    full_name, full_name_zh = names.draw(rng)
                     mode = _weighted(rng, MODES_BY_KIND["driver"])
                     lo, hi = CAPACITY_BY_MODE[mode]
                     extra.append(DemoWorker(
-                        key=f"W{len(workers) + len(extra) + 1:03d}", full_name=f"{sur_en} {g_en}",
-                        full_name_zh=sur_zh + g_zh, phone=_phone(rng), kind="driver", skills=("meal_delivery",),
+                        key=f"W{len(workers) + len(extra) + 1:03d}", full_name=full_name,
+                        full_name_zh=full_name_zh, phone=_phone(rng), kind="driver", skills=("meal_delivery",),
                         travel_mode=mode, capacity_meals=max(rng.randint(lo, hi), STOPS_PER_RUN),
                         home_site=site.key, max_minutes_per_day=240,
                         shifts=tuple(DemoShift(d, start, end) for d in range(7)),

@@ -11,6 +11,13 @@ keeps people inside circles, then places everyone it can, then minimises
 time; the flow is always feasible. Staff overrides are not re-decided: they
 keep their site and use up its capacity first.
 
+Being inside a circle is not being covered: a person is **served** only when the
+assignment homes them at a site whose circle holds them and that site has room
+for them, so no site serves more people than its capacity (``Assignment.served``).
+People inside only full circles are gaps as much as those outside every circle.
+An override inside its site's circle is served while the site has room, the
+quickest to reach first.
+
 Siting is the maximal covering location problem on CP-SAT: choose at most k
 candidates to maximise the need-weighted people newly inside a circle.
 People with the same set of covering candidates are merged first, which keeps
@@ -42,7 +49,8 @@ FIXED = "fixed"
 
 @dataclass
 class Assignment:
-    """Per person (in input order): site index or -1, seconds to it, status, and whether any circle holds them."""
+    """Per person (in input order): site index or -1, seconds to it, status, whether any circle holds them
+    (``covered``), and whether they are served inside a circle by a site with room for them (``served``)."""
 
     site: np.ndarray
     seconds: np.ndarray
@@ -50,6 +58,16 @@ class Assignment:
     covered: np.ndarray
     load: np.ndarray  # people per site index, overrides included
     reach: Reach
+    served: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.served is None:
+            self.served = np.array([st == IN_CIRCLE for st in self.status], dtype=bool)
+
+    def served_by_site(self) -> np.ndarray:
+        """How many people each site serves inside its circle (never more than its capacity)."""
+        rows = self.site[self.served]
+        return np.bincount(rows, minlength=self.load.size)
 
     def cost(self) -> int:
         """The objective the flow minimises (overrides excluded), for comparing with brute force."""
@@ -87,11 +105,15 @@ def assign(sites: Sequence[CircleSite], people: Sequence[Person], travel: Any = 
         load[j] += 1
     if fixed.any():
         _fill_fixed_seconds(sites, people, travel, np.nonzero(fixed)[0], site_out, seconds_out, reach)
-    remaining = np.maximum(np.array([s.capacity for s in sites], dtype=np.int64) - load, 0)
+    remaining = np.maximum(np.array([site.capacity for site in sites], dtype=np.int64) - load, 0)
+
+    capacity = np.array([s.capacity for s in sites], dtype=np.int64)
+    fixed_served = _fixed_served(np.nonzero(fixed)[0], site_out, seconds_out, reach, capacity, n)
 
     free = np.nonzero(~fixed)[0]
     if free.size == 0 or m == 0:
-        return Assignment(site_out, seconds_out, status, covered, load, reach)
+        return Assignment(site_out, seconds_out, status, covered, load, reach,
+                          fixed_served | np.array([st == IN_CIRCLE for st in status], dtype=bool))
     node_of = np.full(n, -1, dtype=np.int64)
     node_of[free] = np.arange(free.size) + 1 + m  # 0 = sink, 1..m = sites
 
@@ -137,7 +159,24 @@ def assign(sites: Sequence[CircleSite], people: Sequence[Person], travel: Any = 
         seconds_out[i] = int(c[a]) if inside else int(c[a]) - OUTSIDE_PENALTY
         status[i] = IN_CIRCLE if inside else OUTSIDE
         load[j] += 1
-    return Assignment(site_out, seconds_out, status, covered, load, reach)
+    served = fixed_served | np.array([st == IN_CIRCLE for st in status], dtype=bool)
+    return Assignment(site_out, seconds_out, status, covered, load, reach, served)
+
+
+def _fixed_served(rows, site_out, seconds_out, reach: Reach, capacity: np.ndarray, n: int) -> np.ndarray:
+    """Overrides inside their own site's circle, at most ``capacity`` a site, the quickest to reach first."""
+    served = np.zeros(n, dtype=bool)
+    if len(rows) == 0:
+        return served
+    pairs = set(zip(reach.person.tolist(), reach.site.tolist()))
+    inside = [int(i) for i in rows if (int(i), int(site_out[i])) in pairs]
+    taken = np.zeros(capacity.size, dtype=np.int64)
+    for i in sorted(inside, key=lambda i: (int(seconds_out[i]), i)):
+        j = int(site_out[i])
+        if taken[j] < capacity[j]:
+            taken[j] += 1
+            served[i] = True
+    return served
 
 
 def _fill_fixed_seconds(sites, people, travel, rows, site_out, seconds_out, reach: Reach) -> None:

@@ -44,7 +44,7 @@ def map_spec(report: Report, siting, tiles) -> dict:
     for row in report.seniors[:MAX_SENIOR_MARKERS]:
         where = row.site.name if row.site else _("no site with room")
         item = {"lat": row.lat, "lon": row.lon, "label": row.name,
-                "popup": [row.name, (_("Inside a circle") if row.covered else _("Coverage gap")) + " · " + where]}
+                "popup": [row.name, _state(row) + " · " + where]}
         if row.covered:
             covered.append(item)
         else:
@@ -75,3 +75,9 @@ def map_spec(report: Report, siting, tiles) -> dict:
     first = report.sites[0].site if report.sites else (report.seniors[0] if report.seniors else None)
     center = [first.lat, first.lon] if first is not None else None
     return {"tiles": tiles, "center": center, "zoom": 14, "layers": layers}
+
+
+def _state(row) -> str:
+    if row.covered:
+        return _("Covered")
+    return _("Coverage gap: its circles' sites are full") if row.in_circle else _("Coverage gap")

@@ -5,7 +5,10 @@ senior with coordinates), because a site's capacity is shared by everyone it
 could serve; what a user is *shown* is then cut down by the access rules:
 staff see their own sites and the seniors homed there. Coverage gaps are
 computed on the fly, never stored, so moving a site or changing its circle
-changes them at once. Writing the assignment (``apply_assignment``) keeps
+changes them at once. A senior is *covered* only when the assignment homes
+them inside the circle of a site with room for them (``Assignment.served``):
+each site covers at most its daily capacity, so a senior inside only full
+circles is a gap, like one outside every circle. Writing the assignment (``apply_assignment``) keeps
 staff overrides (``Senior.home_site_overridden``), which also use up their
 site's capacity.
 """
@@ -96,13 +99,14 @@ class SeniorRow:
     neighbourhood: str | None
     lat: float
     lon: float
-    covered: bool
+    covered: bool  # served inside a circle by a site with room for them
     status: str
     site: MealSite | None
     current_site_id: int | None
     minutes: int
     weight: int
     overridden: bool
+    in_circle: bool = False  # some circle holds them, full or not
 
 
 @dataclass
@@ -111,6 +115,7 @@ class SiteRow:
     load: int
     in_circle: int
     polygon: list[tuple[float, float]]
+    served: int = 0  # seniors it covers: inside its circle and within its capacity
 
     @property
     def full(self) -> bool:
@@ -141,6 +146,11 @@ class Report:
         return [r for r in self.seniors if not r.covered]
 
     @property
+    def in_full_circles(self) -> int:
+        """Gaps that some circle holds, but whose circles' sites have no room left for them."""
+        return sum(1 for r in self.seniors if not r.covered and r.in_circle)
+
+    @property
     def unplaced(self) -> int:
         return sum(1 for r in self.seniors if r.status == UNASSIGNED)
 
@@ -162,7 +172,9 @@ def coverage_report(user, district: District | None = None) -> Report:
     geo = travel()
     result = district.result
     reached = result.reach.reached_by_site()
-    site_rows = [SiteRow(site, int(result.load[j]), int(reached[j]), circle_polygon(circle_site(site), geo))
+    served = result.served_by_site()
+    site_rows = [SiteRow(site, int(result.load[j]), int(reached[j]), circle_polygon(circle_site(site), geo),
+                         int(served[j]))
                  for j, site in enumerate(district.sites) if site.id in site_ids]
     rows = []
     for i, senior in enumerate(district.seniors):
@@ -171,8 +183,9 @@ def coverage_report(user, district: District | None = None) -> Report:
         site = district.site_of(i)
         rows.append(SeniorRow(
             senior.id, senior.full_name, senior.neighbourhood, senior.lat, senior.lon,
-            bool(result.covered[i]), result.status[i], site, senior.home_site_id,
+            bool(result.served[i]), result.status[i], site, senior.home_site_id,
             int(round(int(result.seconds[i]) / 60)), district.weights[i], senior.home_site_overridden,
+            bool(result.covered[i]),
         ))
     totals, gaps = Counter(), Counter()
     for row in rows:

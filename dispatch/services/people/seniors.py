@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -36,6 +36,7 @@ from dispatch.platform.access import is_admin, seniors_visible_to, sites_editabl
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.fields import clean_phone, clean_text
 from dispatch.platform.validation import is_id
+from dispatch.services.coverage.homes import nearest_site_with_room
 
 MAX_CONTACTS = 3
 MIN_AGE, MAX_AGE = 50, 120
@@ -192,13 +193,32 @@ def _data(data: Mapping[str, Any] | SeniorData) -> SeniorData:
     return data if isinstance(data, SeniorData) else SeniorData.from_mapping(data, today=clock.local_today())
 
 
+def default_home_site(values: SeniorData, *, by) -> MealSite | None:
+    """The nearest active site ``by`` may edit that still has room for one more senior (None: all full)."""
+    sites = db.session.scalars(sites_editable_by(by).where(MealSite.is_active.is_(True)).order_by(MealSite.id))
+    return nearest_site_with_room(sites, values.lat, values.lon)
+
+
 def create_senior(data: Mapping[str, Any] | SeniorData, *, by) -> Senior:
-    """Create a senior at a site ``by`` may edit; audit ``senior.create``; one unit."""
+    """Create a senior at a site ``by`` may edit; audit ``senior.create``; one unit.
+
+    No home site chosen means "the nearest site with room" (``default_home_site``),
+    stored as the assignment's choice, not as a staff override, so the district's
+    next assignment may move them; a site chosen by hand is an override. When every
+    site is full an administrator's senior waits without a home site; staff must choose.
+    """
     values = _data(data)
-    _check_site(values.home_site_id, by)
+    chosen = values.home_site_id is not None
+    if chosen:
+        _check_site(values.home_site_id, by)
+    else:
+        site = default_home_site(values, by=by)
+        if site is None and not is_admin(by):
+            raise FieldError("home_site_id", _("Every one of your sites is full; choose the home site yourself."))
+        values = replace(values, home_site_id=site.id if site is not None else None)
     senior = Senior()
     changed = apply_data(senior, values)
-    senior.home_site_overridden = values.home_site_id is not None
+    senior.home_site_overridden = chosen
     db.session.add(senior)
     db.session.flush()
     audit.record("senior.create", user=by, entity_type="senior", entity_id=senior.id, senior_id=senior.id,

@@ -51,11 +51,11 @@ def charts(d: dashboard_service.Dashboard) -> list[Chart]:
         summary=_("%(pct)s of deliveries on time over the period.",
                   pct=_pct(d.on_time_overall) if d.on_time_overall is not None else "–"))
     covered = Chart(
-        "coverage", _("Seniors inside their site's service circle"), "hbars",
+        "coverage", _("Seniors covered by a site with room"), "hbars",
         [name for name, _c, _n in d.coverage] + [_("All shown sites")],
         [Series(_("Covered"), [100.0 * c / n if n else 0 for _name, c, n in d.coverage]
                 + [d.coverage_pct or 0])], fmt=_pct, y_max=100, category_header=_("Meal site"),
-        summary=_("%(pct)s of seniors are inside a service circle.",
+        summary=_("%(pct)s of seniors are covered inside the circle of a site with room.",
                   pct=_pct(d.coverage_pct) if d.coverage_pct is not None else "–"))
     missed = Chart(
         "missed", _("Missed deliveries and welfare alerts"), "lines", days,

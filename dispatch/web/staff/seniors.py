@@ -40,11 +40,16 @@ def site_choices(query) -> list[SelectChoice]:
     return [SelectChoice(s.id, shown_name(s)) for s in db.session.scalars(query.order_by(MealSite.name))]
 
 
-def _form_for(form: SeniorForm, *, current_site: MealSite | None = None) -> SeniorForm:
+def _form_for(form: SeniorForm, *, current_site: MealSite | None = None, new: bool = False) -> SeniorForm:
     choices = site_choices(sites_editable_by(current_user))
     if current_site is not None and current_site.id not in {c.value for c in choices}:
         choices.append(SelectChoice(current_site.id, shown_name(current_site)))
-    if current_user.has_role("admin"):
+    if new:  # the default: the service picks the nearest site with room; only a choice made here is an override
+        choices.insert(0, SelectChoice("", _("Nearest site with room")))
+        form.home_site_id.description = _("Left as it is, the senior goes to the nearest of your sites that still "
+                                          "has room (by the location above); a site chosen here is kept as your "
+                                          "choice when the district is re-assigned.")
+    elif current_user.has_role("admin"):
         choices.insert(0, SelectChoice(None, _("No home site yet")))
     form.home_site_id.choices = choices
     return form
@@ -96,7 +101,7 @@ def render_detail(senior, hold_form, status: int = 200):
 @role_required("admin", "staff")
 def senior_new():
     """Create a senior at one of the user's sites."""
-    form = _form_for(SeniorForm())
+    form = _form_for(SeniorForm(), new=True)
     if form.validate_on_submit():
         try:
             senior = service.create_senior(form.service_data(), by=current_user)
