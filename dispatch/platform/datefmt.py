@@ -104,4 +104,5 @@ def init_app(app: Flask) -> None:
     """Make the helpers Jinja filters (and ``time_range`` a global) for pages and notification texts."""
     app.jinja_env.filters.update(time_text=time_text, seconds_text=seconds_text, date_text=date_text,
                                  datetime_text=datetime_text, month_text=month_text, day_short=day_short)
-    app.jinja_env.globals.update(time_range=time_range, zone_of=clock.zone_of)
+    # server_now: the server's clock (the demo clock too) for pages whose scripts count down to a time.
+    app.jinja_env.globals.update(time_range=time_range, zone_of=clock.zone_of, server_now=clock.now)

@@ -32,6 +32,16 @@
     try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* storage full: the tap stays in memory */ }
   }
   function fmt(text, n) { return String(text).replace("%(n)s", n); }
+
+  // The server's clock, not the phone's: the page carries the server's time (the demo clock too), and the
+  // difference is kept for a page shown from the phone's cache offline, whose time is stale.
+  var SKEW_KEY = "doorstep.skew." + USER;
+  var skew = load(SKEW_KEY, 0);
+  if (navigator.onLine !== false && d.now && !isNaN(Date.parse(d.now))) {
+    skew = Date.parse(d.now) - Date.now();
+    save(SKEW_KEY, skew);
+  }
+  function serverNow() { return Date.now() + skew; }
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     var bytes = new Uint8Array(16);
@@ -54,7 +64,7 @@
   function tapFrom(form, button) {
     var t = {
       client_id: uuid(), stop_id: form.dataset.stopId, n: form.dataset.stopN, name: form.dataset.name,
-      label: button.dataset.label || button.textContent.trim(), recorded_dt: new Date().toISOString(),
+      label: button.dataset.label || button.textContent.trim(), recorded_dt: new Date(serverNow()).toISOString(),
       device: (navigator.userAgent || "").slice(0, 200)
     };
     if (button.name === "outcome") { t.kind = "outcome"; t.outcome = button.value; }
@@ -254,7 +264,7 @@
 
   // ---- Hot-meal countdown -----------------------------------------------------
   function tickHolds() {
-    var now = Date.now();
+    var now = serverNow();
     document.querySelectorAll(".hold[data-deadline]").forEach(function (p) {
       var minutes = Math.round((Date.parse(p.dataset.deadline) - now) / 60000);
       var left = p.querySelector(".hold-left");

@@ -183,3 +183,28 @@ def test_a_stop_fits_about_one_screen_and_double_text_cuts_no_word(
     assert card(phone, five_stops["stops"][0]).bounding_box()["height"] < screen * 0.75
     assert phone.evaluate(WORDS_BROKEN) == []
     screenshot(phone, f"worker-route-200pct-{suffix}-one-done")
+
+
+def test_the_hot_meal_countdown_runs_on_the_servers_clock_not_the_phones(live_server, new_page, log_in, app):
+    """The demo clock (and any server clock) differs from the phone's: the minutes left come from the server's."""
+    from dispatch.extensions import db
+    from dispatch.models import Route
+
+    site = create_site(timezone="Asia/Shanghai", hold_limit_minutes=45)
+    user = create_user("worker")
+    worker = create_worker(site=site, user=user)
+    now = utcnow()
+    route = build_route(worker, [create_senior(site=site, full_name="Wang Fang")], site=site,
+                        day=now.astimezone(ZoneInfo("Asia/Shanghai")).date(),
+                        start=now - timedelta(minutes=20), window_minutes=90)
+    db.session.get(Route, route.id).start_dt = now - timedelta(minutes=20)
+    db.session.commit()
+    phone = new_page(phone=True)
+    # The phone's own clock is three hours ahead of the server's.
+    phone.add_init_script("(() => { const real = Date.now; const ahead = 3 * 3600 * 1000;"
+                          " Date.now = () => real() + ahead; })()")
+    log_in(phone, user)
+    phone.goto(f"{live_server}/worker/today")
+    left = phone.locator(".hold .hold-left").inner_text()
+    minutes = int("".join(ch for ch in left if ch.isdigit()))
+    assert "left" in left and 23 <= minutes <= 25, left
