@@ -81,3 +81,18 @@ def test_an_idle_demo_worker_login_moves_to_the_longest_route(app, runner):
     assert routed[worker.id] == max(routed.values()) and moved == f"{worker.full_name} ({worker.kind})"
     assert db.session.get(Worker, idle.id).user_id is None and login.display_name == worker.full_name
     assert login_onto_a_route(worker, [plan]) is None  # already on a route: stays
+
+
+def test_late_on_the_machines_clock_a_closed_meal_is_not_planned_and_says_why(app, runner):
+    """``--real-clock`` at 22:20 in the district: lunch's window has closed, so no empty plan is made."""
+    from datetime import timezone
+
+    from dispatch.platform.clock import FixedClock
+
+    assert runner.invoke(args=["seed", "--today", DAY.isoformat()]).exit_code == 0
+    late = datetime.combine(DAY, time(22, 20), tzinfo=clock.default_zone()).astimezone(timezone.utc)
+    clock.install(app, FixedClock(late))
+    day = prepare_demo_day(DAY)
+    assert day.plans and all(not p.published and p.stops == 0 for p in day.plans), day.plans
+    assert all("window closed" in p.note and "22:20" in p.note for p in day.plans), day.plans
+    assert db.session.scalar(sa.select(sa.func.count(Plan.id))) == 0

@@ -199,7 +199,7 @@ def test_far_days_are_refused_and_nothing_is_stored(demo):
     assert db.session.scalar(sa.select(sa.func.count(ServiceRequest.id))) == requests
 
 
-def test_a_tap_dated_before_its_stops_day_is_refused(demo):
+def test_a_tap_from_no_real_clock_is_refused_and_one_from_a_wrong_clock_is_timed_by_its_receipt(demo):
     app = demo
     worker = _login(app, "worker")
     login = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["worker"]))
@@ -207,7 +207,7 @@ def test_a_tap_dated_before_its_stops_day_is_refused(demo):
                              .where(Worker.user_id == login.id).limit(1))
     assert stop is not None
     arrival = stop.arrival_dt
-    for recorded in ("0001-01-01T00:00:00+00:00", (NOW - timedelta(days=3)).isoformat()):
+    for recorded in ("0001-01-01T00:00:00+00:00", "9999-12-31T23:59:00+00:00"):
         response = worker.post(f"/worker/api/stops/{stop.id}/events", json={
             "client_id": f"tap-{recorded[:4]}-0001", "kind": "outcome", "outcome": "delivered",
             "recorded_dt": recorded})
@@ -216,6 +216,14 @@ def test_a_tap_dated_before_its_stops_day_is_refused(demo):
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(StopEvent.id)).where(StopEvent.stop_id == stop.id)) == 0
     assert db.session.get(Stop, stop.id).arrival_dt == arrival
+    # A phone three days behind is a wrong clock, not a lost tap: kept as a claim, flagged, timed by receipt.
+    three_days_ago = (NOW - timedelta(days=3)).isoformat()
+    response = worker.post(f"/worker/api/stops/{stop.id}/events", json={
+        "client_id": "tap-behind-0001", "kind": "outcome", "outcome": "delivered", "recorded_dt": three_days_ago})
+    assert response.status_code == 200 and response.get_json()["clock_flagged"] is True
+    db.session.expire_all()
+    event = db.session.scalar(sa.select(StopEvent).where(StopEvent.stop_id == stop.id))
+    assert event.claimed_dt == NOW - timedelta(days=3) and event.recorded_dt == event.received_dt == NOW
 
 
 # JSON: depth, NUL bytes, strict integers ----------------------------------------------------

@@ -126,9 +126,12 @@ def test_filters_and_hostile_query_strings(world):
     # a site staff of A cannot see is not a valid choice: the filter is dropped, B stays hidden
     html = ok(client_for(world, "staff_a").get("/staff/seniors", query_string={"site": world.site_b.id}), 200)
     assert "Chen Jun" not in html
-    for args in ({"q": "x" * 10_000}, {"q": "%"}, {"q": "_"}, {"q": "a\x00b"}, {"site": "abc"},
+    for args in ({"q": "x" * 10_000}, {"q": "%"}, {"q": "_"}, {"site": "abc"},
                  {"diet": "<script>"}, {"page": "-5"}, {"page": "99999999999999999999"}, {"page": "abc"}):
         ok(admin.get("/staff/seniors", query_string=args), 200)
+    # A NUL in a query argument never reaches the database: the input gate answers 400 naming it.
+    assert "q contains characters that are not allowed" in ok(
+        admin.get("/staff/seniors", query_string={"q": "a\x00b"}), 400)
 
 
 def test_pagination(world):
@@ -257,8 +260,11 @@ def test_create_refuses_hostile_input_and_saves_nothing(world, case):
     client = client_for(world, "staff_a")
     before = counts()
     html = ok(client.post("/staff/seniors/new", data=senior_form(world.site_a.id, **overrides)), 422)
-    assert _field_error(html, field), html[:3000]
-    assert "Please correct the marked fields" in html
+    if case == "nul byte":  # refused at the door by the input gate, on a page naming the field
+        assert f"{field} contains characters that are not allowed" in html
+    else:
+        assert _field_error(html, field), html[:3000]
+        assert "Please correct the marked fields" in html
     assert counts() == before
 
 
@@ -302,7 +308,10 @@ def test_edit_refuses_hostile_input_and_changes_nothing(world, case):
     data = _edit_form(world, **overrides)
     before, before_counts = snapshot(world.senior_a.id), counts()
     html = ok(client.post(f"/staff/seniors/{world.senior_a.id}/edit", data=data), 422)
-    assert _field_error(html, field)
+    if case == "nul byte":  # refused at the door by the input gate, on a page naming the field
+        assert f"{field} contains characters that are not allowed" in html
+    else:
+        assert _field_error(html, field)
     assert snapshot(world.senior_a.id) == before and counts() == before_counts
 
 

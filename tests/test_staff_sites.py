@@ -232,7 +232,8 @@ def test_bad_input_is_explained_and_changes_nothing(app, world, overrides, messa
         response = client.post(path, data=site_form(**overrides))
         assert response.status_code == 422, path
         assert message in response.text
-        assert "Please correct the marked fields." in response.text
+        if not any("\x00" in str(v) for v in overrides.values()):  # a NUL is refused by the input gate, on a page naming the field
+            assert "Please correct the marked fields." in response.text
         assert snapshot() == before
 
 

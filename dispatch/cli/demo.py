@@ -233,6 +233,9 @@ def _prepare_today() -> str | None:
         return None
     click.echo(f"Today: {day.orders_made} meal orders made at the demo staff's sites.")
     for p in day.plans:
+        if not p.published and not p.stops:
+            click.echo(f"  {p.site}, {p.meal.value}: not planned: {p.note}")
+            continue
         state = "published" if p.published else f"not published: {p.note}"
         click.echo(f"  {p.site}, {p.meal.value}: {p.stops} stops on {p.routes} routes, {state}")
     click.echo(f"Planned in {time.perf_counter() - started:.1f}s; the other meals and the visits are left "

@@ -20,6 +20,7 @@ from dispatch.models.plan import PlanKind, PlanStatus
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.user import User
 from dispatch.models.worker import Worker, WorkerShift
+from dispatch.platform import clock
 from dispatch.platform.errors import FieldError
 from dispatch.services import planning
 from dispatch.services.meals import orders as order_service
@@ -61,7 +62,12 @@ def prepare_demo_day(day: date) -> PreparedDay:
         WorkerShift.worker_id == worker.id, WorkerShift.weekday == day.weekday())).all()
     published = []
     for site_id, meal in sorted({(s.site_id, m) for s in shifts for m in _meals_in(s)}):
-        prepared, plan = _plan_and_publish(db.session.get(MealSite, site_id), day, meal, staff)
+        site = db.session.get(MealSite, site_id)
+        over = _window_over(site, day, meal)
+        if over:  # on the machine's clock (--real-clock) late in the day: a plan would serve nobody
+            plans.append(PreparedPlan(site.name, meal, 0, 0, False, over))
+            continue
+        prepared, plan = _plan_and_publish(site, day, meal, staff)
         plans.append(prepared)
         if plan is not None:
             published.append(plan)
@@ -83,6 +89,16 @@ def login_onto_a_route(worker: Worker, plans: list) -> str | None:
     user.display_name = target.full_name
     db.session.flush()
     return f"{target.full_name} ({target.kind})"
+
+
+def _window_over(site: MealSite, day: date, meal: MealType) -> str:
+    """Why planning ``meal`` makes no sense now (its delivery window has closed), or ""."""
+    window = site.window_for(meal)
+    local = clock.local_now(site)
+    if window is None or local.date() != day or local.time() < window.end_time:
+        return ""
+    return (f"its window closed at {window.end_time:%H:%M}; it is {local:%H:%M} in {local.tzinfo} "
+            "(without --real-clock the demo opens at 10:45 in the district)")
 
 
 def _meals_in(shift: WorkerShift) -> list[MealType]:

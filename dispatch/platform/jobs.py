@@ -92,14 +92,15 @@ def _forget_finished() -> None:
 
 
 def enqueue(func: Callable[..., Any] | str, *args: Any, job_timeout: int = 600, job_id: str | None = None,
-            inline: bool = False, **kwargs: Any) -> JobHandle:
+            inline: bool = False, meta: dict[str, Any] | None = None, **kwargs: Any) -> JobHandle:
     """Run ``func`` in the background (RQ, or a thread of this process), or now when ``inline`` or
     ``JOBS_INLINE``; the outcome is the same either way.
 
     ``func`` is a module-level function or its dotted name, so an RQ worker on another machine can
     run it. Services name the job entry points of ``dispatch.jobs`` by string: those sit at the edge
     (they run as one unit in an app context and commit), above the services that queue them.
-    ``job_id`` names the job (a caller may store it before the job starts, for polling).
+    ``job_id`` names the job (a caller may store it before the job starts, for polling); ``meta`` is
+    known from the start (e.g. who may watch it), before the job reports anything.
 
     In the background (RQ, or a thread) the job starts only once the unit in progress has committed
     (``transaction.after_commit``): it reads the rows in a transaction of its own, and a rolled-back
@@ -107,24 +108,27 @@ def enqueue(func: Callable[..., Any] | str, *args: Any, job_timeout: int = 600, 
     callback) it starts at once.
     """
     job_id = job_id or uuid.uuid4().hex
+    meta = dict(meta or {})
     if current_app.config.get("REDIS_URL"):
-        _when_committed(functools.partial(_send, func, args, kwargs, job_id=job_id, job_timeout=job_timeout))
-        return JobHandle(id=job_id, status="queued")
+        _when_committed(functools.partial(_send, func, args, kwargs, job_id=job_id, job_timeout=job_timeout,
+                                          meta=meta))
+        return JobHandle(id=job_id, status="queued", meta=meta)
     if not inline and not current_app.config.get("JOBS_INLINE"):
         app = current_app._get_current_object()
         threads = int(current_app.config.get("JOBS_THREADS") or 2)
 
         def submit() -> None:
+            _meta.setdefault(job_id, {}).update(meta)
             _futures[job_id] = _executor(threads).submit(_in_thread, app, job_id, resolve(func), args, kwargs)
             _forget_finished()
 
         _when_committed(submit)
-        return JobHandle(id=job_id, status="queued")
+        return JobHandle(id=job_id, status="queued", meta=meta)
     try:
-        return JobHandle(id=job_id, status="finished", result=resolve(func)(*args, **kwargs))
+        return JobHandle(id=job_id, status="finished", result=resolve(func)(*args, **kwargs), meta=meta)
     except Exception as error:  # the caller shows it; the traceback goes to the log
         current_app.logger.error("In-process job %s failed:\n%s", job_id, traceback.format_exc())
-        return JobHandle(id=job_id, status="failed", error=str(error))
+        return JobHandle(id=job_id, status="failed", error=str(error), meta=meta)
 
 
 def _when_committed(start: Callable[[], None]) -> None:
@@ -134,10 +138,12 @@ def _when_committed(start: Callable[[], None]) -> None:
         start()
 
 
-def _send(func: Callable[..., Any] | str, args: tuple, kwargs: dict, *, job_id: str, job_timeout: int) -> None:
+def _send(func: Callable[..., Any] | str, args: tuple, kwargs: dict, *, job_id: str, job_timeout: int,
+          meta: dict[str, Any] | None = None) -> None:
     from rq import Retry
 
-    _queue().enqueue(func, *args, job_id=job_id, job_timeout=job_timeout, retry=Retry(max=2), **kwargs)
+    _queue().enqueue(func, *args, job_id=job_id, job_timeout=job_timeout, retry=Retry(max=2), meta=meta or {},
+                     **kwargs)
 
 
 def report(**meta: Any) -> None:

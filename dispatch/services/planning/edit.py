@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm.exc import StaleDataError
 
 from dispatch import routing
@@ -224,8 +225,9 @@ def publish(plan: Plan, *, version: Any, by) -> Plan:
         raise FieldError(None, _("This plan has no routes to publish."))
     violations = store.check_plan(plan)
     if violations:
-        raise FieldError(None, _("The plan breaks %(n)s rule(s), e.g. %(first)s. Fix them before publishing.",
-                                 n=len(violations), first=str(violations[0])))
+        raise FieldError(None, ngettext("The plan breaks %(num)s rule, e.g. %(first)s. Fix it before publishing.",
+                                        "The plan breaks %(num)s rules, e.g. %(first)s. Fix them before publishing.",
+                                        len(violations), first=str(violations[0])))
     _close_older_live(plan)
     plan.status = PlanStatus.PUBLISHED
     plan.published_dt = clock.now()

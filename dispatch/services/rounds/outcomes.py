@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,7 +40,6 @@ from dispatch.models.plan import PlanStatus, Route, Stop, StopKind, StopOutcome
 from dispatch.models.service_request import TRANSITIONS, RequestStatus
 from dispatch.platform import audit, clock, transaction
 from dispatch.platform.errors import FieldError
-from dispatch.platform.validation import check_day
 from dispatch.services.rounds import evv
 from dispatch.services.rounds.worker_day import outcomes_for, tasks_for
 from dispatch.services.safety import alerts
@@ -49,6 +48,12 @@ Clock = Callable[[], datetime]
 MAX_NOTE = 2000
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 ATTEMPTS = 4
+PHONE_CLOCK_FLOOR = date(1970, 1, 1)  # a phone whose clock was reset shows 1970 or later
+
+
+def _latest_claim() -> date:
+    """A phone clock a year ahead is wrong but still a clock; later is not."""
+    return (clock.now() + timedelta(days=366)).date()
 
 # What a final outcome means for the meal order (statements count delivered meals only).
 MEAL_STATUS = {
@@ -136,7 +141,10 @@ class Tap:
                 raise FieldError("recorded_dt", _l("The tap time is not a valid date and time.")) from None
             if recorded_dt.tzinfo is None:
                 raise FieldError("recorded_dt", _l("The tap time needs a timezone."))
-            check_day(recorded_dt.date(), "recorded_dt")  # far dates: refused before any arithmetic
+            if not PHONE_CLOCK_FLOOR <= recorded_dt.astimezone(timezone.utc).date() <= _latest_claim():
+                # Not a phone's clock at all (year 1, year 9999): refused. A phone that is merely wrong
+                # (reset to 1999, a day behind) is kept as a flagged claim; the receipt times the tap.
+                raise FieldError("recorded_dt", _l("The tap time is not a date a phone's clock could show."))
         device = data.get("device") or ""
         device = device[:200] if isinstance(device, str) else ""
         return cls(client_id=client_id, kind=kind, outcome=outcome, concern=concern, note=note,
@@ -148,10 +156,8 @@ def find_replay(client_id: str) -> StopEvent | None:
 
 
 def _check_against_stop(tap: Tap, stop: Stop) -> None:
-    plan = stop.route.plan
-    if tap.recorded_dt is not None and tap.recorded_dt < clock.day_bounds(plan.service_date, clock.zone_of(plan.site))[0]:
-        # A tap is for its stop's day: one dated earlier would move the arrival before the route existed.
-        raise FieldError("recorded_dt", _l("The tap time is before this stop's day."))
+    # A claim dated before the stop's day is not refused: ``evv.order_time`` times it by its receipt
+    # and ``evv.is_far_off`` flags it, so the arrival never moves before the route existed.
     if tap.outcome is not None and tap.outcome not in outcomes_for(stop):
         raise FieldError("outcome", _l("This outcome does not fit this kind of stop."))
     if stop.kind != StopKind.VISIT and tap.kind in (StopEventKind.CHECK_IN, StopEventKind.CHECK_OUT,

@@ -128,13 +128,13 @@ def _import_in_background(kind: str, token: str, mapping: dict, default_site_id:
 
     The job starts once this request has committed (``platform.jobs.enqueue``); it commits on its own."""
     handle = jobs.enqueue("dispatch.jobs.import_job", kind, token, current_user.id, mapping, default_site_id,
-                          job_timeout=1800)
+                          job_timeout=1800, meta={"user_id": current_user.id})
     if handle.status == "finished":  # run inline (JOBS_INLINE): it ran while this request waited
         return _import_done(kind, handle.result or {})
     if handle.status == "failed":
         flash(_("The import failed; nothing was added. Try again."), "error")
         return redirect(url_for("staff.import_preview", kind=kind, token=token))
-    return redirect(url_for("staff.import_job", kind=kind, job_id=handle.id))
+    return redirect(url_for("staff.import_job", kind=kind, job=handle.id))
 
 
 def _import_done(kind: str, result: dict):
@@ -149,16 +149,17 @@ def _import_done(kind: str, result: dict):
     return redirect(url_for("staff.seniors" if kind == "seniors" else "staff.workers"))
 
 
-@bp.route("/import/<kind>/job/<job_id>")
+@bp.route("/import/<kind>/job/<job>")
 @role_required("admin", "staff")
-def import_job(kind: str, job_id: str):
+def import_job(kind: str, job: str):
     """A background import's progress (the page refreshes itself), then its result."""
     _importer(kind)
+    job_id = job
     job = jobs.fetch(job_id) if re.fullmatch(r"[0-9a-f-]{1,64}", job_id) else None
     if job is None:
         abort(404)
     owner = (job.result or {}).get("user_id") if isinstance(job.result, dict) else job.meta.get("user_id")
-    if owner is not None and owner != current_user.id:
+    if owner != current_user.id:  # the one who uploaded watches it; nobody else learns it exists
         abort(404)
     if job.status == "finished" and isinstance(job.result, dict):
         return _import_done(kind, job.result)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from dispatch.forms.errors import show_error
@@ -95,6 +96,7 @@ def request_urgent(request_id: int):
         result = planning_service.insert_urgent(req, by=current_user)
     except (FieldError, StaleRecord) as error:
         return refuse(error)
-    flash(_("Urgent visit inserted and published in %(s)s s; %(n)s other stop(s) changed worker.",
-            s=f"{result.seconds:.1f}", n=result.moved), "success")
+    flash(ngettext("Urgent visit inserted and published in %(s)s s; %(num)s other stop changed worker.",
+                   "Urgent visit inserted and published in %(s)s s; %(num)s other stops changed worker.",
+                   result.moved, s=f"{result.seconds:.1f}"), "success")
     return redirect(url_for("staff.plan_detail", plan_id=result.plan.id))
