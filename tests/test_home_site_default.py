@@ -2,8 +2,6 @@
 a site chosen by staff is an override."""
 from __future__ import annotations
 
-import math
-
 import pytest
 import sqlalchemy as sa
 
@@ -14,13 +12,7 @@ from dispatch.services.coverage.homes import nearest_site_with_room
 from dispatch.services.people import seniors as service
 from tests import testclock
 from tests.factories import FreshContextClient, create_senior, create_site, create_user, login_as
-
-LAT, LON = 31.23, 121.47
-M_PER_DEG = 111_195.0
-
-
-def at(north_m: float, east_m: float) -> dict:
-    return {"lat": LAT + north_m / M_PER_DEG, "lon": LON + east_m / (M_PER_DEG * math.cos(math.radians(LAT)))}
+from tests.test_coverage import at
 
 
 @pytest.fixture
