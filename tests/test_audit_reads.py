@@ -162,3 +162,26 @@ def test_unusual_access_page_lists_refused_users(client, world):
     day = NOW.astimezone(pf.SHANGHAI).date().isoformat()
     page = client.get(f"/admin/audit/unusual?day={day}").get_data(as_text=True)
     assert staff.email in page
+
+
+def test_the_workers_phone_reads_are_audited_once_per_showing(client, board_day):
+    """The route page, its printable sheet and the offline payload show seniors' door notes: each read is
+    one event with the seniors' ids; a reload that shows the same seniors soon after is not another."""
+    from dispatch.models import Route
+
+    site, day, seniors, staff, route = board_day
+    worker = db.session.get(Route, route.id).worker
+    worker.user_id = create_user("worker").id
+    db.session.commit()
+    login_as(client, worker.user)
+    for _ in range(2):
+        assert client.get("/worker/today").status_code == 200
+    assert client.get("/worker/api/today").status_code == 200
+    assert client.get("/worker/today/print").status_code == 200
+    shown = sorted(s.id for s in seniors)
+    for action in ("worker_day.read", "worker_day.offline_read", "worker_day.print"):
+        [event] = events(action)
+        assert event.user_id == worker.user_id and event.detail["senior_ids"] == shown, action
+    # They count toward the unusual-access report like any list.
+    readers = {r.user_id: r.seniors_read for r in unusual_access(day, threshold=1).heavy_readers}
+    assert readers.get(worker.user_id) == len(shown)

@@ -11,16 +11,18 @@ ids, so the unusual-access report counts them), and refused attempts
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from flask import has_request_context, request
 
 from dispatch.extensions import db
 from dispatch.models.audit import AuditEvent
-from dispatch.platform import transaction
+from dispatch.platform import clock, transaction
 
 # Actions whose detail lists the seniors shown (``senior_ids``): they count as reads of each.
-LIST_ACTIONS = ("senior.list", "board.read")
+LIST_ACTIONS = ("senior.list", "board.read", "worker_day.read", "worker_day.print", "worker_day.offline_read")
 REFUSED_ACTION = "senior.read_refused"
 
 
@@ -57,11 +59,23 @@ def _ip() -> str | None:
 
 
 def record_list(action: str, *, user: Any, entity_type: str, entity_id: int | None, senior_ids,
-                detail: dict[str, Any] | None = None) -> AuditEvent:
-    """One event for a page that showed several seniors: their count and ids (no other data)."""
+                detail: dict[str, Any] | None = None, unless_repeated_within: timedelta | None = None
+                ) -> AuditEvent | None:
+    """One event for a page that showed several seniors: their count and ids (no other data).
+
+    ``unless_repeated_within``: a page that reloads or polls (the board, the worker's phone) is not
+    recorded again while the same user's last such event, that recent, showed the same seniors.
+    """
     ids = sorted({int(i) for i in senior_ids if i is not None})
-    return record(action, user=user, entity_type=entity_type, entity_id=entity_id,
-                  detail={**(detail or {}), "count": len(ids), "senior_ids": ids})
+    detail = {**(detail or {}), "count": len(ids), "senior_ids": ids}
+    if unless_repeated_within is not None:
+        last = db.session.scalar(
+            sa.select(AuditEvent).where(AuditEvent.user_id == _user_id(user), AuditEvent.action == action,
+                                        AuditEvent.entity_id == entity_id)
+            .order_by(AuditEvent.id.desc()).limit(1))
+        if last is not None and last.event_dt > clock.now() - unless_repeated_within and last.detail == detail:
+            return None
+    return record(action, user=user, entity_type=entity_type, entity_id=entity_id, detail=detail)
 
 
 def record_refusal(*, user: Any, senior_id: int | None, detail: dict[str, Any] | None = None) -> None:

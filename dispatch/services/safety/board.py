@@ -23,7 +23,6 @@ from werkzeug.exceptions import NotFound
 
 from dispatch.extensions import db
 from dispatch.models.alert import AlertAction, AlertActionKind, AlertSeverity, AlertStatus, WelfareAlert
-from dispatch.models.audit import AuditEvent
 from dispatch.models.plan import Plan, PlanStatus, Route, Stop
 from dispatch.models.senior import Senior
 from dispatch.models.site import MealSite
@@ -211,18 +210,9 @@ def board_senior_ids(board: Board) -> set[int]:
 
 def record_board_read(board: Board, *, by, poll: bool = False) -> None:
     """Audit ``board.read`` (the seniors shown, by id); a poll that shows nothing new is skipped."""
-    ids = sorted(board_senior_ids(board))
-    detail = {"date": board.day.isoformat()}
-    if poll:
-        last = db.session.scalar(
-            sa.select(AuditEvent).where(AuditEvent.user_id == getattr(by, "id", None),
-                                        AuditEvent.action == "board.read", AuditEvent.entity_id == board.site.id)
-            .order_by(AuditEvent.id.desc()).limit(1))
-        if (last is not None and last.event_dt > clock.now() - BOARD_READ_REPEAT
-                and (last.detail or {}).get("senior_ids") == ids and (last.detail or {}).get("date") == detail["date"]):
-            return
     audit.record_list("board.read", user=by, entity_type="meal_site", entity_id=board.site.id,
-                      senior_ids=ids, detail=detail)
+                      senior_ids=board_senior_ids(board), detail={"date": board.day.isoformat()},
+                      unless_repeated_within=BOARD_READ_REPEAT if poll else None)
 
 
 # Following up an alert ----------------------------------------------------------

@@ -10,6 +10,7 @@ worker's stop, another day's route or an unknown id all answer 404.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from flask import (
     abort,
@@ -28,7 +29,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 
 from dispatch.models.outcome import ConcernKind
 from dispatch.models.worker import MapApp
-from dispatch.platform import transaction
+from dispatch.platform import audit, transaction
 from dispatch.platform.access import role_required, worker_for
 from dispatch.platform.errors import FieldError
 from dispatch.platform.labels import label
@@ -70,16 +71,25 @@ def _csrf_error(error: CSRFError):
     ), 400
 
 
-def _my_day():
+READ_REPEAT = timedelta(minutes=10)  # a phone reloading its route is one read, not one a minute
+
+
+def _my_day(read_as: str | None = None):
+    """The signed-in worker and their day; ``read_as`` audits the seniors the answer shows (one event)."""
     worker = worker_for(current_user)
-    return worker, (today_service.worker_today(worker) if worker is not None else None)
+    day = today_service.worker_today(worker) if worker is not None else None
+    if read_as and day is not None and day.routes:
+        audit.record_list(read_as, user=current_user, entity_type="worker", entity_id=worker.id,
+                          senior_ids=[sv.senior.id for r in day.routes for sv in r.stops],
+                          unless_repeated_within=READ_REPEAT)
+    return worker, day
 
 
 @bp.route("/today")
 @role_required("worker")
 def today():
     """Show the signed-in worker's shifts today and their stops on published plans."""
-    worker, day = _my_day()
+    worker, day = _my_day("worker_day.read")
     offline = worker_day.offline_payload(day) if day is not None else None
     return render_template("worker/today.html", worker=worker, day=day, offline=offline)
 
@@ -88,7 +98,7 @@ def today():
 @role_required("worker")
 def print_sheet():
     """Today's route as a printable sheet: the paper fallback when the phone fails."""
-    worker, day = _my_day()
+    worker, day = _my_day("worker_day.print")
     return render_template("worker/print.html", worker=worker, day=day)
 
 
@@ -169,7 +179,7 @@ def api_csrf():
 @role_required("worker")
 def api_today():
     """What the phone may keep offline: stop order, first names, door notes, diet flags."""
-    _worker, day = _my_day()
+    _worker, day = _my_day("worker_day.offline_read")
     if day is None:
         abort(404)
     return jsonify(worker_day.offline_payload(day))
