@@ -62,3 +62,17 @@ def test_staff_read_a_seniors_history_with_names(app, client):
     history = page[page.index('id="history"'):]
     assert "<code>hold.create</code>" in history and "Li Na" in history
     assert "senior.read" not in history  # the page's own audited read is not history
+
+
+def test_the_chinese_audit_log_shows_the_chinese_names_on_record(app, client):
+    site = create_site(name="Plum Lane Kitchen", name_zh="梅巷厨房")
+    senior = create_senior(site, full_name="Shi Fugen", full_name_zh="施福根")
+    audit.record("senior.update", user=None, entity_type="senior", entity_id=senior.id, senior_id=senior.id)
+    audit.record("site.update", user=None, entity_type="meal_site", entity_id=site.id)
+    db.session.commit()
+    login_as(client, create_user("admin"))
+    english = client.get("/admin/audit").text
+    assert "Plum Lane Kitchen" in _row(english, "site.update") and "Shi Fugen" in _row(english, "senior.update")
+    chinese = client.get("/admin/audit", headers={"Accept-Language": "zh-CN"}).text
+    assert "梅巷厨房" in _row(chinese, "site.update") and "Plum Lane" not in _row(chinese, "site.update")
+    assert _row(chinese, "senior.update").count("施福根") == 2

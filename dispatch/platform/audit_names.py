@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
@@ -21,6 +22,7 @@ from dispatch.models.site import MealSite
 from dispatch.models.user import StaffSite, User
 from dispatch.models.worker import Worker
 from dispatch.platform import access
+from dispatch.platform.labels import shown_name
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,14 @@ def _users_visible_to(viewer) -> sa.Select:
     return query.where(sa.or_(User.id == viewer.id, User.id.in_(colleagues), User.id.in_(crew)))
 
 
-def _named(query: sa.Select, id_column, name_column, ids: set[int]) -> dict[int, str]:
+def _named(query: sa.Select, id_column, name_column, ids: set[int], zh_column=None) -> dict[int, str]:
+    """Names by id, in the reader's language (the Chinese form on record in the Chinese UI)."""
     if not ids:
         return {}
-    rows = db.session.execute(query.with_only_columns(id_column, name_column).where(id_column.in_(ids)))
-    return {row_id: name for row_id, name in rows if name}
+    columns = (id_column, name_column) + ((zh_column,) if zh_column is not None else ())
+    rows = db.session.execute(query.with_only_columns(*columns).where(id_column.in_(ids)))
+    return {row[0]: shown_name(SimpleNamespace(name=row[1], name_zh=row[2] if zh_column is not None else None))
+            for row in rows if row[1]}
 
 
 def names_for(events: Iterable[AuditEvent], viewer) -> AuditNames:
@@ -75,13 +80,13 @@ def names_for(events: Iterable[AuditEvent], viewer) -> AuditNames:
     if user_ids:
         for user_id, name, email in db.session.execute(_users_visible_to(viewer).where(User.id.in_(user_ids))):
             users[user_id] = name or email
-    seniors = _named(access.seniors_visible_to(viewer), Senior.id, Senior.full_name, senior_ids)
+    seniors = _named(access.seniors_visible_to(viewer), Senior.id, Senior.full_name, senior_ids, Senior.full_name_zh)
     records: dict[tuple[str, int], str] = {}
     records.update({("user", k): v for k, v in users.items() if k in wanted.get("user", set())})
     records.update({("senior", k): v for k, v in seniors.items() if k in wanted.get("senior", set())})
-    for entity_type, query, id_column, name_column in (
-            ("worker", access.workers_visible_to(viewer), Worker.id, Worker.full_name),
-            ("meal_site", access.sites_visible_to(viewer), MealSite.id, MealSite.name)):
-        records.update({(entity_type, k): v
-                        for k, v in _named(query, id_column, name_column, wanted.get(entity_type, set())).items()})
+    for entity_type, query, id_column, name_column, zh_column in (
+            ("worker", access.workers_visible_to(viewer), Worker.id, Worker.full_name, Worker.full_name_zh),
+            ("meal_site", access.sites_visible_to(viewer), MealSite.id, MealSite.name, MealSite.name_zh)):
+        records.update({(entity_type, k): v for k, v in _named(query, id_column, name_column,
+                                                                wanted.get(entity_type, set()), zh_column).items()})
     return AuditNames(users=users, seniors=seniors, records=records)
