@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import html
+import json
 import re
 from datetime import date, datetime, timezone
 
@@ -107,6 +108,14 @@ def test_staff_pages_in_chinese_show_no_english_seed_text(district, client):
         assert re.search(r"[\u4e00-\u9fff]", text), url
         left = english_left(text)
         assert left == [], (url, left)
+    if plan is not None:  # the map's pins and popups (JSON in a script tag, which visible_text leaves out)
+        page = client.get(f"/staff/plans/{plan.id}").text
+        spec = re.search(r'<script type="application/json" id="plan-map">(.*?)</script>', page, re.S)
+        assert spec, "the plan page carries its map"
+        labels = json.loads(html.unescape(spec.group(1)))
+        shown = " ".join(str(v) for layer in labels["layers"] for item in layer["items"]
+                         for v in [item.get("label", "")] + list(item.get("popup", [])))
+        assert re.search(r"[\u4e00-\u9fff]", shown) and english_left(shown) == [], english_left(shown)
 
 
 def test_worker_and_family_pages_in_chinese_show_no_english_seed_text(district, client, app):

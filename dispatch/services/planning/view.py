@@ -19,6 +19,7 @@ from dispatch.models.plan import Plan, Stop, StopKind
 from dispatch.models.senior import Senior
 from dispatch.platform import clock
 from dispatch.platform.datefmt import time_text
+from dispatch.platform.labels import shown_name
 from dispatch.platform.maps import tile_spec
 from dispatch.services.planning.live import HOLD_PASSED, WINDOW_PASSED
 from dispatch.services.planning.problem import meal_key, visit_key
@@ -158,13 +159,13 @@ def _map_spec(plan: Plan, routes: list[RouteRow], unassigned: list[dict[str, Any
     site = plan.site
     depot = [site.lat, site.lon]
     layers = [{"type": "markers", "name": str(_l("Kitchen")), "style": {"marker": "symbol"},
-               "items": [{"lat": site.lat, "lon": site.lon, "label": site.name, "symbol": "\u2302",
+               "items": [{"lat": site.lat, "lon": site.lon, "label": shown_name(site), "symbol": "\u2302",
                           "className": "map-marker--kitchen"}]}]
     lines, markers = [], []
     late_word = str(_l("Late"))
     for i, row in enumerate(routes):
         colour = route_colour_class(i)
-        name = row.route.worker.full_name
+        name = shown_name(row.route.worker)
         group = str(row.route.id)
         points = [depot] + [[r.senior.lat, r.senior.lon] for r in row.stops if r.senior.lat is not None] + [depot]
         lines.append({"points": points, "label": name, "group": group, "className": f"map-line {colour}"})
@@ -173,15 +174,15 @@ def _map_spec(plan: Plan, routes: list[RouteRow], unassigned: list[dict[str, Any
                 continue
             eta = time_text(r.eta) or "?"
             late = r.late or r.hold_exceeded
-            popup = [r.senior.full_name, f"{name} #{n} · {eta}"] + ([late_word] if late else [])
+            popup = [shown_name(r.senior), f"{name} #{n} · {eta}"] + ([late_word] if late else [])
             markers.append({"lat": r.senior.lat, "lon": r.senior.lon, "label": f"{name} #{n}", "group": group,
                             "popup": popup, "symbol": str(n),
                             "className": f"map-marker--stop {colour}" + (" map-marker--late" if late else "")})
     for u in unassigned:
         s = u.get("senior")
         if s is not None and s.lat is not None:
-            markers.append({"lat": s.lat, "lon": s.lon, "label": s.full_name, "symbol": "?",
-                            "popup": [s.full_name, str(_l("Unassigned")), str(u["reason_text"])],
+            markers.append({"lat": s.lat, "lon": s.lon, "label": shown_name(s), "symbol": "?",
+                            "popup": [shown_name(s), str(_l("Unassigned")), str(u["reason_text"])],
                             "className": "map-marker--unassigned"})
     layers.append({"type": "polylines", "name": str(_l("Routes")), "items": lines,
                    "style": {"weight": 4, "opacity": 0.85}})
