@@ -75,4 +75,7 @@ def test_the_chinese_audit_log_shows_the_chinese_names_on_record(app, client):
     assert "Plum Lane Kitchen" in _row(english, "site.update") and "Shi Fugen" in _row(english, "senior.update")
     chinese = client.get("/admin/audit", headers={"Accept-Language": "zh-CN"}).text
     assert "梅巷厨房" in _row(chinese, "site.update") and "Plum Lane" not in _row(chinese, "site.update")
+    # The kind of record in words, not the table's name.
+    assert "助餐点 梅巷厨房" in _row(chinese, "site.update") and "meal_site" not in _row(chinese, "site.update")
+    assert "Meal site Plum Lane Kitchen" in _row(english, "site.update")
     assert _row(chinese, "senior.update").count("施福根") == 2

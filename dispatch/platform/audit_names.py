@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from dispatch.extensions import db
 from dispatch.models.audit import AuditEvent
@@ -23,6 +24,34 @@ from dispatch.models.user import StaffSite, User
 from dispatch.models.worker import Worker
 from dispatch.platform import access
 from dispatch.platform.labels import shown_name
+
+# What kind of record an event is about, in words (the stored ``entity_type`` is the table's name).
+KINDS = {
+    "senior": _l("Senior"),
+    "plan": _l("Plan"),
+    "worker": _l("Worker"),
+    "service_request": _l("Service request"),
+    "meal_site": _l("Meal site"),
+    "open_shift": _l("Shift"),
+    "meal_hold": _l("Meal pause"),
+    "user": _l("Account"),
+    "invitation": _l("Invitation"),
+    "welfare_alert": _l("Welfare alert"),
+    "subsidy_rule": _l("Subsidy rule"),
+    "statement_month": _l("Monthly statement"),
+    "meal_enrollment": _l("Meal enrollment"),
+    "api_token": _l("API token"),
+    "subsidy_budget": _l("Subsidy budget"),
+    "stop": _l("Stop"),
+    "enrollment_request": _l("Enrollment request"),
+    "dine_in_meal": _l("Counter meal"),
+}
+
+
+def kind(entity_type: str | None) -> str:
+    """The record kind in the reader's language; an unknown one as stored."""
+    word = KINDS.get(entity_type or "")
+    return str(word) if word is not None else (entity_type or "")
 
 
 @dataclass(frozen=True)
@@ -38,6 +67,9 @@ class AuditNames:
 
     def senior(self, senior_id: int | None) -> str | None:
         return self.seniors.get(senior_id) if senior_id is not None else None
+
+    def kind(self, entity_type: str | None) -> str:
+        return kind(entity_type)
 
     def record(self, entity_type: str, entity_id: int | None) -> str | None:
         return self.records.get((entity_type, entity_id)) if entity_id is not None else None
