@@ -1,6 +1,7 @@
 """Builders for small routing problems; routing tests need no app and no database."""
 
 import itertools
+import random
 
 import numpy as np
 import pytest
@@ -44,3 +45,16 @@ def brute_force_single(problem):
 @pytest.fixture
 def line():
     return line_problem
+
+
+def tiny_solomon_file(tmp_path, name: str, customers: int, *, seed: int, vehicles: int) -> str:
+    """A small Solomon-format instance (random customers, wide windows) written under ``tmp_path``; its path."""
+    lines = [name, "", "VEHICLE", "NUMBER     CAPACITY", f"  {vehicles}         30", "", "CUSTOMER",
+             "CUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE   TIME", "",
+             "    0  50  50   0   0  1000   0"]
+    rng = random.Random(seed)
+    for c in range(1, customers + 1):
+        lines.append(f"    {c}  {rng.randint(0, 100)}  {rng.randint(0, 100)}  10  0  1000  10")
+    path = tmp_path / f"{name.lower()}.txt"
+    path.write_text("\r\n".join(lines) + "\r\n")
+    return str(path)

@@ -8,10 +8,9 @@ on the benchmark path, OR-Tools' first solution with every customer left out and
 solution. The engine's iteration budget bounds the search, so nothing here depends on the clock.
 """
 
-import random
 from dataclasses import replace
 
-from conftest import line_problem
+from conftest import line_problem, tiny_solomon_file
 
 from dispatch.routing import Problem, Route, check, solve
 from dispatch.routing.benchmarks.instances import read_solomon
@@ -39,16 +38,9 @@ def test_the_engine_builds_the_site_plan_when_or_tools_finds_none():
 
 
 def test_the_benchmark_path_builds_a_plan_when_or_tools_finds_none(tmp_path):
-    lines = ["TINY10", "", "VEHICLE", "NUMBER     CAPACITY", "  10         30", "", "CUSTOMER",
-             "CUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE   TIME", "",
-             "    0  50  50   0   0  1000   0"]
-    rng = random.Random(3)
-    for c in range(1, 11):
-        lines.append(f"    {c}  {rng.randint(0, 100)}  {rng.randint(0, 100)}  10  0  1000  10")
-    path = tmp_path / "tiny10.txt"
-    path.write_text("\r\n".join(lines) + "\r\n")
+    path = tiny_solomon_file(tmp_path, "TINY10", 10, seed=3, vehicles=10)
     # OR-Tools' plan: its first solution, every customer left out.
-    result = solve_file(str(path), 30, seed=0, iterations=300, first_solution="ALL_UNPERFORMED", solution_limit=1)
+    result = solve_file(path, 30, seed=0, iterations=300, first_solution="ALL_UNPERFORMED", solution_limit=1)
     assert result["unassigned"] == [] and result["iterations"] == 300
     assert sorted(c for r in result["routes"] for c in r) == list(range(1, 11))
     problem = read_solomon(path).to_problem()

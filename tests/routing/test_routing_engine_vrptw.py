@@ -4,6 +4,7 @@ import math
 import random
 
 import pytest
+from conftest import tiny_solomon_file
 
 from dispatch.routing import Route, check
 from dispatch.routing.benchmarks.instances import Instance
@@ -88,15 +89,8 @@ def test_a_seeded_run_with_an_iteration_limit_is_repeatable():
 def test_solve_file_repeats_its_plan_with_an_iteration_budget(tmp_path):
     from dispatch.routing.benchmarks.vrptw import solve_file
 
-    lines = ["TINY8", "", "VEHICLE", "NUMBER     CAPACITY", "  8         30", "", "CUSTOMER",
-             "CUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE   TIME", "",
-             "    0  50  50   0   0  1000   0"]
-    rng = random.Random(1)
-    for c in range(1, 9):
-        lines.append(f"    {c}  {rng.randint(0, 100)}  {rng.randint(0, 100)}  10  0  1000  10")
-    path = tmp_path / "tiny8.txt"
-    path.write_text("\r\n".join(lines) + "\r\n")
+    path = tiny_solomon_file(tmp_path, "TINY8", 8, seed=1, vehicles=8)
     # OR-Tools' first plan within a solution limit is the same every time; the engine then repeats.
-    a, b = (solve_file(str(path), 5, seed=2, iterations=200, solution_limit=1) for _ in range(2))
+    a, b = (solve_file(path, 5, seed=2, iterations=200, solution_limit=1) for _ in range(2))
     assert a["routes"] == b["routes"] and a["iterations"] == 200
     assert sorted(c for r in a["routes"] for c in r) == list(range(1, 9))
