@@ -49,22 +49,22 @@ def wall(value: datetime, zone: Any = None) -> datetime:
     return value
 
 
-def time_text(value: time | datetime | None, zone: Any = None) -> str:
-    """"14:05" (Chinese) / "2:05 PM" (English); "" for None."""
+def _time(value: time | datetime | None, zone: Any, length: str) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = wall(value, zone)
-    return format_time(value, "short", rebase=False)
+    return format_time(value, length, rebase=False)
+
+
+def time_text(value: time | datetime | None, zone: Any = None) -> str:
+    """"14:05" (Chinese) / "2:05 PM" (English); "" for None."""
+    return _time(value, zone, "short")
 
 
 def seconds_text(value: time | datetime | None, zone: Any = None) -> str:
     """A time with seconds ("14:05:09" / "2:05:09 PM"), for "updated at" stamps that tick."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = wall(value, zone)
-    return format_time(value, "medium", rebase=False)
+    return _time(value, zone, "medium")
 
 
 def time_range(start: Any, end: Any, zone: Any = None) -> str:
