@@ -154,17 +154,16 @@ def _import_done(kind: str, result: dict):
 def import_job(kind: str, job: str):
     """A background import's progress (the page refreshes itself), then its result."""
     _importer(kind)
-    job_id = job
-    job = jobs.fetch(job_id) if re.fullmatch(r"[0-9a-f-]{1,64}", job_id) else None
-    if job is None:
+    handle = jobs.fetch(job) if re.fullmatch(r"[0-9a-f-]{1,64}", job) else None
+    if handle is None:
         abort(404)
-    owner = (job.result or {}).get("user_id") if isinstance(job.result, dict) else job.meta.get("user_id")
+    owner = (handle.result or {}).get("user_id") if isinstance(handle.result, dict) else handle.meta.get("user_id")
     if owner != current_user.id:  # the one who uploaded watches it; nobody else learns it exists
         abort(404)
-    if job.status == "finished" and isinstance(job.result, dict):
-        return _import_done(kind, job.result)
-    running = job.status in ("queued", "started", "deferred", "scheduled")
-    return render_template("staff/imports/progress.html", job=job, running=running, kind=kind)
+    if handle.status == "finished" and isinstance(handle.result, dict):
+        return _import_done(kind, handle.result)
+    running = handle.status in ("queued", "started", "deferred", "scheduled")
+    return render_template("staff/imports/progress.html", job=handle, running=running, kind=kind)
 
 
 def _locate_later(senior_ids: list[int]) -> None:
