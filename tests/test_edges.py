@@ -207,9 +207,10 @@ def test_a_tap_from_no_real_clock_is_refused_and_one_from_a_wrong_clock_is_timed
                              .where(Worker.user_id == login.id).limit(1))
     assert stop is not None
     arrival = stop.arrival_dt
-    for recorded in ("0001-01-01T00:00:00+00:00", "9999-12-31T23:59:00+00:00"):
+    for recorded in ("0001-01-01T00:00:00+00:00", "9999-12-31T23:59:00+00:00", "0001-01-01T00:00:00+05:00",
+                     "9999-12-31T23:59:00-05:00"):
         response = worker.post(f"/worker/api/stops/{stop.id}/events", json={
-            "client_id": f"tap-{recorded[:4]}-0001", "kind": "outcome", "outcome": "delivered",
+            "client_id": f"tap-{recorded[:4]}-{recorded[-5:-3]}01", "kind": "outcome", "outcome": "delivered",
             "recorded_dt": recorded})
         assert response.status_code == 422, recorded
         assert response.get_json()["field"] == "recorded_dt"

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -141,7 +141,8 @@ class Tap:
                 raise FieldError("recorded_dt", _l("The tap time is not a valid date and time.")) from None
             if recorded_dt.tzinfo is None:
                 raise FieldError("recorded_dt", _l("The tap time needs a timezone."))
-            if not PHONE_CLOCK_FLOOR <= recorded_dt.astimezone(timezone.utc).date() <= _latest_claim():
+            # The date as written, not converted: year 1 or 9999 moved by an offset would overflow.
+            if not PHONE_CLOCK_FLOOR <= recorded_dt.date() <= _latest_claim():
                 # Not a phone's clock at all (year 1, year 9999): refused. A phone that is merely wrong
                 # (reset to 1999, a day behind) is kept as a flagged claim; the receipt times the tap.
                 raise FieldError("recorded_dt", _l("The tap time is not a date a phone's clock could show."))
