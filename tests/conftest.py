@@ -32,6 +32,12 @@ def _is_postgres(url: str) -> bool:
     return url.startswith("postgresql")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _suite_clock_at_its_moment() -> None:
+    """Each module starts at ``DISPATCH_TEST_NOW`` (tests/testclock.py), before its apps are built."""
+    testclock.anchor()
+
+
 @pytest.fixture(scope="session")
 def pg_schema() -> Iterator[str | None]:
     """On PostgreSQL, a schema of this run's own, so that several runs (CI, developers,

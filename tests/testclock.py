@@ -11,9 +11,28 @@ import os
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
 _TARGET = os.environ.get("DISPATCH_TEST_NOW", "").strip()
-# Whole seconds, as the apps get it (``CLOCK_OFFSET_SECONDS``), so the tests and the apps agree to the second.
-OFFSET = timedelta(seconds=round((datetime.fromisoformat(_TARGET.replace("Z", "+00:00"))
-                                  - datetime.now(timezone.utc)).total_seconds())) if _TARGET else timedelta(0)
+
+
+def _offset_to_target() -> timedelta:
+    # Whole seconds, as the apps get it (``CLOCK_OFFSET_SECONDS``), so the tests and the apps agree to the second.
+    if not _TARGET:
+        return timedelta(0)
+    target = datetime.fromisoformat(_TARGET.replace("Z", "+00:00"))
+    return timedelta(seconds=round((target - datetime.now(timezone.utc)).total_seconds()))
+
+
+OFFSET = _offset_to_target()
+
+
+def anchor() -> None:
+    """Put the suite's clock back at ``DISPATCH_TEST_NOW`` (``tests/conftest.py`` does it per module).
+
+    The clock runs from there, so without this a module that starts six minutes into a run at 23:55
+    would begin after midnight and one that straddles the minute would see "today" change under it:
+    CI's "just before midnight" run must be just before midnight for every module, not for the first.
+    """
+    global OFFSET
+    OFFSET = _offset_to_target()
 
 
 def now(zone: tzinfo = timezone.utc) -> datetime:
