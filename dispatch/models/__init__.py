@@ -54,6 +54,25 @@ from dispatch.models.statement import ProofKind, StatementLine, StatementMonth, 
 from dispatch.models.subsidy import SubsidyBudget, SubsidyRule
 from dispatch.models.types import UTCDateTime, utcnow
 from dispatch.models.user import RevokedSession, Role, RoleName, StaffSite, User, WebAuthn, roles_users
+from dispatch.models.visitation import (
+    OPEN_DUE_STATUSES,
+    TIERS,
+    CheckItem,
+    CheckStatus,
+    Contact,
+    ContactKind,
+    DueKind,
+    DueReason,
+    DueStatus,
+    DueVisit,
+    FollowUp,
+    FollowUpKind,
+    FollowUpStatus,
+    MealCheckCounts,
+    VisitationRule,
+    VisitationTierOverride,
+    VisitRecord,
+)
 from dispatch.models.volunteer_shift import OfferStatus, OpenShift, ShiftOffer, ShiftRole, ShiftSignup, SignupStatus
 from dispatch.models.worker import Skill, Worker, WorkerKind, WorkerShift, WorkerSkill
 
@@ -72,4 +91,7 @@ __all__ = [
     "OfferStatus", "OpenShift", "ShiftOffer", "ShiftRole", "ShiftSignup", "SignupStatus",
     "WebAuthn", "WelfareAlert", "WorkerCertificate", "WorkerInvitation", "Worker", "WorkerKind", "WorkerShift", "WorkerSkill",
     "roles_users", "utcnow", "weekdays_to_mask",
+    "OPEN_DUE_STATUSES", "TIERS", "CheckItem", "CheckStatus", "Contact", "ContactKind", "DueKind", "DueReason",
+    "DueStatus", "DueVisit", "FollowUp", "FollowUpKind", "FollowUpStatus", "MealCheckCounts", "VisitationRule",
+    "VisitationTierOverride", "VisitRecord",
 ]

@@ -27,6 +27,8 @@ class AlertKind(enum.StrEnum):
     CONCERN = "concern"
     MISSED_MEALS = "missed_meals"
     OVERDUE_STOP = "overdue_stop"
+    VISIT_OVERDUE = "visit_overdue"  # a due welfare visit or call passed its latest date
+    VISIT_EMERGENCY = "visit_emergency"  # a visitor marked a checklist item as an emergency
 
 
 class AlertSeverity(enum.StrEnum):

@@ -30,6 +30,7 @@ class ServiceType(enum.StrEnum):
     MEDICAL_ASSISTANCE = "medical_assistance"
     EMERGENCY_ASSISTANCE = "emergency_assistance"
     COMPANIONSHIP = "companionship"
+    HOME_VISITATION = "home_visitation"  # a welfare visit the visitation programme made due
 
 
 class Recurrence(enum.StrEnum):

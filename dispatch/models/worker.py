@@ -47,6 +47,7 @@ class Skill(enum.StrEnum):
     EMERGENCY_ASSISTANCE = "emergency_assistance"
     COMPANIONSHIP = "companionship"
     NURSING = "nursing"
+    VISITATION = "visitation"  # trained to make welfare visits and fill in the checklist
 
 
 class Worker(db.Model):
