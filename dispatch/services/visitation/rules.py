@@ -1,7 +1,8 @@
 """The visitation rules: per tier, how often a senior is visited and contacted, for the district or a site.
 
-The district's three rows (``site_id`` NULL) are seeded by the migration and only ever updated; a site
-that differs gets rows of its own, which win for its seniors. Days are "at most this many days between":
+The district's rows (``site_id`` NULL) start as ``DEFAULTS`` (the migration seeds the same values; a
+missing row reads as its default and is written on its first edit); a site that differs gets rows of
+its own, which win for its seniors. Days are "at most this many days between":
 ``visit_days`` between in-person visits, ``call_days`` between contacts of any kind (a visit is a contact
 too). ``meal_check_counts`` says what a meal drop where the worker saw the senior stands for.
 """
@@ -19,13 +20,24 @@ from dispatch.platform.errors import FieldError, StaleRecord
 
 MAX_DAYS = 366
 
+# tier: (days between in-person visits, days between contacts, what a face-to-face meal drop counts as).
+# After the field's levels: high risk visited weekly and contacted daily; key visited every two weeks;
+# general contacted monthly (the monthly visitation rate covers everyone on the list).
+DEFAULTS = {1: (7, 1, MealCheckCounts.CALL), 2: (14, 7, MealCheckCounts.CALL), 3: (None, 30, MealCheckCounts.CALL)}
+
 TIER_NAMES = {1: _l("Tier 1 · high risk"), 2: _l("Tier 2 · key"), 3: _l("Tier 3 · general")}
 
 
+def _default(tier: int) -> VisitationRule:
+    visit, call, counts = DEFAULTS[tier]
+    return VisitationRule(tier=tier, site_id=None, visit_days=visit, call_days=call, meal_check_counts=counts)
+
+
 def district_rules() -> dict[int, VisitationRule]:
-    """The district's row per tier."""
+    """The district's rule per tier (a default, not in the session, where no row was written)."""
     rows = db.session.scalars(sa.select(VisitationRule).where(VisitationRule.site_id.is_(None))).all()
-    return {r.tier: r for r in rows}
+    found = {r.tier: r for r in rows}
+    return {tier: found.get(tier) or _default(tier) for tier in TIERS}
 
 
 def rules_for_sites(site_ids) -> dict[tuple[int | None, int], VisitationRule]:
@@ -33,7 +45,10 @@ def rules_for_sites(site_ids) -> dict[tuple[int | None, int], VisitationRule]:
     ids = {i for i in site_ids if i is not None}
     query = sa.select(VisitationRule).where(
         sa.or_(VisitationRule.site_id.is_(None), VisitationRule.site_id.in_(ids) if ids else sa.false()))
-    return {(r.site_id, r.tier): r for r in db.session.scalars(query)}
+    table = {(r.site_id, r.tier): r for r in db.session.scalars(query)}
+    for tier in TIERS:
+        table.setdefault((None, tier), _default(tier))
+    return table
 
 
 def pick(table: dict[tuple[int | None, int], VisitationRule], site_id: int | None, tier: int) -> VisitationRule:
@@ -101,8 +116,6 @@ def set_rule(tier: Any, *, site_id: int | None, visit_days: Any, call_days: Any,
         VisitationRule.tier == tier,
         VisitationRule.site_id.is_(None) if site_id is None else VisitationRule.site_id == site_id))
     if rule is None:
-        if site_id is None:
-            raise FieldError("tier", _l("The district's rules are missing; run the migrations."))
         rule = VisitationRule(tier=tier, site_id=site_id)
         db.session.add(rule)
     elif expected_version is not None and rule.version != expected_version:
