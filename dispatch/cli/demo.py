@@ -211,12 +211,15 @@ def _use_demo_clock() -> None:
 def _write_history(seed: int) -> None:
     """The last week, written directly (``demo.history``): seconds, where ``doorstep simulate`` takes minutes."""
     from dispatch.demo.history import quick_history
+    from dispatch.demo.visitation import visitation_history
 
     started = time.perf_counter()
     # The simulated visits word their reasons through Flask-Babel, which reads the request's locale.
     with current_app.test_request_context(), transaction.unit():
         played = quick_history(today=clock.local_today(), seed=seed)
+        visited = visitation_history(today=clock.local_today(), seed=seed)
     click.echo(f"History: {played.summary()}.")
+    click.echo(f"Visitation: {visited.summary()}.")
     click.echo(f"History written in {time.perf_counter() - started:.1f}s.")
 
 
