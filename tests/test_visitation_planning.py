@@ -203,6 +203,15 @@ def test_a_day_passed_without_the_visit_moves_the_same_request_forward(app, dist
     fresh = vplan.requests_for_day(site, DAY, now=NOW)
     db.session.refresh(due)
     assert [r.id for r in fresh] == [due.service_request_id] and due.service_request_id != old.id
+    # The senior's visits moved to another site: the request there is cancelled, not planned twice.
+    there = _site()
+    due.site_id = there.id
+    db.session.commit()
+    moved = vplan.requests_for_day(there, DAY, now=NOW)
+    db.session.commit()
+    gone = db.session.get(ServiceRequest, fresh[0].id)
+    assert gone.status == RequestStatus.CANCELLED and [r.site_id for r in moved] == [there.id]
+    assert vplan.requests_for_day(site, DAY, now=NOW) == []
     # Nothing is rewritten for a day already past.
     assert vplan.requests_for_day(site, DAY - timedelta(days=1), now=NOW) == []
 

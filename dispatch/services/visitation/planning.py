@@ -127,6 +127,11 @@ def requests_for_day(site: MealSite, day: date, *, now: datetime | None = None) 
         if request is not None and request.status in REUSABLE and request.site_id == site.id:
             request = _carry(due, request, day, priority)
         else:
+            if request is not None and request.status in REUSABLE:  # the senior's visits moved to this site
+                request.status, request.status_reason = RequestStatus.CANCELLED, _("planned at another site")
+                audit.record("visitation.move_visit", user=None, entity_type="service_request",
+                             entity_id=request.id, senior_id=due.senior_id,
+                             detail={"due_visit": due.id, "from_site": request.site_id, "to_site": site.id})
             request = _new_request(due, site, day, priority)
         if request is not None:
             out.append(request)
