@@ -182,3 +182,11 @@ def test_the_dashboards_visitation_section_draws_charts_that_name_their_numbers(
     findings = section.split('id="visitation-findings"', 1)[1].split("</table>", 1)[0]
     food = findings.split("Food in the house", 1)[1].split("</tr>", 1)[0]
     assert re.findall(r"<td[^>]*>([^<]*)</td>", food) == ["2", "2", "0", "1.8"]
+
+
+def test_the_section_reads_in_chinese(known, client):
+    login_as(client, create_user("admin"))
+    html = client.get("/staff/dashboard?end=2026-03-09", headers={"Accept-Language": "zh-CN,zh;q=0.9"}
+                      ).get_data(as_text=True)
+    section = html.split('id="visitation-heading"', 1)[1]
+    assert "探访关爱" in section and "月探访率" in section and "家中食物" in section and "目标 100%" in section

@@ -19,7 +19,7 @@ from dispatch.services import planning
 from dispatch.services.planning.problem import build_problem, visit_key, worker_key
 from dispatch.services.visitation import planning as vplan
 from dispatch.services.visitation import tiers
-from tests.factories import create_senior, create_site
+from tests.factories import create_senior, create_site, create_user, login_as
 from tests.planning_helpers import add_request, add_worker
 
 DAY = date(2030, 3, 4)  # a Monday
@@ -81,7 +81,7 @@ def _routes(plan) -> dict[str, list[str]]:
             for r in plan.routes if r.stops}
 
 
-def test_a_due_tier_1_senior_with_no_meals_is_planned_into_the_visitors_route(app, district_rules):
+def test_a_due_tier_1_senior_with_no_meals_is_planned_into_the_visitors_route(app, client, district_rules):
     site = _site()
     visitor = _visitor(site)
     caregiver = add_worker(site, skills=(Skill.BATHING, Skill.COMPANIONSHIP), start=time(9), end=time(17),
@@ -105,6 +105,9 @@ def test_a_due_tier_1_senior_with_no_meals_is_planned_into_the_visitors_route(ap
     stop = plan.routes[0].stops[0]
     zone_start = stop.window_start_dt.astimezone(site_zone(site))
     assert (zone_start.hour, zone_start.minute) == (9, 0)
+    login_as(client, create_user("staff", sites=(site,)))
+    page = client.get(f"/staff/plans/{plan.id}")
+    assert page.status_code == 200 and senior.full_name in page.get_data(as_text=True)
     # Planning again the same day reuses the request: one due, one request.
     _plan(site)
     assert db.session.scalar(sa.select(sa.func.count(ServiceRequest.id)).where(
