@@ -89,6 +89,9 @@ def test_a_due_tier_1_senior_with_no_meals_is_planned_into_the_visitors_route(ap
     senior = _alone_at_85(site)
     assert tiers.tier_of(senior, today=DAY).tier == 1
     due = _due(senior, site, latest=DAY)
+    login_as(client, create_user("staff", sites=(site,)))
+    today = client.get(f"/staff/today?site={site.id}&date={DAY.isoformat()}").get_data(as_text=True)
+    assert 'data-due-visits="1"' in today and "data-nothing-planned" not in today
 
     plan = _plan(site)  # nothing else was approved: the due visit alone is something to plan
 
@@ -105,9 +108,10 @@ def test_a_due_tier_1_senior_with_no_meals_is_planned_into_the_visitors_route(ap
     stop = plan.routes[0].stops[0]
     zone_start = stop.window_start_dt.astimezone(site_zone(site))
     assert (zone_start.hour, zone_start.minute) == (9, 0)
-    login_as(client, create_user("staff", sites=(site,)))
     page = client.get(f"/staff/plans/{plan.id}")
     assert page.status_code == 200 and senior.full_name in page.get_data(as_text=True)
+    today = client.get(f"/staff/today?site={site.id}&date={DAY.isoformat()}").get_data(as_text=True)
+    assert "data-due-visits" not in today  # now an approved visit of the day, counted with the others
     # Planning again the same day reuses the request: one due, one request.
     _plan(site)
     assert db.session.scalar(sa.select(sa.func.count(ServiceRequest.id)).where(
