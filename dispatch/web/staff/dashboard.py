@@ -144,12 +144,11 @@ def visitation_charts(v: visitation_figures.Figures) -> list[Chart]:
     items = finding_rows(v)
     median = _days(total.median_close_days)
     findings = Chart(
-        "visit-findings", _("Findings by checklist item, closed and still open"), "bars",
-        [item_name(f.item) for f in items],
-        [Series(_("Closed"), [f.closed for f in items]), Series(_("Still open"), [f.open for f in items])],
-        fmt=_count, category_header=_("Checklist item"),
-        summary=_("%(n)s findings this month; closed in a median of %(days)s days.", n=total.findings,
-                  days=median))
+        "visit-findings", _("Findings by checklist item"), "hbars", [item_name(f.item) for f in items],
+        [Series(_("Findings"), [f.count for f in items])], fmt=_count, category_header=_("Checklist item"),
+        summary=ngettext("%(num)s finding this month, %(open)s still open; closed in a median of %(days)s days.",
+                         "%(num)s findings this month, %(open)s still open; closed in a median of %(days)s days.",
+                         total.findings, open=total.findings_open, days=median))
     return [rate, interval, overdue, bands, findings]
 
 
