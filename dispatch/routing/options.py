@@ -96,7 +96,8 @@ def drop_penalties(problem: Problem, options: SolveOptions) -> list[int]:
     """What dropping each stop costs; tiers are far apart so priority always wins over travel."""
     unit = penalty_unit(problem) + options.continuity_weight + options.balance_weight
     n = len(problem.stops)
-    tiers = {Priority.LOW: 5 * unit, Priority.NORMAL: 50 * unit, Priority.HIGH: 500 * unit}
+    tiers = {Priority.OPTIONAL: unit, Priority.OPTIONAL_SOON: 2 * unit, Priority.OPTIONAL_URGENT: 4 * unit,
+             Priority.LOW: 5 * unit, Priority.NORMAL: 50 * unit, Priority.HIGH: 500 * unit}
     must = 1000 * unit * (n + 1)
     return [must if s.must_serve else tiers[s.priority] for s in problem.stops]
 

@@ -46,8 +46,15 @@ class TimeWindow:
 
 
 class Priority(enum.IntEnum):
-    """How much dropping a stop hurts; CRITICAL is dropped only if nothing else works."""
+    """How much dropping a stop hurts; CRITICAL is dropped only if nothing else works.
 
+    The ``OPTIONAL*`` levels are for stops worth making when there is room (a welfare visit the
+    programme made due, not one anybody booked): dropped before any booked stop, the urgent ones last.
+    """
+
+    OPTIONAL = -2
+    OPTIONAL_SOON = -1
+    OPTIONAL_URGENT = 0
     LOW = 1
     NORMAL = 2
     HIGH = 3

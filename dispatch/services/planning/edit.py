@@ -36,6 +36,7 @@ from dispatch.services.planning.problem import (
     worker_key,
 )
 from dispatch.services.planning.timing import natural_depart, timing
+from dispatch.services.visitation import planning as visitation_planning
 
 try:  # the family portal's outbox; planning works (and says so in the audit trail) without it
     from dispatch.services.family import notifications
@@ -202,6 +203,7 @@ def _close_older_live(plan: Plan) -> None:
 def _schedule_and_notify(plan: Plan, *, by) -> int:
     requests = [s.service_request for r in plan.routes for s in r.stops if s.kind == StopKind.VISIT]
     request_service.mark_scheduled(requests, by=by)
+    visitation_planning.sync_dues(plan)  # due welfare visits on a route are planned, dropped ones open again
     if notifications is None:
         audit.record("plan.notifications_skipped", user=by, entity_type="plan", entity_id=plan.id,
                      detail={"reason": "no notification outbox installed", "visits": len(requests)})

@@ -101,7 +101,14 @@ def travel_provider():
     return travel.provider()
 
 
+# A welfare visit the programme made due is optional: by its request's priority (1 overdue, 2 due by
+# tomorrow, 3 later) it is dropped before any booked visit, the overdue ones last (``visitation.planning``).
+OPTIONAL_PRIORITY = {1: routing.Priority.OPTIONAL_URGENT, 2: routing.Priority.OPTIONAL_SOON}
+
+
 def _priority(request: ServiceRequest) -> routing.Priority:
+    if request.service_type == ServiceType.HOME_VISITATION:
+        return OPTIONAL_PRIORITY.get(request.priority, routing.Priority.OPTIONAL)
     if request.service_type == ServiceType.EMERGENCY_ASSISTANCE or request.priority <= 1:
         return routing.Priority.CRITICAL
     return {2: routing.Priority.HIGH, 3: routing.Priority.NORMAL}.get(request.priority, routing.Priority.LOW)
@@ -197,18 +204,25 @@ def free_part(span: routing.TimeWindow, busy: list[tuple[int, int]], prefer: tup
     return routing.TimeWindow(a, b)
 
 
-def previous_workers(senior_ids: set[int], day: date, kind: PlanKind, allowed: set[str]) -> dict[int, str]:
-    """Each senior's worker on their last served stop of this kind before ``day`` (continuity)."""
+def previous_workers(senior_ids: set[int], day: date, kind: PlanKind, allowed: set[str], *,
+                     service_type: ServiceType | None = None) -> dict[int, str]:
+    """Each senior's worker on their last served stop of this kind before ``day`` (continuity).
+
+    With ``service_type``, only visits of that service count: a senior's usual visitor is whoever made
+    their last welfare visit, not the caregiver who bathed them."""
     if not senior_ids:
         return {}
     stop_kind = StopKind.MEAL if kind == PlanKind.MEALS else StopKind.VISIT
-    rows = db.session.execute(
+    query = (
         sa.select(Stop.senior_id, Route.worker_id).join(Route, Stop.route_id == Route.id)
         .join(Plan, Route.plan_id == Plan.id).where(
             Stop.senior_id.in_(senior_ids), Stop.kind == stop_kind, Stop.outcome.in_(DONE_OUTCOMES),
             Plan.service_date < day, Plan.service_date >= day - timedelta(days=60))
-        .order_by(Plan.service_date.desc(), Stop.id.desc())
-    ).all()
+    )
+    if service_type is not None:
+        query = query.join(ServiceRequest, Stop.service_request_id == ServiceRequest.id).where(
+            ServiceRequest.service_type == service_type)
+    rows = db.session.execute(query.order_by(Plan.service_date.desc(), Stop.id.desc())).all()
     out: dict[int, str] = {}
     for senior_id, worker_id in rows:
         key = worker_key(worker_id)
@@ -328,9 +342,11 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
     aboard = {k: r for r in resume.values() if r.worker in keys for k in r.on_board}
     senior_ids = {o.senior_id for o in orders} | {r.senior_id for r in requests}
     usual = previous_workers(senior_ids, day, kind, keys)
+    welfare = {r.senior_id for r in requests if r.service_type == ServiceType.HOME_VISITATION}
+    visitors = previous_workers(welfare, day, kind, keys, service_type=ServiceType.HOME_VISITATION)
     stops = []
 
-    def place(key: str, senior, opens: int, closes: int, make) -> None:
+    def place(key: str, senior, opens: int, closes: int, make, usual=usual) -> None:
         """Add the stop: a served one as a fact, the rest within what is left of its window."""
         if senior.lat is None or senior.lon is None:
             built.skipped.append({"stop": key, "reason": NO_LOCATION, "senior_id": senior.id,
@@ -380,7 +396,8 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
         place(key, request.senior, start, end, lambda base, tw, _home, service=service, priority=priority,
               request=request: routing.Stop(**base, service=service, windows=(tw,),
                                             skills=frozenset({required_skill(request).value}), priority=priority,
-                                            droppable=priority < routing.Priority.CRITICAL))
+                                            droppable=priority < routing.Priority.CRITICAL),
+              usual=visitors if request.service_type == ServiceType.HOME_VISITATION else usual)
     if not r_workers:
         raise NoWorkers()
     chosen = travel or travel_provider()

@@ -53,6 +53,7 @@ from dispatch.services.planning.store import (
     stop_key,
     store_solution,
 )
+from dispatch.services.visitation import planning as visitation_planning
 
 FRESH, RERUN, REPLAN = "fresh", "rerun", "replan"  # how a run treats the plan it starts from
 
@@ -91,7 +92,7 @@ def _check_something_to_plan(site: MealSite, day: date, kind: PlanKind, meal: Me
             message = _("%(meal)s: no orders to deliver on %(day)s; generate the day's orders first.",
                         meal=label(meal), day=date_text(day))
             raise FieldError("meal", message)
-    elif not request_service.visits_for(site, day):
+    elif not _visits(site, day):
         raise FieldError("kind", _("No approved visits on %(day)s: approve the day's requests first.",
                                    day=date_text(day)))
 
@@ -269,11 +270,17 @@ def _clashes(plan: Plan) -> bool:
     return any(start < b and a < end for w, (start, end) in spans.items() for a, b in busy.get(w, ()))
 
 
+def _visits(site: MealSite, day: date) -> list[ServiceRequest]:
+    """The day's visits: approved requests, with the due welfare visits brought onto the day first."""
+    visitation_planning.requests_for_day(site, day, now=clock.now())
+    return request_service.visits_for(site, day)
+
+
 def _subjects(plan: Plan) -> tuple[list[MealOrder], list[ServiceRequest]]:
     site, day = plan.site, plan.service_date
     if plan.kind == PlanKind.MEALS:
         return order_service.open_orders(site, day, plan.meal), []
-    return [], request_service.visits_for(site, day)
+    return [], _visits(site, day)
 
 
 def _problem_for_run(plan: Plan, mode: str, basis: Plan | None):

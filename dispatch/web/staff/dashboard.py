@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, render_template, request
+from flask import Response, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -17,6 +18,8 @@ from dispatch.platform.labels import label, shown_name, yuan
 from dispatch.platform.validation import parse_day
 from dispatch.services.money import dashboard as dashboard_service
 from dispatch.services.money.statements import parse_month
+from dispatch.services.visitation import dashboard as visitation_figures
+from dispatch.services.visitation.rules import TIER_NAMES
 from dispatch.services.volunteers import hours as hours_service
 from dispatch.web.charts import Chart, Series
 from dispatch.web.staff import bp
@@ -90,6 +93,74 @@ def charts(d: dashboard_service.Dashboard) -> list[Chart]:
     return [meals, on_time, covered, missed, visits, volunteers, spend]
 
 
+# The visitor's checklist items, as the figures name them.
+ITEM_NAMES = {
+    "health_mood": _l("Health and mood"), "food": _l("Food in the house"), "medicines": _l("Medicines"),
+    "falls": _l("Falls"), "gas_fire": _l("Gas and fire"), "heating_cooling": _l("Heating and cooling"),
+    "hygiene": _l("Hygiene"), "abuse_neglect": _l("Signs of abuse or neglect"),
+    "family_support": _l("Family support"), "needs": _l("Needs"), None: _l("Not tied to an item"),
+}
+BAND_NAMES = {"0-7": _l("0–7 days"), "8-14": _l("8–14 days"), "15-30": _l("15–30 days"),
+              "31-90": _l("31–90 days"), "over-90": _l("Over 90 days or never")}
+
+
+def item_name(item) -> str:
+    return str(ITEM_NAMES.get(item.value if item is not None else None, item))
+
+
+def _pct_or_dash(v: float | None) -> str:
+    return _pct(v) if v is not None else "–"
+
+
+def visitation_charts(v: visitation_figures.Figures) -> list[Chart]:
+    """The Visitation section's charts: the monthly rate first (the field's headline figure)."""
+    tiers = v.by_tier()
+    total = v.total()
+    tier_names = [str(TIER_NAMES[t]) for t in tiers] + [_("All tiers")]
+    rate = Chart(
+        "visit-rate", _("Monthly visitation rate in %(month)s, by tier", month=month_text(v.month)), "hbars",
+        tier_names, [Series(_("Seniors contacted this month"),
+                            [c.monthly_rate_pct or 0 for c in tiers.values()] + [total.monthly_rate_pct or 0])],
+        fmt=_pct, y_max=100, category_header=_("Tier"), reference=(100, _("Target 100%")),
+        summary=_("%(pct)s of %(n)s seniors on the list had a contact that counts this month.",
+                  pct=_pct_or_dash(total.monthly_rate_pct), n=total.seniors))
+    interval = Chart(
+        "visit-interval", _("Contacted within their interval, by tier"), "hbars", tier_names,
+        [Series(_("Within interval"), [c.in_interval_pct or 0 for c in tiers.values()]
+                + [total.in_interval_pct or 0])], fmt=_pct, y_max=100, category_header=_("Tier"),
+        summary=_("%(pct)s were visited and called as often as their tier asks.",
+                  pct=_pct_or_dash(total.in_interval_pct)))
+    per_site = v.by_site()
+    overdue = Chart(
+        "visit-overdue", _("Overdue visits and calls by site"), "hbars", [shown_name(s) for s in v.sites],
+        [Series(_("Overdue"), [per_site[s.id].overdue for s in v.sites])], fmt=_count, category_header=_("Meal site"),
+        summary=ngettext("%(num)s visit or call overdue.", "%(num)s visits or calls overdue.", total.overdue))
+    keys = visitation_figures.BAND_KEYS
+    bands = Chart(
+        "visit-days", _("Days since the last contact"), "bars", [str(BAND_NAMES[k]) for k in keys],
+        [Series(_("Seniors"), [total.bands[k] for k in keys])], fmt=_count, category_header=_("Days"),
+        summary=ngettext("%(num)s senior not contacted for over 90 days, or never.",
+                         "%(num)s seniors not contacted for over 90 days, or never.", total.bands[keys[-1]]))
+    items = finding_rows(v)
+    median = _days(total.median_close_days)
+    findings = Chart(
+        "visit-findings", _("Findings by checklist item"), "hbars", [item_name(f.item) for f in items],
+        [Series(_("Findings"), [f.count for f in items])], fmt=_count, category_header=_("Checklist item"),
+        summary=ngettext("%(num)s finding this month, %(open)s still open; closed in a median of %(days)s days.",
+                         "%(num)s findings this month, %(open)s still open; closed in a median of %(days)s days.",
+                         total.findings, open=total.findings_open, days=median))
+    return [rate, interval, overdue, bands, findings]
+
+
+def _days(value: float | None) -> str:
+    return "–" if value is None else format(value, ".1f")
+
+
+def finding_rows(v: visitation_figures.Figures) -> list[visitation_figures.ItemFigures]:
+    """The month's findings by checklist item, the most frequent first."""
+    return sorted(v.items.values(), key=lambda f: (-f.count, item_name(f.item)))
+
+
 def _period():
     errors = {}
     site = get_site_or_404(request.args["site"], current_user) if request.args.get("site") else None
@@ -108,8 +179,28 @@ def dashboard():
     """Meals, punctuality, coverage, missed meals and alerts, visits, volunteers and subsidy spend."""
     site, days, last, errors = _period()
     d = dashboard_service.build(current_user, last=last, days=days, site=site)
+    v = visitation_figures.build(current_user, month=last, site=site)
     return render_template("staff/dashboard/page.html", d=d, charts=charts(d), sites=visible_sites(),
-                           site=site, days=days, errors=errors), (400 if errors else 200)
+                           site=site, days=days, errors=errors, v=v, v_charts=visitation_charts(v),
+                           v_items=finding_rows(v), item_name=item_name, tier_names=TIER_NAMES, pct=_pct_or_dash,
+                           days_text=_days), (400 if errors else 200)
+
+
+@bp.route("/dashboard/visitation.csv")
+@role_required("admin", "staff")
+def visitation_csv():
+    """The month's visitation figures, one row per site and tier (no personal data)."""
+    site = get_site_or_404(request.args["site"], current_user) if request.args.get("site") else None
+    try:
+        month = parse_month(request.args.get("month"), default=clock.local_today(site))
+    except FieldError as error:
+        return jsonify(error="invalid", field=error.field, message=str(error.message)), 422
+    body = visitation_figures.figures_csv(visitation_figures.build(current_user, month=month, site=site))
+    response = Response(body, mimetype="text/csv; charset=utf-8")
+    name = f"visitation-{month:%Y-%m}" + (f"-site{site.id}" if site is not None else "")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _month():

@@ -22,6 +22,7 @@ from dispatch.services import planning as planning_service
 from dispatch.services.care import requests as request_service
 from dispatch.services.meals import orders as order_service
 from dispatch.services.planning.view import JOB_STATES, plan_view
+from dispatch.services.visitation import planning as visitation_planning
 from dispatch.web.staff import bp
 
 
@@ -75,7 +76,12 @@ def today():
             plans=planning_service.plans_for_day(site, day),
             meals=[m for m in MealType if site.window_for(m) is not None],
         )
-        context["nothing_planned"] = not (context["plans"] or context["counts"].generated or context["visits"])
+        on_day = {r.id for r in context["visits"]} | {r.id for r in context["away_visits"]}
+        # Due welfare visits not yet on the day as a request: the visits plan brings them in.
+        context["due_visits"] = [d for d in visitation_planning.dues_for_day(site, day)
+                                 if d.service_request_id not in on_day]
+        context["nothing_planned"] = not (context["plans"] or context["counts"].generated or context["visits"]
+                                          or context["due_visits"])
         # Opened without a site, an empty one means every site is empty (site_to_open prefers a busy one).
         context["nothing_anywhere"] = context["nothing_planned"] and not request.args.get("site") and len(sites) > 1
     return render_template("staff/planning/today.html", label=label, job_states=JOB_STATES, **context)
