@@ -183,3 +183,13 @@ def test_district_escalations_show_on_the_admin_page(admin_client, world):
     db.session.commit()
     page = admin_client.get("/admin/visitation/rules")
     assert 'id="escalated"' in page.text and "Wang Guilan" in page.text
+
+
+def test_an_overdue_visit_shows_on_the_sites_live_board(world, client):
+    site, other, senior, stranger, staff = world
+    report = due.escalate(NOW)  # the daily call of two days ago is overdue
+    db.session.commit()
+    assert len(report.alerts) == 1
+    board = client.get(f"/staff/board?site={site.id}")
+    assert board.status_code == 200
+    assert "Visitation visit or call overdue" in board.text and "Wang Guilan" in board.text
