@@ -326,3 +326,27 @@ def test_visits_escalate_prints_what_it_did(site, runner):
     assert '"alerts": [' in result.output
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(WelfareAlert.id))) == 1
+
+
+def test_the_alert_tick_makes_the_days_dues_and_escalates_them(site, runner):
+    senior = _tier1(site)
+    result = runner.invoke(args=["alerts", "tick", "--now", NOW.isoformat()])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert len(_dues(senior)) == 2
+    later = runner.invoke(args=["alerts", "tick", "--now", (NOW + timedelta(days=1)).isoformat()])
+    assert later.exit_code == 0, later.output
+    assert '"alerts": [' in later.output and '"visitation": {' in later.output
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(WelfareAlert.id)).where(
+        WelfareAlert.kind == AlertKind.VISIT_OVERDUE)) == 1
+
+
+def test_the_tick_job_runs_the_visitation_clock_on_the_apps_clock(site, app_clock):
+    from dispatch import jobs
+
+    senior = _tier1(site)
+    result = jobs.tick_job()
+    assert len(result["visitation"]["made"]) == 2
+    assert jobs.tick_job()["visitation"]["made"] == []
+    assert len(_dues(senior)) == 2

@@ -193,3 +193,15 @@ def test_an_overdue_visit_shows_on_the_sites_live_board(world, client):
     board = client.get(f"/staff/board?site={site.id}")
     assert board.status_code == 200
     assert "Visitation visit or call overdue" in board.text and "Wang Guilan" in board.text
+
+
+def test_the_pages_in_chinese_say_tanfang_guanai_and_show_the_chinese_name(world, client):
+    site, other, senior, stranger, staff = world
+    client.post("/lang/zh_Hans_CN", data={"next": "/"})
+    for url in ("/staff/visitation", "/staff/visitation/calls", f"/staff/seniors/{senior.id}/visitation",
+                f"/staff/seniors/{senior.id}"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert "探访关爱" in page.text and "王桂兰" in page.text, url
+        assert "Wang Guilan" not in page.text, url
+    assert "逾期 2 天" in client.get("/staff/visitation").text
