@@ -307,7 +307,7 @@ def test_visits_due_makes_and_lists_and_commits(site, runner):
 
 
 @pytest.mark.parametrize("args", [["--site", "99999"], ["--date", "2026-13-01"], ["--date", "soon"],
-                                  ["--site", "x"]])
+                                  ["--date", "0001-01-01"], ["--site", "x"]])
 def test_visits_due_refuses_bad_input_and_changes_nothing(site, runner, args):
     _tier1(site)
     result = runner.invoke(args=["visits", "due", *args])

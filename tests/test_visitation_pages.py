@@ -114,10 +114,12 @@ def test_the_senior_page_shows_tier_reasons_and_sets_or_clears_the_tier(world, c
     site, other, senior, stranger, staff = world
     detail = client.get(f"/staff/seniors/{senior.id}")
     assert detail.status_code == 200 and 'id="visitation"' in detail.text and "Tier 1" in detail.text
+    assert 'id="tier-form"' in detail.text and "lives alone, aged 80 or over" in detail.text
+    assert '<label for="vis-reason">' in detail.text
     page = client.get(f"/staff/seniors/{senior.id}/visitation")
     assert page.status_code == 200 and "lives alone, aged 80 or over" in page.text
     refused = client.post(f"/staff/seniors/{senior.id}/visitation", data={"intent": "set", "tier": "2", "reason": ""})
-    assert refused.status_code == 422 and 'id="reason-error"' in refused.text
+    assert refused.status_code == 422 and 'id="vis-reason-error"' in refused.text
     assert db.session.scalar(sa.select(sa.func.count(VisitationTierOverride.id))) == 0
     saved = client.post(f"/staff/seniors/{senior.id}/visitation",
                         data={"intent": "set", "tier": "2", "reason": "Daughter moved in"}, follow_redirects=True)

@@ -14,12 +14,13 @@ from dispatch.platform import transaction
 
 
 def _day(text: str | None) -> date | None:
-    if not text:
-        return None
+    from dispatch.platform.errors import FieldError
+    from dispatch.platform.validation import parse_day
+
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter("not a date: write it as YYYY-MM-DD", param_hint="--date") from None
+        return parse_day(text, "date")
+    except FieldError as error:
+        raise click.BadParameter(f"{text!r} is not a usable date: {error.message}", param_hint="--date") from None
 
 
 @click.group("visits")

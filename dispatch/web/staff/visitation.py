@@ -159,12 +159,19 @@ def visitation_call(due_id: int):
 
 # A senior's visitation ------------------------------------------------------------------
 
-@bp.app_template_global()
-def visitation_summary(senior):
-    """For the senior's staff page: the tier view and the open dues (a small read)."""
+def _summary(senior) -> dict:
     today = clock.local_today(senior.home_site)
-    return {"tier": tiers.tier_of(senior, today=today), "dues": due_service.open_dues_of(senior), "today": today,
-            "tier_names": rules.TIER_NAMES, "kind_labels": due_service.KIND_LABELS}
+    zone = clock.zone_of(senior.home_site)
+    return {"view": tiers.tier_of(senior, today=today), "dues": due_service.open_dues_of(senior), "today": today,
+            "history": [(c, clock.local(c.contact_dt, zone)) for c in contacts.history(senior, limit=HISTORY_SHOWN)],
+            "tiers": TIERS, "tier_names": rules.TIER_NAMES, "kind_labels": due_service.KIND_LABELS,
+            "contact_labels": CONTACT_LABELS, "reason_text": due_service.reason_text}
+
+
+@bp.app_template_global()
+def visitation_summary(senior) -> dict:
+    """For the senior's staff page (already an audited read of the senior): tier, open dues, last contacts."""
+    return _summary(senior)
 
 
 @bp.route("/seniors/<id:senior_id>/visitation", methods=["GET", "POST"])
@@ -190,15 +197,7 @@ def senior_visitation(senior_id: int):
             status = 422
         else:
             return redirect(url_for("staff.senior_visitation", senior_id=senior.id))
-    today = clock.local_today(senior.home_site)
-    view = tiers.tier_of(senior, today=today)
-    zone = clock.zone_of(senior.home_site)
-    history = [(c, clock.local(c.contact_dt, zone)) for c in contacts.history(senior, limit=HISTORY_SHOWN)]
     audit.record("visitation.senior_read", user=current_user, entity_type="senior", entity_id=senior.id,
                  senior_id=senior.id)
-    if not form["tier"]:
-        form["tier"] = str(view.tier)
-    return render_template("staff/visitation/senior.html", s=senior, view=view, history=history,
-                           dues=due_service.open_dues_of(senior), today=today, errors=errors, form=form,
-                           tiers=TIERS, tier_names=rules.TIER_NAMES, kind_labels=due_service.KIND_LABELS,
-                           contact_labels=CONTACT_LABELS, reason_text=due_service.reason_text), status
+    return render_template("staff/visitation/senior.html", s=senior, vis=_summary(senior), vis_errors=errors,
+                           vis_form=form if errors else {}), status
