@@ -207,3 +207,15 @@ def test_the_pages_in_chinese_say_tanfang_guanai_and_show_the_chinese_name(world
         assert "探访关爱" in page.text and "王桂兰" in page.text, url
         assert "Wang Guilan" not in page.text, url
     assert "逾期 2 天" in client.get("/staff/visitation").text
+
+
+def test_check_who_is_due_now_makes_the_days_dues_once(world, client):
+    site, other, senior, stranger, staff = world
+    newcomer = create_senior(site, full_name="Sun Li", date_of_birth=date(1960, 1, 1))
+    response = client.post("/staff/visitation/generate", data={"site": str(site.id)}, follow_redirects=True)
+    assert response.status_code == 200 and "Sun Li" in response.text
+    count = db.session.scalar(sa.select(sa.func.count(DueVisit.id)).where(DueVisit.senior_id == newcomer.id))
+    assert count == 1
+    client.post("/staff/visitation/generate", data={"site": str(site.id)})
+    assert db.session.scalar(sa.select(sa.func.count(DueVisit.id)).where(DueVisit.senior_id == newcomer.id)) == 1
+    assert client.post("/staff/visitation/generate", data={"site": str(other.id)}).status_code == 404

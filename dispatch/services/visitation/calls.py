@@ -54,7 +54,11 @@ class CallResult:
 
 
 def record_call(due: DueVisit, outcome: Any, note: Any = "", *, by: Any, now: datetime | None = None) -> CallResult:
-    """Record one call on a due call (flush only). ``FieldError`` on a bad outcome or a missing note."""
+    """Record one call on a due call (flush only). ``FieldError`` on a bad outcome or a missing note.
+
+    The due's row is locked first (PostgreSQL), so two taps at once wait for each other and the second
+    finds the call done."""
+    db.session.refresh(due, with_for_update=True)
     if due.status == DueStatus.DONE:
         return CallResult(None, already_done=True)  # a double submit: the first one counted
     if due.status == DueStatus.CANCELLED:

@@ -12,6 +12,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from dispatch.extensions import db
 from dispatch.models.site import MealSite
@@ -137,6 +138,10 @@ def visitation_call(due_id: int):
     note = request.form.get("note", "")
     try:
         result = call_service.record_call(due, request.form.get("outcome"), note, by=current_user)
+    except StaleDataError:  # another tap changed the due between our read and our write
+        transaction.doom()
+        flash(_("This call was already recorded; nothing was changed."), "info")
+        return redirect(url_for("staff.visitation_calls", site=site.id if site else None, date=day.isoformat()))
     except FieldError as error:
         transaction.doom()
         field = error.field if error.field in ("outcome", "note") else "form"
