@@ -175,6 +175,14 @@ def test_an_admin_changes_a_site_rule_and_removes_it(admin_client, world):
     assert db.session.scalar(sa.select(VisitationRule).where(VisitationRule.site_id == site.id)) is None
 
 
+def test_the_rules_page_shows_the_district_defaults_before_any_row_is_written(admin_client):
+    db.session.execute(sa.delete(VisitationRule))
+    db.session.commit()
+    page = admin_client.get("/admin/visitation/rules")
+    assert page.status_code == 200
+    assert page.text.count("The district") >= 3 and "30 days" in page.text and "no visits" in page.text
+
+
 def test_staff_cannot_open_the_rules_page(world, client):
     assert client.get("/admin/visitation/rules").status_code == 403
 

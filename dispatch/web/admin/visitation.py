@@ -31,10 +31,10 @@ def _counts_labels() -> dict:
 
 def _page(*, errors: dict | None = None, form: dict | None = None, status: int = 200):
     sites = list(db.session.scalars(sa.select(MealSite).order_by(MealSite.name)))
-    table = db.session.scalars(sa.select(VisitationRule)).all()
     names = {s.id: s for s in sites}
-    rows = sorted(table, key=lambda r: (r.site_id is not None, names[r.site_id].name if r.site_id in names else "",
-                                        r.tier))
+    district = rules.district_rules()  # a tier never edited reads as its default
+    own = db.session.scalars(sa.select(VisitationRule).where(VisitationRule.site_id.is_not(None))).all()
+    rows = [district[t] for t in TIERS] + sorted(own, key=lambda r: (names[r.site_id].name, r.tier))
     return render_template("admin/visitation/rules.html", rows=rows, sites=sites, site_names=names, tiers=TIERS,
                            tier_names=rules.TIER_NAMES, counts=list(MealCheckCounts), counts_labels=_counts_labels(),
                            escalated=due_service.district_escalations(), errors=errors or {}, form=form or {},
