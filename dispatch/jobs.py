@@ -59,10 +59,18 @@ def deliver_pending_job() -> dict[str, int]:
 
 
 def tick_job() -> dict[str, Any]:
-    """One tick of the welfare-alert clock (e.g. from rq-scheduler every minute)."""
+    """One tick of the welfare-alert clock and the visitation clock (e.g. from rq-scheduler every minute)."""
     from dispatch.services.safety import alerts
+    from dispatch.services.visitation import due
 
-    return _in_app(lambda: alerts.tick().as_dict())
+    def work() -> dict[str, Any]:
+        report = alerts.tick()
+        result = report.as_dict()
+        # Home visitation rides on the same clock: the day's due visits and calls, then their escalation.
+        result["visitation"] = None if report.skipped else due.tick()
+        return result
+
+    return _in_app(work)
 
 
 def import_job(kind: str, token: str, user_id: int, mapping: dict, default_site_id: int | None) -> dict[str, Any]:

@@ -189,4 +189,11 @@ RULES: dict[str, Rule] = {
     "api_plans.route": api(STAFF),
     "api_plans.my_day": api(WORKER),
     "api_plans.post_outcome": api(WORKER),
+    # Issue 19: home visitation (due visits and calls, the call list, a senior's tier, the rules).
+    "staff.visitation": STAFF,
+    "staff.visitation_generate": STAFF,
+    "staff.visitation_calls": STAFF,
+    "staff.visitation_call": STAFF,
+    "staff.senior_visitation": STAFF,
+    "admin.visitation_rules": ADMIN,
 }

@@ -18,10 +18,12 @@ def init_app(app: Flask) -> None:
     from dispatch.cli.shifts import shifts_group
     from dispatch.cli.simulate import simulate_command
     from dispatch.cli.streets import streets_group
+    from dispatch.cli.visits import visits_group
 
     for command in (create_user_command, seed_command, demo_command, solve_vrptw_command, plan_command,
                     coverage_command, suggest_sites_command, alerts_group, notifications_command, simulate_command,
-                    geocode_command, shifts_group, api_token_group, audit_group, streets_group):
+                    geocode_command, shifts_group, api_token_group, audit_group, streets_group,
+                    visits_group):
         app.cli.add_command(command)
 
 

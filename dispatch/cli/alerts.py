@@ -18,9 +18,12 @@ def alerts_group() -> None:
 @click.option("--now", "now_text", default=None, help="Pretend it is this ISO time (UTC if no zone); for tests.")
 @transaction.command
 def tick_command(now_text: str | None) -> None:
-    """Raise overdue-stop alerts, re-raise unacknowledged ones, check missed meals; print what was done."""
+    """Raise overdue-stop alerts, re-raise unacknowledged ones, check missed meals, make and escalate due
+    visits and calls; print what was done."""
     from dispatch.services.safety import alerts
+    from dispatch.services.visitation import due
 
+    moment = None
     if now_text:
         try:
             moment = datetime.fromisoformat(now_text)
@@ -31,4 +34,7 @@ def tick_command(now_text: str | None) -> None:
         report = alerts.tick(now=lambda: moment)
     else:
         report = alerts.tick()
-    click.echo(json.dumps(report.as_dict()))
+    result = report.as_dict()
+    # Home visitation rides on the same clock: the day's due visits and calls, then their escalation.
+    result["visitation"] = None if report.skipped else due.tick(moment)
+    click.echo(json.dumps(result))

@@ -63,6 +63,7 @@ LABELS: dict[type[enum.Enum], dict[Any, Any]] = {
         AlertKind.NOT_HOME_LIVES_ALONE: _l("Not home (lives alone)"), AlertKind.NO_ANSWER: _l("No answer"),
         AlertKind.CONCERN: _l("Concern"), AlertKind.MISSED_MEALS: _l("Missed meals"),
         AlertKind.OVERDUE_STOP: _l("Visit overdue"),
+        AlertKind.VISIT_OVERDUE: _l("Visitation visit or call overdue"),
     },
     AlertStatus: {
         AlertStatus.OPEN: _l("Open"), AlertStatus.ACKNOWLEDGED: _l("Staff following up"),

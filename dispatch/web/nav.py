@@ -31,12 +31,14 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("staff.counter", _l("Counter"), ("admin", "staff")),
     NavItem("staff.dashboard", _l("Dashboard"), ("admin", "staff")),
     NavItem("staff.subsidy_rules", _l("Subsidies"), ("admin", "staff")),
+    NavItem("staff.visitation", _l("Visitation"), ("admin", "staff")),
     NavItem("worker.today", _l("Today's route"), ("worker",)),
     NavItem("worker.shifts", _l("Shifts"), ("worker",)),
     NavItem("family.home", _l("My family"), ("family",)),
     NavItem("admin.users", _l("Users"), ("admin",)),
     NavItem("admin_security.audit_log", _l("Audit log"), ("admin",)),
     NavItem("admin_security.api_tokens_page", _l("API tokens"), ("admin",)),
+    NavItem("admin.visitation_rules", _l("Visitation rules"), ("admin",)),
 )
 
 

@@ -9,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from dispatch.web.admin import accounts, security  # noqa: E402,F401
+from dispatch.web.admin import accounts, security, visitation  # noqa: E402,F401

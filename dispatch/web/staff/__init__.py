@@ -28,5 +28,6 @@ from dispatch.web.staff import (  # noqa: E402,F401  # noqa: E402,F401  # noqa: 
     sites,
     statements,
     subsidies,
+    visitation,
     workers,
 )
