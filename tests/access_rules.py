@@ -152,6 +152,7 @@ RULES: dict[str, Rule] = {
     "staff.statement_reopen": ADMIN,
     "staff.statement_budget": ADMIN,
     "staff.dashboard": STAFF,
+    "staff.visitation_csv": STAFF,
     "staff.volunteer_hours": STAFF,
     "staff.volunteer_hours_csv": STAFF,
     # Issue 9: import and export, locations, volunteer shifts, worker onboarding.
