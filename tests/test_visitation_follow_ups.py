@@ -156,3 +156,12 @@ def test_family_summary_in_plain_words(client, world):
     login_as(client, daughter)
     assert "Seen at home; all checks were fine." in client.get("/family/").text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(VisitRecord)) == 2
+
+
+def test_family_summary_in_chinese(client, world):
+    record(client, world, 0, items={"food": {"status": "concern"}, "gas_fire": {"status": "concern"},
+                                    "falls": {"status": "concern"}})
+    daughter = create_user("family", seniors=[world["mother"]], locale="zh_Hans_CN")
+    login_as(client, daughter)
+    page = client.get(f"/family/seniors/{world['mother'].id}", headers={"Accept-Language": "zh-CN"}).text
+    assert "最近一次探访关爱：" in page and "已上门见到老人；探访员留意到：家中食物、居家安全。" in page

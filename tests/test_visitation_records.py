@@ -223,3 +223,24 @@ def test_a_seen_well_button_post_without_javascript(client, visits):
     assert response.status_code == 303
     assert count(Contact, Contact.kind == ContactKind.MEAL_CHECK) == 1
     assert db.session.get(Stop, visits["meal_stop"]).outcome == StopOutcome.DELIVERED
+
+
+def test_a_second_record_for_the_same_visit_is_refused(client, visits):
+    login_as(client, visits["user"])
+    stop_id = visits["stops"][1]
+    assert post_record(client, stop_id).status_code == 200
+    second = post_record(client, stop_id, seen=False)
+    assert second.status_code == 422 and second.get_json()["field"] == "stop_id"
+    # The same client_id sent for another stop is refused too, and names the id.
+    first_id = db.session.scalar(sa.select(VisitRecord.client_id))
+    other = post_record(client, visits["stops"][0], client_id=first_id)
+    assert other.status_code == 422 and other.get_json()["field"] == "client_id"
+    assert count(VisitRecord) == 1 and db.session.get(Stop, visits["stops"][0]).outcome is None
+
+
+def test_the_card_in_chinese(client, visits):
+    visits["user"].locale = "zh_Hans_CN"
+    db.session.commit()
+    login_as(client, visits["user"])
+    html = client.get("/worker/today", headers={"Accept-Language": "zh-CN"}).text
+    assert "探访记录" in html and "家中食物" in html and "保存探访记录" in html

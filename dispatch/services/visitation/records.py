@@ -215,8 +215,9 @@ def _record_once(stop: Stop, payload: VisitPayload, *, by, now: Clock) -> Record
     tap = outcomes.Tap(client_id=_outcome_client_id(payload.client_id), kind=StopEventKind.OUTCOME,
                        outcome=outcome, concern=None, note="", tasks_done=None,
                        recorded_dt=payload.recorded_dt, device=payload.device)
+    stop_id = stop.id
     tapped = outcomes.record(stop, tap, by=by, now=lambda: received)
-    stop = db.session.get(Stop, stop.id)  # the tap may have started over on fresh rows
+    stop = db.session.get(Stop, stop_id)  # the tap may have started over on fresh rows
     senior = stop.senior
     site_id = stop.route.plan.site_id
     record = VisitRecord(
