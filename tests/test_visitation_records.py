@@ -77,7 +77,7 @@ def test_the_card_of_a_home_visit_shows_the_record_form(client, visits):
     html = client.get("/worker/today").text
     assert 'class="visit-record-form"' in html
     assert 'name="item-food" value="concern"' in html and 'name="conf-gas_fire"' in html
-    assert "Delivered — saw them, looked well" in html  # the meal stop's face-to-face button
+    assert 'name="seen_well" value="1"' in html and "Delivered, seen well" in html  # the meal stop's face to face
     assert 'data-api-visit="/worker/api/stops/STOP/visit-record"' in html
 
 
@@ -219,7 +219,7 @@ def test_a_seen_well_meal_tap_makes_one_meal_check_contact(client, visits):
 def test_a_seen_well_button_post_without_javascript(client, visits):
     login_as(client, visits["user"])
     response = client.post(f"/worker/stops/{visits['meal_stop']}/tap",
-                           data={"client_id": uuid.uuid4().hex, "seen_well": "delivered"})
+                           data={"client_id": uuid.uuid4().hex, "seen_well": "1"})
     assert response.status_code == 303
     assert count(Contact, Contact.kind == ContactKind.MEAL_CHECK) == 1
     assert db.session.get(Stop, visits["meal_stop"]).outcome == StopOutcome.DELIVERED

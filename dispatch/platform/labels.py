@@ -45,6 +45,7 @@ LABELS: dict[type[enum.Enum], dict[Any, Any]] = {
         ServiceType.WALKING_ASSISTANCE: _l("Walking assistance"),
         ServiceType.MEDICAL_ASSISTANCE: _l("Medical assistance"),
         ServiceType.EMERGENCY_ASSISTANCE: _l("Emergency assistance"), ServiceType.COMPANIONSHIP: _l("Companionship"),
+        ServiceType.HOME_VISITATION: _l("Welfare visit"),
     },
     RequestStatus: {
         RequestStatus.REQUESTED: _l("Requested"), RequestStatus.APPROVED: _l("Approved"),
@@ -63,6 +64,7 @@ LABELS: dict[type[enum.Enum], dict[Any, Any]] = {
         AlertKind.NOT_HOME_LIVES_ALONE: _l("Not home (lives alone)"), AlertKind.NO_ANSWER: _l("No answer"),
         AlertKind.CONCERN: _l("Concern"), AlertKind.MISSED_MEALS: _l("Missed meals"),
         AlertKind.OVERDUE_STOP: _l("Visit overdue"),
+        AlertKind.VISIT_EMERGENCY: _l("Emergency found on a welfare visit"),
     },
     AlertStatus: {
         AlertStatus.OPEN: _l("Open"), AlertStatus.ACKNOWLEDGED: _l("Staff following up"),

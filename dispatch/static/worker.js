@@ -67,7 +67,7 @@
       label: button.dataset.label || button.textContent.trim(), recorded_dt: new Date(serverNow()).toISOString(),
       device: (navigator.userAgent || "").slice(0, 200)
     };
-    if (button.name === "seen_well") { t.kind = "outcome"; t.outcome = button.value; t.seen_well = true; }
+    if (button.name === "seen_well") { t.kind = "outcome"; t.outcome = "delivered"; t.seen_well = true; }
     else if (button.name === "outcome") { t.kind = "outcome"; t.outcome = button.value; }
     else if (button.name === "checkout") { t.kind = "check_out"; t.outcome = button.value; }
     else if (button.name === "concern") { t.kind = "concern"; t.concern = button.value; }
@@ -103,6 +103,10 @@
       var chosen = b.value === t.outcome && (b.name === "checkout") === (t.kind === "check_out");
       b.classList.toggle("is-chosen", chosen);
       b.setAttribute("aria-pressed", chosen ? "true" : "false");
+    });
+    item.querySelectorAll("button[name=seen_well]").forEach(function (b) {
+      b.classList.toggle("is-chosen", !!t.seen_well);
+      b.setAttribute("aria-pressed", t.seen_well ? "true" : "false");
     });
     var steps = item.querySelector("[data-next-steps]");
     var welfare = item.hasAttribute("data-lives-alone") && WELFARE.indexOf(t.outcome) >= 0;

@@ -193,7 +193,7 @@ def _form_tap(form) -> dict:
     data = {"client_id": form.get("client_id"), "note": form.get("note"),
             "tasks_done": form.getlist("tasks_done") or None}
     if form.get("seen_well"):
-        data.update(kind="outcome", outcome=form["seen_well"], seen_well=True)
+        data.update(kind="outcome", outcome="delivered", seen_well=True)
     elif form.get("outcome"):
         data.update(kind="outcome", outcome=form["outcome"])
     elif form.get("checkout"):
