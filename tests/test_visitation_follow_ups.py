@@ -165,3 +165,19 @@ def test_family_summary_in_chinese(client, world):
     login_as(client, daughter)
     page = client.get(f"/family/seniors/{world['mother'].id}", headers={"Accept-Language": "zh-CN"}).text
     assert "最近一次探访关爱：" in page and "已上门见到老人；探访员留意到：家中食物、居家安全。" in page
+
+
+def test_deadlines_follow_the_tier_and_emergencies_are_due_the_same_day(client, world):
+    from datetime import timedelta
+
+    from dispatch.models.visitation import CheckStatus
+    from dispatch.services.visitation import tiers
+
+    assert follow_ups.deadline_for(CheckStatus.EMERGENCY, 3, DAY) == DAY
+    assert follow_ups.deadline_for(CheckStatus.CONCERN, 1, DAY) == DAY + timedelta(days=1)
+    assert follow_ups.deadline_for(CheckStatus.CONCERN, 2, DAY) == DAY + timedelta(days=3)
+    data = record(client, world, 0, items={"medicines": {"status": "concern"}})
+    follow_up = db.session.get(FollowUp, data["follow_ups"][0])
+    tier = tiers.tier_of(world["mother"], today=DAY).tier
+    assert follow_up.deadline == follow_ups.deadline_for(CheckStatus.CONCERN, tier, DAY)
+    assert follow_up.kind.value == "service_request"

@@ -6,6 +6,8 @@
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,6 +22,8 @@ from dispatch.platform.validation import id_or_none
 from dispatch.services.visitation import follow_ups as service
 from dispatch.services.visitation import records
 from dispatch.web.staff import bp
+
+READ_REPEAT = timedelta(minutes=10)  # reloading the list is one read, not one a minute
 
 
 def _helpers() -> dict:
@@ -38,7 +42,7 @@ def follow_ups():
     found = service.for_sites(None if is_admin(current_user) else staff_site_ids(current_user))
     today = clock.local_today()
     audit.record_list("follow_up.list", user=current_user, entity_type="follow_up", entity_id=None,
-                      senior_ids=[f.senior_id for f in found])
+                      senior_ids=[f.senior_id for f in found], unless_repeated_within=READ_REPEAT)
     return render_template("staff/follow_ups/list.html", follow_ups=found, today=today, **_helpers())
 
 
