@@ -135,6 +135,7 @@ RULES: dict[str, Rule] = {
     "staff.follow_up": STAFF,
     "staff.follow_up_close": STAFF,
     "staff.follow_up_assign": STAFF,
+    "staff.follow_up_service_request": STAFF,
     "staff.visit_record": STAFF,
     # Family portal.
     "family.home": FAMILY,

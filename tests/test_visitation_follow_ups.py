@@ -181,3 +181,20 @@ def test_deadlines_follow_the_tier_and_emergencies_are_due_the_same_day(client, 
     tier = tiers.tier_of(world["mother"], today=DAY).tier
     assert follow_up.deadline == follow_ups.deadline_for(CheckStatus.CONCERN, tier, DAY)
     assert follow_up.kind.value == "service_request"
+
+
+def test_staff_ask_a_home_service_from_a_follow_up(client, world):
+    data = record(client, world, 1, items={"hygiene": {"status": "concern", "note": "Needs a bath"}})
+    fu_id = data["follow_ups"][0]
+    login_as(client, world["staff"])
+    refused = client.post(f"/staff/follow-ups/{fu_id}/service-request",
+                          data={"service_type": "bathing", "day": "2020-01-01"})
+    assert refused.status_code == 422 and 'id="fu-day-error"' in refused.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest)
+                             .where(ServiceRequest.service_type == ServiceType.BATHING)) == 0
+    made = client.post(f"/staff/follow-ups/{fu_id}/service-request",
+                       data={"service_type": "bathing", "day": DAY.isoformat()})
+    assert made.status_code == 303
+    db.session.expire_all()
+    follow_up = db.session.get(FollowUp, fu_id)
+    assert db.session.get(ServiceRequest, follow_up.service_request_id).service_type == ServiceType.BATHING

@@ -13,12 +13,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from dispatch.extensions import db
+from dispatch.models.service_request import ServiceType
 from dispatch.models.user import User
 from dispatch.models.visitation import FollowUpStatus
 from dispatch.platform import audit, clock, transaction
 from dispatch.platform.access import is_admin, role_required, staff_site_ids
 from dispatch.platform.errors import FieldError
-from dispatch.platform.validation import id_or_none
+from dispatch.platform.labels import label
+from dispatch.platform.validation import id_or_none, parse_day
 from dispatch.services.visitation import follow_ups as service
 from dispatch.services.visitation import records
 from dispatch.web.staff import bp
@@ -32,6 +34,7 @@ def _helpers() -> dict:
         "kind_label": service.kind_label, "action_label": service.action_label,
         "follow_up_actions": service.ACTIONS, "is_overdue": service.is_overdue,
         "record_items": records.concerns, "open_status": FollowUpStatus.OPEN,
+        "service_types": [t for t in ServiceType if t != ServiceType.HOME_VISITATION], "label": label,
     }
 
 
@@ -98,6 +101,28 @@ def follow_up_assign(follow_up_id: int):
         found = service.get_follow_up_or_404(follow_up_id, current_user)
         return _page(found, errors={error.field: str(error.message)}, status=422)
     flash(_("Follow-up assigned."), "success")
+    return redirect(url_for(".follow_up", follow_up_id=follow_up_id), code=303)
+
+
+@bp.route("/follow-ups/<id:follow_up_id>/service-request", methods=["POST"])
+@role_required("admin", "staff")
+def follow_up_service_request(follow_up_id: int):
+    """Ask a home service for the senior from the follow-up (it goes through the usual review)."""
+    found = service.get_follow_up_or_404(follow_up_id, current_user)
+    site = found.senior.home_site
+    values = {"service_type": request.form.get("service_type") or "", "day": request.form.get("day") or ""}
+    try:
+        day = parse_day(values["day"], "day")
+        if day is None:
+            raise FieldError("day", _("Choose a day."))
+        service.open_service_request(found, values["service_type"], day=day, by=current_user,
+                                     today=clock.local_today(site))
+    except FieldError as error:
+        transaction.doom()
+        found = service.get_follow_up_or_404(follow_up_id, current_user)
+        field = "day" if error.field in ("day", "requested_date") else error.field
+        return _page(found, errors={field: str(error.message)}, values=values, status=422)
+    flash(_("Service request made; it waits for review."), "success")
     return redirect(url_for(".follow_up", follow_up_id=follow_up_id), code=303)
 
 
