@@ -70,3 +70,25 @@ def test_the_visit_record_fits_a_phone_and_survives_a_lost_connection(live_serve
     assert db.session.get(Stop, stop_id).outcome == StopOutcome.COMPLETED
     assert db.session.scalar(sa.select(FollowUp)).finding == "Fridge nearly empty"
     assert "Visit recorded: seen" in phone.locator(f"#stop-{stop_id} [data-status]").inner_text()
+
+
+def test_the_staff_follow_up_pages_fit_a_phone_at_double_text(live_server, new_page, log_in, visit_day, app):
+    from dispatch.services.visitation import records
+
+    staff = create_user("staff", sites=[db.session.get(Stop, visit_day["stop"]).route.plan.site])
+    with app.test_request_context():
+        result = records.record_visit(db.session.get(Stop, visit_day["stop"]), {
+            "client_id": "browser-record-1", "seen": True, "notes": "Her son has not called in weeks.",
+            "items": {"food": {"status": "concern", "note": "Fridge empty"},
+                      "gas_fire": {"status": "emergency", "note": "Smell of gas in the kitchen"}}},
+            by=visit_day["user"]).result
+        db.session.commit()
+    phone = new_page(phone=True)
+    log_in(phone, staff)
+    for path in ("/staff/follow-ups", f"/staff/follow-ups/{result['follow_ups'][0]}",
+                 f"/staff/visit-records/{result['record_id']}"):
+        phone.goto(live_server + path)
+        phone.evaluate(LARGE_TEXT)
+        scroll, width = no_horizontal_overflow(phone)
+        assert scroll <= width, (path, scroll, width)
+        assert inputs_without_label(phone) == [], path
