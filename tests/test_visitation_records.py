@@ -155,9 +155,17 @@ def test_seen_closes_the_due_visit(client, visits):
 
 
 def test_not_seen_raises_the_welfare_alert_for_a_senior_who_lives_alone(client, visits):
+    stop = db.session.get(Stop, visits["stops"][0])
+    due = DueVisit(senior_id=visits["alone"].id, site_id=visits["site"].id, kind=DueKind.HOME_VISIT,
+                   reason=DueReason.INTERVAL, tier=1, due_date=DAY, latest_date=DAY, status=DueStatus.PLANNED,
+                   service_request_id=stop.service_request_id)
+    db.session.add(due)
+    db.session.commit()
     login_as(client, visits["user"])
     data = post_record(client, visits["stops"][0], seen=False).get_json()
     assert data["stop_outcome"] == "not_home" and data["contact_id"] is None
+    assert data["due_visit_id"] == due.id  # the record names the due visit it was for
+    assert db.session.get(DueVisit, due.id).status == DueStatus.PLANNED  # not seen fulfils nothing
     alerts = db.session.scalars(sa.select(WelfareAlert)).all()
     assert [a.kind for a in alerts] == [AlertKind.NOT_HOME_LIVES_ALONE]
     assert data["alerts"] == [alerts[0].id]

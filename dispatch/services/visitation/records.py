@@ -31,7 +31,7 @@ from dispatch.extensions import db
 from dispatch.models.outcome import StopEventKind
 from dispatch.models.plan import Stop, StopKind, StopOutcome
 from dispatch.models.service_request import ServiceType
-from dispatch.models.visitation import CheckItem, CheckStatus, ContactKind, VisitRecord
+from dispatch.models.visitation import CheckItem, CheckStatus, ContactKind, DueVisit, VisitRecord
 from dispatch.platform import audit, clock, transaction
 from dispatch.platform.errors import FieldError
 from dispatch.services.rounds import outcomes
@@ -233,6 +233,10 @@ def _record_once(stop: Stop, payload: VisitPayload, *, by, now: Clock) -> Record
         contact = contacts.record_contact(senior, ContactKind.HOME_VISIT, by=by, at=received, site_id=site_id,
                                           stop_id=stop.id)
         record.due_visit_id = contact.due_visit_id
+    if record.due_visit_id is None and stop.service_request_id is not None:
+        # The due visit this stop was planned for (its service request), whether or not it was fulfilled.
+        record.due_visit_id = db.session.scalar(sa.select(DueVisit.id).where(
+            DueVisit.service_request_id == stop.service_request_id).order_by(DueVisit.id.desc()).limit(1))
     opened = follow_ups.open_for_record(record, stop=stop, by=by, now=received)
     record.result = {
         "record_id": record.id, "client_id": record.client_id, "stop_id": stop.id, "seen": record.seen,
