@@ -128,6 +128,15 @@ RULES: dict[str, Rule] = {
     "worker.api_csrf": WORKER,
     "worker.api_today": WORKER,
     "worker.api_record": WORKER,
+    # Issue 19: the home visit's record, follow-ups.
+    "worker.api_visit_record": WORKER,
+    "worker.visit_record_form": WORKER,
+    "staff.follow_ups": STAFF,
+    "staff.follow_up": STAFF,
+    "staff.follow_up_close": STAFF,
+    "staff.follow_up_assign": STAFF,
+    "staff.follow_up_service_request": STAFF,
+    "staff.visit_record": STAFF,
     # Family portal.
     "family.home": FAMILY,
     "family.senior": FAMILY,

@@ -202,7 +202,7 @@ def test_an_overdue_visit_shows_on_the_sites_live_board(world, client):
     assert len(report.alerts) == 1
     board = client.get(f"/staff/board?site={site.id}")
     assert board.status_code == 200
-    assert "Visitation visit or call overdue" in board.text and "Wang Guilan" in board.text
+    assert "Welfare visit or call overdue" in board.text and "Wang Guilan" in board.text
 
 
 def test_the_pages_in_chinese_say_tanfang_guanai_and_show_the_chinese_name(world, client):

@@ -22,7 +22,8 @@ from dispatch.models.audit import AuditEvent
 from dispatch.platform import clock, transaction
 
 # Actions whose detail lists the seniors shown (``senior_ids``): they count as reads of each.
-LIST_ACTIONS = ("senior.list", "board.read", "worker_day.read", "worker_day.print", "worker_day.offline_read")
+LIST_ACTIONS = ("senior.list", "board.read", "worker_day.read", "worker_day.print", "worker_day.offline_read",
+                "follow_up.list")
 REFUSED_ACTION = "senior.read_refused"
 
 

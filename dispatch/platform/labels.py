@@ -45,6 +45,7 @@ LABELS: dict[type[enum.Enum], dict[Any, Any]] = {
         ServiceType.WALKING_ASSISTANCE: _l("Walking assistance"),
         ServiceType.MEDICAL_ASSISTANCE: _l("Medical assistance"),
         ServiceType.EMERGENCY_ASSISTANCE: _l("Emergency assistance"), ServiceType.COMPANIONSHIP: _l("Companionship"),
+        ServiceType.HOME_VISITATION: _l("Welfare visit"),
     },
     RequestStatus: {
         RequestStatus.REQUESTED: _l("Requested"), RequestStatus.APPROVED: _l("Approved"),
@@ -63,7 +64,8 @@ LABELS: dict[type[enum.Enum], dict[Any, Any]] = {
         AlertKind.NOT_HOME_LIVES_ALONE: _l("Not home (lives alone)"), AlertKind.NO_ANSWER: _l("No answer"),
         AlertKind.CONCERN: _l("Concern"), AlertKind.MISSED_MEALS: _l("Missed meals"),
         AlertKind.OVERDUE_STOP: _l("Visit overdue"),
-        AlertKind.VISIT_OVERDUE: _l("Visitation visit or call overdue"),
+        AlertKind.VISIT_OVERDUE: _l("Welfare visit or call overdue"),
+        AlertKind.VISIT_EMERGENCY: _l("Emergency found on a welfare visit"),
     },
     AlertStatus: {
         AlertStatus.OPEN: _l("Open"), AlertStatus.ACKNOWLEDGED: _l("Staff following up"),
@@ -108,7 +110,7 @@ LABELS: dict[type[enum.Enum], dict[Any, Any]] = {
         Skill.MEAL_DELIVERY: _l("Meal delivery"), Skill.BATHING: _l("Bathing"), Skill.CLEANING: _l("Cleaning"),
         Skill.WALKING_ASSISTANCE: _l("Walking assistance"), Skill.MEDICAL_ASSISTANCE: _l("Medical assistance"),
         Skill.EMERGENCY_ASSISTANCE: _l("Emergency assistance"), Skill.COMPANIONSHIP: _l("Companionship"),
-        Skill.NURSING: _l("Nursing"),
+        Skill.NURSING: _l("Nursing"), Skill.VISITATION: _l("Welfare visits"),
     },
 }
 

@@ -67,7 +67,8 @@
       label: button.dataset.label || button.textContent.trim(), recorded_dt: new Date(serverNow()).toISOString(),
       device: (navigator.userAgent || "").slice(0, 200)
     };
-    if (button.name === "outcome") { t.kind = "outcome"; t.outcome = button.value; }
+    if (button.name === "seen_well") { t.kind = "outcome"; t.outcome = "delivered"; t.seen_well = true; }
+    else if (button.name === "outcome") { t.kind = "outcome"; t.outcome = button.value; }
     else if (button.name === "checkout") { t.kind = "check_out"; t.outcome = button.value; }
     else if (button.name === "concern") { t.kind = "concern"; t.concern = button.value; }
     else { t.kind = button.value; }
@@ -102,6 +103,10 @@
       var chosen = b.value === t.outcome && (b.name === "checkout") === (t.kind === "check_out");
       b.classList.toggle("is-chosen", chosen);
       b.setAttribute("aria-pressed", chosen ? "true" : "false");
+    });
+    item.querySelectorAll("button[name=seen_well]").forEach(function (b) {
+      b.classList.toggle("is-chosen", !!t.seen_well);
+      b.setAttribute("aria-pressed", t.seen_well ? "true" : "false");
     });
     var steps = item.querySelector("[data-next-steps]");
     var welfare = item.hasAttribute("data-lives-alone") && WELFARE.indexOf(t.outcome) >= 0;
@@ -168,6 +173,45 @@
     flush();
   });
 
+  // A home visit's record goes through the same queue: its client_id makes a resend harmless.
+  function recordFrom(form) {
+    var seen = form.querySelector("input[name=seen]:checked");
+    var isSeen = !!seen && seen.value === "yes";
+    var items = {};
+    form.querySelectorAll(".vr-item").forEach(function (details) {
+      var chosen = details.querySelector("input[type=radio]:checked");
+      if (!chosen) return;
+      var key = chosen.name.replace(/^item-/, "");
+      var note = details.querySelector("textarea");
+      var conf = details.querySelector("input[type=checkbox]");
+      items[key] = { status: chosen.value, note: note ? note.value.trim() : "", confidential: !!(conf && conf.checked) };
+    });
+    var notes = form.querySelector("textarea[name=notes]");
+    return {
+      client_id: uuid(), stop_id: form.dataset.stopId, n: form.dataset.stopN, name: form.dataset.name,
+      type: "visit_record", kind: "outcome", outcome: isSeen ? "completed" : "not_home",
+      label: isSeen ? form.dataset.tSeen : form.dataset.tNotSeen,
+      recorded_dt: new Date(serverNow()).toISOString(), device: (navigator.userAgent || "").slice(0, 200),
+      body: { seen: isSeen, items: items, notes: notes ? notes.value.trim() : "" }
+    };
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("visit-record-form")) return;
+    event.preventDefault();
+    if (!form.querySelector("input[name=seen]:checked")) { form.querySelector("input[name=seen]").focus(); return; }
+    var t = recordFrom(form);
+    var queue = load(QKEY, []);
+    queue.push(t);
+    save(QKEY, queue);
+    markStop(t, d.tPending);
+    moveDown(t);
+    form.hidden = true;
+    render();
+    flush();
+  });
+
   // ---- Sending ----------------------------------------------------------------
   var sending = false, retryMs = 3000, timer = null, needLogin = false, sentOne = false;
 
@@ -180,9 +224,17 @@
     retryMs = Math.min(retryMs * 2, 60000);
   }
   function post(t) {
-    var body = { client_id: t.client_id, kind: t.kind, outcome: t.outcome, concern: t.concern, note: t.note,
-                 tasks_done: t.tasks_done, recorded_dt: t.recorded_dt, device: t.device };
-    return fetch(d.api.replace("STOP", encodeURIComponent(t.stop_id)), {
+    var body, url = d.api;
+    if (t.type === "visit_record") {
+      url = d.apiVisit;
+      body = { client_id: t.client_id, seen: t.body.seen, items: t.body.items, notes: t.body.notes,
+               recorded_dt: t.recorded_dt, device: t.device };
+    } else {
+      body = { client_id: t.client_id, kind: t.kind, outcome: t.outcome, concern: t.concern, note: t.note,
+               tasks_done: t.tasks_done, recorded_dt: t.recorded_dt, device: t.device };
+      if (t.seen_well) body.seen_well = true;
+    }
+    return fetch(url.replace("STOP", encodeURIComponent(t.stop_id)), {
       method: "POST", credentials: "same-origin", redirect: "manual",
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify(body)

@@ -27,6 +27,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("staff.workers", _l("Workers"), ("admin", "staff")),
     NavItem("coverage.index", _l("Coverage"), ("admin", "staff")),
     NavItem("staff.board", _l("Live board"), ("admin", "staff")),
+    NavItem("staff.follow_ups", _l("Follow-ups"), ("admin", "staff")),
     NavItem("staff.kitchen", _l("Kitchen"), ("admin", "staff")),
     NavItem("staff.counter", _l("Counter"), ("admin", "staff")),
     NavItem("staff.dashboard", _l("Dashboard"), ("admin", "staff")),

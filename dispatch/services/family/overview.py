@@ -21,6 +21,7 @@ from dispatch.models.senior import FamilyLink, Senior
 from dispatch.models.service_request import RequestStatus, ServiceRequest
 from dispatch.models.site import MealType
 from dispatch.platform import clock
+from dispatch.services.family import welfare_visits
 
 Clock = Callable[[], datetime]
 
@@ -91,6 +92,8 @@ class SeniorOverview:
     meal_etas: dict[int, tuple[datetime, datetime]] = field(default_factory=dict)  # order id -> window
     # Orders whose planned time has passed with no outcome yet: the family is told, not left at the door.
     late_orders: set[int] = field(default_factory=set)
+    # The last welfare visit (探访), as the family may read it (``family.welfare_visits``).
+    last_visit: welfare_visits.LastVisit | None = None
 
     @property
     def held_today(self) -> bool:
@@ -201,6 +204,8 @@ def senior_overview(
         .where(WelfareAlert.senior_id == senior.id, WelfareAlert.status != AlertStatus.RESOLVED)
         .order_by(WelfareAlert.raised_dt.desc())
     ))
+    hidden_alerts = welfare_visits.confidential_alert_ids(senior.id)
+    alerts = [a for a in alerts if a.id not in hidden_alerts]
     return SeniorOverview(
         senior=senior,
         relation=relation,
@@ -222,6 +227,7 @@ def senior_overview(
         open_alerts=alerts,
         meal_etas=meal_etas,
         late_orders=late_orders,
+        last_visit=welfare_visits.last_visit(senior.id, zone),
     )
 
 

@@ -91,6 +91,8 @@ class Tap:
     tasks_done: list[str] | None
     recorded_dt: datetime | None
     device: str
+    # A meal delivered face to face: the worker saw the senior and they looked well (a visitation contact).
+    seen_well: bool = False
 
     @classmethod
     def parse(cls, data: dict[str, Any]) -> Tap:
@@ -148,8 +150,15 @@ class Tap:
                 raise FieldError("recorded_dt", _l("The tap time is not a date a phone's clock could show."))
         device = data.get("device") or ""
         device = device[:200] if isinstance(device, str) else ""
+        seen_well = data.get("seen_well", False)
+        if seen_well is None:
+            seen_well = False
+        if not isinstance(seen_well, bool):
+            raise FieldError("seen_well", _l("Seen and well is yes or no."))
+        if seen_well and (kind != StopEventKind.OUTCOME or outcome != StopOutcome.DELIVERED):
+            raise FieldError("seen_well", _l("Only a delivered meal can say the senior was seen and well."))
         return cls(client_id=client_id, kind=kind, outcome=outcome, concern=concern, note=note,
-                   tasks_done=tasks, recorded_dt=recorded_dt, device=device)
+                   tasks_done=tasks, recorded_dt=recorded_dt, device=device, seen_well=seen_well)
 
 
 def find_replay(client_id: str) -> StopEvent | None:
@@ -161,6 +170,8 @@ def _check_against_stop(tap: Tap, stop: Stop) -> None:
     # and ``evv.is_far_off`` flags it, so the arrival never moves before the route existed.
     if tap.outcome is not None and tap.outcome not in outcomes_for(stop):
         raise FieldError("outcome", _l("This outcome does not fit this kind of stop."))
+    if tap.seen_well and stop.kind != StopKind.MEAL:
+        raise FieldError("seen_well", _l("Only a delivered meal can say the senior was seen and well."))
     if stop.kind != StopKind.VISIT and tap.kind in (StopEventKind.CHECK_IN, StopEventKind.CHECK_OUT,
                                                     StopEventKind.ON_THE_WAY):
         raise FieldError("kind", _l("Check-in and check-out are for visits."))

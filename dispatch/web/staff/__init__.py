@@ -16,6 +16,7 @@ from dispatch.web.staff import (  # noqa: E402,F401  # noqa: E402,F401  # noqa: 
     dashboard,
     enrollments,
     exports,
+    follow_ups,
     imports,
     invitations,
     kitchen,

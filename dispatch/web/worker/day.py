@@ -28,6 +28,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from dispatch.models.outcome import ConcernKind
+from dispatch.models.visitation import CheckItem, CheckStatus
 from dispatch.models.worker import MapApp
 from dispatch.platform import audit, transaction
 from dispatch.platform.access import role_required, worker_for
@@ -36,6 +37,8 @@ from dispatch.platform.labels import label
 from dispatch.platform.links import tel_uri
 from dispatch.services.rounds import outcomes, worker_day
 from dispatch.services.rounds import today as today_service
+from dispatch.services.visitation import meal_checks
+from dispatch.services.visitation import records as visit_records
 from dispatch.web.worker import bp
 
 
@@ -53,6 +56,11 @@ def _helpers() -> dict:
         "map_apps": list(MapApp),
         "visit_before_check_in": worker_day.VISIT_BEFORE_CHECK_IN,
         "visit_after_check_in": worker_day.VISIT_AFTER_CHECK_IN,
+        "is_home_visit": visit_records.is_home_visitation,
+        "check_items": list(CheckItem),
+        "check_statuses": list(CheckStatus),
+        "item_label": visit_records.item_label,
+        "check_status_label": visit_records.status_label,
     }
 
 
@@ -125,8 +133,9 @@ def tap(stop_id: int):
     stop = worker_day.get_stop_for_worker_or_404(stop_id, worker_for(current_user))
     data = _form_tap(request.form)
     try:
-        recorded = outcomes.record(stop, outcomes.Tap.parse(data), by=current_user)
+        recorded = meal_checks.record_tap(stop, outcomes.Tap.parse(data), by=current_user)
     except FieldError as error:
+        transaction.doom()
         flash(str(error.message), "error")
         return redirect(url_for(".today", _anchor=f"stop-{stop_id}"), code=303)
     if not recorded.replay:
@@ -151,11 +160,41 @@ def map_app():
     return redirect(url_for(".today"), code=303)
 
 
+@bp.route("/stops/<id:stop_id>/visit-record", methods=["POST"])
+@role_required("worker")
+def visit_record_form(stop_id: int):
+    """Store a home visit's record sent by a plain form post (the page without JavaScript)."""
+    stop = worker_day.get_stop_for_worker_or_404(stop_id, worker_for(current_user))
+    try:
+        recorded = visit_records.record_visit(stop, _form_record(request.form), by=current_user)
+    except FieldError as error:
+        transaction.doom()
+        flash(str(error.message), "error")
+        return redirect(url_for(".today", _anchor=f"stop-{stop_id}"), code=303)
+    if not recorded.replay:
+        flash(_("Visit record saved."), "success")
+    return redirect(url_for(".today", _anchor=f"stop-{stop_id}"), code=303)
+
+
+def _form_record(form) -> dict:
+    """The record form's fields as the JSON body worker.js sends (``item-<key>``, ``note-<key>``, ``conf-<key>``)."""
+    seen = {"yes": True, "no": False}.get(form.get("seen") or "", form.get("seen"))
+    items = {}
+    for item in CheckItem:
+        status = form.get(f"item-{item.value}")
+        if status:
+            items[item.value] = {"status": status, "note": form.get(f"note-{item.value}") or "",
+                                 "confidential": bool(form.get(f"conf-{item.value}"))}
+    return {"client_id": form.get("client_id"), "seen": seen, "items": items, "notes": form.get("notes")}
+
+
 def _form_tap(form) -> dict:
     """The pressed button says what the tap is (worker.js maps buttons the same way)."""
     data = {"client_id": form.get("client_id"), "note": form.get("note"),
             "tasks_done": form.getlist("tasks_done") or None}
-    if form.get("outcome"):
+    if form.get("seen_well"):
+        data.update(kind="outcome", outcome="delivered", seen_well=True)
+    elif form.get("outcome"):
         data.update(kind="outcome", outcome=form["outcome"])
     elif form.get("checkout"):
         data.update(kind="check_out", outcome=form["checkout"])
@@ -192,8 +231,23 @@ def api_record(stop_id: int):
     stop = worker_day.get_stop_for_worker_or_404(stop_id, worker_for(current_user))
     data = request.get_json(silent=True)
     try:
-        recorded = outcomes.record(stop, outcomes.Tap.parse(data), by=current_user)
+        recorded = meal_checks.record_tap(stop, outcomes.Tap.parse(data), by=current_user)
     except FieldError as error:
+        transaction.doom()
         return jsonify({"error": "invalid", "field": error.field, "message": str(error.message)}), 422
     return jsonify({**recorded.result, "replay": recorded.replay}), 200
 
+
+
+@bp.route("/api/stops/<id:stop_id>/visit-record", methods=["POST"])
+@role_required("worker")
+def api_visit_record(stop_id: int):
+    """Store a home visit's record from the phone; a replay of the same ``client_id`` returns the first result."""
+    stop = worker_day.get_stop_for_worker_or_404(stop_id, worker_for(current_user))
+    data = request.get_json(silent=True)
+    try:
+        recorded = visit_records.record_visit(stop, data, by=current_user)
+    except FieldError as error:
+        transaction.doom()
+        return jsonify({"error": "invalid", "field": error.field, "message": str(error.message)}), 422
+    return jsonify({**recorded.result, "replay": recorded.replay}), 200
