@@ -138,9 +138,11 @@ def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan, no_histor
         if not no_history:
             _write_history(seed)
         if not no_plan:
-            moved_to = _prepare_today()
+            moved_to, visitor = _prepare_today()
             if moved_to:
                 logins = [replace(x, scope=moved_to) if x.role == "worker" else x for x in logins]
+            if visitor:
+                logins = _with_visitor(logins, visitor)
     elif has_demo_logins():
         click.echo("The database is already seeded; reusing it (pass --reset to start afresh).")
         logins = demo_logins_in_db()
@@ -223,8 +225,17 @@ def _write_history(seed: int) -> None:
     click.echo(f"History written in {time.perf_counter() - started:.1f}s.")
 
 
-def _prepare_today() -> str | None:
-    """Plan today ahead; returns the worker the demo worker login moved to, if it moved."""
+def _with_visitor(logins, visitor: str):
+    """The volunteer visitor's login, printed after the worker's."""
+    from dispatch.demo.seed import VISITOR_EMAIL, DemoLogin
+
+    at = next((i + 1 for i, x in enumerate(logins) if x.role == "worker"), len(logins))
+    password = logins[0].password if logins else ""
+    return logins[:at] + [DemoLogin("worker", VISITOR_EMAIL, password, f"{visitor}, welfare visits")] + logins[at:]
+
+
+def _prepare_today() -> tuple[str | None, str | None]:
+    """Plan today ahead; returns (the worker the demo worker login moved to, the visitor login's worker)."""
     from dispatch.demo.day import prepare_demo_day
 
     started = time.perf_counter()
@@ -233,7 +244,7 @@ def _prepare_today() -> str | None:
             day = prepare_demo_day(clock.local_today())
     except Exception as exc:  # noqa: BLE001 - the demo still serves; the staff pages can plan by hand
         click.echo(f"Could not plan today ahead ({exc}); plan it from the staff Today page.", err=True)
-        return None
+        return None, None
     click.echo(f"Today: {day.orders_made} meal orders made at the demo staff's sites.")
     for p in day.plans:
         if not p.published and not p.stops:
@@ -241,9 +252,18 @@ def _prepare_today() -> str | None:
             continue
         state = "published" if p.published else f"not published: {p.note}"
         click.echo(f"  {p.site}, {p.meal.value}: {p.stops} stops on {p.routes} routes, {state}")
-    click.echo(f"Planned in {time.perf_counter() - started:.1f}s; the other meals and the visits are left "
-               "for the staff login to plan.")
-    return day.worker
+    v = day.visitation
+    if v is not None:
+        click.echo(f"Visitation: {v.dues_made} visits and calls due, {v.overdue_alerts} overdue on the board "
+                   f"({v.district_escalations} told to the district).")
+        if v.visitor:
+            click.echo(f"  visits: {v.visits_planned} welfare visits planned and published, "
+                       f"{v.visitor_visits} of them on {v.visitor}'s round")
+        elif v.note:
+            click.echo(f"  visits round not planned: {v.note}")
+    click.echo(f"Planned in {time.perf_counter() - started:.1f}s; the other meals are left for the staff "
+               "login to plan.")
+    return day.worker, (v.visitor if v is not None else None)
 
 
 def served_app():

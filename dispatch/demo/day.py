@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from dispatch.demo.seed import DEMO_EMAILS
+from dispatch.demo.visitation import VisitationToday, prepare_visitation_today
 from dispatch.extensions import db
 from dispatch.models.plan import PlanKind, PlanStatus
 from dispatch.models.site import MealSite, MealType
@@ -25,6 +26,7 @@ from dispatch.platform.errors import FieldError
 from dispatch.services import planning
 from dispatch.services.meals import orders as order_service
 
+VISITS_LAST_START = time(16, 0)  # later than this, a visits round would not fit before the visitors go home
 # Seconds of search for the demo's plan: it is solved before the server starts, while the user waits.
 DEMO_SOLVE_SECONDS = 3
 
@@ -44,6 +46,7 @@ class PreparedDay:
     orders_made: int
     plans: list[PreparedPlan]
     worker: str | None = None  # the worker the demo login now belongs to, when it had to move
+    visitation: VisitationToday | None = None
 
 
 def prepare_demo_day(day: date) -> PreparedDay:
@@ -72,7 +75,19 @@ def prepare_demo_day(day: date) -> PreparedDay:
         if plan is not None:
             published.append(plan)
     moved = login_onto_a_route(worker, published)
-    return PreparedDay(made, plans, moved)
+    visitation = prepare_visitation_today(day, staff=staff, password_hash=worker.user.password,
+                                          plan_visits=lambda site, d: _visits_round(site, d, staff))
+    return PreparedDay(made, plans, moved, visitation)
+
+
+def _visits_round(site: MealSite, day: date, staff: User):
+    """The site's visits (booked ones and the welfare visits due) planned and published: (plan, why not)."""
+    local = clock.local_now(site)
+    if local.date() == day and local.time() >= VISITS_LAST_START:
+        return None, (f"it is {local:%H:%M} in {local.tzinfo}, too late to start visits "
+                      "(without --real-clock the demo opens at 10:45 in the district)")
+    prepared, plan = _plan_and_publish(site, day, None, staff, PlanKind.VISITS)
+    return plan, prepared.note
 
 
 def login_onto_a_route(worker: Worker, plans: list) -> str | None:
@@ -112,11 +127,11 @@ def _meals_in(shift: WorkerShift) -> list[MealType]:
     return meals
 
 
-def _plan_and_publish(site: MealSite, day: date, meal: MealType, staff: User):
-    """(what to report, the published plan or None)."""
+def _plan_and_publish(site: MealSite, day: date, meal: MealType | None, staff: User, kind: PlanKind = PlanKind.MEALS):
+    """(what to report, the published plan or None); ``meal`` None with ``kind`` VISITS plans the visits."""
     limit = min(float(current_app.config.get("SOLVER_TIME_LIMIT") or DEMO_SOLVE_SECONDS), DEMO_SOLVE_SECONDS)
     try:
-        plan = planning.start_planning(site, day, PlanKind.MEALS, meal, by=staff, time_limit=limit, wait=True)
+        plan = planning.start_planning(site, day, kind, meal, by=staff, time_limit=limit, wait=True)
     except FieldError as error:
         return PreparedPlan(site.name, meal, 0, 0, False, str(error.message)), None
     db.session.expire_all()
@@ -131,7 +146,7 @@ def _plan_and_publish(site: MealSite, day: date, meal: MealType, staff: User):
     except FieldError as error:
         return PreparedPlan(site.name, meal, stops, routes, False, str(error.message)), None
     published = plan.status == PlanStatus.PUBLISHED
-    return PreparedPlan(site.name, meal, stops, routes, published), plan if published else None
+    return PreparedPlan(site.name, meal or kind, stops, routes, published), plan if published else None
 
 
 LATE_MORNING = time(10, 45)  # lunch is being packed, the first runs are out: the demo's busiest, most telling hour

@@ -44,6 +44,8 @@ DEMO_EMAILS: dict[str, str] = {
     RoleName.FAMILY.value: "family@doorstep.demo",
 }
 DEMO_DISTRICT_NAME = "Doorstep demo district"
+# The volunteer visitor's login (a worker), made with today's visits round (``demo.visitation``).
+VISITOR_EMAIL = "visitor@doorstep.demo"
 _REQUESTER = {"family": "asked by family", "staff": "entered by staff", "senior": "asked by the senior",
               "hotline": "via the 24h hotline"}
 
@@ -250,4 +252,8 @@ def _demo_logins(d, sites, seniors, workers, requests) -> list[DemoLogin]:
 def demo_logins_in_db() -> list[DemoLogin]:
     """The demo accounts of an already seeded database (the password may have been changed since)."""
     found = set(db.session.scalars(sa.select(User.email).where(User.email.in_(DEMO_EMAILS.values()))))
-    return [DemoLogin(role, email, DEMO_PASSWORD, "") for role, email in DEMO_EMAILS.items() if email in found]
+    logins = [DemoLogin(role, email, DEMO_PASSWORD, "") for role, email in DEMO_EMAILS.items() if email in found]
+    if db.session.scalar(sa.select(User.id).where(User.email == VISITOR_EMAIL)) is not None:
+        at = next((i + 1 for i, x in enumerate(logins) if x.role == "worker"), len(logins))
+        logins.insert(at, DemoLogin("worker", VISITOR_EMAIL, DEMO_PASSWORD, "welfare visits"))
+    return logins

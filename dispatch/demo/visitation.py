@@ -12,19 +12,21 @@ The caller commits.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from dispatch.extensions import db
+from dispatch.demo.seed import VISITOR_EMAIL
+from dispatch.extensions import db, security
 from dispatch.models.meals import MealOrder, MealOrderStatus
-from dispatch.models.plan import Stop, StopKind, StopOutcome
+from dispatch.models.plan import Route, Stop, StopKind, StopOutcome
 from dispatch.models.senior import FamilyLink, Senior
+from dispatch.models.service_request import ServiceType
 from dispatch.models.site import MealSite
-from dispatch.models.user import StaffSite
+from dispatch.models.user import StaffSite, User
 from dispatch.models.visitation import (
     CheckItem,
     CheckStatus,
@@ -36,9 +38,9 @@ from dispatch.models.visitation import (
     VisitationTierOverride,
     VisitRecord,
 )
-from dispatch.models.worker import Skill, Worker, WorkerKind, WorkerSkill
+from dispatch.models.worker import Skill, Worker, WorkerKind, WorkerShift, WorkerSkill
 from dispatch.platform import clock
-from dispatch.services.visitation import tiers
+from dispatch.services.visitation import due, tiers
 
 MEAL_CHECK_SHARE = 0.6  # of delivered meals, the drops where the worker saw the senior and says so
 LEFT_OVERDUE = 4  # tier-1 seniors at the demo staff's first site whose last visit is too long ago
@@ -80,16 +82,17 @@ def _fine(rng: random.Random) -> dict:
     return {item.value: {"status": CheckStatus.FINE.value, "note": "", "confidential": False} for item in CheckItem}
 
 
+# (item, follow-up kind, finding, how it was closed, its action key in follow_ups.ACTIONS, confidential)
 FINDINGS = (
     (CheckItem.FOOD, FollowUpKind.MEAL_ENROLLMENT, _l("Fridge nearly empty; she skips dinner."),
-     _l("Enrolled in the site's dinner, five days a week."), False),
+     _l("Enrolled in the site's dinner, five days a week."), "meals_enrolled", False),
     (CheckItem.FALLS, FollowUpKind.SERVICE_REQUEST, _l("Loose rug in the hallway; no grab rail in the bathroom."),
-     _l("Rug removed with her consent; home adaptation requested."), False),
+     _l("Rug removed with her consent; home adaptation requested."), "service_arranged", False),
     (CheckItem.FAMILY_SUPPORT, FollowUpKind.FAMILY_REFERRAL, _l("Son has not called for a month."),
-     "", True),
-    (CheckItem.HYGIENE, FollowUpKind.SERVICE_REQUEST, _l("Kitchen not cleaned for some time."), "", False),
+     "", "", True),
+    (CheckItem.HYGIENE, FollowUpKind.SERVICE_REQUEST, _l("Kitchen not cleaned for some time."), "", "", False),
     (CheckItem.MEDICINES, FollowUpKind.OTHER, _l("Blood-pressure tablets run out on Friday."),
-     _l("Family doctor called; prescription renewed."), False),
+     _l("Family doctor called; prescription renewed."), "resolved_on_visit", False),
 )
 
 
@@ -112,10 +115,10 @@ def visitation_history(*, today: date, seed: int = 1) -> VisitationPast:
 
     # Face-to-face checks on the meals the history delivered.
     delivered = db.session.execute(
-        sa.select(Stop.id, Stop.senior_id, Stop.departure_dt, Stop.outcome_by_id, MealOrder.site_id)
+        sa.select(Stop.id, Stop.senior_id, Stop.outcome_dt, Stop.outcome_by_id, MealOrder.site_id)
         .join(MealOrder, Stop.meal_order_id == MealOrder.id)
         .where(Stop.kind == StopKind.MEAL, Stop.outcome == StopOutcome.DELIVERED,
-               MealOrder.status == MealOrderStatus.DELIVERED, Stop.departure_dt.isnot(None))).all()
+               MealOrder.status == MealOrderStatus.DELIVERED, Stop.outcome_dt.isnot(None))).all()
     for stop_id, senior_id, left, by_id, site_id in delivered:
         if rng.random() < MEAL_CHECK_SHARE:
             rows.append({"senior_id": senior_id, "site_id": site_id, "kind": ContactKind.MEAL_CHECK,
@@ -134,7 +137,7 @@ def visitation_history(*, today: date, seed: int = 1) -> VisitationPast:
         if tier == 1:
             ago = rng.randint(9, 12) if senior.id in overdue else rng.randint(1, 5)
         elif tier == 2:
-            ago = rng.randint(2, 20)
+            ago = rng.randint(2, 11)
         else:
             ago = None
         if senior.id in family_seniors:
@@ -142,14 +145,18 @@ def visitation_history(*, today: date, seed: int = 1) -> VisitationPast:
         if ago is not None:
             records.append((senior, _at(site, today - timedelta(days=ago), rng.choice((9, 10, 14, 15)),
                                         rng.choice((0, 15, 30, 45))), tier))
-        # Calls: the daily and weekly contacts of tiers 1 and 2, the monthly one of tier 3.
-        for back in range(1, 31):
-            wanted = (tier == 1 and rng.random() < 0.8) or (tier == 2 and back % 6 == 0 and rng.random() < 0.8) or (
-                tier == 3 and back == rng.randint(4, 40))
-            if wanted and senior.id not in overdue:
-                rows.append({"senior_id": senior.id, "site_id": site.id, "kind": ContactKind.CALL,
-                             "contact_dt": _at(site, today - timedelta(days=back), 16, rng.randint(0, 59)),
-                             "stop_id": None, "note": "", "by_id": None})
+        # Calls: tier 1 daily, tier 2 every five days, tier 3 once in the last month or so (a few of
+        # them just over it: the call list has something overdue).
+        if tier == 1:
+            backs = list(range(1, 31))
+        elif tier == 2:
+            backs = list(range(rng.randint(1, 5), 31, 5))
+        else:
+            backs = [rng.randint(3, 33 if senior.home_site_id == first_site else 27)]
+        for back in backs:
+            rows.append({"senior_id": senior.id, "site_id": site.id, "kind": ContactKind.CALL,
+                         "contact_dt": _at(site, today - timedelta(days=back), 16, rng.randint(0, 59)),
+                         "stop_id": None, "note": "", "by_id": None})
     if rows:
         db.session.execute(sa.insert(Contact), rows)
     past.contacts += len(rows)
@@ -163,7 +170,7 @@ def visitation_history(*, today: date, seed: int = 1) -> VisitationPast:
         follow = None
         if findings and (senior.id in family_seniors or rng.random() < 0.08):
             follow = findings.pop()
-            item, _kind, finding, _action, confidential = follow
+            item, _kind, finding, _closing, _action, confidential = follow
             items[item.value] = {"status": CheckStatus.CONCERN.value, "note": str(finding), "confidential": confidential}
         record = VisitRecord(senior_id=senior.id, site_id=site.id, contact_kind=ContactKind.HOME_VISIT, seen=True,
                              items=items, notes=_("Chatted over tea; in good spirits."),
@@ -175,15 +182,15 @@ def visitation_history(*, today: date, seed: int = 1) -> VisitationPast:
         if follow is None:
             continue
         db.session.flush()
-        item, kind, finding, action, confidential = follow
+        item, kind, finding, closing, action, confidential = follow
         days = 1 if tier == 1 else 3
         closed = bool(action) and (at.date() < today - timedelta(days=1))
         follow_up = FollowUp(senior_id=senior.id, site_id=site.id, visit_record_id=record.id, item=item, kind=kind,
                              finding=str(finding), confidential=confidential, owner_id=staff_of.get(site.id),
                              deadline=at.date() + timedelta(days=days), created_dt=at)
         if closed:
-            follow_up.status, follow_up.action = FollowUpStatus.CLOSED, str(kind)
-            follow_up.close_note, follow_up.closed_dt = str(action), at + timedelta(days=1)
+            follow_up.status, follow_up.action = FollowUpStatus.CLOSED, action
+            follow_up.close_note, follow_up.closed_dt = str(closing), at + timedelta(days=1)
             past.follow_ups_closed += 1
         else:
             past.follow_ups_open += 1
@@ -202,3 +209,82 @@ def visitation_history(*, today: date, seed: int = 1) -> VisitationPast:
         ])
     db.session.flush()
     return past
+
+
+VISITOR_SHIFT = (time(13, 30), time(17, 0))  # the afternoon a volunteer visitor gives
+
+
+@dataclass(frozen=True)
+class VisitationToday:
+    dues_made: int
+    overdue_alerts: int
+    district_escalations: int
+    visits_planned: int = 0
+    visitor: str | None = None  # the worker the visitor login belongs to
+    visitor_visits: int = 0  # the welfare visits on their route
+    note: str = ""
+
+
+def _visitor_for(site: MealSite, day: date) -> Worker | None:
+    """The site's first volunteer visitor, with an afternoon shift on ``day`` if they had none."""
+    visitor = db.session.scalar(sa.select(Worker).join(WorkerSkill, WorkerSkill.worker_id == Worker.id).where(
+        Worker.home_site_id == site.id, Worker.is_active.is_(True), Worker.user_id.is_(None),
+        Worker.kind == WorkerKind.VOLUNTEER, WorkerSkill.skill == Skill.VISITATION).order_by(Worker.id))
+    if visitor is None:
+        return None
+    if not any(s.weekday == day.weekday() for s in visitor.shifts):
+        db.session.add(WorkerShift(worker_id=visitor.id, site_id=site.id, weekday=day.weekday(),
+                                   start_time=VISITOR_SHIFT[0], end_time=VISITOR_SHIFT[1]))
+        db.session.flush()
+    return visitor
+
+
+def _visitor_login(worker: Worker, password_hash: str) -> None:
+    user = db.session.scalar(sa.select(User).where(User.email == VISITOR_EMAIL))
+    if user is None:
+        user = security.datastore.create_user(
+            email=VISITOR_EMAIL, password=password_hash, display_name=worker.full_name, active=True,
+            roles=[security.datastore.find_or_create_role("worker")])
+        db.session.flush()
+    for other in db.session.scalars(sa.select(Worker).where(Worker.user_id == user.id)):
+        other.user_id = None
+    db.session.flush()
+    worker.user_id = user.id
+    user.display_name = worker.full_name
+    db.session.flush()
+
+
+def prepare_visitation_today(today: date, *, staff, password_hash: str, plan_visits) -> VisitationToday:
+    """Today's list (dues made, the overdue escalated) and, at the staff's first site, the afternoon's
+    visits round planned and published for a volunteer visitor, who gets the visitor login.
+
+    ``plan_visits(site, day)`` plans and publishes the site's visits (the demo's own planning edge);
+    it returns the published plan or ``(None, why)``."""
+    site = staff.staff_sites[0].site if staff is not None and staff.staff_sites else None
+    now = clock.now()
+    if clock.local_today(site, now) != today:  # a day prepared ahead (tests, ``--today``): its late morning
+        now = clock.at_local(today, time(10, 45), clock.zone_of(site))
+    made_dues = due.generate(today, now=now)
+    escalated = due.escalate(now)
+    made = VisitationToday(len(made_dues), len(escalated.alerts), len(escalated.district))
+    if site is None:
+        return made
+    visitor = _visitor_for(site, today)
+    if visitor is None:
+        return replace(made, note="no volunteer visitor at the site")
+    plan, why = plan_visits(site, today)
+    if plan is None:
+        return replace(made, note=why)
+    routes = db.session.scalars(sa.select(Route).where(Route.plan_id == plan.id)).all()
+    welfare = {r.id: sum(1 for s in r.stops if s.service_request is not None
+                         and s.service_request.service_type == ServiceType.HOME_VISITATION) for r in routes}
+    kinds = {w.id: w.kind for w in db.session.scalars(sa.select(Worker).where(
+        Worker.id.in_([r.worker_id for r in routes])))} if routes else {}
+    # A volunteer's round if the plan gave one welfare visits, else whoever has the most.
+    best = max(routes, key=lambda r: (welfare[r.id] > 0, kinds.get(r.worker_id) == WorkerKind.VOLUNTEER,
+                                      welfare[r.id], -r.worker_id), default=None)
+    if best is not None and welfare[best.id]:
+        visitor = db.session.get(Worker, best.worker_id)
+    _visitor_login(visitor, password_hash)
+    return replace(made, visits_planned=sum(welfare.values()), visitor=f"{visitor.full_name} ({visitor.kind})",
+                   visitor_visits=welfare[best.id] if best is not None else 0)
