@@ -33,6 +33,7 @@ from dispatch.models import (
     Worker,
 )
 from dispatch.services import planning
+from dispatch.services.visitation import follow_ups
 
 DAY = date(2030, 3, 7)  # a Thursday
 
@@ -60,7 +61,12 @@ def test_the_demo_district_opens_with_its_visitation_programme_running(app, runn
     assert past.records == count(VisitRecord.id) > 0
     assert count(FollowUp.id, FollowUp.status == FollowUpStatus.OPEN) == past.follow_ups_open > 0
     closed = db.session.scalars(sa.select(FollowUp).where(FollowUp.status == FollowUpStatus.CLOSED)).all()
-    assert closed and all(f.action and f.close_note and f.closed_dt for f in closed)
+    assert closed and all(f.action in follow_ups.ACTIONS and f.close_note and f.closed_dt for f in closed)
+    # The staff login's sites hold the findings, open and closed.
+    staff = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["staff"]))
+    staff_sites = {link.site_id for link in staff.staff_sites}
+    assert {f.status for f in db.session.scalars(sa.select(FollowUp))
+            if f.site_id in staff_sites} == {FollowUpStatus.OPEN, FollowUpStatus.CLOSED}
     assert count(VisitationTierOverride.id, VisitationTierOverride.reason != "") == 2
     # The family login's seniors were visited lately, so the family page has a summary to show.
     family = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["family"]))

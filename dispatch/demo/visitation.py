@@ -162,14 +162,19 @@ def visitation_history(*, today: date, seed: int = 1) -> VisitationPast:
     past.contacts += len(rows)
 
     staff_of = dict(db.session.execute(sa.select(StaffSite.site_id, StaffSite.user_id).order_by(StaffSite.id.desc())).all())
-    findings = list(FINDINGS)
-    rng.shuffle(findings)
-    for k, (senior, at, tier) in enumerate(sorted(records, key=lambda r: (r[1], r[0].id))):
+    # The findings go to visits at the demo staff's sites (the family login's senior among them), so the
+    # staff login finds follow-ups both still open and closed.
+    records.sort(key=lambda r: (r[1], r[0].id))
+    at_staff = [k for k, (senior, _at_dt, _tier) in enumerate(records) if senior.home_site_id in staff_site_ids]
+    family_first = [k for k in at_staff if records[k][0].id in family_seniors][:1]
+    others = [k for k in at_staff if k not in family_first]
+    chosen = family_first + rng.sample(others, min(len(others), len(FINDINGS) - len(family_first)))
+    finding_for = dict(zip(chosen, FINDINGS))
+    for k, (senior, at, tier) in enumerate(records):
         site = site_of[senior.home_site_id]
         items = _fine(rng)
-        follow = None
-        if findings and (senior.id in family_seniors or rng.random() < 0.08):
-            follow = findings.pop()
+        follow = finding_for.get(k)
+        if follow is not None:
             item, _kind, finding, _closing, _action, confidential = follow
             items[item.value] = {"status": CheckStatus.CONCERN.value, "note": str(finding), "confidential": confidential}
         record = VisitRecord(senior_id=senior.id, site_id=site.id, contact_kind=ContactKind.HOME_VISIT, seen=True,
