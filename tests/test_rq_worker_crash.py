@@ -120,7 +120,9 @@ def _maintenance_pass(conn) -> None:
 
 
 def _planned(app, client):
-    s = small_site(seniors=5)
+    # Over the small-plan size (30 stops): a small fresh plan's search stops after a few fruitless
+    # iterations, in under a second, and the kill must land while the work-horse is still solving.
+    s = small_site(seniors=40, drivers=4)
     orders.generate_orders(s.site, DAY)
     db.session.commit()
     login_as(client, create_user("staff", sites=(s.site,)))
@@ -145,7 +147,7 @@ def test_a_solve_cut_by_a_killed_worker_is_retried_and_finished(app, client, pg_
     assert client.get(f"/staff/plans/{plan_id}/status").json["state"] == "done"
     db.session.expire_all()
     plan = planning.load_plan(plan_id)
-    assert sum(len(r.stops) for r in plan.routes) == 5 and planning.check_plan(plan) == []
+    assert sum(len(r.stops) for r in plan.routes) == 40 and planning.check_plan(plan) == []
 
 
 def test_a_killed_solve_with_no_retries_left_is_marked_failed_not_lost(app, client, pg_schema, redis_conn):

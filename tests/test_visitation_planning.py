@@ -101,7 +101,10 @@ def test_a_due_tier_1_senior_with_no_meals_is_planned_into_the_visitors_route(ap
         ServiceType.HOME_VISITATION, Skill.VISITATION, RequestStatus.APPROVED, DAY)
     assert (request.window_start, request.window_end, request.duration_minutes, request.priority) == (
         time(9), time(17), 30, 2)
-    assert "tier 1" in request.notes
+    # Why it is due is worded when shown (the reader's language), not stored in the request's notes.
+    assert request.notes == ""
+    assert "tier 1" in str(vplan.why_due(request))
+    assert vplan.why_due(None) is None
     assert _routes(plan) == {worker_key(visitor.id): [visit_key(request.id)]}
     assert worker_key(caregiver.id) not in _routes(plan)
     assert planning.check_plan(plan) == []

@@ -15,6 +15,7 @@ from dispatch.platform.labels import (
     words,
     yuan,
 )
+from dispatch.services.visitation import planning as visitation_planning
 from dispatch.web import admin, coverage, family, main, staff, worker
 from dispatch.web.nav import nav_for
 
@@ -32,3 +33,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(yuan=yuan, local_name=shown_name, local_address=shown_address, word=word,
                                  words=words)
     app.jinja_env.globals["second_form"] = second_form
+    app.jinja_env.globals["welfare_reason"] = visitation_planning.why_due

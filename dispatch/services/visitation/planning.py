@@ -20,20 +20,23 @@ Planning imports this module (the use case's edge); this module never imports pl
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from dispatch.extensions import db
 from dispatch.models.plan import Plan, PlanKind, StopKind
 from dispatch.models.senior import Senior
 from dispatch.models.service_request import RequestStatus, ServiceRequest, ServiceType
 from dispatch.models.site import MealSite
-from dispatch.models.visitation import OPEN_DUE_STATUSES, DueKind, DueReason, DueStatus, DueVisit
+from dispatch.models.visitation import OPEN_DUE_STATUSES, DueKind, DueStatus, DueVisit
 from dispatch.models.worker import Skill
 from dispatch.platform import audit, clock
 from dispatch.platform.datefmt import date_text
 from dispatch.services.care import away
+from dispatch.services.visitation.due import reason_text
 
 VISIT_WINDOW = (time(9), time(17))  # the site's visiting hours, local time (no per-site setting exists)
 VISIT_MINUTES = 30
@@ -52,16 +55,19 @@ def priority_of(due: DueVisit, day: date) -> int:
     return LATER
 
 
-def _why(due: DueVisit) -> str:
-    reasons = {DueReason.INTERVAL: _("the tier's visit interval ran out"),
-               DueReason.EVENT: _("a major event: to be visited within 24 hours"),
-               DueReason.STAFF: _("staff asked for a visit")}
-    text = _("Welfare visit (tier %(tier)s), due %(due)s, at the latest %(latest)s: %(why)s.",
-             tier=due.tier, due=date_text(due.due_date), latest=date_text(due.latest_date),
-             why=reasons.get(due.reason, due.reason))
-    if due.reason_note:
-        text += " " + due.reason_note
-    return text
+def why_due(request: ServiceRequest | None) -> Any:
+    """Why a welfare visit's request is on a route, in the reader's language (None for other requests).
+
+    Worded when shown, not stored in the request's notes: the coordinator who planned it and the visitor
+    who reads it may not share a language."""
+    if request is None or request.service_type != ServiceType.HOME_VISITATION:
+        return None
+    due = db.session.scalar(sa.select(DueVisit).where(DueVisit.service_request_id == request.id)
+                            .order_by(DueVisit.id.desc()))
+    if due is None:
+        return None
+    return _l("Welfare visit (tier %(tier)s), at the latest %(latest)s: %(why)s.", tier=due.tier,
+              latest=date_text(due.latest_date), why=reason_text(due))
 
 
 def dues_for_day(site: MealSite, day: date) -> list[DueVisit]:
@@ -78,7 +84,7 @@ def _new_request(due: DueVisit, site: MealSite, day: date, priority: int) -> Ser
     request = ServiceRequest(
         senior_id=due.senior_id, site_id=site.id, service_type=ServiceType.HOME_VISITATION, requested_date=day,
         window_start=VISIT_WINDOW[0], window_end=VISIT_WINDOW[1], duration_minutes=VISIT_MINUTES,
-        required_skill=Skill.VISITATION, priority=priority, status=RequestStatus.APPROVED, notes=_why(due))
+        required_skill=Skill.VISITATION, priority=priority, status=RequestStatus.APPROVED, notes="")
     db.session.add(request)
     db.session.flush()
     audit.record("visitation.plan_visit", user=None, entity_type="service_request", entity_id=request.id,
@@ -105,7 +111,6 @@ def _carry(due: DueVisit, request: ServiceRequest, day: date, priority: int) -> 
     if request.status == RequestStatus.REQUESTED:
         request.status = RequestStatus.APPROVED
     request.priority = priority
-    request.notes = _why(due)
     return request
 
 
