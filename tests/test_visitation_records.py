@@ -165,7 +165,7 @@ def test_not_seen_raises_the_welfare_alert_for_a_senior_who_lives_alone(client, 
     data = post_record(client, visits["stops"][0], seen=False).get_json()
     assert data["stop_outcome"] == "not_home" and data["contact_id"] is None
     assert data["due_visit_id"] == due.id  # the record names the due visit it was for
-    assert db.session.get(DueVisit, due.id).status == DueStatus.PLANNED  # not seen fulfils nothing
+    assert db.session.get(DueVisit, due.id).status == DueStatus.OPEN  # not seen fulfils nothing: still owed, re-planned
     alerts = db.session.scalars(sa.select(WelfareAlert)).all()
     assert [a.kind for a in alerts] == [AlertKind.NOT_HOME_LIVES_ALONE]
     assert data["alerts"] == [alerts[0].id]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -53,6 +54,8 @@ class StatementMonth(db.Model):
     total_price_cents: Mapped[int] = mapped_column(default=0, server_default="0")
     total_subsidy_cents: Mapped[int] = mapped_column(default=0, server_default="0")
     total_copay_cents: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The month's welfare visits and calls (``services.visitation.month``), frozen when the month closes.
+    visitation: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column()  # optimistic lock, managed by the mapper
 

@@ -2,7 +2,8 @@
 
 Also new values in existing enums: the service type ``home_visitation`` and the skill ``visitation``
 (a due visit enters the visits plan as a service request), and two alert kinds (an overdue visit and
-an emergency a visitor found). The district's default rules are seeded: tier 1 visited weekly and
+an emergency a visitor found), and the monthly statement's frozen count of
+welfare visits and calls. The district's default rules are seeded: tier 1 visited weekly and
 contacted daily, tier 2 visited every 14 days and contacted weekly, tier 3 contacted monthly.
 
 Revision ID: 39398294b8a1
@@ -206,6 +207,8 @@ def upgrade():
 
     # ### end Alembic commands ###
     _set_checks('after')
+    with op.batch_alter_table('statement_month', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('visitation', sa.JSON(), nullable=True))
     rules = sa.table('visitation_rule', sa.column('tier', sa.Integer), sa.column('visit_days', sa.Integer),
                      sa.column('call_days', sa.Integer), sa.column('meal_check_counts', sa.String),
                      sa.column('updated_dt', sa.DateTime(timezone=True)), sa.column('version', sa.Integer))
@@ -253,4 +256,6 @@ def downgrade():
     op.execute("DELETE FROM service_request WHERE service_type = 'home_visitation'")
     op.execute("UPDATE service_request SET required_skill = NULL WHERE required_skill = 'visitation'")
     _set_checks('before')
+    with op.batch_alter_table('statement_month', schema=None) as batch_op:
+        batch_op.drop_column('visitation')
     # ### end Alembic commands ###

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -32,6 +33,7 @@ from dispatch.platform import audit, clock, transaction, validation
 from dispatch.platform.access import is_admin
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.services.money import subsidies
+from dispatch.services.visitation import month as visitation_month
 
 MEAL_ORDER = {MealType.BREAKFAST: 0, MealType.LUNCH: 1, MealType.DINNER: 2}
 
@@ -89,6 +91,11 @@ class Statement:
     by_band: dict[str, Totals] = field(default_factory=dict)
     by_senior: dict[int, Totals] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
+    visitation: dict[str, Any] | None = None  # the month's welfare visits and calls (visitation.month)
+
+    @property
+    def visitation_rate(self) -> float | None:
+        return visitation_month.rate(self.visitation)
 
     @property
     def is_closed(self) -> bool:
@@ -184,7 +191,9 @@ def statement(site: MealSite, month: date, *, senior_id: int | None = None) -> S
         lines = _frozen(record, senior_id)
     else:
         lines = compute_lines(site, month, senior_id=senior_id)
-    result = Statement(site=site, month=month, record=record, lines=lines)
+    frozen = record is not None and record.is_closed
+    visits = (record.visitation if frozen else visitation_month.month_counts(site, month)) if senior_id is None else None
+    result = Statement(site=site, month=month, record=record, lines=lines, visitation=visits)
     for line in lines:
         result.total.add(line)
         result.by_band.setdefault(line.band, Totals()).add(line)
@@ -214,6 +223,7 @@ def close_month(site: MealSite, month: date, *, by, today: date) -> StatementMon
     record.total_price_cents = sum(ln.price_cents for ln in lines)
     record.total_subsidy_cents = sum(ln.subsidy_cents for ln in lines)
     record.total_copay_cents = sum(ln.copay_cents for ln in lines)
+    record.visitation = visitation_month.month_counts(site, month)
     record.status, record.closed_dt, record.closed_by_id = StatementStatus.CLOSED, clock.now(), getattr(by, "id", None)
     try:
         db.session.flush()

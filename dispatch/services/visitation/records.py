@@ -31,7 +31,7 @@ from dispatch.extensions import db
 from dispatch.models.outcome import StopEventKind
 from dispatch.models.plan import Stop, StopKind, StopOutcome
 from dispatch.models.service_request import ServiceType
-from dispatch.models.visitation import CheckItem, CheckStatus, ContactKind, DueVisit, VisitRecord
+from dispatch.models.visitation import CheckItem, CheckStatus, ContactKind, DueStatus, DueVisit, VisitRecord
 from dispatch.platform import audit, clock, transaction
 from dispatch.platform.errors import FieldError
 from dispatch.services.rounds import outcomes
@@ -237,6 +237,12 @@ def _record_once(stop: Stop, payload: VisitPayload, *, by, now: Clock) -> Record
         # The due visit this stop was planned for (its service request), whether or not it was fulfilled.
         record.due_visit_id = db.session.scalar(sa.select(DueVisit.id).where(
             DueVisit.service_request_id == stop.service_request_id).order_by(DueVisit.id.desc()).limit(1))
+    if not payload.seen and record.due_visit_id is not None:
+        # Nobody seen: the visit is still owed. Open again, it is carried to the next day's visits plan and
+        # escalates like any due once its latest date passes (the welfare alert above covers today).
+        due = db.session.get(DueVisit, record.due_visit_id)
+        if due is not None and due.status == DueStatus.PLANNED:
+            due.status = DueStatus.OPEN
     opened = follow_ups.open_for_record(record, stop=stop, by=by, now=received)
     record.result = {
         "record_id": record.id, "client_id": record.client_id, "stop_id": stop.id, "seen": record.seen,
