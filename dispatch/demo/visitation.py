@@ -5,7 +5,7 @@ no findings), so a visitor to the demo could not tell what it does. ``visitation
 what the last weeks would have left (face-to-face meal checks on the delivered meals of the
 simulated history, calls, home visits with their checklists, findings with follow-ups, some
 closed, some open, two tiers set by staff with a reason, the visitation skill on the sites'
-volunteers and caregivers) directly, as ``demo.history`` does for meals: nobody did these things, so
+volunteers) directly, as ``demo.history`` does for meals: nobody did these things, so
 no audit rows. Some tier-1 seniors were left unvisited on purpose: they are overdue today.
 The caller commits.
 """
@@ -64,12 +64,13 @@ def _at(site: MealSite, day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def _visitors(sites: list[MealSite]) -> list[Worker]:
-    """The visitation skill for the volunteers and caregivers (the visiting kinds) of each site."""
+    """The visitation skill for each site's volunteers: in the demo the welfare visits are the volunteers'
+    rounds (结对帮扶, pairing with volunteers), the caregivers and nurses keep to the booked care visits."""
     made = []
     for site in sites:
         workers = db.session.scalars(sa.select(Worker).where(
             Worker.home_site_id == site.id, Worker.is_active.is_(True),
-            Worker.kind.in_((WorkerKind.VOLUNTEER, WorkerKind.CAREGIVER, WorkerKind.NURSE))).order_by(Worker.id)).all()
+            Worker.kind == WorkerKind.VOLUNTEER).order_by(Worker.id)).all()
         for worker in workers:
             if all(s.skill != Skill.VISITATION for s in worker.skills):
                 db.session.add(WorkerSkill(worker_id=worker.id, skill=Skill.VISITATION))
