@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 
 import click
 
+from dispatch.cli.options import moment_option
 from dispatch.platform import transaction
 
 
@@ -23,14 +23,8 @@ def tick_command(now_text: str | None) -> None:
     from dispatch.services.safety import alerts
     from dispatch.services.visitation import due
 
-    moment = None
-    if now_text:
-        try:
-            moment = datetime.fromisoformat(now_text)
-        except ValueError:
-            raise click.BadParameter("not an ISO date and time", param_hint="--now") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+    moment = moment_option(now_text)
+    if moment is not None:
         report = alerts.tick(now=lambda: moment)
     else:
         report = alerts.tick()

@@ -6,10 +6,11 @@ them, one line each; ``escalate`` tells sites and the district about overdue one
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import date
 
 import click
 
+from dispatch.cli.options import moment_option
 from dispatch.platform import transaction
 
 
@@ -74,12 +75,4 @@ def escalate_command(now_text: str | None) -> None:
     """Raise alerts for overdue visits and calls, and tell the district of long-overdue ones."""
     from dispatch.services.visitation import due as due_service
 
-    moment = None
-    if now_text:
-        try:
-            moment = datetime.fromisoformat(now_text)
-        except ValueError:
-            raise click.BadParameter("not an ISO date and time", param_hint="--now") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-    click.echo(json.dumps(due_service.escalate(moment).as_dict()))
+    click.echo(json.dumps(due_service.escalate(moment_option(now_text)).as_dict()))

@@ -244,25 +244,24 @@ def is_overdue(follow_up: FollowUp, today: date) -> bool:
     return follow_up.status == FollowUpStatus.OPEN and follow_up.deadline < today
 
 
+def _of_my_sites_or_404(model, row_id: Any, user):
+    found_id = id_or_none(row_id)
+    if found_id is None:
+        raise NotFound()
+    query = sa.select(model).where(model.id == found_id)
+    if not is_admin(user):
+        query = query.where(model.site_id.in_(staff_site_ids(user)))
+    row = db.session.scalar(query)
+    if row is None:
+        raise NotFound()
+    return row
+
+
 def get_follow_up_or_404(follow_up_id: Any, user) -> FollowUp:
     """A follow-up of a site ``user`` manages (admins: any), else 404 (staff of another site included)."""
-    found_id = id_or_none(follow_up_id)
-    query = sa.select(FollowUp).where(FollowUp.id == found_id)
-    if not is_admin(user):
-        query = query.where(FollowUp.site_id.in_(staff_site_ids(user)))
-    follow_up = db.session.scalar(query) if found_id is not None else None
-    if follow_up is None:
-        raise NotFound()
-    return follow_up
+    return _of_my_sites_or_404(FollowUp, follow_up_id, user)
 
 
 def get_record_or_404(record_id: Any, user) -> VisitRecord:
     """A visit record of a site ``user`` manages (admins: any), else 404."""
-    found_id = id_or_none(record_id)
-    query = sa.select(VisitRecord).where(VisitRecord.id == found_id)
-    if not is_admin(user):
-        query = query.where(VisitRecord.site_id.in_(staff_site_ids(user)))
-    record = db.session.scalar(query) if found_id is not None else None
-    if record is None:
-        raise NotFound()
-    return record
+    return _of_my_sites_or_404(VisitRecord, record_id, user)
