@@ -10,6 +10,7 @@ numbers are in a table below it for screen readers and for copying.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -107,7 +108,7 @@ class Chart:
                 out.append(f'<rect x="{x}" y="{y - 10}" width="14" height="12" fill="{self._fill(i)}" '
                            f'class="swatch"/>')
             out.append(f'<text x="{x + 22}" y="{y}" class="legend">{escape(s.name)}</text>')
-            x += 30 + 8 * len(s.name)
+            x += 30 + _text_width(s.name)
         if self.reference:
             out.append(f'<line x1="{x}" y1="{y - 4}" x2="{x + 18}" y2="{y - 4}" class="reference"/>'
                        f'<text x="{x + 22}" y="{y}" class="legend">{escape(self.reference[1])}</text>')
@@ -228,3 +229,9 @@ class Chart:
 
 def _short(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _text_width(text: str) -> int:
+    """About how wide a legend label is drawn: a Chinese character takes the width of nearly two Latin ones
+    (8 px a Latin character was all the legend allowed, so Chinese labels ran into the next one)."""
+    return sum(14 if unicodedata.east_asian_width(ch) in ("W", "F") else 8 for ch in text)
