@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from dispatch.extensions import db
 from dispatch.models.alert import AlertKind, AlertSeverity, WelfareAlert
 from dispatch.models.meals import MealHold
+from dispatch.models.notification import Notification, NotificationEvent
 from dispatch.models.visitation import (
     ContactKind,
     DueKind,
@@ -23,6 +24,7 @@ from dispatch.models.visitation import (
 from dispatch.platform import clock
 from dispatch.platform.clock import FixedClock
 from dispatch.platform.errors import FieldError
+from dispatch.services.family import notifications
 from dispatch.services.visitation import calls, contacts, due
 from tests.factories import create_senior, create_site, create_user
 from tests.visitation_rules_seed import seed_district_rules
@@ -190,6 +192,8 @@ def test_a_senior_who_left_has_open_dues_cancelled_with_a_reason(site):
 
 def test_a_missed_visit_escalates_to_one_alert_then_to_the_district(site):
     senior = _tier1(site)
+    admin = create_user("admin")
+    create_user("staff", sites=[site])  # site staff hear of level 1 (the welfare alert), not of level 2
     due.generate(DAY, now=NOW)
     db.session.commit()
     visit = _open(senior, DueKind.HOME_VISIT)[0]
@@ -207,6 +211,16 @@ def test_a_missed_visit_escalates_to_one_alert_then_to_the_district(site):
     assert again.alerts == [] and visit.escalation_level == 1
     district = due.escalate(_at(latest + timedelta(days=3)))
     assert visit.id in district.district and visit.escalation_level == 2 and visit.escalated_dt is not None
+    told = db.session.scalars(sa.select(Notification).where(
+        Notification.event == NotificationEvent.DISTRICT_VISIT_OVERDUE)).all()
+    assert told and {n.user_id for n in told} == {admin.id}
+    (about_visit,) = [n for n in told if n.payload["due_visit_id"] == visit.id]
+    assert about_visit.payload["latest_date"] == latest.isoformat() and about_visit.payload["site_name"] == site.name
+    for locale, subject in (("en", "Welfare visit long overdue"), ("zh_Hans_CN", "探访关爱严重逾期")):
+        admin.locale = locale
+        message = notifications.render(about_visit)
+        assert subject in message.subject
+        assert "family page" not in message.body  # a message to the district, not to a family
     assert due.escalate(_at(latest + timedelta(days=9))).as_dict() == {"site": [], "alerts": [], "district": []}
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(WelfareAlert.id))) == 1

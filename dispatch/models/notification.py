@@ -38,6 +38,7 @@ class NotificationEvent(enum.StrEnum):
     STAFF_ENROLLMENT_REQUEST = "staff_enrollment_request"
     SHIFT_OFFER = "shift_offer"  # to a worker: a place freed by a late cancellation
     SHIFT_REMINDER = "shift_reminder"  # to a worker: their volunteer shift is soon
+    DISTRICT_VISIT_OVERDUE = "district_visit_overdue"  # to the district's administrators: a welfare visit long overdue
 
 
 class Channel(enum.StrEnum):

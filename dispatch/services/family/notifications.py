@@ -44,7 +44,7 @@ from dispatch.models.notification import (
     NotificationStatus,
 )
 from dispatch.models.senior import FamilyLink, Senior
-from dispatch.models.user import StaffSite, User
+from dispatch.models.user import Role, RoleName, StaffSite, User, roles_users
 from dispatch.platform import clock, transaction
 from dispatch.platform.labels import label
 
@@ -67,8 +67,11 @@ SUBJECTS: dict[NotificationEvent, Any] = {
     # To a worker (no senior): the payload names the site, date and hours.
     NotificationEvent.SHIFT_OFFER: _l("A volunteer shift needs you: first to accept gets it"),
     NotificationEvent.SHIFT_REMINDER: _l("Reminder: your volunteer shift is soon"),
+    # To the district's administrators.
+    NotificationEvent.DISTRICT_VISIT_OVERDUE: _l("Welfare visit long overdue: %(senior)s"),
 }
-STAFF_EVENTS = frozenset({NotificationEvent.STAFF_URGENT_REQUEST, NotificationEvent.STAFF_ENROLLMENT_REQUEST})
+STAFF_EVENTS = frozenset({NotificationEvent.STAFF_URGENT_REQUEST, NotificationEvent.STAFF_ENROLLMENT_REQUEST,
+                          NotificationEvent.DISTRICT_VISIT_OVERDUE})
 
 
 # Senders ------------------------------------------------------------------------
@@ -240,6 +243,17 @@ def emit_to_site_staff(event: NotificationEvent | str, *, site_id: int, senior_i
     return add_rows(event, users, senior_id, data)
 
 
+def emit_to_administrators(event: NotificationEvent | str, *, senior_id: int | None = None,
+                           payload: Mapping[str, Any] | None = None) -> list[Notification]:
+    """Queue ``event`` for the district's administrators (the admin role; flush only)."""
+    event = NotificationEvent(event)
+    users = db.session.scalars(sa.select(User).join(roles_users, roles_users.c.user_id == User.id)
+                               .join(Role, Role.id == roles_users.c.role_id)
+                               .where(Role.name == RoleName.ADMIN.value).order_by(User.id)).all()
+    data = _senior_payload(senior_id, payload) if senior_id is not None else _jsonable(dict(payload or {}))
+    return add_rows(event, users, senior_id, data)
+
+
 def request_payload(request, **extra: Any) -> dict[str, Any]:
     """What a family may read about a service request: service, day, window, family-facing reason.
 
@@ -283,6 +297,7 @@ def render(notification: Notification) -> OutgoingMessage:
             senior = payload["senior_name_zh"]
         subject = str(SUBJECTS[notification.event] % {"senior": senior})
         context = dict(n=notification, p=payload, senior=senior, subject=subject, user=user,
+                       for_staff=notification.event in STAFF_EVENTS,
                        parse_date=date.fromisoformat, parse_time=time.fromisoformat, label=label)
         # Straight from the Jinja environment: no request, so no request-bound context processors.
         name = "notifications/email.txt" if notification.channel == Channel.EMAIL else "notifications/short.txt"

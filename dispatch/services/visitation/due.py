@@ -10,8 +10,8 @@ contact will do). Seniors who left the programme have their open dues cancelled.
 
 ``escalate(now)`` tells the site (level 1: a ``VISIT_OVERDUE`` welfare alert on its board) once a due
 is past its latest date, and the district (level 2: recorded with its time, listed on the
-administrators' visitation page) when it is still open ``DISTRICT_AFTER_DAYS`` days later. No
-notification event is meant for district officers yet, so level 2 sends nothing by itself.
+administrators' visitation page, and each administrator notified) when it is still open
+``DISTRICT_AFTER_DAYS`` days later.
 """
 from __future__ import annotations
 
@@ -277,7 +277,7 @@ def escalate(now: datetime | None = None) -> EscalationReport:
 
     Level 1 raises a ``VISIT_OVERDUE`` alert on the due's site board (HIGH for tier 1, else MEDIUM) and
     queues the site staff's notification; level 2 follows ``DISTRICT_AFTER_DAYS`` days after the latest
-    date. Each level happens once per due."""
+    date and notifies the district's administrators. Each level happens once per due."""
     from dispatch.models.notification import NotificationEvent
     from dispatch.services.family import notifications
     from dispatch.services.safety import alerts
@@ -312,8 +312,13 @@ def escalate(now: datetime | None = None) -> EscalationReport:
             report.district.append(due.id)
             audit.record("visitation.due_escalate", user=None, entity_type="due_visit", entity_id=due.id,
                          senior_id=due.senior_id, detail={"level": 2, "latest_date": due.latest_date.isoformat()})
+            site = due.site or due.senior.home_site
+            notifications.emit_to_administrators(
+                NotificationEvent.DISTRICT_VISIT_OVERDUE, senior_id=due.senior_id,
+                payload={"due_visit_id": due.id, "kind": str(due.kind), "tier": due.tier,
+                         "latest_date": due.latest_date.isoformat(), "site_name": site.name if site else ""})
     db.session.flush()
-    if report.alerts:
+    if report.alerts or report.district:
         notifications.deliver_after_commit()
     return report
 
