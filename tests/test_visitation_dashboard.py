@@ -8,7 +8,6 @@ import re
 from datetime import date, datetime, timezone
 
 import pytest
-import sqlalchemy as sa
 
 from dispatch.extensions import db
 from dispatch.models.visitation import (
@@ -22,7 +21,6 @@ from dispatch.models.visitation import (
     FollowUp,
     FollowUpKind,
     FollowUpStatus,
-    VisitationRule,
 )
 from dispatch.platform.clock import FixedClock
 from dispatch.services.visitation import dashboard
@@ -35,15 +33,6 @@ MARCH, FEBRUARY = date(2026, 3, 1), date(2026, 2, 1)
 @pytest.fixture
 def app_clock():
     return FixedClock(NOW)
-
-
-@pytest.fixture
-def district_rules(app):
-    have = {r.tier for r in db.session.scalars(sa.select(VisitationRule).where(VisitationRule.site_id.is_(None)))}
-    for tier, visit, call in ((1, 7, 1), (2, 14, 7), (3, None, 30)):
-        if tier not in have:
-            db.session.add(VisitationRule(tier=tier, site_id=None, visit_days=visit, call_days=call))
-    db.session.commit()
 
 
 def utc(*args) -> datetime:
@@ -69,7 +58,7 @@ def due(senior, latest, status=DueStatus.OPEN, closed=None):
 
 
 @pytest.fixture
-def known(app, district_rules):
+def known(app):
     """Site A with five seniors of known tiers and contacts, site B with one."""
     a, b = create_site(name="Canteen A"), create_site(name="Canteen B")
     old_alone = dict(lives_alone=True, date_of_birth=date(1941, 1, 1))  # 85, lives alone: tier 1

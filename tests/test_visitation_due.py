@@ -25,9 +25,8 @@ from dispatch.platform import clock
 from dispatch.platform.clock import FixedClock
 from dispatch.platform.errors import FieldError
 from dispatch.services.family import notifications
-from dispatch.services.visitation import calls, contacts, due
+from dispatch.services.visitation import calls, contacts, due, rules
 from tests.factories import create_senior, create_site, create_user
-from tests.visitation_rules_seed import seed_district_rules
 
 NOW = datetime(2026, 5, 11, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai, Monday 11 May
 DAY = date(2026, 5, 11)
@@ -41,7 +40,6 @@ def app_clock():
 
 @pytest.fixture
 def site(app):
-    seed_district_rules()
     return create_site(name="Hongqiao canteen")
 
 
@@ -119,9 +117,8 @@ def _tier2(site):
 
 
 def _rule(tier: int, counts: MealCheckCounts) -> None:
-    rule = db.session.scalar(sa.select(VisitationRule).where(VisitationRule.site_id.is_(None),
-                                                             VisitationRule.tier == tier))
-    rule.meal_check_counts = counts
+    visit_days, call_days, _counts = rules.DEFAULTS[tier]
+    rules.set_rule(tier, site_id=None, visit_days=visit_days, call_days=call_days, meal_check_counts=counts, by=None)
     db.session.commit()
 
 

@@ -21,7 +21,6 @@ from dispatch.models.visitation import (
 from dispatch.platform.clock import FixedClock
 from dispatch.services.visitation import due
 from tests.factories import create_senior, create_site, create_user, login_as
-from tests.visitation_rules_seed import seed_district_rules
 
 NOW = datetime(2026, 5, 11, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai, Monday 11 May
 DAY = date(2026, 5, 11)
@@ -34,7 +33,6 @@ def app_clock():
 
 @pytest.fixture
 def world(app, client):
-    seed_district_rules()
     site = create_site(name="Hongqiao canteen")
     other = create_site(name="Gubei canteen")
     senior = create_senior(site, full_name="Wang Guilan", full_name_zh="王桂兰", lives_alone=True)  # tier 1

@@ -12,7 +12,7 @@ from dispatch.extensions import db
 from dispatch.models.meals import MealHold
 from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, Stop, StopKind, StopOutcome
 from dispatch.models.service_request import RequestStatus, ServiceRequest, ServiceType
-from dispatch.models.visitation import DueKind, DueReason, DueStatus, DueVisit, VisitationRule
+from dispatch.models.visitation import DueKind, DueReason, DueStatus, DueVisit
 from dispatch.models.worker import Skill, WorkerKind, WorkerShift
 from dispatch.platform.clock import FixedClock
 from dispatch.services import planning
@@ -34,16 +34,6 @@ def app_clock():
 @pytest.fixture
 def app_config(app_config):
     return {**app_config, "SOLVER_TIME_LIMIT": 1, "URGENT_TIME_LIMIT": 1}
-
-
-@pytest.fixture
-def district_rules(app):
-    """The district's default rules (seeded by the migration; put back if a test emptied the table)."""
-    have = {r.tier for r in db.session.scalars(sa.select(VisitationRule).where(VisitationRule.site_id.is_(None)))}
-    for tier, visit, call in ((1, 7, 1), (2, 14, 7), (3, None, 30)):
-        if tier not in have:
-            db.session.add(VisitationRule(tier=tier, site_id=None, visit_days=visit, call_days=call))
-    db.session.commit()
 
 
 def _site():
@@ -81,7 +71,7 @@ def _routes(plan) -> dict[str, list[str]]:
             for r in plan.routes if r.stops}
 
 
-def test_a_due_tier_1_senior_with_no_meals_is_planned_into_the_visitors_route(app, client, district_rules):
+def test_a_due_tier_1_senior_with_no_meals_is_planned_into_the_visitors_route(app, client):
     site = _site()
     visitor = _visitor(site)
     caregiver = add_worker(site, skills=(Skill.BATHING, Skill.COMPANIONSHIP), start=time(9), end=time(17),
@@ -126,7 +116,7 @@ def site_zone(site):
     return clock.zone_of(site)
 
 
-def test_with_no_visitor_on_shift_the_due_visit_stays_unassigned_not_on_a_caregivers_route(app, district_rules):
+def test_with_no_visitor_on_shift_the_due_visit_stays_unassigned_not_on_a_caregivers_route(app):
     site = _site()
     add_worker(site, skills=(Skill.BATHING,), start=time(9), end=time(17), kind=WorkerKind.CAREGIVER)
     senior = _alone_at_85(site)
@@ -137,7 +127,7 @@ def test_with_no_visitor_on_shift_the_due_visit_stays_unassigned_not_on_a_caregi
     assert [u["stop"] for u in plan.summary["unassigned"]] == [visit_key(due.service_request_id)]
 
 
-def test_when_time_is_short_the_overdue_visit_is_kept_over_the_one_not_yet_due(app, district_rules):
+def test_when_time_is_short_the_overdue_visit_is_kept_over_the_one_not_yet_due(app):
     site = _site()
     visitor = _visitor(site, start=time(9), end=time(9, 50))  # room for one 30-minute visit, not two
     later = _due(_alone_at_85(site, 1), site, latest=DAY + timedelta(days=5), due=DAY)
@@ -151,7 +141,7 @@ def test_when_time_is_short_the_overdue_visit_is_kept_over_the_one_not_yet_due(a
     assert planning.check_plan(plan) == []
 
 
-def test_optional_visits_are_dropped_before_a_booked_visit(app, district_rules):
+def test_optional_visits_are_dropped_before_a_booked_visit(app):
     site = _site()
     visitor = add_worker(site, skills=(Skill.VISITATION, Skill.COMPANIONSHIP), start=time(9), end=time(9, 50),
                          kind=WorkerKind.CAREGIVER)
@@ -164,7 +154,7 @@ def test_optional_visits_are_dropped_before_a_booked_visit(app, district_rules):
     assert [u["stop"] for u in plan.summary["unassigned"]] == [visit_key(overdue.service_request_id)]
 
 
-def test_publishing_plans_the_due_and_a_version_that_drops_it_opens_it_again(app, district_rules):
+def test_publishing_plans_the_due_and_a_version_that_drops_it_opens_it_again(app):
     site = _site()
     visitor = add_worker(site, skills=(Skill.VISITATION, Skill.COMPANIONSHIP), start=time(9), end=time(17),
                          kind=WorkerKind.CAREGIVER)
@@ -191,7 +181,7 @@ def test_publishing_plans_the_due_and_a_version_that_drops_it_opens_it_again(app
     assert db.session.get(Plan, plan.id).status == PlanStatus.CLOSED
 
 
-def test_a_day_passed_without_the_visit_moves_the_same_request_forward(app, district_rules):
+def test_a_day_passed_without_the_visit_moves_the_same_request_forward(app):
     site = _site()
     senior = _alone_at_85(site)
     due = _due(senior, site, latest=DAY - timedelta(days=1), due=DAY - timedelta(days=2))
@@ -226,7 +216,7 @@ def test_a_day_passed_without_the_visit_moves_the_same_request_forward(app, dist
     assert vplan.requests_for_day(site, DAY - timedelta(days=1), now=NOW) == []
 
 
-def test_dues_not_yet_due_done_or_for_another_site_stay_off_the_day(app, district_rules):
+def test_dues_not_yet_due_done_or_for_another_site_stay_off_the_day(app):
     site, other = _site(), _site()
     _due(_alone_at_85(site, 1), site, latest=DAY + timedelta(days=6), due=DAY + timedelta(days=1))
     done = _due(_alone_at_85(site, 2), site, latest=DAY)
@@ -238,7 +228,7 @@ def test_dues_not_yet_due_done_or_for_another_site_stay_off_the_day(app, distric
     assert vplan.requests_for_day(site, DAY, now=NOW) == []
 
 
-def test_a_senior_away_that_day_is_left_out_like_other_visits(app, district_rules):
+def test_a_senior_away_that_day_is_left_out_like_other_visits(app):
     site = _site()
     _visitor(site)
     home = _alone_at_85(site, 1)
@@ -256,7 +246,7 @@ def test_a_senior_away_that_day_is_left_out_like_other_visits(app, district_rule
     assert visit_key(gone.service_request_id) not in keys
 
 
-def test_the_usual_visitor_is_whoever_made_the_seniors_last_welfare_visit(app, district_rules):
+def test_the_usual_visitor_is_whoever_made_the_seniors_last_welfare_visit(app):
     site = _site()
     usual, other = _visitor(site), _visitor(site)
     for w in (usual, other):  # both may bathe too

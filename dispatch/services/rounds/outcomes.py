@@ -79,6 +79,25 @@ class Recorded:
     result: dict[str, Any] = field(default_factory=dict)
 
 
+def parse_claimed_time(recorded: Any) -> datetime | None:
+    """A phone's claimed time (``recorded_dt``) as an aware moment, None when not sent; ``FieldError`` when it
+    is not a time, has no zone, or is a date no phone's clock could show."""
+    if recorded in (None, ""):
+        return None
+    try:
+        recorded_dt = datetime.fromisoformat(str(recorded).replace("Z", "+00:00"))
+    except ValueError:
+        raise FieldError("recorded_dt", _l("The tap time is not a valid date and time.")) from None
+    if recorded_dt.tzinfo is None:
+        raise FieldError("recorded_dt", _l("The tap time needs a timezone."))
+    # The date as written, not converted: year 1 or 9999 moved by an offset would overflow.
+    if not PHONE_CLOCK_FLOOR <= recorded_dt.date() <= _latest_claim():
+        # Not a phone's clock at all (year 1, year 9999): refused. A phone that is merely wrong
+        # (reset to 1999, a day behind) is kept as a flagged claim; the receipt times the tap.
+        raise FieldError("recorded_dt", _l("The tap time is not a date a phone's clock could show."))
+    return recorded_dt
+
+
 @dataclass(frozen=True)
 class Tap:
     """One request from the phone, validated: build it with ``Tap.parse``."""
@@ -134,20 +153,7 @@ class Tap:
         tasks = data.get("tasks_done")
         if tasks is not None and (not isinstance(tasks, list) or not all(isinstance(t, str) for t in tasks)):
             raise FieldError("tasks_done", _l("Tasks must be a list of task names."))
-        recorded = data.get("recorded_dt")
-        recorded_dt = None
-        if recorded not in (None, ""):
-            try:
-                recorded_dt = datetime.fromisoformat(str(recorded).replace("Z", "+00:00"))
-            except ValueError:
-                raise FieldError("recorded_dt", _l("The tap time is not a valid date and time.")) from None
-            if recorded_dt.tzinfo is None:
-                raise FieldError("recorded_dt", _l("The tap time needs a timezone."))
-            # The date as written, not converted: year 1 or 9999 moved by an offset would overflow.
-            if not PHONE_CLOCK_FLOOR <= recorded_dt.date() <= _latest_claim():
-                # Not a phone's clock at all (year 1, year 9999): refused. A phone that is merely wrong
-                # (reset to 1999, a day behind) is kept as a flagged claim; the receipt times the tap.
-                raise FieldError("recorded_dt", _l("The tap time is not a date a phone's clock could show."))
+        recorded_dt = parse_claimed_time(data.get("recorded_dt"))
         device = data.get("device") or ""
         device = device[:200] if isinstance(device, str) else ""
         seen_well = data.get("seen_well", False)

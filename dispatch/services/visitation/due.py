@@ -169,10 +169,7 @@ def generate(day: date | None = None, *, site_id: int | None = None, now: dateti
         today = days[senior.home_site_id]
         zone = clock.zone_of(senior.home_site)
         tier = tier_views[senior.id].tier
-        try:
-            rule = rules.pick(table, senior.home_site_id, tier)
-        except KeyError:  # no rule for the tier (the district's rows are seeded by the migration)
-            continue
+        rule = rules.pick(table, senior.home_site_id, tier)  # the district's default when no row was written
         for kind in (DueKind.HOME_VISIT, DueKind.CALL):  # visit first: a call may then be left out
             existing = open_dues.get((senior.id, kind))
             if existing is not None and existing.site_id != senior.home_site_id:

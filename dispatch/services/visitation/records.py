@@ -134,8 +134,7 @@ class VisitPayload:
         findings.sort(key=lambda f: order.index(f.item))
         notes = _text(data.get("notes"), "notes", MAX_NOTES)
         # The phone's clock, checked as taps check it (kept as a claim only).
-        claim = outcomes.Tap.parse({"client_id": client_id, "kind": "outcome", "outcome": "completed",
-                                    "recorded_dt": data.get("recorded_dt")}).recorded_dt
+        claim = outcomes.parse_claimed_time(data.get("recorded_dt"))
         device = data.get("device") or ""
         device = device[:200] if isinstance(device, str) else ""
         return cls(client_id=client_id, seen=seen, findings=tuple(findings), notes=notes, recorded_dt=claim,
