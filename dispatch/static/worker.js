@@ -96,6 +96,8 @@
     }
     if (NEXT_STATE[t.kind] && item.dataset.state !== "done" &&
         !(t.kind === "on_the_way" && item.dataset.state === "checked_in")) item.dataset.state = NEXT_STATE[t.kind];
+    var record = item.querySelector("details.visit-record");
+    if (record && item.dataset.state === "checked_in") record.open = true;
     if (!t.outcome) return;
     item.dataset.state = "done";
     item.classList.add("is-done");
@@ -149,6 +151,34 @@
     list.insertBefore(item, firstDone || null);
   }
 
+  // Large text (150 % and more): a stop must still take about one screen, so the address and notes fold
+  // behind one line, and a meal card's less common choices ("Delivered, seen well", the note) move under
+  // "Other outcome". A 1rem probe is watched, so a text size changed while the page is open re-lays it.
+  var largeText = null;
+  function layOut(probe) {
+    var large = probe.getBoundingClientRect().width >= 24;
+    if (large === largeText) return;
+    largeText = large;
+    document.documentElement.classList.toggle("large-text", large);
+    document.querySelectorAll("details.stop-where").forEach(function (where) { where.open = !large; });
+    document.querySelectorAll(".tap-form").forEach(function (form) {
+      var more = form.querySelector(".meal-outcomes + .more-outcomes");
+      if (!more) return;
+      var seenWell = form.querySelector("button[name=seen_well]"), note = form.querySelector("details.note-box");
+      if (large) {
+        more.querySelector(".outcomes").insertBefore(seenWell, more.querySelector(".outcomes").firstChild);
+        more.appendChild(note);
+      } else {
+        form.querySelector(".meal-outcomes").appendChild(seenWell);
+        more.parentNode.insertBefore(note, more.nextSibling);
+      }
+    });
+  }
+  var probe = el("span", {"class": "rem-probe", "aria-hidden": "true"});
+  document.body.appendChild(probe);
+  layOut(probe);
+  if (window.ResizeObserver) new ResizeObserver(function () { layOut(probe); }).observe(probe);
+
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest && event.target.closest(".stop-toggle");
     if (!toggle) return;
@@ -168,7 +198,7 @@
     save(QKEY, queue);
     markStop(t, d.tPending);
     moveDown(t);
-    form.querySelectorAll("details[open]").forEach(function (details) { details.open = false; });
+    form.querySelectorAll("details[open]").forEach(function (details) { details.open = false; });  // the address is outside the form
     render();
     flush();
   });

@@ -170,6 +170,19 @@ def test_a_stop_fits_about_one_screen_and_double_text_cuts_no_word(
     height = tallest.bounding_box()["height"]
     assert height <= screen * 1.1, f"a stop to do is {height:.0f} px tall on a {screen} px screen"
     phone.evaluate(LARGE_TEXT)
+    phone.locator("html.large-text").wait_for(state="attached")  # the page re-lays itself for the bigger text
+    large = tallest.bounding_box()["height"]
+    print(f"{language}: the tallest stop is {height:.0f} px, {large:.0f} px at 200 % text, on a {screen} px screen")
+    assert large <= screen * 1.3, f"at 200 % text a stop to do is {large:.0f} px tall on a {screen} px screen"
+    # What folded is one tap away: the address and the door note, and the less common outcomes.
+    address = tallest.locator(".stop-address")
+    assert not address.is_visible()
+    tallest.locator("details.stop-where > summary").click()
+    assert address.is_visible() and tallest.locator(".stop-notes").is_visible()
+    assert not tallest.locator("button[name=seen_well]").is_visible()
+    tallest.locator("details.more-outcomes > summary").click()
+    assert tallest.locator("button[name=seen_well]").is_visible()
+    assert tallest.locator("details.more-outcomes details.note-box > summary").is_visible()
     scroll_width, width = no_horizontal_overflow(phone)
     assert scroll_width <= width
     assert phone.evaluate(WORDS_BROKEN) == []
