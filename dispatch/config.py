@@ -29,6 +29,13 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "OSRM_URL": ("", "Base URL of an OSRM server (table API) when TRAVEL_PROVIDER is 'osrm'."),
     "CIRCUITY_FACTOR": (1.3, "Road distance over great-circle distance for the geodesic provider."),
     "SOLVER_TIME_LIMIT": (10, "Seconds the route solver may search per plan."),
+    "PLAN_SEARCH": ("fixed", "'fixed': a plan searches a fixed amount (the same routes for the same day, on any "
+                             "machine; SOLVER_TIME_LIMIT times PLAN_SEARCH_CAP is only a safety cap); 'time': it "
+                             "searches for SOLVER_TIME_LIMIT seconds (what a busy machine finds differs run to run)."),
+    "PLAN_SEARCH_SOLUTIONS": (50, "With PLAN_SEARCH 'fixed': the solutions OR-Tools' guided search goes through."),
+    "PLAN_SEARCH_ITERATIONS_PER_STOP": (1000, "With PLAN_SEARCH 'fixed': ruin-and-recreate iterations per stop after "
+                                              "OR-Tools (220 stops: about 8 s on one quiet core)."),
+    "PLAN_SEARCH_CAP": (4, "With PLAN_SEARCH 'fixed': the safety cap on a plan's search, in SOLVER_TIME_LIMITs."),
     "URGENT_TIME_LIMIT": (3, "Seconds the solver may search when inserting an urgent visit into a live plan."),
     "DEFAULT_LANGUAGE": ("en", "UI language when the user has chosen none: 'en' or 'zh_Hans_CN'."),
     "TIMEZONE": ("Asia/Shanghai", "Timezone for showing times; times are stored in UTC."),

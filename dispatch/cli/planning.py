@@ -15,8 +15,10 @@ from dispatch.platform import transaction
               help="Which meal window to plan, or 'visits' for the day's home visits.")
 @click.option("--orders/--no-orders", default=True, show_default=True,
               help="Generate the day's meal orders first (idempotent).")
+@click.option("--search", "search_mode", type=click.Choice(["fixed", "time"]), default=None,
+              help="A fixed amount of search (the same routes every run) or the time limit; default: PLAN_SEARCH.")
 @transaction.command
-def plan_command(site_id: int, day, meal: str, orders: bool) -> None:
+def plan_command(site_id: int, day, meal: str, orders: bool, search_mode: str | None) -> None:
     """Plan a site's meal window or visits as a new draft version and print its figures as JSON."""
     from dispatch.extensions import db
     from dispatch.models.plan import PlanKind
@@ -34,7 +36,7 @@ def plan_command(site_id: int, day, meal: str, orders: bool) -> None:
         order_service.generate_orders(site, day)
     try:
         plan = planning.start_planning(site, day, kind, None if meal == "visits" else MealType(meal), by=None,
-                                         wait=True)
+                                         search_mode=search_mode, wait=True)
     except FieldError as error:
         raise click.ClickException(str(error.message)) from None
     plan = planning.load_plan(plan.id)

@@ -37,6 +37,7 @@ from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import label
 from dispatch.services.care import requests as request_service
 from dispatch.services.meals import orders as order_service
+from dispatch.services.planning import search
 from dispatch.services.planning.live import head_first, is_started, resume_points
 from dispatch.services.planning.problem import (
     NoWorkers,
@@ -99,12 +100,15 @@ def _check_something_to_plan(site: MealSite, day: date, kind: PlanKind, meal: Me
 
 def start_planning(site: MealSite, day: date, kind: PlanKind, meal: MealType | None, *, by,
                    basis: Plan | None = None, mode: str = FRESH, time_limit: float | None = None,
-                   wait: bool = False) -> Plan:
+                   search_mode: str | None = None, wait: bool = False) -> Plan:
     """Create the next draft version and hand the solve to a background job; returns the plan at once.
 
     ``time_limit`` (seconds) overrides SOLVER_TIME_LIMIT for this plan; the job reads it from the plan.
     ``wait`` solves before returning when there is no Redis (CLI commands that print the outcome).
+    ``search_mode`` ("fixed" or "time", ``planning.search``) overrides PLAN_SEARCH for this plan.
     """
+    if search_mode is not None and search_mode not in (search.FIXED, search.TIME):
+        raise FieldError("search", _("Choose a fixed amount of search or a time limit."))
     kind = PlanKind(kind)
     meal = MealType(meal) if meal else None
     _check_kind(site, kind, meal)
@@ -117,7 +121,8 @@ def start_planning(site: MealSite, day: date, kind: PlanKind, meal: MealType | N
                     version_number=(latest.version_number + 1) if latest else 1,
                     created_by_id=getattr(by, "id", None),
                     summary={"job": {"state": "queued", "mode": mode, "basis": basis.id if basis else None,
-                                     **({"time_limit": time_limit} if time_limit else {})}})
+                                     **({"time_limit": time_limit} if time_limit else {}),
+                                     **({"search_mode": search_mode} if search_mode else {})}})
         db.session.add(plan)
         try:
             db.session.flush()
@@ -189,8 +194,13 @@ def solve_and_store(plan_id: int, solve: Solve | None = None) -> dict[str, Any]:
         for attempt in range(CLASH_RETRIES + 1):
             built, options = _problem_for_run(plan, mode, basis)
             options = small_plan_options(built.problem, options)
-            solution = (solve or collaborators.solve)(built.problem, options,
-                                                      time_limit=small_plan_limit(built.problem, options, limit))
+            budget = search.budget_for(len(built.problem.stops), limit, current_app.config,
+                                       mode=job.get("search_mode"))
+            if budget.mode == search.FIXED:
+                options, seconds = search.apply(budget, options), budget.time_limit
+            else:
+                seconds = small_plan_limit(built.problem, options, limit)
+            solution = (solve or collaborators.solve)(built.problem, options, time_limit=seconds)
             _hold_day(plan)
             store_solution(plan, built, solution, carry=carry_from(basis))
             db.session.flush()
@@ -203,7 +213,7 @@ def solve_and_store(plan_id: int, solve: Solve | None = None) -> dict[str, Any]:
         else:
             raise WorkersTaken(plan_id)
         summary = dict(plan.summary)
-        summary["job"] = {**job, "state": "done",
+        summary["job"] = {**job, "state": "done", "search": budget.describe(),
                           "seconds": round(_time.monotonic() - began, 2)}
         plan.summary = summary
         db.session.flush()  # the job's edge (dispatch.jobs.run_planning) commits

@@ -21,6 +21,7 @@ from dispatch.platform.validation import parse_day
 from dispatch.services import planning as planning_service
 from dispatch.services.care import requests as request_service
 from dispatch.services.meals import orders as order_service
+from dispatch.services.planning.changes import RETIMED_MINUTES, changes_for
 from dispatch.services.planning.view import JOB_STATES, plan_view
 from dispatch.services.visitation import planning as visitation_planning
 from dispatch.web.staff import bp
@@ -127,7 +128,8 @@ def plan_detail(plan_id: int):
     view = plan_view(plan) if state.get("state") == "done" else None
     form = _move_form(plan, view) if view is not None and plan.is_editable else None
     newer = planning_service.latest_plan(plan.site, plan.service_date, plan.kind, plan.meal)
-    return render_template("staff/planning/plan.html", plan=plan, view=view, state=state, form=form,
+    changes = changes_for(plan) if view is not None else None
+    return render_template("staff/planning/plan.html", plan=plan, view=view, state=state, form=form, changes=changes, retimed_minutes=RETIMED_MINUTES,
                            job_states=JOB_STATES, label=label, newer=newer if newer.id != plan.id else None,
                            action=VersionedForm(version=plan.version))
 
