@@ -299,11 +299,15 @@ SUBDISTRICTS = [
     ("北站", "North Station"), ("彭浦镇", "Pengpu Town"),
 ]
 
+# Door notes as a Shanghai site's staff write them, in Chinese, with the English for the demo's visitors
+# (one free-text field, shown as typed: the Chinese driver reads the first part, an English reader the second).
 ACCESS_NOTES = [
-    "gate code {code}#", "dog in yard", "hard of hearing — knock loudly",
-    "ring twice, door opens slowly", "key with neighbour in room {room2}", "6th floor, no lift",
-    "uses a walker; wait at the door", "speaks Shanghainese only", "call before arriving: {phone}",
-    "cat at home, keep the door closed", "buzzer broken — phone from the gate",
+    ("门禁密码 {code}#", "gate code {code}#"), ("院子里有狗", "dog in yard"),
+    ("耳背，请用力敲门", "hard of hearing — knock loudly"), ("按两次门铃，开门慢", "ring twice, door opens slowly"),
+    ("钥匙在 {room2} 室邻居家", "key with neighbour in room {room2}"), ("6 楼，无电梯", "6th floor, no lift"),
+    ("用助行器，请在门口等候", "uses a walker; wait at the door"), ("只会讲上海话", "speaks Shanghainese only"),
+    ("到达前先打电话：{phone}", "call before arriving: {phone}"), ("家里有猫，请随手关门", "cat at home, keep the door closed"),
+    ("门铃坏了，请在楼下打电话", "buzzer broken — phone from the gate"),
 ]
 ALLERGIES = ["peanuts", "shellfish", "shrimp", "eggs", "milk", "sesame", "penicillin (medication)"]
 DIETS = [  # (diet, weight): regular the majority
@@ -314,24 +318,25 @@ MOBILITY = [("independent", 62), ("walker", 26), ("wheelchair", 9), ("bedridden"
 PHONE_PREFIXES = ["139", "138", "137", "136", "135", "158", "159", "186", "189", "177", "133"]
 
 SERVICE_PROFILES = {
-    # type: (duration minutes, (earliest hour, latest hour) of the window start, window hours, notes)
+    # type: (duration minutes, (earliest hour, latest hour) of the window start, window hours, notes in
+    # Chinese and English, as the door notes)
     "bathing": (60, (9, 15), 2, [
-        "needs help bathing; bathroom has grab bars", "shower chair at home", "prefers a female caregiver",
+        "需要协助洗澡；浴室有扶手 / needs help bathing; bathroom has grab bars", "家里有洗澡椅 / shower chair at home", "希望由女护理员上门 / prefers a female caregiver",
     ]),
     "cleaning": (90, (8, 14), 3, [
-        "kitchen and bathroom", "weekly tidy-up, bedding to change", "after a family visit",
+        "厨房和卫生间 / kitchen and bathroom", "每周整理，更换床单 / weekly tidy-up, bedding to change", "家人来访之后 / after a family visit",
     ]),
     "walking_assistance": (45, (9, 16), 2, [
-        "walk to the park and back", "accompany to the market", "stairs practice after hip surgery",
+        "陪同去公园散步再回家 / walk to the park and back", "陪同去菜场 / accompany to the market", "髋关节手术后练习上下楼梯 / stairs practice after hip surgery",
     ]),
     "medical_assistance": (30, (8, 15), 2, [
-        "blood pressure and blood sugar check", "change dressing on the leg", "medication review",
+        "测血压和血糖 / blood pressure and blood sugar check", "腿部换药 / change dressing on the leg", "核对用药 / medication review",
     ]),
     "emergency_assistance": (30, (8, 17), 1, [
-        "fell at home, neighbour called", "dizzy since morning, lives alone", "alarm button pressed",
+        "在家摔倒，邻居来电 / fell at home, neighbour called", "早上起头晕，独居 / dizzy since morning, lives alone", "按了呼叫按钮 / alarm button pressed",
     ]),
     "companionship": (60, (13, 16), 3, [
-        "chat and read the newspaper together", "help with a video call to family", "play cards",
+        "聊天、一起读报 / chat and read the newspaper together", "帮忙和家人视频通话 / help with a video call to family", "打牌 / play cards",
     ]),
 }
 
@@ -642,8 +647,9 @@ def _senior(rng, grid, compound: DemoCompound, sites, idx: int, today: date) -> 
             categories.append("living_alone_priority")
     notes = []
     for _ in range(rng.choices([0, 1, 2], weights=[55, 35, 10])[0]):
-        note = rng.choice(ACCESS_NOTES).format(
-            code=rng.randrange(1000, 9999), room2=room + rng.choice([-1, 1]), phone=_phone(rng))
+        pair = rng.choice(ACCESS_NOTES)  # drawn first, as before: the district stays the same
+        values = dict(code=rng.randrange(1000, 9999), room2=room + rng.choice([-1, 1]), phone=_phone(rng))
+        note = " / ".join(part.format(**values) for part in pair)
         if note not in notes:
             notes.append(note)
     contacts = []

@@ -46,8 +46,8 @@ DEMO_EMAILS: dict[str, str] = {
 DEMO_DISTRICT_NAME = "Doorstep demo district"
 # The volunteer visitor's login (a worker), made with today's visits round (``demo.visitation``).
 VISITOR_EMAIL = "visitor@doorstep.demo"
-_REQUESTER = {"family": "asked by family", "staff": "entered by staff", "senior": "asked by the senior",
-              "hotline": "via the 24h hotline"}
+_REQUESTER = {"family": "家属申请 / asked by family", "staff": "工作人员录入 / entered by staff",
+              "senior": "老人本人申请 / asked by the senior", "hotline": "24 小时热线 / via the 24h hotline"}
 
 
 class SeedRefused(RuntimeError):
