@@ -3,7 +3,8 @@
 OR-Tools (`ortools_model`) searches for the first part of the time limit; `engine` (ruin and
 recreate, every rule of the model kept) improves its plan for the rest, and a fresh model must
 accept the result with a lower objective before it replaces OR-Tools' own plan, so OR-Tools stays
-the judge of what is feasible. `SolveOptions`, `drop_penalties` and `plan_cost` live in `options`
+the judge of what is feasible. The engine knows nothing of reload trips (`Worker.trips`), so a
+problem with reloads is searched by OR-Tools alone, for the whole time limit. `SolveOptions`, `drop_penalties` and `plan_cost` live in `options`
 and are re-exported here, where callers have always found them.
 """
 
@@ -56,7 +57,8 @@ def solve(problem: Problem, options: SolveOptions | None = None, **overrides) ->
         return _empty(problem, reasons, "nothing can be served", _time.monotonic() - began)
 
     deadline = began + options.time_limit
-    polishing = (options.polish and not options.initial_routes
+    # The engine's kernels time one trip per route: a problem with reloads is OR-Tools' alone.
+    polishing = (options.polish and not options.initial_routes and not problem.has_reloads
                  and (options.solution_limit is None or options.search_iterations is not None)
                  and options.time_limit >= 1 and 0 < options.polish_share < 1)
     if polishing:
