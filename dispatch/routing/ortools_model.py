@@ -212,6 +212,9 @@ class Model:
             return
         index = [manager.NodeToIndex(self.first_reload + j) for j in range(len(reloads))]
         for j, r in enumerate(reloads):
+            # Load as late as the stops' times (fixed first) allow: the trip holds its meals least,
+            # and `read` reports a time the schedule really has (an unfixed cumul reads as its minimum).
+            routing.AddVariableMaximizedByFinalizer(time.CumulVar(index[j]))
             routing.AddDisjunction([index[j]], 0)
             routing.VehicleVar(index[j]).SetValues([-1, r.worker])
             if j and reloads[j - 1].worker == r.worker:

@@ -7,7 +7,20 @@ are always judged by the checker, never by the solver's own figures.
 import numpy as np
 import pytest
 
-from dispatch.routing import Depot, InvalidProblem, Kind, Problem, Reason, Route, Stop, TimeWindow, Worker, check
+from dispatch.routing import (
+    Break,
+    Depot,
+    InvalidProblem,
+    Kind,
+    Problem,
+    Reason,
+    Route,
+    Stop,
+    TimeWindow,
+    Worker,
+    check,
+    solve,
+)
 
 SHIFT = TimeWindow(0, 10_000)
 
@@ -140,3 +153,142 @@ def test_packing_rate_must_be_positive(rate):
 def test_packing_rate_needs_a_ready_time():
     with pytest.raises(InvalidProblem, match="no ready time"):
         Depot("k", packing_rate=10)
+
+
+# --- the solver, judged by the checker --------------------------------------------------------------
+
+FAST = dict(time_limit=3, seed=1)
+
+
+def checked(solution):
+    assert check(solution.problem, solution.routes, solution.unassigned) == []
+    return solution
+
+
+def test_meals_beyond_one_load_are_all_served_through_reloads():
+    xs = [10, 20, 30, -10, -20, -30, 15, -15]
+    stops = [hot(f"m{i}", x) for i, x in enumerate(xs)]
+    p = line(stops, [Worker("r", SHIFT, depot="k", capacity=(3,), trips=3)], [Depot("k", hold_limit=60, load_time=5)],
+             starts=[0], kitchens=[0])
+    s = checked(solve(p, **FAST))
+    r = s.route_of("r")
+    assert not s.unassigned and len(r.reloads) == 2
+    assert [len(t) for t in r.trips] == [2, 3, 3] or sorted(len(t) for t in r.trips) == [2, 3, 3]
+    assert len(r.trip_departs) == 3 and r.trip_departs[0] == r.depart
+    assert [v.trip for v in r.visits] == [k for k, t in enumerate(r.trips) for _ in t]
+
+
+def test_one_trip_leaves_what_a_second_load_would_carry():
+    stops = [hot(f"m{i}", x) for i, x in enumerate([10, 20, -10, -20])]
+    one = line(stops, [Worker("r", SHIFT, depot="k", capacity=(2,))], [Depot("k", hold_limit=60)],
+               starts=[0])
+    assert len(checked(solve(one, **FAST)).unassigned) == 2
+    two = line(stops, [Worker("r", SHIFT, depot="k", capacity=(2,), trips=2)], [Depot("k", hold_limit=60)],
+               starts=[0], kitchens=[0])
+    assert not checked(solve(two, **FAST)).unassigned
+
+
+def test_hold_limit_holds_per_trip():
+    # Meals at ±10, ±20 with a 25 s hold: no single trip can serve both sides (the far one is 40+ s out).
+    stops = [hot(f"m{i}", x) for i, x in enumerate([10, 20, -10, -20])]
+    kitchen = Depot("k", hold_limit=25, load_time=5)
+    p = line(stops, [Worker("r", SHIFT, depot="k", trips=2)], [kitchen], starts=[0], kitchens=[0])
+    s = checked(solve(p, **FAST))
+    r = s.route_of("r")
+    assert not s.unassigned and len(r.reloads) == 1
+    for v in r.visits:
+        assert v.start - r.trip_departs[v.trip] <= 25
+
+
+def test_caregiver_with_morning_visits_brings_lunch_from_the_kitchen():
+    # Home at 500, visits at 600 and 700 in the morning, the kitchen at 0 cooks till 11:00 (here 3000),
+    # lunch at 100 between 3000 and 3600 with a 150 s hold: only a reload at the kitchen serves it.
+    kitchen = Depot("k", hold_limit=150, load_time=60, ready=3000)
+    stops = [(Stop("bath", service=900, windows=(TimeWindow(0, 1500),)), 600),
+             (Stop("meds", service=300, windows=(TimeWindow(0, 2500),)), 700),
+             (Stop("lunch", demand=(1,), hot_meal=True, depot="k", windows=(TimeWindow(3000, 3600),)), 100)]
+    carer = Worker("c", TimeWindow(0, 8000), depot="k", capacity=(1,), trips=2)
+    p = line(stops, [carer], [kitchen], starts=[500], kitchens=[0])
+    s = checked(solve(p, **FAST))
+    r = s.route_of("c")
+    assert not s.unassigned and r.stops[2] == "lunch" and r.reloads == (2,)
+    lunch = r.visits[2]
+    assert lunch.trip == 1 and r.trip_departs[1] >= 3000 and lunch.start - r.trip_departs[1] <= 150
+
+
+def test_without_a_reload_the_caregiver_cannot_take_lunch():
+    kitchen = Depot("k", hold_limit=150, load_time=60)
+    stops = [hot("lunch", 100)]
+    # With one trip the start counts as the kitchen (as always): 400 s from home is over the hold.
+    p = line(stops, [Worker("c", SHIFT, depot="k")], [kitchen], starts=[500])
+    s = checked(solve(p, **FAST))
+    assert [u.reason for u in s.unassigned] == [Reason.HOLD_LIMIT]
+    p = line(stops, [Worker("c", SHIFT, depot="k", trips=2)], [kitchen], starts=[500], kitchens=[0])
+    s = checked(solve(p, **FAST))
+    assert not s.unassigned and s.route_of("c").reloads == (0,)
+
+
+def test_packing_rate_staggers_the_riders():
+    # Two riders, 4 meals each, at a kitchen packing 4 per 10 minutes from 1000: one leaves at
+    # 1000, the other no earlier than 1600.
+    kitchen = Depot("k", hold_limit=200, ready=1000, packing_rate=4)
+    stops = [hot(f"m{i}", x) for i, x in enumerate([10, 20, 30, 40, -10, -20, -30, -40])]
+    riders = [Worker(f"r{v}", TimeWindow(0, 5000), depot="k", capacity=(4,)) for v in range(2)]
+    p = line(stops, riders, [kitchen], starts=[0, 0])
+    s = checked(solve(p, **FAST))
+    assert not s.unassigned
+    departs = sorted(r.depart for r in s.routes if r.stops)
+    assert departs[0] >= 1000 and departs[1] >= 1600
+    both = [Route(r.worker_id, r.stops, 1000) for r in s.routes]
+    assert Kind.PACKING in kinds(p, both)
+
+
+def test_packing_rate_staggers_reload_trips():
+    kitchen = Depot("k", hold_limit=200, ready=1000, packing_rate=2, load_time=10)
+    stops = [hot(f"m{i}", x) for i, x in enumerate([10, 20, -10, -20])]
+    p = line(stops, [Worker("r", TimeWindow(0, 5000), depot="k", capacity=(2,), trips=2)], [kitchen],
+             starts=[0], kitchens=[0])
+    s = checked(solve(p, **FAST))
+    r = s.route_of("r")
+    assert not s.unassigned and r.trip_departs[0] >= 1000 and r.trip_departs[1] >= 1600
+
+
+def test_a_trip_too_small_for_one_meal_is_a_capacity_reason():
+    # The precheck's reason: no eligible worker's box holds the meal, however many trips.
+    stops = [(Stop("big", demand=(3,), hot_meal=True, depot="k"), 10), hot("small", 20)]
+    p = line(stops, [Worker("r", SHIFT, depot="k", capacity=(2,), trips=3)], [Depot("k", hold_limit=100)],
+             starts=[0], kitchens=[0])
+    s = checked(solve(p, **FAST))
+    assert [(u.stop_id, u.reason) for u in s.unassigned] == [("big", Reason.CAPACITY)]
+
+
+def test_one_trip_everywhere_plans_exactly_as_before_reloads():
+    """The plan of a fixed search recorded before reload trips existed (same seed, same limits)."""
+    s = solve(legacy_day(), time_limit=30, seed=2, solution_limit=100, search_iterations=300)
+    assert {r.worker_id: (r.stops, r.depart) for r in s.routes} == {
+        "w0": (("s22", "s16", "s11", "s21", "s00", "s23"), 3000),
+        "w1": (("s04", "s07", "s06", "s03", "s14", "s13"), 3283),
+        "w2": (("s10", "s01", "s19", "s09", "s18", "s20"), 3249),
+        "w3": (("s02", "s08", "s05", "s15", "s12", "s17"), 3478),
+    }
+    assert not s.unassigned and s.cost == 6074
+    assert all(r.reloads == () and r.trip_departs == () for r in s.routes)
+    checked(s)
+
+
+def legacy_day():
+    rng = np.random.default_rng(11)
+    n, m = 24, 4
+    pts = rng.integers(0, 900, size=(n, 2))
+    xs = np.vstack([pts, np.full((2 * m, 2), 450)])
+    mat = np.rint(np.hypot(*(xs[:, None, :] - xs[None, :, :]).transpose(2, 0, 1))).astype(np.int64)
+    stops = []
+    for i in range(n):
+        is_hot = i < 16
+        stops.append(Stop(f"s{i:02d}", demand=(1,), service=60, hot_meal=is_hot, depot="k" if is_hot else None,
+                          windows=(TimeWindow(3600, 7200),) if is_hot else (),
+                          skills={"care"} if i >= 21 else frozenset()))
+    workers = [Worker(f"w{v}", TimeWindow(3000, 12000), depot="k", capacity=(6,),
+                      skills={"care"} if v == 0 else frozenset(),
+                      breaks=(Break(TimeWindow(7200, 9000), 600),) if v == 0 else ()) for v in range(m)]
+    return Problem(tuple(stops), tuple(workers), {"car": mat}, (Depot("k", hold_limit=1500),))
