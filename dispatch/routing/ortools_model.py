@@ -10,8 +10,10 @@ A worker allowed more than one trip (`Worker.trips`) gets optional reload nodes 
 kitchen (see `trips`), free to leave out, that only it may visit: loading takes the kitchen's
 `load_time` there, the load dimensions are reset with the slack trick of OR-Tools'
 `cvrp_reload` sample (the reload's demand is minus the capacity, its slack up to the
-capacity), and the hot-meal clock restarts (below). Unused reloads are read back as nothing;
-used ones become `Route.reloads`.
+capacity), and the hot-meal clock restarts (`_trip_clock`). A count of loads keeps hot meals
+off a trip from home, and a hot meal's trip leaves no earlier than the floor `trips` gives its
+load (the kitchen's `ready`, later for its packing rate). Unused reloads are read back as
+nothing; used ones become `Route.reloads` and `Route.trip_departs`.
 """
 
 from __future__ import annotations

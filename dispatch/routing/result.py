@@ -135,7 +135,11 @@ class Solution:
                 f"travel {r.travel_time // 60} min"
                 + (f", break {clock(r.break_start)}" if r.break_start is not None else "")
             )
-            for v in r.visits:
+            for k, v in enumerate(r.visits):
+                if k in r.reloads:
+                    trip = r.reloads.index(k) + 1
+                    leave = f", leaves {clock(r.trip_departs[trip])}" if len(r.trip_departs) > trip else ""
+                    lines.append(f"    back at the kitchen to load trip {trip + 1}{leave}")
                 wait = f" (wait {v.wait // 60} min)" if v.wait >= 60 else ""
                 lines.append(f"    {clock(v.start)} {v.stop_id}{wait}")
         for u in self.unassigned:

@@ -292,3 +292,38 @@ def legacy_day():
                       skills={"care"} if v == 0 else frozenset(),
                       breaks=(Break(TimeWindow(7200, 9000), 600),) if v == 0 else ()) for v in range(m)]
     return Problem(tuple(stops), tuple(workers), {"car": mat}, (Depot("k", hold_limit=1500),))
+
+
+@pytest.mark.parametrize("seed", [2, 6, 10, 17, 26])
+def test_mixed_days_with_reloads_pass_the_checker_unrepaired(seed):
+    """Breaks, windows, working-time caps, workers from home and kitchens with ready times and
+    packing rates: OR-Tools' plan must pass the checker as it is, not after dropping stops."""
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(6, 14)), int(rng.integers(1, 4))
+    pts = rng.integers(0, 400, size=(n, 2))
+    kitchen = np.array([200, 200])
+    homes = [kitchen if rng.random() < 0.6 else rng.integers(0, 400, size=2) for _ in range(m)]
+    xs = np.vstack([pts, homes, homes, [kitchen]])
+    mat = np.rint(np.hypot(*(xs[:, None, :] - xs[None, :, :]).transpose(2, 0, 1))).astype(np.int64)
+    depot = Depot("k", hold_limit=int(rng.integers(300, 900)), load_time=int(rng.integers(0, 120)),
+                  ready=int(rng.integers(0, 1500)) if rng.random() < 0.6 else None)
+    if depot.ready is not None and rng.random() < 0.6:
+        depot = Depot("k", hold_limit=depot.hold_limit, load_time=depot.load_time, ready=depot.ready,
+                      packing_rate=int(rng.integers(1, 5)))
+    stops = []
+    for i in range(n):
+        is_hot = rng.random() < 0.7
+        w0 = int(rng.integers(0, 4000))
+        stops.append(Stop(f"s{i}", demand=(int(rng.integers(1, 3)),), service=int(rng.integers(0, 120)),
+                          hot_meal=is_hot, depot="k" if is_hot else None,
+                          windows=(TimeWindow(w0, w0 + int(rng.integers(300, 3000))),) if rng.random() < 0.6 else ()))
+    workers = []
+    for v in range(m):
+        brk = (Break(TimeWindow(1500, 3000), 300),) if rng.random() < 0.4 else ()
+        workers.append(Worker(f"w{v}", TimeWindow(0, 8000), depot="k", capacity=(int(rng.integers(2, 6)),),
+                              trips=int(rng.integers(1, 4)), breaks=brk,
+                              max_work=int(rng.integers(3000, 8000)) if rng.random() < 0.3 else None))
+    p = Problem(tuple(stops), tuple(workers), {"car": mat}, (depot,))
+    assert p.has_reloads
+    s = checked(solve(p, time_limit=1, seed=seed))
+    assert "repaired" not in s.status and any(r.reloads for r in s.routes)
