@@ -301,7 +301,9 @@ class Problem:
         for mode, m in dict(self.matrices).items():
             m = np.asarray(m)
             if m.shape != (n, n):
-                raise InvalidProblem(f"travel matrix for {mode!r} has shape {m.shape}, expected {(n, n)}")
+                extra = (f" (stops, worker starts, worker ends, then the kitchens workers reload at: "
+                         f"{', '.join(self.kitchens)})" if self.kitchens else "")
+                raise InvalidProblem(f"travel matrix for {mode!r} has shape {m.shape}, expected {(n, n)}{extra}")
             if not np.issubdtype(m.dtype, np.integer):
                 raise InvalidProblem(f"travel matrix for {mode!r} must hold integer seconds, got {m.dtype}")
             if (m < 0).any():

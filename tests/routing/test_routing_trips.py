@@ -327,3 +327,9 @@ def test_mixed_days_with_reloads_pass_the_checker_unrepaired(seed):
     assert p.has_reloads
     s = checked(solve(p, time_limit=1, seed=seed))
     assert "repaired" not in s.status and any(r.reloads for r in s.routes)
+
+
+def test_a_matrix_without_the_kitchen_says_what_it_lacks():
+    with pytest.raises(InvalidProblem, match=r"expected \(4, 4\) .* kitchens workers reload at: k"):
+        Problem((Stop("a"),), (Worker("r", SHIFT, depot="k", trips=2),), {"car": np.zeros((3, 3), dtype=np.int64)},
+                (Depot("k"),))
