@@ -97,3 +97,26 @@ def departure_floors(problem: Problem) -> dict[int, list[int]]:
             batches = max(1, math.ceil(carried / depot.packing_rate))
             floors[v][load - 1] = depot.ready + PACKING_PERIOD * (batches - 1)
     return floors
+
+
+def with_reloads(problem: Problem, v: int, stops: list[int], places: list[int]) -> list[int]:
+    """A warm start's stops for worker `v` with its reload places (model nodes, in order) put
+    where the box would overflow, or before the first hot meal of a trip from home.
+
+    A published plan is handed back as stops only (`SolveOptions.initial_routes`); without its
+    reloads OR-Tools would refuse it as a start. Hold limits are left to OR-Tools: a start it
+    refuses only costs the warm start.
+    """
+    cap = problem.capacity(problem.workers[v])
+    out, load, left, loaded = [], None, list(places), problem.first_trip_loaded(v)
+    for i in stops:
+        stop = problem.stops[i]
+        demand = problem.demand(stop)
+        load = load or [0] * len(demand)
+        full = cap is not None and any(a + d > c for a, d, c in zip(load, demand, cap))
+        if left and ((stop.hot_meal and not loaded) or full):
+            out.append(left.pop(0))
+            load, loaded = [0] * len(demand), True
+        out.append(i)
+        load = [a + d for a, d in zip(load, demand)]
+    return out

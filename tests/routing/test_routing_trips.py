@@ -333,3 +333,20 @@ def test_a_matrix_without_the_kitchen_says_what_it_lacks():
     with pytest.raises(InvalidProblem, match=r"expected \(4, 4\) .* kitchens workers reload at: k"):
         Problem((Stop("a"),), (Worker("r", SHIFT, depot="k", trips=2),), {"car": np.zeros((3, 3), dtype=np.int64)},
                 (Depot("k"),))
+
+
+def test_an_urgent_meal_joins_a_published_plan_with_reloads():
+    from dispatch.routing.replan import insert_urgent
+
+    xs = [10, 20, 30, -10, -20, -30, 15, -15]
+    stops = [hot(f"m{i}", x) for i, x in enumerate(xs)]
+    kitchen = Depot("k", hold_limit=60, load_time=5)
+    riders = [Worker("r", SHIFT, depot="k", capacity=(3,), trips=3), Worker("q", SHIFT, depot="k", capacity=(3,),
+                                                                           trips=3)]
+    day = line(stops, riders, [kitchen], starts=[0, 0], kitchens=[0])
+    published = checked(solve(line(stops[:-1], riders, [kitchen], starts=[0, 0], kitchens=[0]), **FAST))
+    assert not published.unassigned
+    after = checked(insert_urgent(day, published, "m7", time_limit=2, seed=1))
+    assert not after.unassigned
+    before = {s: r.worker_id for r in published.routes for s in r.stops}
+    assert all(after.worker_of(s) == w for s, w in before.items())
