@@ -350,3 +350,11 @@ def test_an_urgent_meal_joins_a_published_plan_with_reloads():
     assert not after.unassigned
     before = {s: r.worker_id for r in published.routes for s in r.stops}
     assert all(after.worker_of(s) == w for s, w in before.items())
+
+
+def test_a_problem_with_reloads_is_not_polished_by_the_engine():
+    stops = [hot(f"m{i}", x) for i, x in enumerate([10, 20, -10, -20])]
+    p = line(stops, [Worker("r", SHIFT, depot="k", capacity=(2,), trips=2)], [Depot("k", hold_limit=60)],
+             starts=[0], kitchens=[0])
+    s = checked(solve(p, time_limit=2, seed=1, solution_limit=20, search_iterations=50))
+    assert "polished" not in s.status and not s.unassigned
