@@ -6,12 +6,19 @@ unassigned stops with reasons instead of a failure. Stops that must not be
 dropped get a penalty larger than any plan's total travel, so they are dropped
 only when no feasible plan holds them.
 
-A route is one trip: a worker with hot meals loads them all at the kitchen when
-the route starts; going back to reload (multi-trip) is out of scope.
+A worker allowed more than one trip (`Worker.trips`) gets optional reload nodes at its
+kitchen (see `trips`), free to leave out, that only it may visit: loading takes the kitchen's
+`load_time` there, the load dimensions are reset with the slack trick of OR-Tools'
+`cvrp_reload` sample (the reload's demand is minus the capacity, its slack up to the
+capacity), and the hot-meal clock restarts (`_trip_clock`). A count of loads keeps hot meals
+off a trip from home, and a hot meal's trip leaves no earlier than the floor `trips` gives its
+load (the kitchen's `ready`, later for its packing rate). Unused reloads are read back as
+nothing; used ones become `Route.reloads` and `Route.trip_departs`.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
@@ -19,6 +26,7 @@ from .engine.tables import travel_matrices
 from .options import SolveOptions, drop_penalties
 from .problem import Problem
 from .result import Reason, Route, Solution, Unassigned, Visit
+from .trips import departure_floors, reload_places
 
 _FIRST = routing_enums_pb2.FirstSolutionStrategy
 _META = routing_enums_pb2.LocalSearchMetaheuristic
@@ -38,19 +46,28 @@ class Model:
         self.n, self.m = n, m
         starts = [p.start_node(v) for v in range(m)]
         ends = [p.end_node(v) for v in range(m)]
-        self.manager = manager = pywrapcp.RoutingIndexManager(p.num_nodes, m, starts, ends)
+        # The model's nodes: stops, starts and ends as in the problem, then the reload places
+        # (the problem's kitchen nodes themselves are never visited).
+        self.reloads = reloads = reload_places(p)
+        self.first_reload = base = n + 2 * m
+        self.manager = manager = pywrapcp.RoutingIndexManager(base + len(reloads), m, starts, ends)
         self.routing = routing = pywrapcp.RoutingModel(manager)
         solver = routing.solver()
-        service = [s.service for s in p.stops] + [0] * (2 * m)
+        service = [s.service for s in p.stops] + [0] * (2 * m) + [r.load_time for r in reloads]
         node_of = [manager.IndexToNode(i) for i in range(routing.Size())]
         self.node_of = node_of
 
-        # Travel per mode, with open routes' way back made free (each end node has one vehicle).
+        # Travel per mode, with open routes' way back made free (each end node has one vehicle);
+        # `arcs` is the same per model node (a reload place travels as its kitchen).
         self.travel = travel = travel_matrices(p)
+        self.arcs = arcs = travel
+        if reloads:
+            place = list(range(base)) + [r.kitchen for r in reloads]
+            arcs = self.arcs = {mode: t[np.ix_(place, place)] for mode, t in travel.items()}
 
         # Time transits include the service at the origin (OR-Tools' usual VRPTW form).
         time_cb = {}
-        for mode, t in travel.items():
+        for mode, t in arcs.items():
             rows = (t + [[x] for x in service]).tolist()
             time_cb[mode] = routing.RegisterTransitMatrix(rows)
 
@@ -65,7 +82,7 @@ class Model:
         for v, w in enumerate(p.workers):
             key = (w.mode, w.id if w.id in referenced else None)
             if key not in cost_cb:
-                t = travel[w.mode]
+                t = arcs[w.mode]
                 if prefers:
                     t = t.copy()
                     for i, who in prefers.items():
@@ -100,13 +117,22 @@ class Model:
             routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
             routing.AddVariableMaximizedByFinalizer(time.CumulVar(routing.Start(v)))
 
-        # Capacities, one dimension per kind of load.
+        # Capacities, one dimension per kind of load; per trip when the worker reloads.
         for d in range(p.num_dimensions):
             demand = [p.demand(s)[d] for s in p.stops] + [0] * (2 * m)
-            cb = routing.RegisterUnaryTransitVector(demand)
             caps = [(p.capacity(w) or (None,) * (d + 1))[d] for w in p.workers]
             caps = [c if c is not None else sum(demand) + 1 for c in caps]
-            routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"load{d}")
+            if not reloads:
+                cb = routing.RegisterUnaryTransitVector(demand)
+                routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"load{d}")
+                continue
+            cb = routing.RegisterUnaryTransitVector(demand + [-caps[r.worker] for r in reloads])
+            routing.AddDimensionWithVehicleCapacity(cb, max(caps), caps, True, f"load{d}")
+            load = routing.GetDimensionOrDie(f"load{d}")
+            for idx in range(routing.Size()):
+                if not routing.IsEnd(idx) and node_of[idx] < base:
+                    load.SlackVar(idx).SetValue(0)
+        self._reload_order(time)
 
         # Breaks, taken while travelling or waiting but never during a service.
         self.breaks = {}
@@ -130,7 +156,10 @@ class Model:
         for i, s in enumerate(p.stops):
             if s.hot_meal and p.depot(s.depot) is not None and p.depot(s.depot).hold_limit is not None:
                 holds[i] = p.depot(s.depot).hold_limit
-        if holds:
+        floors = departure_floors(p)
+        if reloads and (holds or floors):
+            self._trip_clock(time_cb, holds, floors)
+        elif holds or floors:
             routing.AddDimensionWithVehicleTransits(
                 [time_cb[w.mode] for w in p.workers], horizon, horizon, True, "elapsed")
             elapsed = routing.GetDimensionOrDie("elapsed")
@@ -139,6 +168,7 @@ class Model:
                     solver.Add(elapsed.SlackVar(idx) == time.SlackVar(idx))
             for i, limit in holds.items():
                 elapsed.CumulVar(manager.NodeToIndex(i)).SetMax(limit)
+            self._ready(elapsed, floors, None)
 
         # Balanced workloads: a soft cap on each route's working time at the fair share.
         if options.balance_weight > 0 and n:
@@ -170,6 +200,103 @@ class Model:
             head = sorted((s.pinned_position, i) for i, s in enumerate(p.stops)
                           if s.pinned_worker == w.id and s.pinned_position is not None and allowed[i])
             self.pinned_heads[v] = [i for _, i in head]
+
+    def _reload_order(self, time):
+        """Reload places are free to leave out, their worker's alone, and taken in order.
+
+        Also the count of loads so far ("loads"), when a hot meal needs it: no hot meal on a
+        trip from home, and each load's packing floor.
+        """
+        p, routing, manager, reloads = self.problem, self.routing, self.manager, self.reloads
+        solver = routing.solver()
+        self.loads = None
+        if not reloads:
+            return
+        index = [manager.NodeToIndex(self.first_reload + j) for j in range(len(reloads))]
+        for j, r in enumerate(reloads):
+            # Load as late as the stops' times (fixed first) allow: the trip holds its meals least,
+            # and `read` reports a time the schedule really has (an unfixed cumul reads as its minimum).
+            routing.AddVariableMaximizedByFinalizer(time.CumulVar(index[j]))
+            routing.AddDisjunction([index[j]], 0)
+            routing.VehicleVar(index[j]).SetValues([-1, r.worker])
+            if j and reloads[j - 1].worker == r.worker:
+                # Equal places in any order are the same plan: one order keeps the search small.
+                solver.Add(routing.ActiveVar(index[j]) <= routing.ActiveVar(index[j - 1]))
+                solver.Add(time.CumulVar(index[j - 1]) <= time.CumulVar(index[j]))
+        from_home = [v for v in range(self.m) if not p.first_trip_loaded(v)]
+        if not from_home and not departure_floors(p):
+            return
+        counts = [0] * self.first_reload + [1] * len(reloads)
+        cb = routing.RegisterUnaryTransitVector(counts)
+        routing.AddDimensionWithVehicleCapacity(cb, 0, [w.trips for w in p.workers], False, "loads")
+        self.loads = loads = routing.GetDimensionOrDie("loads")
+        for v in range(self.m):
+            loads.CumulVar(routing.Start(v)).SetValue(1 if p.first_trip_loaded(v) else 0)
+        for i, s in enumerate(p.stops):
+            if s.hot_meal:
+                loads.CumulVar(manager.NodeToIndex(i)).SetMin(1)
+
+    def _trip_clock(self, time_cb, holds: dict[int, int], floors: dict[int, list[int]]):
+        """The hot-meal clock ("elapsed") of routes with reloads: the time since the trip left the kitchen.
+
+        As without reloads it is a twin of the time dimension with the slacks tied, from zero at
+        the route's start. Out of a reload it restarts: the transit is the travel less `h`
+        (more than any cumul), and the reload's slack is tied so that the next cumul is the
+        travel plus the time dimension's slack there, i.e. the time since loading ended. So the
+        trip leaves when loading ends (`read` reports that), and a wait after it is held time.
+        """
+        p, routing, manager, time = self.problem, self.routing, self.manager, self.time
+        solver = routing.solver()
+        base, h = self.first_reload, self.horizon
+        service = [s.service for s in p.stops] + [0] * (2 * self.m)
+        cbs = {}
+        for mode, t in self.arcs.items():
+            rows = t.copy()
+            rows[:base] += np.asarray(service)[:, None]
+            rows[base:] -= h
+            cbs[mode] = routing.RegisterTransitMatrix(rows.tolist())
+        routing.AddDimensionWithVehicleTransits([cbs[w.mode] for w in p.workers], 2 * h, h, True, "elapsed")
+        elapsed = routing.GetDimensionOrDie("elapsed")
+        for idx in range(routing.Size()):
+            if routing.IsEnd(idx):
+                continue
+            if self.node_of[idx] < base:
+                solver.Add(elapsed.SlackVar(idx) == time.SlackVar(idx))
+            else:
+                solver.Add(elapsed.SlackVar(idx) + elapsed.CumulVar(idx) == h + time.SlackVar(idx))
+        for i, limit in holds.items():
+            elapsed.CumulVar(manager.NodeToIndex(i)).SetMax(limit)
+        self._ready(elapsed, floors, self.loads)
+
+    def _ready(self, elapsed, floors: dict[int, list[int]], loads):
+        """No hot meal's trip leaves before its floor (`trips.departure_floors`): cooking's end,
+        or later for the kitchen's packing rate. A meal's trip left at its time less its elapsed."""
+        if not floors:
+            return
+        p, routing, manager, time = self.problem, self.routing, self.manager, self.time
+        solver = routing.solver()
+        k = max(w.trips for w in p.workers) if loads is not None else 1
+        for depot in p.depots:
+            if depot.ready is None:
+                continue
+            table = [0] * k
+            for v in range(self.m):
+                row = floors.get(v, [0]) if p.workers[v].depot == depot.id else [0]
+                table += (row + [row[-1]] * k)[:k]
+            constant = all(x == depot.ready for v in range(self.m) if p.workers[v].depot == depot.id
+                           for x in table[(v + 1) * k:(v + 2) * k])
+            for i, s in enumerate(p.stops):
+                if not (s.hot_meal and s.depot == depot.id):
+                    continue
+                idx = manager.NodeToIndex(i)
+                left = time.CumulVar(idx) - elapsed.CumulVar(idx)
+                if constant:
+                    solver.Add(left >= depot.ready)
+                    continue
+                slot = (routing.VehicleVar(idx) + 1) * k
+                if loads is not None:
+                    slot = slot + loads.CumulVar(idx) - 1
+                solver.Add(left >= solver.Element(table, slot.Var()))
 
     def apply_pins(self):
         routing, manager = self.routing, self.manager
@@ -213,7 +340,9 @@ class Model:
                 order.append(manager.IndexToNode(idx))
                 idx = assignment.Value(routing.NextVar(idx))
             end = assignment.Value(time.CumulVar(idx))
-            placed.update(order)
+            if self.reloads:
+                order = self._useful(order)
+            placed.update(i for i in order if i < self.n)
             brk = None
             if v in self.breaks:
                 brk = _break_start(assignment, self.breaks[v])
@@ -224,25 +353,49 @@ class Model:
                 unassigned.append(reasons.get(i) or Unassigned(s.id, Reason.NO_ROOM))
         return Solution(p, tuple(routes), tuple(unassigned), assignment.ObjectiveValue(), status, wall)
 
+    def _useful(self, order: list[int]) -> list[int]:
+        """The route without reloads that no stop follows (a free visit before the end, or one
+        reload straight after another): they load nothing anyone receives."""
+        base = self.first_reload
+        return [x for j, x in enumerate(order) if x < base or (j + 1 < len(order) and order[j + 1] < base)]
+
     def _route(self, v, order, depart, end, assignment, brk) -> Route:
         p = self.problem
         w = p.workers[v]
-        t = self.travel[w.mode]
-        total = [sum(x) for x in zip(*(p.demand(p.stops[i]) for i in order))] if order else []
-        load = list(total)
-        visits, prev, leave, travel = [], p.start_node(v), depart, 0
+        t = self.arcs[w.mode]
+        base = self.first_reload
+        trips, reloads, departs = [[]], [], []
+        for x in order:
+            if x >= base:
+                reloads.append(sum(len(trip) for trip in trips))
+                trips.append([])
+            else:
+                trips[-1].append(x)
+        totals = [[sum(x) for x in zip(*(p.demand(p.stops[i]) for i in trip))] for trip in trips]
+        load = list(totals[0]) if order else []
+        visits, prev, leave, travel, trip = [], p.start_node(v), depart, 0, 0
         for i in order:
+            if i >= base:
+                travel += int(t[prev, i])
+                leave = assignment.Value(self.time.CumulVar(self.manager.NodeToIndex(i))) + self.reloads[
+                    i - base].load_time
+                departs.append(leave)
+                trip += 1
+                load = list(totals[trip])
+                prev = i
+                continue
             s = p.stops[i]
             start = assignment.Value(self.time.CumulVar(self.manager.NodeToIndex(i)))
             arrival = min(start, leave + int(t[prev, i]))
             travel += int(t[prev, i])
-            visits.append(Visit(s.id, arrival, start, start + s.service, tuple(load)))
+            visits.append(Visit(s.id, arrival, start, start + s.service, tuple(load), trip))
             load = [a - b for a, b in zip(load, p.demand(s))]
             prev, leave = i, start + s.service
         if order:
             travel += int(t[prev, p.end_node(v)])
-        return Route(w.id, tuple(p.stops[i].id for i in order), depart, tuple(visits),
-                     end if order else depart, travel, brk if order else None)
+        return Route(w.id, tuple(p.stops[i].id for i in order if i < base), depart, tuple(visits),
+                     end if order else depart, travel, brk if order else None, tuple(reloads),
+                     (depart, *departs) if reloads else ())
 
 
 

@@ -58,26 +58,37 @@ def _direct_ok(problem: Problem, i: int, v: int, *, check_hold: bool) -> bool:
     """Serve only this stop, leaving just in time to wait nothing: does it fit?
 
     Leaving just in time is the best case for every rule here (shift end,
-    working time, hold limit), so failing it means no route can do better.
+    working time, hold limit), so failing it means no route can do better. A hot
+    meal waits for its kitchen's `ready`, and a worker whose first trip does not
+    leave the kitchen goes there first to load it.
     """
     worker = problem.workers[v]
     stop = problem.stops[i]
-    to = problem.travel(v, problem.start_node(v), i)
+    depot = problem.depot(stop.depot) if stop.hot_meal else None
+    lead, origin = 0, problem.start_node(v)
+    if depot is not None and not problem.first_trip_loaded(v):
+        origin = problem.kitchen_node(worker.depot)
+        lead = problem.travel(v, problem.start_node(v), origin) + depot.load_time
+    ready = depot.ready if depot is not None and depot.ready is not None else None
+    to = problem.travel(v, origin, i)
     back = problem.travel(v, i, problem.end_node(v))
     limit = None
-    if check_hold and stop.hot_meal and problem.depot(stop.depot) is not None:
-        limit = problem.depot(stop.depot).hold_limit
+    if check_hold and depot is not None:
+        limit = depot.hold_limit
     for w in stop.windows or (TimeWindow(worker.shift.start, max(worker.shift.start, worker.shift.end)),):
-        depart = max(worker.shift.start, w.start - to)
-        start = max(depart + to, w.start)
-        if depart + to > w.end:
+        leave = max(worker.shift.start + lead, w.start - to)
+        if ready is not None:
+            leave = max(leave, ready)
+        depart = leave - lead
+        start = max(leave + to, w.start)
+        if leave + to > w.end:
             continue
         finish = start + stop.service + back
         if finish > worker.shift.end:
             continue
         if worker.max_work is not None and finish - depart > worker.max_work:
             continue
-        if limit is not None and start - depart > limit:
+        if limit is not None and start - leave > limit:
             continue
         return True
     return False

@@ -10,7 +10,7 @@ clocks or timezones.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -72,19 +72,44 @@ class Break:
         _int("break duration", self.duration)
 
 
+PACKING_PERIOD = 600
+"""Seconds per batch of `Depot.packing_rate`: kitchens count their hand-out in meals per 10 minutes."""
+
+
 @dataclass(frozen=True)
 class Depot:
-    """A kitchen or meal site; hot meals leave from it and must arrive within `hold_limit`."""
+    """A kitchen or meal site; hot meals leave from it and must arrive within `hold_limit`.
+
+    A hot meal is held from the departure of the trip that carries it, so a worker who comes
+    back to reload (`Worker.trips`) starts a new hold. `load_time` is the time a reload takes
+    at the kitchen. `ready` is when cooking ends: no hot meal leaves before it. `packing_rate`
+    is how many hot meals the kitchen hands out per 10 minutes from `ready`: counting every
+    worker's every trip, at most ``packing_rate * (k + 1)`` hot meals have left by any moment
+    of the ``k``-th 10-minute period after `ready` (the first batch is packed as cooking ends).
+    """
 
     id: str
     location: Location | None = None
     hold_limit: int | None = None
+    load_time: int = 0
+    ready: int | None = None
+    packing_rate: int | None = None
 
     def __post_init__(self):
         if not self.id:
             raise InvalidProblem("depot needs an id")
         if self.hold_limit is not None:
             _int(f"depot {self.id} hold_limit", self.hold_limit, minimum=1)
+        _int(f"depot {self.id} load_time", self.load_time)
+        if self.ready is not None:
+            _int(f"depot {self.id} ready", self.ready)
+        if self.packing_rate is not None:
+            if isinstance(self.packing_rate, bool) or not isinstance(self.packing_rate, (int, np.integer)) \
+                    or self.packing_rate < 1:
+                raise InvalidProblem(f"depot {self.id} packing_rate must be a whole number of meals per 10 "
+                                     f"minutes, at least 1, got {self.packing_rate!r}")
+            if self.ready is None:
+                raise InvalidProblem(f"depot {self.id} has a packing_rate but no ready time to count it from")
 
 
 @dataclass(frozen=True)
@@ -162,9 +187,15 @@ class Worker:
     A worker with a `depot` starts at that kitchen (unless `start` says otherwise)
     and may carry its hot meals. A route ends at `end`, or back at `start` when
     `end` is None; `returns=False` ends it at the last stop instead (the worker
-    goes home off the clock), so the way back costs nothing. The hot-meal hold
-    limit counts from the route's start, so a worker carrying hot meals should
-    start at the kitchen (the default when `depot` is set and `start` is not).
+    goes home off the clock), so the way back costs nothing.
+
+    `trips` is the most loads the worker may take at its kitchen in the day; `capacity` is per
+    trip (the box is refilled at each reload). With ``trips == 1`` the route is one trip and
+    its start counts as the kitchen, as it always has: hot meals are held from the route's
+    departure. With ``trips > 1`` a worker who starts at the kitchen has loaded once on
+    leaving and may come back ``trips - 1`` times; one who starts elsewhere (a caregiver from
+    home) loads only at the kitchen, up to ``trips`` times, and carries no hot meal before
+    the first load: a hot meal cannot be on a trip that did not leave the kitchen.
     """
 
     id: str
@@ -178,10 +209,17 @@ class Worker:
     max_work: int | None = None
     breaks: tuple[Break, ...] = ()
     returns: bool = True
+    trips: int = 1
 
     def __post_init__(self):
         if not self.id:
             raise InvalidProblem("worker needs an id")
+        if isinstance(self.trips, bool) or not isinstance(self.trips, (int, np.integer)) or self.trips < 1:
+            raise InvalidProblem(f"worker {self.id} trips must be a whole number of loads, at least 1, "
+                                 f"got {self.trips!r}")
+        object.__setattr__(self, "trips", int(self.trips))
+        if self.trips > 1 and self.depot is None:
+            raise InvalidProblem(f"worker {self.id} has {self.trips} trips but no kitchen (depot) to reload at")
         if not isinstance(self.shift, TimeWindow):
             raise InvalidProblem(f"worker {self.id} shift must be a TimeWindow")
         object.__setattr__(self, "capacity", tuple(_int(f"worker {self.id} capacity", c) for c in self.capacity))
@@ -204,8 +242,9 @@ class Problem:
     """One site's window or shift: the stops to place, the workers and their travel matrices.
 
     Matrices are indexed by `nodes`: every stop, then every worker's start, then
-    every worker's end, in that order, so equal positions always mean the same
-    place without a lookup table. Build them with `Problem.build` from
+    every worker's end, then the kitchens workers reload at (`kitchens`: the depots
+    of workers with ``trips > 1``, none in a problem without reloads), in that
+    order, so equal positions always mean the same place without a lookup table. Build them with `Problem.build` from
     coordinates, or pass them in (the Solomon reader does).
 
     `now` is the moment a plan of a day already under way is made: no stop not yet
@@ -220,6 +259,7 @@ class Problem:
     depots: tuple[Depot, ...] = ()
     dimensions: tuple[str, ...] = ()
     now: int | None = None
+    kitchens: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self):
         if self.now is not None:
@@ -254,12 +294,16 @@ class Problem:
         for w in workers:
             if w.depot is not None and w.depot not in depot_ids:
                 raise InvalidProblem(f"worker {w.id} starts from unknown depot {w.depot!r}")
+        reloading = {w.depot for w in workers if w.trips > 1}
+        object.__setattr__(self, "kitchens", tuple(d.id for d in depots if d.id in reloading))
         n = self.num_nodes
         matrices = {}
         for mode, m in dict(self.matrices).items():
             m = np.asarray(m)
             if m.shape != (n, n):
-                raise InvalidProblem(f"travel matrix for {mode!r} has shape {m.shape}, expected {(n, n)}")
+                extra = (f" (stops, worker starts, worker ends, then the kitchens workers reload at: "
+                         f"{', '.join(self.kitchens)})" if self.kitchens else "")
+                raise InvalidProblem(f"travel matrix for {mode!r} has shape {m.shape}, expected {(n, n)}{extra}")
             if not np.issubdtype(m.dtype, np.integer):
                 raise InvalidProblem(f"travel matrix for {mode!r} must hold integer seconds, got {m.dtype}")
             if (m < 0).any():
@@ -299,10 +343,14 @@ class Problem:
             elif w.end is None and w.returns and w.start is not None:
                 w = Worker(**{**w.__dict__, "end": w.start})
             resolved.append(w)
-        places = node_locations(stops, resolved)
+        reloading = {w.depot for w in resolved if w.trips > 1}
+        kitchens = [d for d in depots if d.id in reloading]
+        places = node_locations(stops, resolved) + [d.location for d in kitchens]
         for i, loc in enumerate(places):
             if loc is None and not _is_open_end(i, len(stops), resolved):
-                raise InvalidProblem(f"{_node_name(i, stops, resolved)} has no coordinates")
+                name = (_node_name(i, stops, resolved) if i < len(stops) + 2 * len(resolved)
+                        else f"kitchen {kitchens[i - len(stops) - 2 * len(resolved)].id} (workers reload there)")
+                raise InvalidProblem(f"{name} has no coordinates")
         modes = sorted({w.mode for w in resolved})
         matrices = {mode: travel.matrix(places, mode) for mode in modes}
         return cls(tuple(stops), tuple(resolved), matrices, tuple(depots), dimensions, now)
@@ -310,7 +358,27 @@ class Problem:
     # --- node numbering shared by solver and checker ---------------------------------
     @property
     def num_nodes(self) -> int:
-        return len(self.stops) + 2 * len(self.workers)
+        return len(self.stops) + 2 * len(self.workers) + len(self.kitchens)
+
+    def kitchen_node(self, depot_id: str) -> int:
+        """The node of a kitchen some worker reloads at."""
+        return len(self.stops) + 2 * len(self.workers) + self.kitchens.index(depot_id)
+
+    @property
+    def has_reloads(self) -> bool:
+        return any(w.trips > 1 for w in self.workers)
+
+    def first_trip_loaded(self, v: int) -> bool:
+        """Whether the route's first trip carries hot meals: it leaves the kitchen, or the worker
+        has one trip, whose start has always counted as the kitchen."""
+        w = self.workers[v]
+        if w.trips == 1:
+            return True
+        d = self.depot(w.depot)
+        if w.start is not None and d.location is not None:
+            return w.start == d.location
+        m, s, k = self.matrices[w.mode], self.start_node(v), self.kitchen_node(w.depot)
+        return int(m[s, k]) == 0 and int(m[k, s]) == 0
 
     def start_node(self, v: int) -> int:
         return len(self.stops) + v

@@ -29,6 +29,7 @@ class Visit:
     start: int
     departure: int
     load: tuple[int, ...] = ()
+    trip: int = 0
 
     @property
     def wait(self) -> int:
@@ -39,8 +40,14 @@ class Visit:
 class Route:
     """One worker's day: leave `depart`, visit `stops` in order, finish at `end`.
 
-    Only `worker_id`, `stops` and `depart` are decisions; the rest are the
-    solver's estimates, which the checker recomputes instead of believing.
+    Only `worker_id`, `stops`, `depart`, `reloads` and `trip_departs` are decisions; the rest
+    are the solver's estimates, which the checker recomputes instead of believing.
+
+    `stops` holds the real stops only, so readers that know nothing of reloads keep working.
+    `reloads` are the positions in `stops` before which the worker is back at its kitchen to
+    load again (increasing, each < len(stops)); they split the route into trips, trip 0
+    before the first. `trip_departs[k]` is when trip k leaves: trip 0 the route's start
+    (`depart`), each later one the kitchen; empty means "as soon as loaded" for every trip.
     """
 
     worker_id: str
@@ -50,6 +57,14 @@ class Route:
     end: int | None = None
     travel_time: int = 0
     break_start: int | None = None
+    reloads: tuple[int, ...] = ()
+    trip_departs: tuple[int, ...] = ()
+
+    @property
+    def trips(self) -> list[tuple[str, ...]]:
+        """The stops of each trip, in order."""
+        cuts = [0, *self.reloads, len(self.stops)]
+        return [self.stops[a:b] for a, b in zip(cuts, cuts[1:])]
 
     @property
     def duration(self) -> int:
@@ -120,7 +135,11 @@ class Solution:
                 f"travel {r.travel_time // 60} min"
                 + (f", break {clock(r.break_start)}" if r.break_start is not None else "")
             )
-            for v in r.visits:
+            for k, v in enumerate(r.visits):
+                if k in r.reloads:
+                    trip = r.reloads.index(k) + 1
+                    leave = f", leaves {clock(r.trip_departs[trip])}" if len(r.trip_departs) > trip else ""
+                    lines.append(f"    back at the kitchen to load trip {trip + 1}{leave}")
                 wait = f" (wait {v.wait // 60} min)" if v.wait >= 60 else ""
                 lines.append(f"    {clock(v.start)} {v.stop_id}{wait}")
         for u in self.unassigned:

@@ -3,7 +3,8 @@
 OR-Tools (`ortools_model`) searches for the first part of the time limit; `engine` (ruin and
 recreate, every rule of the model kept) improves its plan for the rest, and a fresh model must
 accept the result with a lower objective before it replaces OR-Tools' own plan, so OR-Tools stays
-the judge of what is feasible. `SolveOptions`, `drop_penalties` and `plan_cost` live in `options`
+the judge of what is feasible. The engine knows nothing of reload trips (`Worker.trips`), so a
+problem with reloads is searched by OR-Tools alone, for the whole time limit. `SolveOptions`, `drop_penalties` and `plan_cost` live in `options`
 and are re-exported here, where callers have always found them.
 """
 
@@ -19,6 +20,7 @@ from .ortools_model import Model
 from .precheck import eligible_workers
 from .problem import InvalidProblem, Problem
 from .result import Reason, Route, Solution, Unassigned
+from .trips import with_reloads
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,8 @@ def solve(problem: Problem, options: SolveOptions | None = None, **overrides) ->
         return _empty(problem, reasons, "nothing can be served", _time.monotonic() - began)
 
     deadline = began + options.time_limit
-    polishing = (options.polish and not options.initial_routes
+    # The engine's kernels time one trip per route: a problem with reloads is OR-Tools' alone.
+    polishing = (options.polish and not options.initial_routes and not problem.has_reloads
                  and (options.solution_limit is None or options.search_iterations is not None)
                  and options.time_limit >= 1 and 0 < options.polish_share < 1)
     if polishing:
@@ -200,9 +203,13 @@ def _initial_routes(model: Model, options: SolveOptions, allowed) -> list[list[i
     if options.initial_routes:
         index = {s.id: i for i, s in enumerate(p.stops)}
         routes = []
-        for w in p.workers:
+        for v, w in enumerate(p.workers):
             ids = options.initial_routes.get(w.id, ())
-            routes.append([manager.NodeToIndex(index[s]) for s in ids if s in index])
+            nodes = [index[s] for s in ids if s in index]
+            places = [model.first_reload + j for j, r in enumerate(model.reloads) if r.worker == v]
+            if places:
+                nodes = with_reloads(p, v, nodes, places)
+            routes.append([manager.NodeToIndex(i) for i in nodes])
         return routes
     return None
 
