@@ -224,14 +224,14 @@ def _demo_logins(d, sites, seniors, workers, requests) -> list[DemoLogin]:
                                   roles=[datastore.find_or_create_role(role)], active=True)
         return u
 
-    admin = user("admin", "Demo Administrator")
-    staff = user("staff", "Demo Coordinator")
+    admin = user("admin", "赵卫国 (Zhao Weiguo)")
+    staff = user("staff", "王敏 (Wang Min)")
     staff.staff_sites = [StaffSite(site=sites[k]) for k in picks["staff_sites"]]
     worker = workers[picks["worker"]]
     worker_user = user("worker", worker.full_name)
     worker.user = worker_user
     # A person, not "<senior>'s family": the account follows two seniors and the header shows this name.
-    family = user("family", "Demo Family Member")
+    family = user("family", "冯丽 (Feng Li)")
     for i, key in enumerate(picks["family"]):
         db.session.add(FamilyLink(user=family, senior=seniors[key], relation="daughter" if i == 0 else "niece"))
     for r in d.service_requests:

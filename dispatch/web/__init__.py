@@ -17,7 +17,7 @@ from dispatch.platform.labels import (
 )
 from dispatch.services.visitation import planning as visitation_planning
 from dispatch.web import admin, coverage, family, main, staff, worker
-from dispatch.web.nav import nav_for
+from dispatch.web.nav import account_name, nav_for
 
 
 def init_app(app: Flask) -> None:
@@ -33,4 +33,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(yuan=yuan, local_name=shown_name, local_address=shown_address, word=word,
                                  words=words)
     app.jinja_env.globals["second_form"] = second_form
+    app.jinja_env.globals["account_name"] = account_name
     app.jinja_env.globals["welfare_reason"] = visitation_planning.why_due

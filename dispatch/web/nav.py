@@ -53,3 +53,19 @@ def nav_for(user) -> list[tuple[str, object, str]]:
         if role_names.intersection(item.roles) and item.endpoint in current_app.view_functions:
             items.append((url_for(item.endpoint), item.label, item.endpoint))
     return items
+
+
+def account_name(user) -> str:
+    """The signed-in person as the header names them: a worker by the name on their worker record in the
+    reader's language (梁佳怡 in the Chinese UI, as their route page says), anyone else as their account reads."""
+    import sqlalchemy as sa
+
+    from dispatch.extensions import db
+    from dispatch.models.worker import Worker
+    from dispatch.platform.labels import shown_name
+
+    typed = getattr(user, "display_name", None) or getattr(user, "email", "") or ""
+    if not getattr(user, "is_authenticated", False):
+        return typed
+    worker = db.session.scalar(sa.select(Worker).where(Worker.user_id == user.id).limit(1))
+    return shown_name(worker) if worker is not None else typed
