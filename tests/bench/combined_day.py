@@ -1,0 +1,185 @@
+"""One plan for a site's whole day against today's separate plans (lunch, then dinner, then visits).
+
+    python tests/bench/combined_day.py [--seeds 0,1,2,3,4] [--total 30] [--write]
+
+Each generated site (seeded, one kitchen in central Shanghai, geodesic e-bike times): 80 hot lunches
+(11:00-12:30), 40 hot dinners (17:00-18:30), 24 home visits (bathing, nursing, cleaning; 30-60 min, a
+one-hour window to start between 08:00 and 16:00) and 9 workers: 3 meal riders (boxes of 12, 10:30-19:00,
+at most 5 h of work), 3 caregivers (08:00-16:30, a 30-min break) and 3 who do both (boxes of 10, 08:00-19:00,
+at most 8 h, a 30-min break), so a third of the workers both deliver and care. Hot meals are held 45 min
+from the departure of the trip that carries them and every meal worker may load up to four times (the
+routing core's reload trips), in both set-ups, so what differs is only whether the day is planned at once.
+
+Separate: lunch is planned first (riders and shared workers), then dinner with what is left of their shifts
+after lunch, then the visits with the longest free part of each shared worker's shift (what
+`planning.problem.free_part` gives today), each with a third of the total search time. Combined: one
+problem with every stop and every worker's whole shift, with the whole time. Reports stops served,
+travel and working time, and the independent checker's verdict on every plan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+from dispatch.routing import (  # noqa: E402
+    Break, Depot, GeodesicTravel, Location, Priority, Problem, Stop, TimeWindow, Worker, check, solve,
+)
+
+CENTRE = (31.2304, 121.4737)
+H = 3600
+SKILLS = ("bathing", "nursing", "cleaning")
+LUNCH = TimeWindow(11 * H, 12 * H + 30 * 60)
+DINNER = TimeWindow(17 * H, 18 * H + 30 * 60)
+BREAK_WINDOW = TimeWindow(12 * H + 30 * 60, 14 * H)
+
+
+def day(seed: int):
+    """(stops, workers, kitchen) of one generated site's day."""
+    rng = np.random.default_rng(seed)
+    kitchen = Depot("kitchen", Location(*CENTRE), hold_limit=45 * 60, load_time=5 * 60)
+
+    def around(radius_km: float) -> Location:
+        r, a = radius_km * np.sqrt(rng.random()), rng.random() * 2 * np.pi
+        return Location(CENTRE[0] + r * np.sin(a) / 111.0,
+                        CENTRE[1] + r * np.cos(a) / (111.0 * np.cos(np.radians(CENTRE[0]))))
+
+    stops = []
+    for meal, window, count in (("lunch", LUNCH, 80), ("dinner", DINNER, 40)):
+        for i in range(count):
+            stops.append(Stop(f"{meal}-{i:03d}", around(2.5), demand=(1,), service=int(rng.integers(60, 180)),
+                              windows=(window,), hot_meal=True, depot="kitchen", priority=Priority.CRITICAL))
+    for j in range(24):
+        start = int(rng.integers(8 * H, 16 * H))
+        stops.append(Stop(f"visit-{j:02d}", around(3.0), demand=(0,), service=int(rng.choice([1800, 2700, 3600])),
+                          windows=(TimeWindow(start, start + H),), skills={SKILLS[j % 3]}, priority=Priority.HIGH))
+    rest = (Break(BREAK_WINDOW, 30 * 60),)
+    workers = (
+        [Worker(f"rider{v}", TimeWindow(10 * H + 30 * 60, 19 * H), depot="kitchen", capacity=(12,), mode="e_bike",
+                max_work=5 * H, trips=4) for v in range(3)]
+        + [Worker(f"carer{v}", TimeWindow(8 * H, 16 * H + 30 * 60), depot="kitchen", capacity=(0,), mode="e_bike",
+                  skills=set(SKILLS), max_work=8 * H, breaks=rest) for v in range(3)]
+        + [Worker(f"both{v}", TimeWindow(8 * H, 19 * H), depot="kitchen", capacity=(10,), mode="e_bike",
+                  skills=set(SKILLS), max_work=8 * H, breaks=rest, trips=4) for v in range(3)])
+    return stops, workers, kitchen
+
+
+def build(stops, workers, kitchen) -> Problem:
+    return Problem.build(stops, workers, [kitchen], travel=GeodesicTravel(), dimensions=("meals",))
+
+
+def within(worker: Worker, span: TimeWindow | None) -> Worker | None:
+    """The worker on part of their shift (a break that no longer fits is dropped with the rest of the day)."""
+    if span is None or span.end - span.start < 15 * 60:
+        return None
+    breaks = tuple(b for b in worker.breaks if max(b.window.start, span.start) + b.duration <= span.end
+                   and b.window.end >= span.start)
+    return Worker(**{**worker.__dict__, "shift": span, "breaks": breaks})
+
+
+def busy_of(solution) -> dict[str, tuple[int, int]]:
+    return {r.worker_id: (r.depart, r.end) for r in solution.routes if r.stops}
+
+
+def longest_free(shift: TimeWindow, busy: list[tuple[int, int]]) -> TimeWindow | None:
+    gaps, t = [], shift.start
+    for a, b in sorted(busy):
+        if a > t:
+            gaps.append((t, min(a, shift.end)))
+        t = max(t, b)
+    if t < shift.end:
+        gaps.append((t, shift.end))
+    gaps = [g for g in gaps if g[1] > g[0]]
+    if not gaps:
+        return None
+    a, b = max(gaps, key=lambda g: g[1] - g[0])
+    return TimeWindow(a, b)
+
+
+def figures(solutions) -> dict:
+    served = sum(len(r.stops) for s in solutions for r in s.routes)
+    travel = sum(s.travel_time for s in solutions)
+    work = sum(r.end - r.depart for s in solutions for r in s.routes if r.stops and r.end is not None)
+    broken = sum(len(check(s.problem, s.routes, s.unassigned)) for s in solutions)
+    return dict(served=served, travel=travel, work=work, broken=broken)
+
+
+def separate(stops, workers, kitchen, seconds: float, seed: int):
+    meal_workers = [w for w in workers if w.capacity and w.capacity[0] > 0]
+    lunch = [s for s in stops if s.id.startswith("lunch")]
+    dinner = [s for s in stops if s.id.startswith("dinner")]
+    visits = [s for s in stops if s.id.startswith("visit")]
+    busy: dict[str, list[tuple[int, int]]] = {w.id: [] for w in workers}
+    out = []
+    for part, team in ((lunch, meal_workers), (dinner, meal_workers), (visits, [w for w in workers if w.skills])):
+        shifted = []
+        for w in team:
+            span = longest_free(w.shift, busy[w.id]) if part is visits else (
+                TimeWindow(max([w.shift.start] + [b for _, b in busy[w.id]]), w.shift.end))
+            worker = within(w, span)
+            if worker is not None:
+                # What the day's earlier plans used counts against the working-time cap.
+                used = sum(b - a for a, b in busy[w.id])
+                if worker.max_work is not None:
+                    worker = Worker(**{**worker.__dict__, "max_work": max(0, worker.max_work - used)})
+                shifted.append(worker)
+        solution = solve(build(part, shifted, kitchen), time_limit=seconds, seed=seed)
+        for wid, span in busy_of(solution).items():
+            busy[wid].append(span)
+        out.append(solution)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", default="0,1,2,3,4")
+    ap.add_argument("--total", type=float, default=30.0, help="search seconds per site in total, for each set-up")
+    ap.add_argument("--write", action="store_true")
+    args = ap.parse_args()
+    rows = []
+    for seed in [int(x) for x in args.seeds.split(",")]:
+        stops, workers, kitchen = day(seed)
+        began = time.monotonic()
+        apart = figures(separate(stops, workers, kitchen, args.total / 3, seed))
+        apart["wall"] = time.monotonic() - began
+        began = time.monotonic()
+        together = figures([solve(build(stops, workers, kitchen), time_limit=args.total, seed=seed)])
+        together["wall"] = time.monotonic() - began
+        rows.append((seed, len(stops), apart, together))
+        print(f"seed {seed}: separate {apart}, combined {together}", flush=True)
+
+    def pct(a, b):
+        return 100.0 * (b - a) / a if a else 0.0
+
+    lines = [f"## Whole-day plan against separate plans ({dt.date.today().isoformat()})", "",
+             f"* command: `python tests/bench/combined_day.py {' '.join(sys.argv[1:])}`".rstrip(),
+             f"* {args.total:g} s of search per site for each set-up (separate: a third each for lunch, dinner and "
+             "visits, planned in that order; combined: one problem); reload trips in both; OR-Tools alone in both "
+             "(the engine does not polish plans with reloads)", "",
+             "| seed | stops | separate: served | travel min | work min | combined: served | travel min | work min "
+             "| travel | work | rules broken |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for seed, n, a, c in rows:
+        lines.append(f"| {seed} | {n} | {a['served']} | {a['travel'] // 60} | {a['work'] // 60} | {c['served']} | "
+                     f"{c['travel'] // 60} | {c['work'] // 60} | {pct(a['travel'], c['travel']):+.1f} % | "
+                     f"{pct(a['work'], c['work']):+.1f} % | {a['broken']} / {c['broken']} |")
+    fewer = [seed for seed, _, a, c in rows if c["served"] < a["served"]]
+    lines += ["", f"Combined serves {sum(c['served'] for *_, c in rows)} stops against "
+              f"{sum(a['served'] for _s, _n, a, _c in rows)} separately; "
+              + (f"fewer on seeds {fewer}." if fewer else "never fewer on any site."), ""]
+    print("\n".join(lines))
+    if args.write:
+        with open(HERE / "RESULTS.md", "a") as fh:
+            fh.write("\n" + "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
