@@ -21,6 +21,7 @@ import time as _time
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
+from .checker import check
 from .network import NetworkProblem
 from .options import SolveOptions
 from .problem import Depot, Problem, Stop, TimeWindow
@@ -143,8 +144,23 @@ def _round(network: NetworkProblem, point_id: str, arrival: _Arrival | None, opt
     key = (point_id, arrival.depart, arrival.ready)
     if key not in cache:
         problem = round_problem(network, point_id, arrival.depart, arrival.ready)
-        cache[key] = solve(problem, options) if problem is not None else None
+        cache[key] = None if problem is None else _kept(problem, key, cache) or solve(problem, options)
     return cache[key]
+
+
+def _kept(problem: Problem, key: tuple, cache: dict) -> Solution | None:
+    """An earlier attempt's complete rounds for the point, when its batch is now no later and no older.
+
+    A batch off the van no later, from a van that left no earlier, only loosens the round (shifts
+    start sooner, deadlines come later), so the same rounds still hold; keeping them saves a solve and
+    keeps the volunteers' rounds the same. The core's checker confirms it on the new problem.
+    """
+    point_id, depart, ready = key
+    for (pid, old_depart, old_ready), solution in cache.items():
+        if (pid == point_id and solution is not None and not solution.unassigned and old_ready >= ready
+                and old_depart <= depart and not check(problem, solution.routes)):
+            return Solution(problem, solution.routes, (), solution.cost, solution.status + " (kept)", 0.0)
+    return None
 
 
 def round_problem(network: NetworkProblem, point_id: str, trunk_depart: int, ready: int) -> Problem | None:
