@@ -144,7 +144,11 @@ def _round(network: NetworkProblem, point_id: str, arrival: _Arrival | None, opt
     key = (point_id, arrival.depart, arrival.ready)
     if key not in cache:
         problem = round_problem(network, point_id, arrival.depart, arrival.ready)
-        cache[key] = None if problem is None else _kept(problem, key, cache) or solve(problem, options)
+        solution = None if problem is None else _kept(problem, key, cache) or solve(problem, options)
+        cold = cold_meals(network, point_id, arrival.depart)
+        if solution is not None and cold:
+            solution = replace(solution, unassigned=solution.unassigned + cold)
+        cache[key] = solution
     return cache[key]
 
 
@@ -168,7 +172,9 @@ def round_problem(network: NetworkProblem, point_id: str, trunk_depart: int, rea
 
     The deadline window is exact (handed over by departure + limit, however late the volunteer
     sets out); the point's hold limit, what is left of the insulated limit at `ready`, says the
-    same to the leg's own checker for a round that leaves on time.
+    same to the leg's own checker for a round that leaves on time. Meals with no window open
+    before the deadline are left out (`cold_meals` reports them): the leg could otherwise serve
+    them late, since its own hold counts from the volunteer's departure.
     """
     point = network.point(point_id)
     deadline = trunk_depart + network.insulated_hold_limit
@@ -181,19 +187,24 @@ def round_problem(network: NetworkProblem, point_id: str, trunk_depart: int, rea
         return None
     stops = [_with_deadline(s, deadline) for s in network.door_of(point_id)]
     depot = Depot(point.id, point.location, hold_limit=left)
-    return Problem.build(stops, volunteers, (depot,), travel=network.travel, dimensions=("meals",))
+    return Problem.build([s for s in stops if s is not None], volunteers, (depot,), travel=network.travel,
+                         dimensions=("meals",))
 
 
-def _with_deadline(stop: Stop, deadline: int) -> Stop:
+def cold_meals(network: NetworkProblem, point_id: str, trunk_depart: int) -> tuple[Unassigned, ...]:
+    """The point's hot meals whose every window opens after the insulated limit runs out."""
+    deadline = trunk_depart + network.insulated_hold_limit
+    return tuple(Unassigned(s.id, Reason.HOLD_LIMIT, "no window opens before the insulated limit runs out")
+                 for s in network.door_of(point_id) if _with_deadline(s, deadline) is None)
+
+
+def _with_deadline(stop: Stop, deadline: int) -> Stop | None:
     if not stop.hot_meal:
         return stop
-    windows = tuple(TimeWindow(w.start, min(w.end, deadline)) for w in stop.windows if w.start <= deadline)
     if not stop.windows:
-        windows = (TimeWindow(0, deadline),)
-    if not windows:
-        # No window opens before the meal goes cold: a window it can never meet keeps it unassigned.
-        windows = (TimeWindow(deadline + 1, deadline + 1),)
-    return replace(stop, windows=windows)
+        return replace(stop, windows=(TimeWindow(0, deadline),))
+    windows = tuple(TimeWindow(w.start, min(w.end, deadline)) for w in stop.windows if w.start <= deadline)
+    return replace(stop, windows=windows) if windows else None
 
 
 def _tightened(network: NetworkProblem, arrivals: Mapping[str, _Arrival], rounds: Mapping[str, Solution | None],

@@ -300,3 +300,16 @@ def test_the_county_seniors_mostly_live_within_reach_of_a_point():
     assert all(r == s.point_id for r, s in zip(reached, county.seniors) if s.dines_in)
     with pytest.raises(InvalidProblem, match="2 minute limits for 300 seniors"):
         reached_through_points([s.location for s in county.seniors], county.network.points, [10, 20])
+
+
+def test_a_door_meal_whose_windows_open_only_after_it_goes_cold_is_left_out_with_the_hold_reason():
+    base = small_network()
+    late = Stop("b3", at(0, -0.3, base.point("B").location), hot_meal=True, depot="B",
+                windows=(TimeWindow(14 * H + 30 * M, 15 * H),))
+    vb = Worker("vb", TimeWindow(10 * H, 16 * H), depot="B", mode="walk")
+    network = small_network(door_stops=base.door_stops + (late,), volunteers=(base.volunteers[0], vb))
+    plan = plan_network(network, SolveOptions(time_limit=1), attempts=1)
+    assert check_network(network, plan) == []
+    legs_feasible(plan)
+    assert [(u.stop_id, u.reason) for u in plan.unassigned] == [("b3", Reason.HOLD_LIMIT)]
+    assert plan.delivered() == 4
