@@ -208,6 +208,7 @@ def test_the_small_network_is_planned_and_checked():
     legs_feasible(plan)
     assert plan.unassigned == () and plan.delivered() == 4
     assert plan.batch_of("b2").point_id == "B"
+    assert plan.summary().startswith("2 batches on ") and "4 door meals walked, 0 unassigned" in plan.summary()
 
 
 def test_the_generated_county_every_hot_meal_in_limit_and_every_batch_on_a_trunk():

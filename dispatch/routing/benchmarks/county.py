@@ -105,9 +105,12 @@ def generate_county(seed: int = 0, *, seniors: int = 300, points: int | None = N
         for k, home in walk:
             door.append(Stop(f"m{k + 1:03d}", home, demand=(1,), service=120, hot_meal=True, depot=pid,
                              senior_id=f"s{k + 1:03d}"))
-        for v in range(min(3, max(1, math.ceil(len(walk) / 5)))):
+        # A volunteer carries about ten meals; a big village's three carry more rather than leave any behind.
+        helpers = min(3, max(1, math.ceil(len(walk) / 5)))
+        bag = max(10, math.ceil(len(walk) / helpers))
+        for v in range(helpers):
             volunteers.append(Worker(f"{pid}-v{v + 1}", TimeWindow(10 * H + 30 * 60, 13 * H + 30 * 60), depot=pid,
-                                     capacity=(10,), mode="walk"))
+                                     capacity=(bag,), mode="walk"))
     vans_list = [Worker(f"van{v + 1}", TimeWindow(9 * H + 30 * 60, 14 * H), depot=kitchen.id, capacity=(160,))
                  for v in range(n_vans)]
     travel = GeodesicTravel(speeds_kmh=dict(COUNTY_SPEEDS_KMH), circuity=DEFAULT_CIRCUITY)
