@@ -10,9 +10,12 @@ A batch can arrive too late for its round (the van came by after a long detour, 
 volunteers' shift or a senior's window closes soon after). Then the trunk is solved again with that
 point's window ending earlier, by as much as the worst missed meal lacked, so the van must come
 sooner (another van, or the point earlier in the run); the rounds of every point whose batch moved
-are solved again. This repeats up to `attempts` times; an attempt that leaves any batch off
-the trunk, or delivers fewer door meals, is discarded. Meals no attempt could deliver stay
-unassigned with the round's reason.
+are solved again, unless the earlier rounds still hold (batch no later, van left no earlier). This
+repeats up to `attempts` times. The plan kept is the attempt with the most batches on a trunk run,
+then the most door meals delivered; an attempt no better than the best ends the repair. Meals no
+attempt could deliver stay unassigned with the round's reason. Tightening a window is a heuristic:
+it bounds when the van arrives, not how long after leaving, so a van that could leave later and
+still arrive by then may not help the hold limit; the attempts cap what that costs.
 """
 
 from __future__ import annotations
@@ -95,8 +98,8 @@ def plan_network(network: NetworkProblem, options: SolveOptions | None = None, *
 
     `options` drive the trunk; `round_options` each round (default: `options` with at most one
     second, since a round is a few dozen meals around one point; a `solution_limit` run keeps
-    `options`). Raises
-    `InvalidProblem` before planning anything when a point is out of every van's reach.
+    `options`). Raises `InvalidProblem` before planning anything when a point is out of every
+    van's reach.
     """
     began = _time.monotonic()
     options = options or SolveOptions()
@@ -116,7 +119,7 @@ def plan_network(network: NetworkProblem, options: SolveOptions | None = None, *
         plan = _plan(network, trunk, arrivals, rounds, dict(windows), attempt, began)
         if best is None or _score(plan) > _score(best):
             best = plan
-        late = _tightened(network, arrivals, rounds, windows)
+        late = _tightened(network, arrivals, rounds)
         if not late or plan is not best:
             break  # nothing an earlier batch can fix, or the last repair made things worse
         windows.update(late)
@@ -207,8 +210,8 @@ def _with_deadline(stop: Stop, deadline: int) -> Stop | None:
     return replace(stop, windows=windows) if windows else None
 
 
-def _tightened(network: NetworkProblem, arrivals: Mapping[str, _Arrival], rounds: Mapping[str, Solution | None],
-               windows: Mapping[str, TimeWindow]) -> dict[str, TimeWindow]:
+def _tightened(network: NetworkProblem, arrivals: Mapping[str, _Arrival],
+               rounds: Mapping[str, Solution | None]) -> dict[str, TimeWindow]:
     """New latest arrivals for points whose round missed meals; empty when no earlier batch can help."""
     out = {}
     for point_id, solution in rounds.items():
