@@ -176,11 +176,9 @@ class NetworkProblem:
         if not windows:
             _, reasons = eligible_workers(problem)
             if reasons:
-                i = min(reasons)
-                point = problem.stops[i].id
-                why = reasons[i].message
-                raise InvalidProblem(f"village point {point} has no kitchen in reach: {why} "
-                                     f"(insulated hold limit {self.insulated_hold_limit // 60} min)")
+                why = "; ".join(f"village point {problem.stops[i].id} has no kitchen in reach: {reasons[i].message}"
+                                for i in sorted(reasons))
+                raise InvalidProblem(f"{why} (insulated hold limit {self.insulated_hold_limit // 60} min)")
         return problem
 
     def door_problem(self, point_id: str) -> Problem:

@@ -83,6 +83,9 @@ def test_a_village_point_with_no_kitchen_in_reach_is_refused_before_planning():
     network = small_network(points=small_network().points + (far,))
     with pytest.raises(InvalidProblem, match=r"village point F has no kitchen in reach: hot meal cannot reach"):
         plan_network(network, SolveOptions(time_limit=1))
+    beyond = replace(far, id="G", location=at(0, 45))
+    with pytest.raises(InvalidProblem, match=r"point F has no kitchen in reach: .*; village point G has no kitchen"):
+        small_network(points=network.points + (beyond,)).trunk_problem()
 
 
 def test_a_batch_no_van_can_carry_is_refused():
