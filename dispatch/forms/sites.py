@@ -15,6 +15,8 @@ from dispatch.services.people.sites import (
     CIRCLE_MINUTES_RANGE,
     DAILY_CAPACITY_MAX,
     HOLD_LIMIT_RANGE,
+    LOAD_MINUTES_RANGE,
+    RELOAD_TRIPS_RANGE,
     SHIFT_CUTOFF_RANGE,
     SiteData,
     WindowTimes,
@@ -64,6 +66,16 @@ class SiteForm(FlaskForm):
         _l("Hot-meal hold limit (minutes)"), default=45, validators=[InputRequired(), NumberRange(*HOLD_LIMIT_RANGE)],
         description=_l("Longest time from leaving the kitchen to the door."),
         render_kw={"min": HOLD_LIMIT_RANGE[0], "max": HOLD_LIMIT_RANGE[1]},
+    )
+    reload_trips = IntegerField(
+        _l("Loads per rider per meal"), default=1, validators=[Optional(), NumberRange(*RELOAD_TRIPS_RANGE)],
+        description=_l("1: each rider loads once. More: a rider with a small box comes back to the kitchen to load "
+                       "again, and each load's meals are held from its own departure."),
+        render_kw={"min": RELOAD_TRIPS_RANGE[0], "max": RELOAD_TRIPS_RANGE[1]},
+    )
+    load_minutes = IntegerField(
+        _l("Minutes to load again at the kitchen"), default=5, validators=[Optional(), NumberRange(*LOAD_MINUTES_RANGE)],
+        render_kw={"min": LOAD_MINUTES_RANGE[0], "max": LOAD_MINUTES_RANGE[1]},
     )
     shift_cancel_cutoff_hours = IntegerField(
         _l("Late cancellation of a volunteer shift (hours before)"), default=24,
@@ -123,6 +135,8 @@ class SiteForm(FlaskForm):
             address=self.address.data, address_zh=self.address_zh.data, district=self.district.data,
             neighbourhood=self.neighbourhood.data, lat=self.lat.data, lon=self.lon.data, phone=self.phone.data,
             daily_capacity=self.daily_capacity.data, hold_limit_minutes=self.hold_limit_minutes.data,
+            reload_trips=1 if self.reload_trips.data is None else self.reload_trips.data,
+            load_minutes=5 if self.load_minutes.data is None else self.load_minutes.data,
             circle_minutes=self.circle_minutes.data, circle_mode=TravelMode(self.circle_mode.data),
             timezone=self.timezone.data, is_active=self.is_active.data, windows=windows,
             shift_cancel_cutoff_hours=24 if self.shift_cancel_cutoff_hours.data is None

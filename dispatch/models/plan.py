@@ -128,12 +128,26 @@ class Route(db.Model):
     break_start_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     break_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
     distance_m: Mapped[int] = mapped_column(default=0, server_default="0")
+    # With reload trips: when each load leaves the kitchen (ISO datetimes in UTC, load 0 first); a stop's
+    # ``trip`` indexes it. None for a route of one load, which leaves at ``start_dt``.
+    trip_departures: Mapped[list[str] | None] = mapped_column(sa.JSON)
 
     plan: Mapped[Plan] = relationship(back_populates="routes")
     worker: Mapped[Worker] = relationship()
     stops: Mapped[list[Stop]] = relationship(
         back_populates="route", cascade="all, delete-orphan", passive_deletes=True, order_by="Stop.position"
     )
+
+    def departure_of(self, stop: Stop) -> datetime | None:
+        """When the load that carries ``stop`` left the kitchen: its hot meal is held from then."""
+        trips = self.trip_departures or []
+        if stop.trip and stop.trip < len(trips):
+            return datetime.fromisoformat(trips[stop.trip])
+        return self.start_dt
+
+    @property
+    def trips(self) -> int:
+        return max(1, len(self.trip_departures or []))
 
     def break_window(self, zone: tzinfo | None) -> tuple[datetime, datetime] | None:
         """(start, end) of the worker's break in ``zone``, or None when this route has none."""
@@ -160,11 +174,13 @@ class Stop(db.Model):
             name="departure_not_before_arrival",
         ),
         sa.CheckConstraint("position >= 0", name="position_nonneg"),
+        sa.CheckConstraint("trip >= 0", name="trip_nonneg"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     route_id: Mapped[int] = mapped_column(sa.ForeignKey("route.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column()
+    trip: Mapped[int] = mapped_column(default=0, server_default="0")  # the load it rides in (0: the first)
     kind: Mapped[StopKind] = mapped_column(enum_type(StopKind, "kind"))
     senior_id: Mapped[int] = mapped_column(sa.ForeignKey("senior.id", ondelete="RESTRICT"), index=True)
     meal_order_id: Mapped[int | None] = mapped_column(

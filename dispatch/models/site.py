@@ -46,6 +46,8 @@ class MealSite(db.Model):
         sa.CheckConstraint("circle_minutes BETWEEN 1 AND 120", name="circle_minutes_range"),
         sa.CheckConstraint("request_cutoff_hours BETWEEN 0 AND 168", name="request_cutoff_hours_range"),
         sa.CheckConstraint("shift_cancel_cutoff_hours BETWEEN 0 AND 168", name="shift_cancel_cutoff_hours_range"),
+        sa.CheckConstraint("reload_trips BETWEEN 1 AND 6", name="reload_trips_range"),
+        sa.CheckConstraint("load_minutes BETWEEN 0 AND 60", name="load_minutes_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +64,10 @@ class MealSite(db.Model):
     daily_capacity: Mapped[int] = mapped_column(default=0, server_default="0")
     # Minutes a hot meal may spend between leaving the kitchen and the door.
     hold_limit_minutes: Mapped[int] = mapped_column(default=45, server_default="45")
+    # Loads a rider may take at the kitchen for one meal: with small boxes and many meals, coming back to load
+    # again serves meals one load would leave out (each load's meals held from that load's departure).
+    reload_trips: Mapped[int] = mapped_column(default=1, server_default="1")
+    load_minutes: Mapped[int] = mapped_column(default=5, server_default="5")  # a reload at the kitchen
     circle_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
     circle_mode: Mapped[TravelMode] = mapped_column(
         enum_type(TravelMode, "circle_mode"), default=TravelMode.WALK, server_default=TravelMode.WALK.value

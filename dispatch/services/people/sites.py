@@ -29,6 +29,8 @@ from dispatch.platform.errors import FieldError
 
 DAILY_CAPACITY_MAX = 5000
 HOLD_LIMIT_RANGE = (1, 240)
+RELOAD_TRIPS_RANGE = (1, 6)  # loads a rider may take at the kitchen for one meal
+LOAD_MINUTES_RANGE = (0, 60)
 # Hours before a volunteer shift after which a cancellation is late (its place is offered to others).
 SHIFT_CUTOFF_RANGE = (0, 168)
 CIRCLE_MINUTES_RANGE = (1, 60)
@@ -72,6 +74,8 @@ class SiteData:
     phone: str | None = None
     daily_capacity: int = 0
     hold_limit_minutes: int = 45
+    reload_trips: int = 1
+    load_minutes: int = 5
     circle_minutes: int = 15
     circle_mode: TravelMode = TravelMode.WALK
     timezone: str = "Asia/Shanghai"
@@ -91,6 +95,8 @@ class SiteData:
         for name, (low, high) in (
             ("daily_capacity", (0, DAILY_CAPACITY_MAX)),
             ("hold_limit_minutes", HOLD_LIMIT_RANGE),
+            ("reload_trips", RELOAD_TRIPS_RANGE),
+            ("load_minutes", LOAD_MINUTES_RANGE),
             ("circle_minutes", CIRCLE_MINUTES_RANGE),
             ("shift_cancel_cutoff_hours", SHIFT_CUTOFF_RANGE),
         ):
@@ -109,7 +115,7 @@ class SiteData:
 
 _SCALARS = (
     "name", "name_zh", "kind", "address", "address_zh", "district", "neighbourhood", "lat", "lon", "phone",
-    "daily_capacity", "hold_limit_minutes", "circle_minutes", "circle_mode", "timezone", "is_active",
+    "daily_capacity", "hold_limit_minutes", "reload_trips", "load_minutes", "circle_minutes", "circle_mode", "timezone", "is_active",
     "shift_cancel_cutoff_hours",
 )
 

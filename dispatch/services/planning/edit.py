@@ -35,7 +35,7 @@ from dispatch.services.planning.problem import (
     visit_key,
     worker_key,
 )
-from dispatch.services.planning.timing import natural_depart, timing
+from dispatch.services.planning.timing import natural_depart, split_loads, timing
 from dispatch.services.visitation import planning as visitation_planning
 
 try:  # the family portal's outbox; planning works (and says so in the audit trail) without it
@@ -122,7 +122,14 @@ def preview_move(plan: Plan, stop_key: str, worker: str | None, position: int) -
     unassigned = [u["stop"] for u in (plan.summary or {}).get("unassigned", []) if u["stop"] != stop_key]
     if worker is None:
         unassigned.append(stop_key)
-    routes = [routing.Route(w, tuple(keys), departs[w]) for w, keys in arrangement.items() if keys]
+    # Reloads: the untouched routes keep theirs; a changed route goes back to the kitchen where its box or
+    # the hold limit needs it (as the store will place them).
+    loads = {worker_key(r.worker_id): store.stored_loads(r, built) for r in plan.routes if r.stops}
+    for w in changed:
+        if arrangement.get(w):
+            loads[w] = (split_loads(problem, windex[w], [sindex[k] for k in arrangement[w]], departs[w]), ())
+    routes = [routing.Route(w, tuple(keys), departs[w], reloads=loads.get(w, ((), ()))[0],
+                            trip_departs=loads.get(w, ((), ()))[1]) for w, keys in arrangement.items() if keys]
     violations = routing.check(problem, routes, [UnassignedRef(k) for k in unassigned])
     # Only what this move caused: rules the untouched routes already broke are not its fault.
     violations = [v for v in violations if v.worker_id in changed or v.stop_id == stop_key]
@@ -130,7 +137,7 @@ def preview_move(plan: Plan, stop_key: str, worker: str | None, position: int) -
     for w in changed:
         if arrangement.get(w):
             nodes = [sindex[k] for k in arrangement[w]]
-            t = timing(problem, windex[w], nodes, departs[w])
+            t = timing(problem, windex[w], nodes, departs[w], loads[w][0])
             etas[w] = dict(zip(arrangement[w], t.starts))
     return MovePreview(stop_key, worker, position, arrangement, departs, changed, violations, etas, built)
 

@@ -292,7 +292,9 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
     now_s = frame.seconds(now) if now is not None and now > frame.midnight else None
     window = window_of(site, kind, meal)
     hold = site.hold_limit_minutes * 60 if kind == PlanKind.MEALS else None
-    depot = routing.Depot(depot_key(site), routing.Location(site.lat, site.lon), hold_limit=hold)
+    reloads = kind == PlanKind.MEALS and site.reload_trips > 1
+    depot = routing.Depot(depot_key(site), routing.Location(site.lat, site.lon), hold_limit=hold,
+                          load_time=site.load_minutes * 60 if reloads else 0)
     depots = [depot]
     built = Built(problem=None, frame=frame, site=site, as_of=now)  # type: ignore[arg-type]
     workers = []
@@ -337,6 +339,8 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
             capacity=(worker.capacity_meals,) if kind == PlanKind.MEALS else (),
             mode=worker.travel_mode.value, max_work=worker.max_minutes_per_day * 60,
             breaks=(rest,) if rest else (),
+            # A route under way goes on as one load: its served stops are facts the reloads cannot sit between.
+            trips=site.reload_trips if reloads and under_way is None and home == depot.id else 1,
         ))
     keys = set(built.workers)
     aboard = {k: r for r in resume.values() if r.worker in keys for k in r.on_board}

@@ -32,7 +32,7 @@ from dispatch.services.planning.problem import (
     worker_id_of,
     worker_key,
 )
-from dispatch.services.planning.timing import timing
+from dispatch.services.planning.timing import split_loads, timing
 
 LIVE = LIVE_STATUSES
 class PlanNotEditable(FieldError):
@@ -118,6 +118,7 @@ def store_solution(plan: Plan, built: Built, solution: routing.Solution, *, carr
     """Write the solution as routes and stops of ``plan``, and its figures into the summary."""
     arrangement = {r.worker_id: list(r.stops) for r in solution.routes if r.stops}
     departs = {r.worker_id: r.depart for r in solution.routes if r.stops}
+    loads = {r.worker_id: (tuple(r.reloads), tuple(r.trip_departs)) for r in solution.routes if r.stops}
     for wkey, under_way in built.resume.items():  # a route under way left when it left
         if wkey in departs:
             departs[wkey] = max(0, built.frame.seconds(under_way.departed))
@@ -129,14 +130,17 @@ def store_solution(plan: Plan, built: Built, solution: routing.Solution, *, carr
     if built.as_of is not None:  # a later check judges the plan as of the moment it was made from
         summary["as_of"] = built.as_of.isoformat()
     plan.summary = summary
-    write_routes(plan, built, arrangement, departs, carry=carry)
+    write_routes(plan, built, arrangement, departs, carry=carry, loads=loads)
 
 
 def write_routes(plan: Plan, built: Built, arrangement: dict[str, list[str]], departs: dict[str, int], *,
-                  carry: dict[str, Stop] | None = None, only: set[str] | None = None) -> list[routing.Violation]:
+                  carry: dict[str, Stop] | None = None, only: set[str] | None = None,
+                  loads: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] | None = None) -> list[routing.Violation]:
     """Make ``plan``'s routes match ``arrangement`` with ETAs from the checker's walk; returns violations.
 
-    ``only`` limits the rewrite to those workers' routes (an edit touches one or two).
+    ``only`` limits the rewrite to those workers' routes (an edit touches one or two). ``loads`` gives a
+    worker's reloads (positions) and each load's departure, as the solver placed them; a route without
+    them that may reload (a hand edit) gets them placed again (``timing.split_loads``).
     """
     problem = built.problem
     windex = {w.id: i for i, w in enumerate(problem.workers)}
@@ -171,8 +175,11 @@ def write_routes(plan: Plan, built: Built, arrangement: dict[str, list[str]], de
             plan.routes.append(route)
         v = windex[wkey]
         nodes = [sindex[k] for k in keys]
-        t = timing(problem, v, nodes, departs[wkey])
+        reloads, trip_departs = (loads or {}).get(wkey) or (split_loads(problem, v, nodes, departs[wkey]), ())
+        t = timing(problem, v, nodes, departs[wkey], reloads, trip_departs)
         route.start_dt, route.end_dt = built.frame.utc(t.depart), built.frame.utc(t.end)
+        route.trip_departures = [built.frame.utc(d).isoformat() for d in t.departs] if t.reloads else None
+        trip_of = [sum(1 for r in t.reloads if r <= pos) for pos in range(len(keys))]
         route.travel_seconds = int(t.travel)
         route.break_start_dt = built.frame.utc(t.rest[0]) if t.rest else None
         route.break_minutes = t.rest[1] // 60 if t.rest else 0
@@ -195,6 +202,7 @@ def write_routes(plan: Plan, built: Built, arrangement: dict[str, list[str]], de
                     stop.route.stops.remove(stop)
                 route.stops.append(stop)
             stop.position = pos
+            stop.trip = trip_of[pos]
             # The stop's own window, not what was left of it after now.
             opens, closes = built.windows.get(key) or ((s.windows[0].start, s.windows[0].end) if s.windows else
                                                        (problem.workers[v].shift.start, problem.workers[v].shift.end))
@@ -221,9 +229,24 @@ def _distance(problem: routing.Problem, v: int, nodes: list[int]) -> int:
     return int(metres * float(current_app.config.get("CIRCUITY_FACTOR") or 1.3))
 
 
+def stored_loads(route: Route, built: Built) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """A stored route's reloads (positions where the load changes) and each load's departure, in day seconds."""
+    trips = [s.trip for s in sorted(route.stops, key=lambda s: s.position)]
+    reloads = tuple(pos for pos in range(1, len(trips)) if trips[pos] != trips[pos - 1])
+    departs = tuple(built.frame.seconds(datetime.fromisoformat(d)) for d in route.trip_departures or ()) if reloads else ()
+    return reloads, departs
+
+
 def routes_as_routing(plan: Plan, built: Built) -> list[routing.Route]:
-    return [routing.Route(worker_key(r.worker_id), tuple(stop_key(s) for s in sorted(r.stops, key=lambda s: s.position)),
-                          built.frame.seconds(r.start_dt)) for r in plan.routes if r.stops and r.start_dt]
+    out = []
+    for r in plan.routes:
+        if not (r.stops and r.start_dt):
+            continue
+        reloads, departs = stored_loads(r, built)
+        out.append(routing.Route(worker_key(r.worker_id),
+                                 tuple(stop_key(s) for s in sorted(r.stops, key=lambda s: s.position)),
+                                 built.frame.seconds(r.start_dt), reloads=reloads, trip_departs=departs))
+    return out
 
 
 def unassigned_refs(plan: Plan) -> list[UnassignedRef]:

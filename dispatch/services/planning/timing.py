@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dispatch import routing
-from dispatch.routing.checker import walk  # the checker's timing walk: one ETA calculator, not two
+from dispatch.routing.checker import check_route, walk, walk_trips  # the checker's timing walk: one ETA calculator
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,8 @@ class Timing:
     travel: int
     loads: list[int]
     rest: tuple[int, int] | None = None  # (start, seconds) of the worker's break, in day seconds
+    reloads: tuple[int, ...] = ()  # positions before which the worker is back at the kitchen to load again
+    departs: tuple[int, ...] = ()  # each load's departure from the kitchen, with reloads
 
 
 def natural_depart(problem: routing.Problem, v: int, nodes: list[int]) -> int:
@@ -55,8 +57,14 @@ def break_leg(problem: routing.Problem, v: int, nodes: list[int], depart: int) -
     return best
 
 
-def timing(problem: routing.Problem, v: int, nodes: list[int], depart: int) -> Timing:
-    """ETAs along a route through the checker's own walk, plus travel, load left on board and the break."""
+def timing(problem: routing.Problem, v: int, nodes: list[int], depart: int, reloads=(), trip_departs=()) -> Timing:
+    """ETAs along a route through the checker's own walk, plus travel, load left on board and the break.
+
+    ``reloads`` (positions in ``nodes``) send the worker back to the kitchen to load again, leaving at
+    ``trip_departs`` (or as soon as loaded). Reloads are for meal plans, whose workers take no break.
+    """
+    if reloads:
+        return _timing_with_reloads(problem, v, nodes, depart, tuple(reloads), tuple(trip_departs))
     leg = break_leg(problem, v, nodes, depart)
     starts, end, _late, _brk = walk(problem, v, nodes, depart, leg)
     rest = None
@@ -73,3 +81,46 @@ def timing(problem: routing.Problem, v: int, nodes: list[int], depart: int) -> T
         loads.append(carried)
         carried -= d
     return Timing(starts, end, depart, travel, loads, rest)
+
+
+def _timing_with_reloads(problem: routing.Problem, v: int, nodes: list[int], depart: int, reloads: tuple[int, ...],
+                         trip_departs: tuple[int, ...]) -> Timing:
+    timed = walk_trips(problem, v, nodes, depart, None, reloads, trip_departs)
+    worker = problem.workers[v]
+    kitchen = problem.kitchen_node(worker.depot)
+    path, at = [problem.start_node(v)], set(reloads)
+    for pos, node in enumerate(nodes):
+        if pos in at:
+            path.append(kitchen)
+        path.append(node)
+    path.append(problem.end_node(v))
+    travel = sum(problem.travel(v, a, b) for a, b in zip(path, path[1:]))
+    bounds = [0, *reloads, len(nodes)]
+    loads = []
+    for a, b in zip(bounds, bounds[1:]):  # what is on board when each stop is reached, within its load
+        carried = sum(sum(problem.demand(problem.stops[i])) for i in nodes[a:b])
+        for i in nodes[a:b]:
+            loads.append(carried)
+            carried -= sum(problem.demand(problem.stops[i]))
+    return Timing(timed.starts, timed.end, depart, travel, loads, None, reloads, tuple(timed.departs))
+
+
+def split_loads(problem: routing.Problem, v: int, nodes: list[int], depart: int) -> tuple[int, ...]:
+    """Where a route a person edited goes back to the kitchen: before the first stop that would break the
+    box's capacity or the hold limit on the load it is on, while the worker has loads left.
+
+    The solver places reloads itself; after a hand edit they are placed again this way, so an edited route
+    never carries more than a box or a meal past its limit for want of a trip the worker could make.
+    """
+    worker = problem.workers[v]
+    if worker.trips <= 1 or not nodes:
+        return ()
+    reloads: list[int] = []
+    for pos in range(1, len(nodes)):
+        if len(reloads) + 1 >= worker.trips:
+            break
+        head = nodes[:pos + 1]
+        broken = check_route(problem, v, head, depart, tuple(reloads))
+        if any(x.kind.name in ("CAPACITY", "HOLD_LIMIT") for x in broken):
+            reloads.append(pos)
+    return tuple(reloads)

@@ -58,6 +58,8 @@ class StopRow:
     late: bool
     hold_exceeded: bool
     served: bool
+    # The first stop of a load after the first: the worker is back at the kitchen and leaves again then.
+    reload_departs: datetime | None = None
 
 
 @dataclass
@@ -93,18 +95,27 @@ def plan_view(plan: Plan) -> PlanView:
     for route in plan.routes:
         stops = sorted(route.stops, key=lambda s: s.position)
         meals = sum(1 for s in stops if s.kind == StopKind.MEAL)
-        left = meals
+        per_trip: dict[int, int] = {}
+        for s in stops:
+            per_trip[s.trip] = per_trip.get(s.trip, 0) + (s.kind == StopKind.MEAL)
+        left, trip = per_trip.get(stops[0].trip, 0) if stops else 0, stops[0].trip if stops else 0
         rows = []
         for s in stops:
+            reloaded = None
+            if s.trip != trip:  # back at the kitchen: the box is full again
+                trip, left = s.trip, per_trip[s.trip]
+                departs = route.departure_of(s)
+                reloaded = departs.astimezone(zone) if departs else None
             late = s.eta_dt is not None and s.eta_dt > s.window_end_dt
-            held = (s.kind == StopKind.MEAL and s.eta_dt is not None and route.start_dt is not None
-                    and (s.eta_dt - route.start_dt).total_seconds() > hold)
+            left_kitchen = route.departure_of(s)
+            held = (s.kind == StopKind.MEAL and s.eta_dt is not None and left_kitchen is not None
+                    and (s.eta_dt - left_kitchen).total_seconds() > hold)
             rows.append(StopRow(
                 stop=s, key=meal_key(s.meal_order_id) if s.kind == StopKind.MEAL else visit_key(s.service_request_id),
                 senior=s.senior, eta=s.eta_dt.astimezone(zone) if s.eta_dt else None,
                 window_start=s.window_start_dt.astimezone(zone), window_end=s.window_end_dt.astimezone(zone),
                 load=left if s.kind == StopKind.MEAL else None, late=late, hold_exceeded=held,
-                served=s.outcome is not None or s.arrival_dt is not None))
+                served=s.outcome is not None or s.arrival_dt is not None, reload_departs=reloaded))
             if s.kind == StopKind.MEAL:
                 left -= 1
         work = int((route.end_dt - route.start_dt).total_seconds()) if route.start_dt and route.end_dt else 0

@@ -40,6 +40,8 @@ class StopView:
     eta: datetime | None
     arrival: datetime | None
     n: int = 0  # the stop's number on its route, 1 first (kept when done stops move down the page)
+    # The first stop of a load after the first: when the worker leaves the kitchen with it, in the site's zone.
+    reload_departs: datetime | None = None
 
     @property
     def senior(self) -> Senior:
@@ -200,6 +202,7 @@ def worker_today(worker: Worker, *, now: Clock = clock.now) -> WorkerDay:
         if route.plan_id not in current:
             continue
         zone = clock.zone_of(route.plan.site)
+        ordered = sorted(route.stops, key=lambda s: s.position)
         stops = [
             StopView(
                 stop=s,
@@ -208,8 +211,9 @@ def worker_today(worker: Worker, *, now: Clock = clock.now) -> WorkerDay:
                 eta=clock.local(s.eta_dt, zone),
                 arrival=clock.local(s.arrival_dt, zone),
                 n=i + 1,
+                reload_departs=clock.local(route.departure_of(s), zone) if i and s.trip != ordered[i - 1].trip else None,
             )
-            for i, s in enumerate(sorted(route.stops, key=lambda s: s.position))
+            for i, s in enumerate(ordered)
         ]
         start = clock.local(route.start_dt, zone) or (stops[0].eta or stops[0].window_start if stops else None)
         views.append(RouteView(plan=route.plan, route=route, zone=zone, stops=stops,

@@ -82,12 +82,12 @@ def outcomes_for(stop: Stop) -> tuple[StopOutcome, ...]:
 def hold_deadline(route: Route, stop: Stop) -> datetime | None:
     """When a hot meal on this route passes the site's hold limit (UTC), or None.
 
-    Counted from the route's departure from the kitchen; without a planned
-    departure, from the first stop's window start.
+    Counted from the departure from the kitchen of the load that carries it (a rider who came back to load
+    again holds those meals from then); without a planned departure, from the first stop's window start.
     """
     if stop.kind != StopKind.MEAL:
         return None
-    left = route.start_dt
+    left = route.departure_of(stop)
     if left is None and route.stops:
         left = min(s.window_start_dt for s in route.stops)
     if left is None:
