@@ -127,6 +127,9 @@ def _write(d: DemoDistrict, *, with_logins: bool) -> SeedResult:
             hold_limit_minutes=s.hold_limit_minutes, circle_minutes=s.circle_minutes, circle_mode=s.circle_mode,
             timezone=d.timezone,
             windows=[MealWindow(meal=w.meal, start_time=w.start, end_time=w.end) for w in s.windows],
+            # The staff login's second site lets its riders go back to the kitchen for a second or third
+            # load (reload trips): planning its lunch shows them on the plan page, the sheets and the phone.
+            reload_trips=3 if len(d.sites) > 1 and s is d.sites[1] else 1,
         )
         sites[s.key] = site
     session.add_all(sites.values())

@@ -101,22 +101,37 @@ def departure_floors(problem: Problem) -> dict[int, list[int]]:
 
 def with_reloads(problem: Problem, v: int, stops: list[int], places: list[int]) -> list[int]:
     """A warm start's stops for worker `v` with its reload places (model nodes, in order) put
-    where the box would overflow, or before the first hot meal of a trip from home.
+    where a load must begin: where the box would overflow, before the first hot meal of a trip
+    from home, before the first hot meal after other work on the same load (a morning of visits
+    from the kitchen), and before a hot meal whose window opens more than the hold limit after
+    the load's first one did (lunch, then dinner).
 
-    A published plan is handed back as stops only (`SolveOptions.initial_routes`); without its
-    reloads OR-Tools would refuse it as a start. Hold limits are left to OR-Tools: a start it
-    refuses only costs the warm start.
+    A published plan, or the day's separate plans joined, is handed back as stops only
+    (`SolveOptions.initial_routes`); without its reloads OR-Tools would refuse it as a start.
+    Finer hold limits are left to OR-Tools: a start it refuses only costs the warm start.
     """
     cap = problem.capacity(problem.workers[v])
+    depot = problem.depot(problem.workers[v].depot)
+    hold = depot.hold_limit if depot is not None else None
     out, load, left, loaded = [], None, list(places), problem.first_trip_loaded(v)
+    other_work, first_hot = False, None  # since the last load: work that was not a hot meal; the first one's opening
     for i in stops:
         stop = problem.stops[i]
         demand = problem.demand(stop)
         load = load or [0] * len(demand)
         full = cap is not None and any(a + d > c for a, d, c in zip(load, demand, cap))
-        if left and ((stop.hot_meal and not loaded) or full):
+        opens = stop.windows[0].start if stop.windows else None
+        stale = stop.hot_meal and (
+            (first_hot is None and other_work)
+            or (hold is not None and first_hot is not None and opens is not None and opens - first_hot > hold))
+        if left and ((stop.hot_meal and not loaded) or full or stale):
             out.append(left.pop(0))
-            load, loaded = [0] * len(demand), True
+            load, loaded, other_work, first_hot = [0] * len(demand), True, False, None
         out.append(i)
         load = [a + d for a, d in zip(load, demand)]
+        if stop.hot_meal:
+            if first_hot is None:
+                first_hot = opens
+        else:
+            other_work = True
     return out
