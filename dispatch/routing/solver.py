@@ -20,7 +20,7 @@ from .ortools_model import Model
 from .precheck import eligible_workers
 from .problem import InvalidProblem, Problem
 from .result import Reason, Route, Solution, Unassigned
-from .trips import with_reloads
+from .trips import RELOAD, named_reloads, with_reloads
 
 log = logging.getLogger(__name__)
 
@@ -205,10 +205,13 @@ def _initial_routes(model: Model, options: SolveOptions, allowed) -> list[list[i
         routes = []
         for v, w in enumerate(p.workers):
             ids = options.initial_routes.get(w.id, ())
-            nodes = [index[s] for s in ids if s in index]
             places = [model.first_reload + j for j, r in enumerate(model.reloads) if r.worker == v]
-            if places:
-                nodes = with_reloads(p, v, nodes, places)
+            if RELOAD in ids:
+                nodes = named_reloads(ids, index, places)
+            else:
+                nodes = [index[s] for s in ids if s in index]
+                if places:
+                    nodes = with_reloads(p, v, nodes, places)
             routes.append([manager.NodeToIndex(i) for i in nodes])
         return routes
     return None

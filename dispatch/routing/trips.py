@@ -99,6 +99,24 @@ def departure_floors(problem: Problem) -> dict[int, list[int]]:
     return floors
 
 
+RELOAD = "<reload>"
+"""In a warm start's stop list (`SolveOptions.initial_routes`): the worker is back at the kitchen here to load
+again. A start that names its reloads is taken as written (the day's separate plans joined keep each plan's
+own loads); one without gets them placed by `with_reloads`."""
+
+
+def named_reloads(ids, index: dict[str, int], places: list[int]) -> list[int]:
+    """A warm start's stops with each `RELOAD` replaced by the worker's next reload place (extras dropped)."""
+    out, left = [], list(places)
+    for sid in ids:
+        if sid == RELOAD:
+            if left:
+                out.append(left.pop(0))
+        elif sid in index:
+            out.append(index[sid])
+    return out
+
+
 def with_reloads(problem: Problem, v: int, stops: list[int], places: list[int]) -> list[int]:
     """A warm start's stops for worker `v` with its reload places (model nodes, in order) put
     where a load must begin: where the box would overflow, before the first hot meal of a trip

@@ -4,11 +4,13 @@
 
 Each generated site (seeded, one kitchen in central Shanghai, geodesic e-bike times): 80 hot lunches
 (11:00-12:30), 40 hot dinners (17:00-18:30), 24 home visits (bathing, nursing, cleaning; 30-60 min, a
-one-hour window to start between 08:00 and 16:00) and 9 workers: 3 meal riders (boxes of 12, 10:30-19:00,
-at most 5 h of work), 3 caregivers (08:00-16:30, a 30-min break) and 3 who do both (boxes of 10, 08:00-19:00,
-at most 8 h, a 30-min break), so a third of the workers both deliver and care. Hot meals are held 45 min
-from the departure of the trip that carries them and every meal worker may load up to four times (the
-routing core's reload trips), in both set-ups, so what differs is only whether the day is planned at once.
+one-hour window to start between 08:00 and 16:00) and 9 workers: 3 meal riders (boxes of 12, 10:30-19:00),
+3 caregivers (08:00-16:30, a 30-min break) and 3 who do both (boxes of 10, 08:00-19:00, a 30-min break); no
+working-time caps, because the core's cap counts a route's whole span and one route for the day would count
+the wait between lunch and dinner as work (a split shift the core does not model yet), so a third of the workers both deliver and care. Hot meals are held 45 min
+from the departure of the trip that carries them and every meal worker may load up to four times per meal (the
+routing core's reload trips; eight in the day for the one plan of the day), so what differs is only whether the
+day is planned at once.
 
 Separate: lunch is planned first (riders and shared workers), then dinner with what is left of their shifts
 after lunch, then the visits with the longest free part of each shared worker's shift (what
@@ -44,6 +46,7 @@ from dispatch.routing import (  # noqa: E402
     check,
     solve,
 )
+from dispatch.routing.trips import RELOAD  # noqa: E402
 
 CENTRE = (31.2304, 121.4737)
 H = 3600
@@ -75,16 +78,21 @@ def day(seed: int):
     rest = (Break(BREAK_WINDOW, 30 * 60),)
     workers = (
         [Worker(f"rider{v}", TimeWindow(10 * H + 30 * 60, 19 * H), depot="kitchen", capacity=(12,), mode="e_bike",
-                max_work=5 * H, trips=4) for v in range(3)]
+                trips=4) for v in range(3)]
         + [Worker(f"carer{v}", TimeWindow(8 * H, 16 * H + 30 * 60), depot="kitchen", capacity=(0,), mode="e_bike",
-                  skills=set(SKILLS), max_work=8 * H, breaks=rest) for v in range(3)]
+                  skills=set(SKILLS), breaks=rest) for v in range(3)]
         + [Worker(f"both{v}", TimeWindow(8 * H, 19 * H), depot="kitchen", capacity=(10,), mode="e_bike",
-                  skills=set(SKILLS), max_work=8 * H, breaks=rest, trips=4) for v in range(3)])
+                  skills=set(SKILLS), breaks=rest, trips=4) for v in range(3)])
     return stops, workers, kitchen
 
 
 def build(stops, workers, kitchen) -> Problem:
     return Problem.build(stops, workers, [kitchen], travel=GeodesicTravel(), dimensions=("meals",))
+
+
+def whole_day(workers) -> list[Worker]:
+    """The workers for one plan of the day: four loads per meal, as each meal's own plan allows them."""
+    return [Worker(**{**w.__dict__, "trips": 2 * w.trips}) if w.trips > 1 else w for w in workers]
 
 
 def within(worker: Worker, span: TimeWindow | None) -> Worker | None:
@@ -116,9 +124,17 @@ def longest_free(shift: TimeWindow, busy: list[tuple[int, int]]) -> TimeWindow |
 
 
 def figures(solutions) -> dict:
+    """Stops served, travel, and each worker's day: from their first departure to their last return, over
+    the day's plans (what a worker with lunch and dinner is out of the house for, waits included)."""
     served = sum(len(r.stops) for s in solutions for r in s.routes)
     travel = sum(s.travel_time for s in solutions)
-    work = sum(r.end - r.depart for s in solutions for r in s.routes if r.stops and r.end is not None)
+    spans: dict[str, list[int]] = {}
+    for s in solutions:
+        for r in s.routes:
+            if r.stops and r.end is not None:
+                a, b = spans.get(r.worker_id, [r.depart, r.end])
+                spans[r.worker_id] = [min(a, r.depart), max(b, r.end)]
+    work = sum(b - a for a, b in spans.values())
     broken = sum(len(check(s.problem, s.routes, s.unassigned)) for s in solutions)
     return dict(served=served, travel=travel, work=work, broken=broken)
 
@@ -162,18 +178,27 @@ def main() -> None:
         apart = figures(separate(stops, workers, kitchen, args.total / 3, seed))
         apart["wall"] = time.monotonic() - began
         began = time.monotonic()
-        cold = figures([solve(build(stops, workers, kitchen), time_limit=args.total, seed=seed)])
+        cold = figures([solve(build(stops, whole_day(workers), kitchen), time_limit=args.total, seed=seed)])
         cold["wall"] = time.monotonic() - began
         # The same total: half of it on the separate plans, the other half improving them as one day.
         began = time.monotonic()
         start = separate(stops, workers, kitchen, args.total / 6, seed)
-        joined: dict[str, list[tuple[int, str]]] = {}
+        # Each worker's routes of the three plans in time order, each plan's own loads kept: a meal route after
+        # the first begins with a load at the kitchen, its reloads where its plan put them.
+        segments: dict[str, list[tuple[int, list[str]]]] = {}
         for solution in start:
             for r in solution.routes:
-                for visit in r.visits:
-                    joined.setdefault(r.worker_id, []).append((visit.start, visit.stop_id))
-        initial = {w: [sid for _t, sid in sorted(v)] for w, v in joined.items()}
-        together = figures([solve(build(stops, workers, kitchen), time_limit=args.total / 2, seed=seed,
+                if not r.stops:
+                    continue
+                ids = [x for pos, sid in enumerate(r.stops) for x in ([RELOAD] if pos in r.reloads else []) + [sid]]
+                meals = any(sid.startswith(("lunch", "dinner")) for sid in r.stops)
+                segments.setdefault(r.worker_id, []).append((r.depart, ([RELOAD] if meals else []) + ids))
+        initial = {}
+        for w, parts in segments.items():
+            parts.sort(key=lambda part: part[0])
+            flat = [x for _t, ids in parts for x in ids]
+            initial[w] = flat[1:] if flat and flat[0] == RELOAD else flat  # the first load is taken on leaving
+        together = figures([solve(build(stops, whole_day(workers), kitchen), time_limit=args.total / 2, seed=seed,
                                   initial_routes=initial)])
         together["wall"] = time.monotonic() - began
         together["start"] = figures(start)["served"]

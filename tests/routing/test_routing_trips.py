@@ -358,3 +358,25 @@ def test_a_problem_with_reloads_is_not_polished_by_the_engine():
              starts=[0], kitchens=[0])
     s = checked(solve(p, time_limit=2, seed=1, solution_limit=20, search_iterations=50))
     assert "polished" not in s.status and not s.unassigned
+
+
+def test_a_warm_start_that_names_its_reloads_is_taken_as_written():
+    """The day's separate plans joined keep each plan's loads: greedy placement by box size would put the
+    reload after two meals here, where the 25 s hold breaks; the named one goes where the plan had it."""
+    from dispatch.routing.trips import RELOAD
+
+    stops = [hot("a", 10), hot("b", 20), hot("c", -10), hot("d", -20)]
+    rider = Worker("r", SHIFT, depot="k", capacity=(3,), trips=2)
+    p = line(stops, [rider], [Depot("k", hold_limit=25, load_time=5)], starts=[0], kitchens=[0])
+    named = solve(p, time_limit=3, seed=1, solution_limit=1, initial_routes={"r": ["a", "b", RELOAD, "c", "d"]})
+    assert not checked(named).unassigned
+    r = named.route_of("r")
+    assert r.stops == ("a", "b", "c", "d") and r.reloads == (2,)
+
+
+def test_named_reloads_take_the_workers_places_in_order_and_drop_what_is_left_over():
+    from dispatch.routing.trips import RELOAD, named_reloads
+
+    index = {"a": 0, "b": 1}
+    assert named_reloads(["a", RELOAD, "b", RELOAD, RELOAD, "gone"], index, [100, 101]) == [0, 100, 1, 101]
+    assert named_reloads([RELOAD, "a"], index, []) == [0]  # a worker with one load: the mark means nothing
