@@ -1,4 +1,4 @@
-"""The header names the signed-in worker as their route page does: by the Chinese name on record in Chinese."""
+"""The header names a signed-in worker by the Chinese name on their worker record in the Chinese UI."""
 from __future__ import annotations
 
 import re
@@ -14,14 +14,14 @@ def _header(client) -> str:
 
 def test_a_worker_is_named_in_the_readers_language_and_others_as_their_account_reads(app, client):
     site = create_site()
-    user = create_user("worker", display_name="Liang Jiayi")
+    user = create_user("worker", display_name="Jiayi L.")
     worker = create_worker(site, user=user, full_name="Liang Jiayi")
     worker.full_name_zh = "梁佳怡"
     db.session.commit()
     login_as(client, user)
-    assert _header(client) == "Liang Jiayi"
+    assert _header(client) == "Jiayi L."  # in English, as the account reads
     client.post("/lang/zh_Hans_CN", data={"next": "/"})
     assert _header(client) == "梁佳怡"
     worker.full_name_zh = None
     db.session.commit()
-    assert _header(client) == "Liang Jiayi"  # no Chinese form on record: the name as it is written
+    assert _header(client) == "Jiayi L."  # no Chinese form on record: the account's name

@@ -177,8 +177,12 @@ def words(text: str | None) -> str:
     return ", ".join(word(part.strip()) for part in text.split(",") if part.strip())
 
 
-def _chinese_ui() -> bool:
+def is_chinese_ui() -> bool:
+    """Whether this request is read in Chinese (names and addresses then take their Chinese form)."""
     return str(get_locale() or "").startswith("zh")
+
+
+_chinese_ui = is_chinese_ui
 
 
 def shown_name(thing: Any) -> str:

@@ -56,16 +56,16 @@ def nav_for(user) -> list[tuple[str, object, str]]:
 
 
 def account_name(user) -> str:
-    """The signed-in person as the header names them: a worker by the name on their worker record in the
-    reader's language (梁佳怡 in the Chinese UI, as their route page says), anyone else as their account reads."""
+    """The signed-in person as the header names them: as their account reads, except that in the Chinese UI
+    a worker with a Chinese name on their worker record is named by it (梁佳怡, as their route page says)."""
     import sqlalchemy as sa
 
     from dispatch.extensions import db
     from dispatch.models.worker import Worker
-    from dispatch.platform.labels import shown_name
+    from dispatch.platform.labels import is_chinese_ui
 
     typed = getattr(user, "display_name", None) or getattr(user, "email", "") or ""
-    if not getattr(user, "is_authenticated", False):
+    if not getattr(user, "is_authenticated", False) or not is_chinese_ui():
         return typed
-    worker = db.session.scalar(sa.select(Worker).where(Worker.user_id == user.id).limit(1))
-    return shown_name(worker) if worker is not None else typed
+    chinese = db.session.scalar(sa.select(Worker.full_name_zh).where(Worker.user_id == user.id).limit(1))
+    return chinese or typed
