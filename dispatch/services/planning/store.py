@@ -119,6 +119,11 @@ def store_solution(plan: Plan, built: Built, solution: routing.Solution, *, carr
     arrangement = {r.worker_id: list(r.stops) for r in solution.routes if r.stops}
     departs = {r.worker_id: r.depart for r in solution.routes if r.stops}
     loads = {r.worker_id: (tuple(r.reloads), tuple(r.trip_departs)) for r in solution.routes if r.stops}
+    windex = {w.id: v for v, w in enumerate(built.problem.workers)}
+    for wkey, (reloads, trip_departs) in list(loads.items()):
+        # A rider who leaves the kitchen only to load again there before the first stop has just left later.
+        if reloads and reloads[0] == 0 and len(trip_departs) > 1 and built.problem.first_trip_loaded(windex[wkey]):
+            departs[wkey], loads[wkey] = trip_departs[1], (reloads[1:], trip_departs[1:] if reloads[1:] else ())
     for wkey, under_way in built.resume.items():  # a route under way left when it left
         if wkey in departs:
             departs[wkey] = max(0, built.frame.seconds(under_way.departed))
@@ -232,7 +237,9 @@ def _distance(problem: routing.Problem, v: int, nodes: list[int]) -> int:
 def stored_loads(route: Route, built: Built) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """A stored route's reloads (positions where the load changes) and each load's departure, in day seconds."""
     trips = [s.trip for s in sorted(route.stops, key=lambda s: s.position)]
-    reloads = tuple(pos for pos in range(1, len(trips)) if trips[pos] != trips[pos - 1])
+    # Back at the kitchen before a stop whose load differs from the one before it (before the first stop:
+    # a worker from home who loads on the way).
+    reloads = tuple(pos for pos in range(len(trips)) if trips[pos] != (trips[pos - 1] if pos else 0))
     departs = tuple(built.frame.seconds(datetime.fromisoformat(d)) for d in route.trip_departures or ()) if reloads else ()
     return reloads, departs
 

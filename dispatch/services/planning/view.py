@@ -98,7 +98,7 @@ def plan_view(plan: Plan) -> PlanView:
         per_trip: dict[int, int] = {}
         for s in stops:
             per_trip[s.trip] = per_trip.get(s.trip, 0) + (s.kind == StopKind.MEAL)
-        left, trip = per_trip.get(stops[0].trip, 0) if stops else 0, stops[0].trip if stops else 0
+        left, trip = per_trip.get(0, 0), 0
         rows = []
         for s in stops:
             reloaded = None

@@ -211,7 +211,8 @@ def worker_today(worker: Worker, *, now: Clock = clock.now) -> WorkerDay:
                 eta=clock.local(s.eta_dt, zone),
                 arrival=clock.local(s.arrival_dt, zone),
                 n=i + 1,
-                reload_departs=clock.local(route.departure_of(s), zone) if i and s.trip != ordered[i - 1].trip else None,
+                reload_departs=(clock.local(route.departure_of(s), zone)
+                                if s.trip != (ordered[i - 1].trip if i else 0) else None),
             )
             for i, s in enumerate(ordered)
         ]
