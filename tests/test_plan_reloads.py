@@ -153,3 +153,81 @@ def test_a_site_form_sets_the_loads(app, client):
     site = db.session.get(MealSite, s.site.id)
     assert (site.reload_trips, site.load_minutes) == (3, 8)
     assert "Loads per rider per meal" in client.get(f"/staff/sites/{site.id}").get_data(as_text=True)
+
+
+def test_a_reload_before_the_first_stop_is_read_back_and_a_pointless_one_is_a_later_departure(app, client):
+    """The solver may send a rider from the kitchen straight back to it to load again (a wait in disguise):
+    the stored route leaves later instead. A worker from home who loads on the way keeps the reload before
+    the first stop when the stored plan is read back for the checker."""
+    from types import SimpleNamespace
+
+    from dispatch.services.planning.store import stored_loads
+
+    s = _small_boxes(trips=3)
+    plan = _plan_lunch(client, s)
+    route = next(r for r in plan.routes if r.stops)
+    frame = SimpleNamespace(seconds=lambda dt: int(dt.timestamp()))
+    ordered = sorted(route.stops, key=lambda st: st.position)
+    assert ordered[0].trip == 0  # riders start at the kitchen: no stored plan begins with a reload
+    for st in ordered:
+        st.trip += 1
+    route.trip_departures = [route.start_dt.isoformat(), route.start_dt.isoformat()] + list(route.trip_departures or [])[1:]
+    reloads, departs = stored_loads(route, SimpleNamespace(frame=frame))
+    assert reloads[0] == 0 and len(departs) == len(reloads) + 1
+    db.session.rollback()
+
+
+def test_the_kitchens_packing_rate_staggers_the_riders_departures(app, client):
+    """Four meals per 10 minutes from 10:30 (cooking ends 30 min before lunch opens): whatever the riders'
+    loads, no more meals have left by any moment than the kitchen can have packed, and none before 10:30."""
+    from datetime import datetime, time
+
+    from dispatch.platform import clock
+
+    s = _small_boxes(trips=3)
+    s.site.packing_rate, s.site.ready_lead_minutes = 4, 30
+    db.session.commit()
+    plan = _plan_lunch(client, s)
+    assert planning.check_plan(plan) == []
+    assert sum(len(r.stops) for r in plan.routes) == 10
+    ready = datetime.combine(DAY, time(10, 30), tzinfo=clock.zone_of(s.site))
+    loads = []  # (departure, meals on that load)
+    for route in plan.routes:
+        for trip in range(route.trips):
+            meals = [st for st in route.stops if st.trip == trip]
+            if meals:
+                loads.append((route.departure_of(meals[0]), len(meals)))
+    assert all(left >= ready for left, _ in loads)
+    for moment, _ in loads:
+        out = sum(n for left, n in loads if left <= moment)
+        periods = int((moment - ready).total_seconds() // 600)
+        assert out <= 4 * (periods + 1), (moment, out, sorted(loads))
+    assert len({left for left, _ in loads}) > 1  # staggered, not all at once
+
+
+@pytest.mark.parametrize("value", ["0", "1001", "-3"])
+def test_a_packing_rate_out_of_range_is_refused_and_changes_nothing(app, client, value):
+    s = small_site(seniors=1, drivers=1)
+    login_as(client, create_user("admin"))
+    r = client.post(f"/staff/sites/{s.site.id}/edit", data=site_form(name=s.site.name, packing_rate=value))
+    assert r.status_code in (200, 422) and "Number must be between" in r.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.get(MealSite, s.site.id).packing_rate is None
+
+
+def test_the_kitchen_packs_each_load_in_departure_order(app, client):
+    s = _small_boxes(trips=3)
+    plan = _plan_lunch(client, s)
+    client.post(f"/staff/plans/{plan.id}/publish", data={"version": plan.version})
+    from dispatch.models.site import MealType
+    from dispatch.services.meals.kitchen import kitchen_sheet
+
+    sheet = kitchen_sheet(s.site, DAY, MealType.LUNCH)
+    route = next(r for r in _plan(plan.id).routes if r.trips > 1)
+    loads = [load for load in sheet.routes if load.route.id == route.id]
+    assert [load.trip for load in loads] == list(range(route.trips))
+    assert [len(load.items) for load in loads] == [sum(1 for st in route.stops if st.trip == k) for k in range(route.trips)]
+    departures = [load.departs for load in sheet.routes]
+    assert departures == sorted(departures)
+    page = client.get(f"/staff/kitchen?site={s.site.id}&date={DAY.isoformat()}&meal=lunch").get_data(as_text=True)
+    assert f"load 2 of {route.trips}, leaves" in page

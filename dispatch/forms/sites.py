@@ -16,6 +16,8 @@ from dispatch.services.people.sites import (
     DAILY_CAPACITY_MAX,
     HOLD_LIMIT_RANGE,
     LOAD_MINUTES_RANGE,
+    PACKING_RATE_RANGE,
+    READY_LEAD_RANGE,
     RELOAD_TRIPS_RANGE,
     SHIFT_CUTOFF_RANGE,
     SiteData,
@@ -77,6 +79,18 @@ class SiteForm(FlaskForm):
         _l("Minutes to load again at the kitchen"), default=5, validators=[Optional(), NumberRange(*LOAD_MINUTES_RANGE)],
         render_kw={"min": LOAD_MINUTES_RANGE[0], "max": LOAD_MINUTES_RANGE[1]},
     )
+    packing_rate = IntegerField(
+        _l("Meals the kitchen hands out per 10 minutes"), validators=[Optional(), NumberRange(*PACKING_RATE_RANGE)],
+        description=_l("Empty: as fast as riders come. Set: riders' departures are staggered so the kitchen can "
+                       "pack every box in time."),
+        render_kw={"min": PACKING_RATE_RANGE[0], "max": PACKING_RATE_RANGE[1]},
+    )
+    ready_lead_minutes = IntegerField(
+        _l("Cooking ends (minutes before a meal window opens)"), default=30,
+        validators=[Optional(), NumberRange(*READY_LEAD_RANGE)],
+        description=_l("No hot meal leaves before then."),
+        render_kw={"min": READY_LEAD_RANGE[0], "max": READY_LEAD_RANGE[1]},
+    )
     shift_cancel_cutoff_hours = IntegerField(
         _l("Late cancellation of a volunteer shift (hours before)"), default=24,
         validators=[Optional(), NumberRange(*SHIFT_CUTOFF_RANGE)],
@@ -137,6 +151,8 @@ class SiteForm(FlaskForm):
             daily_capacity=self.daily_capacity.data, hold_limit_minutes=self.hold_limit_minutes.data,
             reload_trips=1 if self.reload_trips.data is None else self.reload_trips.data,
             load_minutes=5 if self.load_minutes.data is None else self.load_minutes.data,
+            packing_rate=self.packing_rate.data,
+            ready_lead_minutes=30 if self.ready_lead_minutes.data is None else self.ready_lead_minutes.data,
             circle_minutes=self.circle_minutes.data, circle_mode=TravelMode(self.circle_mode.data),
             timezone=self.timezone.data, is_active=self.is_active.data, windows=windows,
             shift_cancel_cutoff_hours=24 if self.shift_cancel_cutoff_hours.data is None

@@ -48,6 +48,8 @@ class MealSite(db.Model):
         sa.CheckConstraint("shift_cancel_cutoff_hours BETWEEN 0 AND 168", name="shift_cancel_cutoff_hours_range"),
         sa.CheckConstraint("reload_trips BETWEEN 1 AND 6", name="reload_trips_range"),
         sa.CheckConstraint("load_minutes BETWEEN 0 AND 60", name="load_minutes_range"),
+        sa.CheckConstraint("packing_rate IS NULL OR packing_rate BETWEEN 1 AND 1000", name="packing_rate_range"),
+        sa.CheckConstraint("ready_lead_minutes BETWEEN 0 AND 180", name="ready_lead_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +70,10 @@ class MealSite(db.Model):
     # again serves meals one load would leave out (each load's meals held from that load's departure).
     reload_trips: Mapped[int] = mapped_column(default=1, server_default="1")
     load_minutes: Mapped[int] = mapped_column(default=5, server_default="5")  # a reload at the kitchen
+    # The kitchen hands out this many meals per 10 minutes from when cooking ends, ``ready_lead_minutes``
+    # before a meal window opens; None: as fast as riders come (departures are then not staggered).
+    packing_rate: Mapped[int | None] = mapped_column()
+    ready_lead_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
     circle_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
     circle_mode: Mapped[TravelMode] = mapped_column(
         enum_type(TravelMode, "circle_mode"), default=TravelMode.WALK, server_default=TravelMode.WALK.value

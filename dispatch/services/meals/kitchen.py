@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -25,7 +25,7 @@ from dispatch.models.meals import MealMode, MealOrder, MealOrderStatus
 from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, StopKind
 from dispatch.models.senior import Diet, Senior
 from dispatch.models.site import MealSite, MealType
-from dispatch.platform import audit
+from dispatch.platform import audit, clock
 
 # Orders the kitchen cooks for: still ordered, or already handed over.
 COOKED_STATUSES = (MealOrderStatus.ORDERED, MealOrderStatus.DELIVERED, MealOrderStatus.DINED_IN)
@@ -90,6 +90,9 @@ class RouteLoad:
     route: Route
     position: int
     items: list[LoadingItem] = field(default_factory=list)
+    # With reload trips a route is loaded once per trip: which load this is, and when it leaves (site's zone).
+    trip: int = 0
+    departs: datetime | None = None
 
     @property
     def by_diet(self) -> Counter:
@@ -203,11 +206,18 @@ def kitchen_sheet(site: MealSite, day: date, meal: MealType) -> KitchenSheet:
 
     loads = []
     for route_number, route in enumerate(routes, start=1):
-        load = RouteLoad(route=route, position=route_number)
-        on_route = [by_order[s.meal_order_id] for s in route.stops if s.meal_order_id in by_order]
-        on_route.sort(key=lambda lbl: lbl.stop_number, reverse=True)
-        load.items = [LoadingItem(i, lbl.stop_number, lbl) for i, lbl in enumerate(on_route, start=1)]
-        loads.append(load)
+        trips = sorted({s.trip for s in route.stops if s.meal_order_id in by_order}) or [0]
+        for trip in trips:  # a rider who comes back to load again is packed for each load, in departure order
+            stops = [s for s in route.stops if s.meal_order_id in by_order and s.trip == trip]
+            leaves = route.departure_of(stops[0]) if stops else route.start_dt
+            load = RouteLoad(route=route, position=route_number, trip=trip,
+                             departs=leaves.astimezone(clock.zone_of(site)) if leaves else None)
+            on_route = [by_order[s.meal_order_id] for s in stops]
+            on_route.sort(key=lambda lbl: lbl.stop_number, reverse=True)
+            load.items = [LoadingItem(i, lbl.stop_number, lbl) for i, lbl in enumerate(on_route, start=1)]
+            loads.append(load)
+    if any(load.trip for load in loads):
+        loads.sort(key=lambda load: (load.departs is None, load.departs or datetime.min, load.position))
 
     # Labels print in packing order: route by route, first-loaded first; then the rest.
     def packing_key(lbl: Label):

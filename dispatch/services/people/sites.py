@@ -31,6 +31,8 @@ DAILY_CAPACITY_MAX = 5000
 HOLD_LIMIT_RANGE = (1, 240)
 RELOAD_TRIPS_RANGE = (1, 6)  # loads a rider may take at the kitchen for one meal
 LOAD_MINUTES_RANGE = (0, 60)
+PACKING_RATE_RANGE = (1, 1000)  # meals the kitchen hands out per 10 minutes
+READY_LEAD_RANGE = (0, 180)
 # Hours before a volunteer shift after which a cancellation is late (its place is offered to others).
 SHIFT_CUTOFF_RANGE = (0, 168)
 CIRCLE_MINUTES_RANGE = (1, 60)
@@ -76,6 +78,8 @@ class SiteData:
     hold_limit_minutes: int = 45
     reload_trips: int = 1
     load_minutes: int = 5
+    packing_rate: int | None = None
+    ready_lead_minutes: int = 30
     circle_minutes: int = 15
     circle_mode: TravelMode = TravelMode.WALK
     timezone: str = "Asia/Shanghai"
@@ -97,11 +101,15 @@ class SiteData:
             ("hold_limit_minutes", HOLD_LIMIT_RANGE),
             ("reload_trips", RELOAD_TRIPS_RANGE),
             ("load_minutes", LOAD_MINUTES_RANGE),
+            ("ready_lead_minutes", READY_LEAD_RANGE),
             ("circle_minutes", CIRCLE_MINUTES_RANGE),
             ("shift_cancel_cutoff_hours", SHIFT_CUTOFF_RANGE),
         ):
             if not low <= getattr(self, name) <= high:
                 raise FieldError(name, _l("Must be between %(low)s and %(high)s.", low=low, high=high))
+        if self.packing_rate is not None and not PACKING_RATE_RANGE[0] <= self.packing_rate <= PACKING_RATE_RANGE[1]:
+            raise FieldError("packing_rate", _l("Must be between %(low)s and %(high)s.", low=PACKING_RATE_RANGE[0],
+                                                high=PACKING_RATE_RANGE[1]))
         if self.timezone not in known_timezones():
             raise FieldError("timezone", _l("Unknown timezone; use a name like Asia/Shanghai."))
         meals = [w.meal for w in self.windows]
@@ -115,7 +123,7 @@ class SiteData:
 
 _SCALARS = (
     "name", "name_zh", "kind", "address", "address_zh", "district", "neighbourhood", "lat", "lon", "phone",
-    "daily_capacity", "hold_limit_minutes", "reload_trips", "load_minutes", "circle_minutes", "circle_mode", "timezone", "is_active",
+    "daily_capacity", "hold_limit_minutes", "reload_trips", "load_minutes", "packing_rate", "ready_lead_minutes", "circle_minutes", "circle_mode", "timezone", "is_active",
     "shift_cancel_cutoff_hours",
 )
 

@@ -293,8 +293,12 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
     window = window_of(site, kind, meal)
     hold = site.hold_limit_minutes * 60 if kind == PlanKind.MEALS else None
     reloads = kind == PlanKind.MEALS and site.reload_trips > 1
+    # The kitchen's pace: no meal leaves before cooking ends, and departures are staggered by what it can pack.
+    packing = kind == PlanKind.MEALS and site.packing_rate is not None and window is not None
     depot = routing.Depot(depot_key(site), routing.Location(site.lat, site.lon), hold_limit=hold,
-                          load_time=site.load_minutes * 60 if reloads else 0)
+                          load_time=site.load_minutes * 60 if reloads else 0,
+                          ready=max(0, window[0] - site.ready_lead_minutes * 60) if packing else None,
+                          packing_rate=site.packing_rate if packing else None)
     depots = [depot]
     built = Built(problem=None, frame=frame, site=site, as_of=now)  # type: ignore[arg-type]
     workers = []
