@@ -60,3 +60,21 @@ def add_request(site, senior, *, status=RequestStatus.APPROVED, service=ServiceT
     db.session.add(req)
     db.session.commit()
     return req
+
+
+def reloaded_plan(plan_id):
+    """The plan as stored now (what another request would read)."""
+    from dispatch.services import planning
+
+    db.session.expire_all()
+    return planning.load_plan(plan_id)
+
+
+def plan_lunch(client, site, day: date = DAY):
+    """Plan ``site``'s lunch through the staff page, as the signed-in ``client``; the finished plan."""
+    r = client.post("/staff/today/plan", data={"site": site.id, "date": day.isoformat(), "kind": "meals",
+                                               "meal": "lunch"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    plan = reloaded_plan(int(r.headers["Location"].rstrip("/").split("/")[-1]))
+    assert plan.summary["job"]["state"] == "done", plan.summary
+    return plan

@@ -17,18 +17,13 @@ from dispatch.services import planning
 from dispatch.services.meals import orders
 from dispatch.services.planning.problem import worker_key
 from tests.factories import create_user, login_as
-from tests.planning_helpers import DAY, small_site
+from tests.planning_helpers import DAY, plan_lunch, reloaded_plan, small_site
 from tests.test_staff_sites import site_form
 
 
 @pytest.fixture
 def app_config(app_config):
     return {**app_config, "SOLVER_TIME_LIMIT": 2}
-
-
-def _plan(plan_id) -> Plan:
-    db.session.expire_all()
-    return planning.load_plan(plan_id)
 
 
 def _small_boxes(trips: int):
@@ -46,12 +41,7 @@ def _small_boxes(trips: int):
 
 def _plan_lunch(client, s) -> Plan:
     login_as(client, create_user("staff", sites=(s.site,)))
-    r = client.post("/staff/today/plan", data={"site": s.site.id, "date": DAY.isoformat(), "kind": "meals",
-                                               "meal": "lunch"})
-    assert r.status_code == 302
-    plan = _plan(int(r.headers["Location"].rstrip("/").split("/")[-1]))
-    assert plan.summary["job"]["state"] == "done", plan.summary
-    return plan
+    return plan_lunch(client, s.site)
 
 
 def test_small_boxes_serve_every_meal_through_reloads_each_held_from_its_own_load(app, client):
@@ -98,7 +88,7 @@ def test_the_rider_reads_where_to_go_back_for_the_next_load(app, client):
     s = _small_boxes(trips=3)
     plan = _plan_lunch(client, s)
     client.post(f"/staff/plans/{plan.id}/publish", data={"version": plan.version})
-    route = next(r for r in _plan(plan.id).routes if r.trips > 1)
+    route = next(r for r in reloaded_plan(plan.id).routes if r.trips > 1)
     morning = datetime.combine(DAY, time(9), tzinfo=clock.zone_of(s.site))
     day = worker_today(route.worker, now=lambda: morning)
     views = [sv for rv in day.routes for sv in rv.stops]
@@ -119,7 +109,7 @@ def test_a_hand_move_places_the_reloads_again_and_breaks_nothing(app, client):
     preview = planning.apply_move(plan, planning.stop_key(moved), worker_key(source.worker_id), 0,
                                   version=plan.version, by=None)
     assert preview.violations == [], preview.violations
-    plan = _plan(plan.id)
+    plan = reloaded_plan(plan.id)
     assert planning.check_plan(plan) == []
     after = next(r for r in plan.routes if r.worker_id == source.worker_id)
     assert sorted(after.stops, key=lambda st: st.position)[0].id == moved.id
@@ -223,7 +213,7 @@ def test_the_kitchen_packs_each_load_in_departure_order(app, client):
     from dispatch.services.meals.kitchen import kitchen_sheet
 
     sheet = kitchen_sheet(s.site, DAY, MealType.LUNCH)
-    route = next(r for r in _plan(plan.id).routes if r.trips > 1)
+    route = next(r for r in reloaded_plan(plan.id).routes if r.trips > 1)
     loads = [load for load in sheet.routes if load.route.id == route.id]
     assert [load.trip for load in loads] == list(range(route.trips))
     assert [len(load.items) for load in loads] == [sum(1 for st in route.stops if st.trip == k) for k in range(route.trips)]

@@ -8,7 +8,6 @@ import pytest
 
 from dispatch.extensions import db
 from dispatch.models.meals import MealEnrollment, MealMode
-from dispatch.models.plan import Plan
 from dispatch.models.site import MealType
 from dispatch.services import planning
 from dispatch.services.meals import orders
@@ -16,26 +15,12 @@ from dispatch.services.planning import search
 from dispatch.services.planning.changes import changes_for, compare
 from dispatch.services.planning.problem import worker_key
 from tests.factories import create_senior, create_user, login_as
-from tests.planning_helpers import DAY, small_site
+from tests.planning_helpers import DAY, plan_lunch, reloaded_plan, small_site
 
 
 @pytest.fixture
 def app_config(app_config):
     return {**app_config, "SOLVER_TIME_LIMIT": 2}
-
-
-def _plan(plan_id) -> Plan:
-    db.session.expire_all()
-    return planning.load_plan(plan_id)
-
-
-def _plan_lunch(client, site) -> Plan:
-    r = client.post("/staff/today/plan", data={"site": site.id, "date": DAY.isoformat(), "kind": "meals",
-                                               "meal": "lunch"})
-    assert r.status_code == 302
-    plan = _plan(int(r.headers["Location"].rstrip("/").split("/")[-1]))
-    assert plan.summary["job"]["state"] == "done", plan.summary
-    return plan
 
 
 def _routes(plan) -> dict[str, list[tuple[str, str]]]:
@@ -56,8 +41,8 @@ def busy_lunch(app, client):
 
 def test_the_same_day_planned_twice_gives_the_same_routes_and_the_page_says_so(busy_lunch, client):
     s, _staff = busy_lunch
-    first = _plan_lunch(client, s.site)
-    second = _plan_lunch(client, s.site)
+    first = plan_lunch(client, s.site)
+    second = plan_lunch(client, s.site)
     assert second.version_number == first.version_number + 1
     assert first.summary["job"]["search"]["mode"] == search.FIXED  # the default (README: why)
     assert first.summary["job"]["search"]["iterations"] == 1000 * 18
@@ -73,7 +58,7 @@ def test_the_same_day_planned_twice_gives_the_same_routes_and_the_page_says_so(b
 
 def test_adding_one_order_to_a_published_day_moves_no_other_stop_and_says_what_changed(busy_lunch, client):
     s, _staff = busy_lunch
-    plan = _plan_lunch(client, s.site)
+    plan = plan_lunch(client, s.site)
     client.post(f"/staff/plans/{plan.id}/publish", data={"version": plan.version})
     late = create_senior(s.site, full_name="Tang Xiuying", lat=31.2315, lon=121.4712)
     db.session.add(MealEnrollment(senior_id=late.id, site_id=s.site.id, meal=MealType.LUNCH,
@@ -83,7 +68,7 @@ def test_adding_one_order_to_a_published_day_moves_no_other_stop_and_says_what_c
     db.session.commit()
     r = client.post(f"/staff/plans/{plan.id}/replan")
     assert r.status_code == 302
-    new = _plan(int(r.headers["Location"].split("/")[-1]))
+    new = reloaded_plan(int(r.headers["Location"].split("/")[-1]))
     assert new.summary["job"]["state"] == "done", new.summary
     assert planning.check_plan(new) == []
     changes = changes_for(new)
@@ -97,14 +82,14 @@ def test_adding_one_order_to_a_published_day_moves_no_other_stop_and_says_what_c
 
 def test_a_stop_given_to_another_worker_is_named_with_both_workers(busy_lunch, client):
     s, _staff = busy_lunch
-    first = _plan_lunch(client, s.site)
-    second = _plan_lunch(client, s.site)
+    first = plan_lunch(client, s.site)
+    second = plan_lunch(client, s.site)
     routes = [r for r in second.routes if r.stops]
     moved = sorted(routes[0].stops, key=lambda st: st.position)[-1]
     moved.route = routes[1]
     moved.position = max(st.position for st in routes[1].stops) + 1
     db.session.commit()
-    changes = compare(first, _plan(second.id))
+    changes = compare(first, reloaded_plan(second.id))
     assert [(m.after.id, m.before.route.worker_id, m.after.route.worker_id) for m in changes.new_worker] == [
         (moved.id, routes[0].worker_id, routes[1].worker_id)]
     assert not changes.none

@@ -361,3 +361,22 @@ def test_the_tick_job_runs_the_visitation_clock_on_the_apps_clock(site, app_cloc
     assert len(result["visitation"]["made"]) == 2
     assert jobs.tick_job()["visitation"]["made"] == []
     assert len(_dues(senior)) == 2
+
+
+def test_the_overdue_alert_closes_once_the_visit_is_made_and_not_before(site):
+    """A call answers the overdue call but not the overdue visit: the alert stays until the visit is made."""
+    from dispatch.models.alert import AlertStatus
+
+    senior = _tier2(site)
+    due.generate(DAY, now=NOW)
+    (visit,) = _open(senior, DueKind.HOME_VISIT)
+    late = _at(visit.latest_date + timedelta(days=1))
+    due.escalate(late)
+    alert = db.session.scalar(sa.select(WelfareAlert).where(WelfareAlert.kind == AlertKind.VISIT_OVERDUE))
+    assert alert.status == AlertStatus.OPEN
+    contacts.record_contact(senior, ContactKind.CALL, at=late + timedelta(hours=1))
+    assert alert.status == AlertStatus.OPEN and visit.status != DueStatus.DONE  # a call is not a visit
+    contacts.record_contact(senior, ContactKind.HOME_VISIT, at=late + timedelta(hours=2))
+    assert visit.status == DueStatus.DONE
+    assert alert.status == AlertStatus.RESOLVED and alert.resolved_dt == late + timedelta(hours=2)
+    db.session.commit()

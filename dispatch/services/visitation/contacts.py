@@ -14,9 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from dispatch.extensions import db
+from dispatch.models.alert import AlertKind, AlertStatus, WelfareAlert
 from dispatch.models.senior import Senior
 from dispatch.models.visitation import OPEN_DUE_STATUSES, Contact, ContactKind, DueStatus, DueVisit
-from dispatch.platform import clock
+from dispatch.platform import audit, clock
 from dispatch.services.visitation import rules, tiers
 
 
@@ -44,7 +45,30 @@ def record_contact(senior: Senior, kind: ContactKind, *, by: Any = None, at: dat
             if contact.due_visit_id is None:
                 contact.due_visit_id = due.id
         db.session.flush()
+        if open_dues:
+            _resolve_overdue_alerts(senior, at, by, contact)
     return contact
+
+
+def _resolve_overdue_alerts(senior: Senior, at: datetime, by: Any, contact: Contact) -> None:
+    """The board's "visit or call overdue" alerts for ``senior`` close once nothing of theirs is overdue any more:
+    the visit or call was made, and staff need not close by hand what the work itself answered."""
+    today = clock.local_today(senior.home_site, at)
+    still_late = db.session.scalar(sa.select(sa.func.count()).select_from(DueVisit).where(
+        DueVisit.senior_id == senior.id, DueVisit.status.in_(OPEN_DUE_STATUSES), DueVisit.latest_date < today))
+    if still_late:
+        return
+    open_alerts = db.session.scalars(sa.select(WelfareAlert).where(
+        WelfareAlert.senior_id == senior.id, WelfareAlert.kind == AlertKind.VISIT_OVERDUE,
+        WelfareAlert.status != AlertStatus.RESOLVED)).all()
+    for alert in open_alerts:
+        if alert.acknowledged_dt is None:
+            alert.acknowledged_dt = at
+        alert.status, alert.resolved_dt, alert.resolution = AlertStatus.RESOLVED, at, ""
+        audit.record("alert.resolve", user=by, entity_type="welfare_alert", entity_id=alert.id, senior_id=senior.id,
+                     detail={"by": "contact", "contact": contact.id, "kind": str(contact.kind)})
+    if open_alerts:
+        db.session.flush()
 
 
 def last_contacts(senior_ids: Iterable[int]) -> dict[int, dict[ContactKind, datetime]]:
