@@ -182,8 +182,6 @@ def is_chinese_ui() -> bool:
     return str(get_locale() or "").startswith("zh")
 
 
-_chinese_ui = is_chinese_ui
-
 
 def shown_name(thing: Any) -> str:
     """A site's, senior's or worker's name in the reader's language: the Chinese form on record
@@ -191,7 +189,7 @@ def shown_name(thing: Any) -> str:
     if thing is None:
         return ""
     english = getattr(thing, "full_name", None) or getattr(thing, "name", None) or ""
-    if _chinese_ui():
+    if is_chinese_ui():
         chinese = getattr(thing, "full_name_zh", None) or getattr(thing, "name_zh", None)
         if chinese:
             return chinese
@@ -202,13 +200,13 @@ def shown_address(thing: Any) -> str:
     """An address in the reader's language: ``address_zh`` in the Chinese UI when on record."""
     if thing is None:
         return ""
-    return (_chinese_ui() and getattr(thing, "address_zh", None)) or getattr(thing, "address", None) or ""
+    return (is_chinese_ui() and getattr(thing, "address_zh", None)) or getattr(thing, "address", None) or ""
 
 
 def second_form(thing: Any, field: str = "name", *, sep: str = " ", cls: str = "") -> Markup:
     """The Chinese form beside the English one, for English pages ("" in the Chinese UI, which shows
     only the Chinese; "" when there is none): ``field`` is "name" or "address"."""
-    if thing is None or _chinese_ui():
+    if thing is None or is_chinese_ui():
         return Markup("")
     if field == "address":
         chinese = getattr(thing, "address_zh", None)

@@ -65,7 +65,8 @@ def account_name(user) -> str:
     from dispatch.platform.labels import is_chinese_ui
 
     typed = getattr(user, "display_name", None) or getattr(user, "email", "") or ""
-    if not getattr(user, "is_authenticated", False) or not is_chinese_ui():
+    # Only a worker's account has a worker record: no query on other people's pages.
+    if not (getattr(user, "is_authenticated", False) and is_chinese_ui() and user.has_role("worker")):
         return typed
     chinese = db.session.scalar(sa.select(Worker.full_name_zh).where(Worker.user_id == user.id).limit(1))
     return chinese or typed
