@@ -28,6 +28,7 @@ def test_demo_reset_recreates_the_demo_database_file(app_config, tmp_path):
     with app.app_context():
         first = runner.invoke(args=["demo", *DEMO])
         assert first.exit_code == 0, first.output
+        assert "Routing engine: compiled by numba" in first.output  # a fresh install says which search it runs
         _audit_something()
         assert runner.invoke(args=["audit", "anchor"]).exit_code == 0
         assert (tmp_path / "audit-anchors.jsonl").exists()

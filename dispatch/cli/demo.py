@@ -13,6 +13,7 @@ from werkzeug.serving import run_simple
 
 from dispatch.config import SETTINGS
 from dispatch.platform import clock, transaction
+from dispatch.routing.engine import backend as engine_backend
 
 EXIT_REFUSED = 1
 EXIT_NO_SCHEMA = 3
@@ -151,6 +152,7 @@ def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan, no_histor
                    "or point DISPATCH_DATA_DIR / DISPATCH_DATABASE_URL elsewhere.", err=True)
         sys.exit(EXIT_REFUSED)
     _print_logins(logins)
+    click.echo(f"Routing engine: {engine_backend.describe()}.")
     if no_serve:
         return
     click.echo(f"Serving on http://127.0.0.1:{port}/ (two-factor not required in the demo; Ctrl+C stops).")

@@ -152,7 +152,8 @@ def summary(rows: list[dict]) -> list[str]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(DEFAULT_DATA))
-    parser.add_argument("--set", choices=["solomon", "gh200"], default="solomon")
+    parser.add_argument("--set", default="solomon", help="a folder under DATA/instances: solomon, gh200, or "
+                        "generated ones (meal_day_instances.py writes mealday)")
     parser.add_argument("--time-limit", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", default="")

@@ -231,6 +231,20 @@ def test_the_engine_says_which_path_it_runs(monkeypatch):
         _search(problem)
 
 
+def test_the_install_says_whether_it_runs_compiled_or_fell_back(monkeypatch):
+    """What `doorstep demo` prints: a machine without numba is told it plans on the fallback."""
+    from dispatch.routing.engine import backend
+
+    assert backend.describe().startswith("compiled by numba ")
+    monkeypatch.setenv("DOORSTEP_ENGINE", "python")
+    assert "DOORSTEP_ENGINE=python" in backend.describe()
+    monkeypatch.delenv("DOORSTEP_ENGINE")
+    monkeypatch.setitem(backend.loaded, "compiled", None)  # as after a failed `import numba`
+    assert backend.describe() == "pure-Python fallback: numba is not installed (about a tenth of the compiled speed)"
+    with pytest.raises(RuntimeError, match="needs numba"):
+        backend.choose("compiled")
+
+
 def test_an_iteration_budget_repeats_the_plan():
     """`solution_limit` + `search_iterations`: a fixed amount of search, so the same plan every time."""
     from conftest import line_problem
