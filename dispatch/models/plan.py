@@ -1,7 +1,7 @@
 """Plans, routes and stops: what the solver proposed and what workers then did.
 
 A ``Plan`` is one site's routes for one date and meal window (or the day's
-visits); re-planning makes a new ``version_number`` rather than rewriting a
+visits, or the whole day: every window and the visits in one plan); re-planning makes a new ``version_number`` rather than rewriting a
 published plan. A ``Stop`` is where planned times meet recorded outcomes.
 """
 from __future__ import annotations
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 class PlanKind(enum.StrEnum):
     MEALS = "meals"
     VISITS = "visits"
+    DAY = "day"  # the whole day of a site: every meal window and the visits, one route per worker
 
 
 class PlanStatus(enum.StrEnum):
@@ -61,13 +62,13 @@ class Plan(db.Model):
     __tablename__ = "plan"
     __table_args__ = (
         sa.UniqueConstraint("site_id", "service_date", "kind", "meal", "version_number"),
-        # NULLs are distinct in a UNIQUE, so visit plans (meal IS NULL) need their own index.
+        # NULLs are distinct in a UNIQUE, so plans without a meal (visits, day) need their own index.
         sa.Index(
-            "uq_plan_visits_version", "site_id", "service_date", "version_number", unique=True,
+            "uq_plan_visits_version", "site_id", "service_date", "kind", "version_number", unique=True,
             sqlite_where=sa.text("meal IS NULL"), postgresql_where=sa.text("meal IS NULL"),
         ),
         sa.CheckConstraint(
-            "(kind = 'meals' AND meal IS NOT NULL) OR (kind = 'visits' AND meal IS NULL)",
+            "(kind = 'meals' AND meal IS NOT NULL) OR (kind IN ('visits', 'day') AND meal IS NULL)",
             name="meal_matches_kind",
         ),
         sa.CheckConstraint("version_number >= 1", name="version_number_positive"),

@@ -71,7 +71,7 @@ LABELS: dict[type[enum.Enum], dict[Any, Any]] = {
         AlertStatus.OPEN: _l("Open"), AlertStatus.ACKNOWLEDGED: _l("Staff following up"),
         AlertStatus.RESOLVED: _l("Resolved"),
     },
-    PlanKind: {PlanKind.MEALS: _l("Meals"), PlanKind.VISITS: _l("Visits")},
+    PlanKind: {PlanKind.MEALS: _l("Meals"), PlanKind.VISITS: _l("Visits"), PlanKind.DAY: _l("Whole day")},
     StopKind: {StopKind.MEAL: _l("Meal"), StopKind.VISIT: _l("Visit")},
     PlanStatus: {
         PlanStatus.DRAFT: _l("Draft"), PlanStatus.PUBLISHED: _l("Published"),

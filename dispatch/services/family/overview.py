@@ -179,7 +179,8 @@ def senior_overview(
                 Stop.service_request_id.in_([r.id for r in requests]),
                 Plan.status != PlanStatus.DRAFT,  # a draft visit has not happened and may not
             )
-            .order_by(Plan.version_number, Stop.id)
+            # Published last, told last: a re-plan's newer version, or the day plan that superseded the visits plan.
+            .order_by(Plan.published_dt, Plan.version_number, Stop.id)
         ):
             # The newest plan version's stop (or one with an outcome) tells the story.
             previous = stops_by_request.get(stop.service_request_id)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from dispatch.extensions import db
 from dispatch.models.meals import MealMode, MealOrder, MealOrderStatus
-from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, StopKind
+from dispatch.models.plan import LIVE_STATUSES, Plan, PlanKind, PlanStatus, Route, StopKind
 from dispatch.models.senior import Diet, Senior
 from dispatch.models.site import MealSite, MealType
 from dispatch.platform import audit, clock
@@ -160,16 +160,20 @@ def current_meal_plan(site_id: int, day: date, meal: MealType) -> Plan | None:
     """The plan the kitchen packs for: the newest published version, else the newest draft.
 
     A re-plan makes a new draft while the published version is still what
-    workers carry, so a published version wins over a newer draft.
+    workers carry, so a published version wins over a newer draft. The meal's
+    own plans and the site's day plans (whose meal stops of this meal are packed)
+    are weighed together: a live one first, then the newest made.
     """
     plans = list(db.session.scalars(
         sa.select(Plan).where(
-            Plan.site_id == site_id, Plan.service_date == day, Plan.kind == PlanKind.MEALS, Plan.meal == meal,
+            Plan.site_id == site_id, Plan.service_date == day,
+            sa.or_(sa.and_(Plan.kind == PlanKind.MEALS, Plan.meal == meal), Plan.kind == PlanKind.DAY),
         )
     ))
     if not plans:
         return None
-    return max(plans, key=lambda p: (p.status != PlanStatus.DRAFT, p.version_number))
+    return max(plans, key=lambda p: (p.status in LIVE_STATUSES, p.status != PlanStatus.DRAFT, p.created_dt,
+                                     p.version_number))
 
 
 def kitchen_sheet(site: MealSite, day: date, meal: MealType) -> KitchenSheet:
@@ -191,9 +195,15 @@ def kitchen_sheet(site: MealSite, day: date, meal: MealType) -> KitchenSheet:
             .options(joinedload(Route.worker), selectinload(Route.stops))
         ).unique())
 
+    if plan is not None and plan.kind == PlanKind.DAY:
+        # A day route carries other meals and visits too: the kitchen packs this meal's stops, on the routes
+        # that carry some (a stop's meal is its order's meal).
+        ids = {o.id for o in orders}
+        routes = [r for r in routes if any(s.meal_order_id in ids for s in r.stops)]
     placed: dict[int, tuple[int, int, str]] = {}  # order id -> (route number, stop number, worker)
     for route_number, route in enumerate(routes, start=1):
-        meal_stops = [s for s in sorted(route.stops, key=lambda s: s.position) if s.kind == StopKind.MEAL]
+        meal_stops = [s for s in sorted(route.stops, key=lambda s: s.position) if s.kind == StopKind.MEAL
+                      and (plan.kind != PlanKind.DAY or s.meal_order_id in ids)]
         for stop_number, stop in enumerate(meal_stops, start=1):
             if stop.meal_order_id is not None:
                 placed[stop.meal_order_id] = (route_number, stop_number, route.worker.full_name)

@@ -22,11 +22,15 @@ from dispatch.services.planning.service import (
     NO_WORKERS_ERROR,
     REPLAN,
     RERUN,
+    VISITS_PART,
+    WINDOW,
     WORKER_LOST_ERROR,
     WORKERS_TAKEN_ERROR,
     job_state,
+    replan_window,
     solve_and_store,
     start_planning,
+    window_parts,
 )
 from dispatch.services.planning.store import (
     LIVE,
@@ -44,7 +48,7 @@ from dispatch.services.planning.store import (
 __all__ = [
     "MovePreview", "apply_move", "insert_urgent", "preview_move", "publish", "replan_published", "rerun_keeping_locks",
     "set_lock", "FRESH", "NO_WORKERS_ERROR", "REPLAN", "RERUN", "WORKER_LOST_ERROR", "WORKERS_TAKEN_ERROR",
-    "job_state", "solve_and_store", "start_planning", "LIVE", "PlanNotEditable", "check_plan", "latest_plan",
+    "VISITS_PART", "WINDOW", "replan_window", "window_parts", "job_state", "solve_and_store", "start_planning", "LIVE", "PlanNotEditable", "check_plan", "latest_plan",
     "live_plan", "load_plan", "plans_for_day", "problem_for_plan", "site_to_open", "stop_key",
 ]
 

@@ -207,6 +207,49 @@ def _close_older_live(plan: Plan) -> None:
         older = store.live_plan(plan.site_id, plan.service_date, plan.kind, plan.meal)
 
 
+def separate_live(plan: Plan) -> list[Plan]:
+    """The live plans of ``plan``'s site and date that a day plan stands in for: each meal window's and the
+    visits' (for a separate plan: the live day plan, if any)."""
+    if plan.kind == PlanKind.DAY:
+        found = [store.live_plan(plan.site_id, plan.service_date, PlanKind.MEALS, w.meal) for w in plan.site.windows]
+        found.append(store.live_plan(plan.site_id, plan.service_date, PlanKind.VISITS, None))
+    else:
+        found = [store.live_plan(plan.site_id, plan.service_date, PlanKind.DAY, None)]
+    return [p for p in found if p is not None and p.id != plan.id]
+
+
+def _supersede_separate(plan: Plan) -> list[Plan]:
+    """One stop, one live plan: a day plan going live closes the site's live meal and visits plans of the date
+    (they are superseded), unless one is under way (a recorded stop), which must be finished or re-planned
+    first; a separate plan cannot go live while the day plan is."""
+    others = separate_live(plan)
+    if plan.kind != PlanKind.DAY:
+        if others:
+            raise FieldError(None, _("The day plan of this site and date is live, so this plan cannot be "
+                                     "published beside it: re-plan this window within the day plan instead."))
+        return []
+    started = [p for p in others if any(is_started(s) for r in p.routes for s in r.stops)]
+    if started:
+        raise FieldError(None, _("%(plan)s is under way (stops are recorded): the day plan cannot replace it "
+                                 "today. Re-plan that plan instead.", plan=plan_title(started[0])))
+    for other in others:
+        other.status = PlanStatus.CLOSED
+        summary = dict(other.summary or {})
+        summary["superseded_by"] = plan.id
+        other.summary = summary
+    db.session.flush()
+    return others
+
+
+def plan_title(plan: Plan) -> str:
+    """A plan as staff name it: its meal, "Home visits" or "Whole day"."""
+    from dispatch.platform.labels import label
+
+    if plan.meal is not None:
+        return str(label(plan.meal))
+    return _("Whole day") if plan.kind == PlanKind.DAY else _("Home visits")
+
+
 def _schedule_and_notify(plan: Plan, *, by) -> int:
     requests = [s.service_request for r in plan.routes for s in r.stops if s.kind == StopKind.VISIT]
     request_service.mark_scheduled(requests, by=by)
@@ -237,12 +280,14 @@ def publish(plan: Plan, *, version: Any, by) -> Plan:
         raise FieldError(None, ngettext("The plan breaks %(num)s rule, e.g. %(first)s. Fix it before publishing.",
                                         "The plan breaks %(num)s rules, e.g. %(first)s. Fix them before publishing.",
                                         len(violations), first=str(violations[0])))
+    superseded = _supersede_separate(plan)
     _close_older_live(plan)
     plan.status = PlanStatus.PUBLISHED
     plan.published_dt = clock.now()
     queued = _schedule_and_notify(plan, by=by)
     audit.record("plan.publish", user=by, entity_type="plan", entity_id=plan.id,
-                 detail={"version": plan.version_number, "notifications": queued})
+                 detail={"version": plan.version_number, "notifications": queued,
+                         **({"superseded": [p.id for p in superseded]} if superseded else {})})
     _deliver()
     _commit()
     return plan
@@ -271,7 +316,8 @@ def insert_urgent(request: ServiceRequest, *, by, now=_time.monotonic) -> Urgent
     began = now()
     if request.status != RequestStatus.APPROVED:
         raise FieldError("status", _("Approve the request first; only approved requests are inserted."))
-    live = store.live_plan(request.site_id, request.requested_date, PlanKind.VISITS, None)
+    live = store.live_plan(request.site_id, request.requested_date, PlanKind.VISITS, None) or store.live_plan(
+        request.site_id, request.requested_date, PlanKind.DAY, None)
     if live is None:
         raise FieldError(None, _("There is no published visits plan for that day yet: plan visits instead."))
     key = visit_key(request.id)
@@ -279,16 +325,16 @@ def insert_urgent(request: ServiceRequest, *, by, now=_time.monotonic) -> Urgent
     published = {w: [store.stop_key(s) for s in stops] for w, stops in arrangement.items()}
     if any(key in keys for keys in published.values()):
         raise FieldError(None, _("This visit is already on the live plan."))
-    requests, extra = [request], {}
+    requests, orders, extra = [request], [], {}
     moment = clock.now()
     # Recorded visits stay where they were made, and each worker goes on from their last one, from now on.
-    pins, resume = resume_points(arrangement, moment, store.stop_key)
+    pins, resume = resume_points(arrangement, moment, store.stop_key, by_load=live.kind == PlanKind.DAY)
     for stops in arrangement.values():
         for s in stops:
-            requests.append(s.service_request)
+            (orders.append(s.meal_order) if s.kind == StopKind.MEAL else requests.append(s.service_request))
             extra[s.route.worker_id] = s.route.worker
-    built = build_problem(live.site, live.service_date, PlanKind.VISITS, None, requests=requests, pins=pins,
-                          extra_workers=extra, now=moment, resume=resume)
+    built = build_problem(live.site, live.service_date, live.kind, None, orders=orders, requests=requests,
+                          pins=pins, extra_workers=extra, now=moment, resume=resume)
     if key not in {s.id for s in built.problem.stops}:
         passed = next((u for u in built.skipped if u["stop"] == key and u["reason"] != NO_LOCATION), None)
         if passed is not None:
@@ -306,8 +352,8 @@ def insert_urgent(request: ServiceRequest, *, by, now=_time.monotonic) -> Urgent
     if not placed:
         raise FieldError(None, _("No worker on shift can reach this visit in its window: %(why)s",
                                  why=next((u.message for u in solution.unassigned if u.stop_id == key), "")))
-    plan = Plan(site_id=live.site_id, service_date=live.service_date, kind=PlanKind.VISITS, meal=None,
-                version_number=store.latest_plan(live.site, live.service_date, PlanKind.VISITS, None)
+    plan = Plan(site_id=live.site_id, service_date=live.service_date, kind=live.kind, meal=None,
+                version_number=store.latest_plan(live.site, live.service_date, live.kind, None)
                 .version_number + 1, created_by_id=getattr(by, "id", None),
                 summary={"job": {"state": "done", "mode": "urgent", "basis": live.id}, "as_of": moment.isoformat()})
     db.session.add(plan)

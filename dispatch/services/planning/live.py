@@ -63,11 +63,13 @@ def _recorded(stop: Stop) -> datetime | None:
     return max(moments) if moments else None
 
 
-def resume_points(by_worker: dict[str, list[Stop]], now: datetime | None, key_of
+def resume_points(by_worker: dict[str, list[Stop]], now: datetime | None, key_of, *, by_load: bool = False
                   ) -> tuple[dict[str, Pin], dict[str, Resume]]:
     """The served head of each route that has begun (as pins) and where each such worker goes on.
 
-    ``by_worker`` maps worker keys to their stops in route order; ``key_of`` names a stop.
+    ``by_worker`` maps worker keys to their stops in route order; ``key_of`` names a stop. With ``by_load``
+    (a day plan: lunch and dinner on one route), only the meals of the loads taken so far are on board; a
+    later load's meals are still in the kitchen.
     """
     pins: dict[str, Pin] = {}
     resume: dict[str, Resume] = {}
@@ -83,7 +85,9 @@ def resume_points(by_worker: dict[str, list[Stop]], now: datetime | None, key_of
         ready = max(t for t in (now, last) if t is not None)
         route = done[0].route
         departed = route.start_dt if route is not None and route.start_dt is not None else (epoch or ready)
-        on_board = frozenset(key_of(s) for s in stops if s.kind == StopKind.MEAL and not is_started(s))
+        taken = max(s.trip for s in done) if by_load else None
+        on_board = frozenset(key_of(s) for s in stops if s.kind == StopKind.MEAL and not is_started(s)
+                             and (taken is None or s.trip <= taken))
         resume[wkey] = Resume(wkey, tuple(key_of(s) for s in done), ready, departed, on_board)
     return pins, resume
 

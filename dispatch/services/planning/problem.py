@@ -87,13 +87,32 @@ class DayFrame:
 
 
 def window_of(site: MealSite, kind: PlanKind, meal: MealType | None) -> tuple[int, int] | None:
-    """The meal window in seconds, or None for visits (the workers' shifts bound them)."""
-    if kind == PlanKind.VISITS:
+    """The meal window in seconds, or None for visits and the day (the workers' shifts bound them; in a day
+    plan each meal order has its own meal's window, ``meal_window``)."""
+    if kind != PlanKind.MEALS:
         return None
     w = site.window_for(MealType(meal))
     if w is None:
         return None
     return DayFrame.clock(w.start_time), DayFrame.clock(w.end_time)
+
+
+def meal_window(site: MealSite, meal: MealType) -> tuple[int, int] | None:
+    """One meal window of the site in day seconds (None when the site serves no such meal)."""
+    return window_of(site, PlanKind.MEALS, meal)
+
+
+def carries_meals(kind: PlanKind) -> bool:
+    """Plans whose routes carry hot meals: a meal window's, and the whole day's."""
+    return kind in (PlanKind.MEALS, PlanKind.DAY)
+
+
+def day_trips(site: MealSite, meals: set[MealType], visits: bool = True) -> int:
+    """The loads a meal worker may take in a day plan: the site's reload trips for each meal window served
+    (lunch and dinner with two trips each: four), since each window's meals leave the kitchen hot on a load
+    of their own, and one more: a worker leaving the kitchen in the morning for visits has taken the first
+    load then (the routing core's rule), with no meal in it yet (a day of meals only has no such load)."""
+    return max(1, site.reload_trips) * max(1, len(meals)) + (1 if visits else 0)
 
 
 def travel_provider():
@@ -153,7 +172,8 @@ def routed_elsewhere(worker_ids: set[int], day: date, site_id: int, kind: PlanKi
     home visits), so that one plan does not send a driver-caregiver to two places at once.
 
     "Current" is the newest version of each (site, kind, meal) plan, draft or published: a draft holds its
-    workers until it is replaced, which is what a coordinator expects of a plan she is still reviewing.
+    workers until it is replaced, which is what a coordinator expects of a plan she is still reviewing. A
+    site's day plan and its separate plans of the same date are alternatives and do not hold each other's.
     """
     if not worker_ids:
         return {}
@@ -164,6 +184,12 @@ def routed_elsewhere(worker_ids: set[int], day: date, site_id: int, kind: PlanKi
     ):
         newest[(site, plan_kind, plan_meal)] = version
     own = (site_id, kind, meal)
+
+    def alternative(site: int, plan_kind: PlanKind) -> bool:
+        # The site's day plan and its separate plans of the date are alternatives, never live together
+        # (publishing one closes or refuses the other, ``edit.publish``): neither holds the other's workers.
+        return site == site_id and (plan_kind == PlanKind.DAY) != (kind == PlanKind.DAY)
+
     busy: dict[int, list[tuple[datetime, datetime]]] = {}
     for worker_id, start, end, site, plan_kind, plan_meal, version in db.session.execute(
         sa.select(Route.worker_id, Route.start_dt, Route.end_dt, Plan.site_id, Plan.kind, Plan.meal,
@@ -173,7 +199,7 @@ def routed_elsewhere(worker_ids: set[int], day: date, site_id: int, kind: PlanKi
                Route.start_dt.is_not(None), Route.end_dt.is_not(None))
     ):
         key = (site, plan_kind, plan_meal)
-        if key != own and newest.get(key) == version and end > start:
+        if key != own and newest.get(key) == version and end > start and not alternative(site, plan_kind):
             busy.setdefault(worker_id, []).append((start, end))
     return busy
 
@@ -277,27 +303,42 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
                   orders: list[MealOrder] = (), requests: list[ServiceRequest] = (),
                   pins: dict[str, Pin] | None = None, previous: dict[str, str] | None = None,
                   extra_workers: dict[int, Worker] | None = None, travel=None,
-                  now: datetime | None = None, resume: dict[str, Resume] | None = None) -> Built:
-    """The routing problem for one site's meal window or visit shift.
+                  now: datetime | None = None, resume: dict[str, Resume] | None = None,
+                  keep_times: dict[str, datetime] | None = None) -> Built:
+    """The routing problem for one site's meal window, visit shift, or whole day.
+
+    A day plan (``PlanKind.DAY``) is the meal window's problem and the visits' in one: each meal order keeps
+    its own meal's window, every worker's whole (longest) shift with its break, the hold limit from the
+    departure of each load, and the site's reload trips for each meal window (``day_trips``). The working-time
+    cap is kept as it is: the routing core counts ``max_work`` over the route's whole span, waits between
+    lunch and dinner included (it models no split shift), so a day route never overworks a worker even where
+    the cap makes it give up a window. The kitchen's ready time and packing rate are those of the day's first
+    meal window (the core knows one per kitchen).
 
     ``pins`` keep stops with a worker (locks) or at a position (served stops);
     ``previous`` overrides continuity (re-planning prefers today's published
     worker over yesterday's); ``extra_workers`` are workers already on a stored
     route who must stay in the problem even if their shift changed since.
     ``now`` and ``resume`` make a day under way go on from now and from where each
-    worker is (``planning.live``).
+    worker is (``planning.live``). ``keep_times`` hold stops to start exactly when they did (re-planning one
+    window of a day plan keeps every other stop's time; with a pin it keeps its worker, and so its order).
     """
-    pins, resume = pins or {}, resume or {}
+    pins, resume, keep_times = pins or {}, resume or {}, keep_times or {}
     frame = DayFrame(day, clock.zone_of(site))
     now_s = frame.seconds(now) if now is not None and now > frame.midnight else None
     window = window_of(site, kind, meal)
-    hold = site.hold_limit_minutes * 60 if kind == PlanKind.MEALS else None
-    reloads = kind == PlanKind.MEALS and site.reload_trips > 1
+    meals_kind = carries_meals(kind)
+    hold = site.hold_limit_minutes * 60 if meals_kind else None
+    day_meals = {MealType(o.meal) for o in orders if site.window_for(MealType(o.meal)) is not None}
+    trips = day_trips(site, day_meals, bool(requests)) if kind == PlanKind.DAY else site.reload_trips
+    reloads = meals_kind and trips > 1
     # The kitchen's pace: no meal leaves before cooking ends, and departures are staggered by what it can pack.
-    packing = kind == PlanKind.MEALS and site.packing_rate is not None and window is not None
+    first = window if kind == PlanKind.MEALS else min(
+        (meal_window(site, m) for m in day_meals), default=None)
+    packing = meals_kind and site.packing_rate is not None and first is not None
     depot = routing.Depot(depot_key(site), routing.Location(site.lat, site.lon), hold_limit=hold,
                           load_time=site.load_minutes * 60 if reloads else 0,
-                          ready=max(0, window[0] - site.ready_lead_minutes * 60) if packing else None,
+                          ready=max(0, first[0] - site.ready_lead_minutes * 60) if packing else None,
                           packing_rate=site.packing_rate if packing else None)
     depots = [depot]
     built = Built(problem=None, frame=frame, site=site, as_of=now)  # type: ignore[arg-type]
@@ -313,7 +354,7 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
         span = left_of(worker.id, routing.TimeWindow(DayFrame.clock(shift.start_time), DayFrame.clock(shift.end_time)))
         if span is None:
             continue
-        rest = break_of(span, shift.break_minutes) if kind == PlanKind.VISITS else None
+        rest = break_of(span, shift.break_minutes) if kind != PlanKind.MEALS else None
         workers.append((worker, span, rest))
     have = {w.id for w, _, _ in workers}
     for worker in (extra_workers or {}).values():
@@ -322,6 +363,11 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
             workers.append((worker, routing.TimeWindow(0, 24 * 3600 - 1), None))
     r_workers = []
     ready: dict[str, int] = {}
+
+    def reloads_for(worker: Worker) -> bool:
+        # In a day plan only those who deliver meals reload; a caregiver's route is one "trip" of visits.
+        return kind != PlanKind.DAY or (worker.capacity_meals > 0 and worker.has_skill(Skill.MEAL_DELIVERY))
+
     for worker, shift, rest in workers:
         key = worker_key(worker.id)
         built.workers[key] = worker
@@ -333,23 +379,27 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
             ready[key] = frame.seconds(under_way.ready)
             # Left earlier than the shift says (or with no shift today): the route began when it began.
             shift = routing.TimeWindow(min(shift.start, max(0, frame.seconds(under_way.departed))), shift.end)
-            if kind == PlanKind.MEALS:
+            if kind == PlanKind.MEALS or (kind == PlanKind.DAY and under_way.on_board):
                 home = under_way.depot(depot.id)
                 depots.append(routing.Depot(home, depot.location))
         r_workers.append(routing.Worker(
             id=key, shift=shift, depot=home,
             # A certified skill (bathing, nursing) counts only while a certificate is valid that day.
             skills=frozenset(s.value for s in skills_on(worker, day)),
-            capacity=(worker.capacity_meals,) if kind == PlanKind.MEALS else (),
+            capacity=(worker.capacity_meals,) if meals_kind else (),
             mode=worker.travel_mode.value, max_work=worker.max_minutes_per_day * 60,
             breaks=(rest,) if rest else (),
             # A route under way goes on as one load: its served stops are facts the reloads cannot sit between.
-            trips=site.reload_trips if reloads and under_way is None and home == depot.id else 1,
+            trips=trips if reloads and under_way is None and home == depot.id and reloads_for(worker) else 1,
         ))
     keys = set(built.workers)
     aboard = {k: r for r in resume.values() if r.worker in keys for k in r.on_board}
     senior_ids = {o.senior_id for o in orders} | {r.senior_id for r in requests}
-    usual = previous_workers(senior_ids, day, kind, keys)
+    if kind == PlanKind.DAY:  # a senior's usual rider and usual caregiver may differ
+        usual = previous_workers({o.senior_id for o in orders}, day, PlanKind.MEALS, keys)
+        usual_visits = previous_workers({r.senior_id for r in requests}, day, PlanKind.VISITS, keys)
+    else:
+        usual = usual_visits = previous_workers(senior_ids, day, kind, keys)
     welfare = {r.senior_id for r in requests if r.service_type == ServiceType.HOME_VISITATION}
     visitors = previous_workers(welfare, day, kind, keys, service_type=ServiceType.HOME_VISITATION)
     stops = []
@@ -384,12 +434,16 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
                                   "now": now.isoformat() if now is not None else None,
                                   "message": "its window or hold limit ended before the plan was made"})
             return
+        kept = keep_times.get(key)
+        if kept is not None and left[0] <= frame.seconds(kept) <= left[1]:
+            left = (frame.seconds(kept), frame.seconds(kept))
         stops.append(make(base, routing.TimeWindow(*left), carrier.depot(depot.id) if carrier else depot.id))
 
     for order in orders:
         key = meal_key(order.id)
         built.orders[key] = order
-        opens, closes = window or (0, 24 * 3600 - 1)
+        opens, closes = window or (meal_window(site, MealType(order.meal)) if kind == PlanKind.DAY else None) \
+            or (0, 24 * 3600 - 1)
         place(key, order.senior, opens, closes, lambda base, tw, home: routing.Stop(
             **base, demand=(1,), service=MEAL_SERVICE_SECONDS, windows=(tw,),
             skills=frozenset({Skill.MEAL_DELIVERY.value}), hot_meal=True, depot=home))
@@ -405,13 +459,13 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
               request=request: routing.Stop(**base, service=service, windows=(tw,),
                                             skills=frozenset({required_skill(request).value}), priority=priority,
                                             droppable=priority < routing.Priority.CRITICAL),
-              usual=visitors if request.service_type == ServiceType.HOME_VISITATION else usual)
+              usual=visitors if request.service_type == ServiceType.HOME_VISITATION else usual_visits)
     if not r_workers:
         raise NoWorkers()
     chosen = travel or travel_provider()
     built.travel_model = app_travel.model_of(chosen)
     problem = routing.Problem.build(stops, r_workers, depots, travel=chosen,
-                                    dimensions=MEAL_DIMENSION if kind == PlanKind.MEALS else (), now=now_s)
+                                    dimensions=MEAL_DIMENSION if meals_kind else (), now=now_s)
     built.problem = settle(problem, resume, ready)
     built.resume = {k: r for k, r in resume.items() if k in keys}
     return built

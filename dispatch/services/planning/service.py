@@ -27,7 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from dispatch import routing
 from dispatch.extensions import db
 from dispatch.models.meals import MealOrder
-from dispatch.models.plan import Plan, PlanKind, StopKind
+from dispatch.models.plan import Plan, PlanKind, Stop, StopKind
 from dispatch.models.service_request import ServiceRequest
 from dispatch.models.site import MealSite, MealType
 from dispatch.models.worker import Worker
@@ -51,12 +51,15 @@ from dispatch.services.planning.store import (
     arrangement,
     carry_from,
     latest_plan,
+    live_plan,
     stop_key,
     store_solution,
 )
 from dispatch.services.visitation import planning as visitation_planning
 
 FRESH, RERUN, REPLAN = "fresh", "rerun", "replan"  # how a run treats the plan it starts from
+WINDOW = "window"  # a day plan's new version with one window solved again, every other stop kept as it was
+VISITS_PART = "visits"  # the "window" of a day plan's visits (the meal windows are named by their meal)
 
 NO_WORKERS_ERROR = "no_workers"  # the page says it in the user's language
 WORKER_LOST_ERROR = "worker_lost"  # an RQ worker died mid-solve and the job had no retries left
@@ -83,7 +86,8 @@ def _check_kind(site: MealSite, kind: PlanKind, meal: MealType | None) -> None:
         if meal is None or site.window_for(meal) is None:
             raise FieldError("meal", _("This site serves no such meal; set its meal window first."))
     elif meal is not None:
-        raise FieldError("meal", _("A visits plan has no meal."))
+        raise FieldError("meal", _("A day plan holds every meal window; it has no meal of its own.")
+                         if kind == PlanKind.DAY else _("A visits plan has no meal."))
 
 
 def _check_something_to_plan(site: MealSite, day: date, kind: PlanKind, meal: MealType | None) -> None:
@@ -93,6 +97,10 @@ def _check_something_to_plan(site: MealSite, day: date, kind: PlanKind, meal: Me
             message = _("%(meal)s: no orders to deliver on %(day)s; generate the day's orders first.",
                         meal=label(meal), day=date_text(day))
             raise FieldError("meal", message)
+    elif kind == PlanKind.DAY:
+        if not (_day_orders(site, day) or _visits(site, day)):
+            raise FieldError("kind", _("Nothing to plan on %(day)s: no meal orders and no approved visits; "
+                                       "generate the day's orders or approve requests first.", day=date_text(day)))
     elif not _visits(site, day):
         raise FieldError("kind", _("No approved visits on %(day)s: approve the day's requests first.",
                                    day=date_text(day)))
@@ -100,8 +108,12 @@ def _check_something_to_plan(site: MealSite, day: date, kind: PlanKind, meal: Me
 
 def start_planning(site: MealSite, day: date, kind: PlanKind, meal: MealType | None, *, by,
                    basis: Plan | None = None, mode: str = FRESH, time_limit: float | None = None,
-                   search_mode: str | None = None, wait: bool = False) -> Plan:
+                   search_mode: str | None = None, wait: bool = False, only: str | None = None) -> Plan:
     """Create the next draft version and hand the solve to a background job; returns the plan at once.
+
+    A meal window or the visits of a site and date whose day plan is live are planned within it: the new
+    version is of the day plan, with only that window solved again (``replan_window``), since a stop may be
+    on one live plan only.
 
     ``time_limit`` (seconds) overrides SOLVER_TIME_LIMIT for this plan; the job reads it from the plan.
     ``wait`` solves before returning when there is no Redis (CLI commands that print the outcome).
@@ -112,8 +124,14 @@ def start_planning(site: MealSite, day: date, kind: PlanKind, meal: MealType | N
     kind = PlanKind(kind)
     meal = MealType(meal) if meal else None
     _check_kind(site, kind, meal)
+    if kind != PlanKind.DAY and mode == FRESH:
+        day_plan = live_plan(site.id, day, PlanKind.DAY, None)
+        if day_plan is not None:
+            return replan_window(day_plan, meal.value if meal else VISITS_PART, by=by, time_limit=time_limit,
+                                 search_mode=search_mode, wait=wait)
     if mode == FRESH:
         _check_something_to_plan(site, day, kind, meal)
+
     for attempt in range(3):
         _lock_site(site)
         latest = latest_plan(site, day, kind, meal)
@@ -122,6 +140,7 @@ def start_planning(site: MealSite, day: date, kind: PlanKind, meal: MealType | N
                     created_by_id=getattr(by, "id", None),
                     summary={"job": {"state": "queued", "mode": mode, "basis": basis.id if basis else None,
                                      **({"time_limit": time_limit} if time_limit else {}),
+                                     **({"only": only} if only else {}),
                                      **({"search_mode": search_mode} if search_mode else {})}})
         db.session.add(plan)
         try:
@@ -145,6 +164,44 @@ def start_planning(site: MealSite, day: date, kind: PlanKind, meal: MealType | N
     if handle.status == "failed":  # in-process and it raised before it could record the failure
         _record_failure(plan.id, handle.error or "")
     return plan
+
+
+def window_parts(plan: Plan) -> list[str]:
+    """What of a day plan can be planned again on its own: each meal window it holds, then its visits."""
+    unassigned = [str(u.get("stop", "")) for u in (plan.summary or {}).get("unassigned", [])]
+    meals = {MealType(s.meal_order.meal) for r in plan.routes for s in r.stops if s.kind == StopKind.MEAL}
+    left = [int(k[1:]) for k in unassigned if k.startswith("m")]
+    if left:
+        meals |= {MealType(m) for m in db.session.scalars(sa.select(MealOrder.meal).where(MealOrder.id.in_(left)))}
+    parts = [m.value for m in MealType if m in meals]
+    has_visits = any(s.kind == StopKind.VISIT for r in plan.routes for s in r.stops) or any(
+        k.startswith("v") for k in unassigned)
+    return parts + ([VISITS_PART] if has_visits else [])
+
+
+def part_of(stop: Stop, part: str) -> bool:
+    """Whether ``stop`` belongs to the window ``part`` of a day plan (a meal's, or the visits)."""
+    if part == VISITS_PART:
+        return stop.kind == StopKind.VISIT
+    return stop.kind == StopKind.MEAL and stop.meal_order is not None and stop.meal_order.meal == MealType(part)
+
+
+def replan_window(plan: Plan, part: str, *, by, time_limit: float | None = None, search_mode: str | None = None,
+                  wait: bool = False) -> Plan:
+    """A new version of the day plan ``plan`` in which only ``part`` (a meal window, or "visits") is solved
+    again: its open orders (or approved visits) as they are now; every other stop keeps its worker, its
+    order and its time, and stops left unassigned stay so."""
+    if plan.kind != PlanKind.DAY:
+        raise FieldError("kind", _("Only a day plan is re-planned one window at a time."))
+    if part != VISITS_PART:
+        try:
+            meal = MealType(part)
+        except ValueError:
+            raise FieldError("meal", _("This site serves no such meal; set its meal window first.")) from None
+        if plan.site.window_for(meal) is None:
+            raise FieldError("meal", _("This site serves no such meal; set its meal window first."))
+    return start_planning(plan.site, plan.service_date, PlanKind.DAY, None, by=by, basis=plan, mode=WINDOW,
+                          time_limit=time_limit, search_mode=search_mode, wait=wait, only=part)
 
 
 def _lock_site(site: MealSite) -> None:
@@ -286,16 +343,27 @@ def _visits(site: MealSite, day: date) -> list[ServiceRequest]:
     return request_service.visits_for(site, day)
 
 
+def _day_orders(site: MealSite, day: date) -> list[MealOrder]:
+    """The open orders of every meal window the site serves on ``day`` (a day plan's meals)."""
+    return [o for w in sorted(site.windows, key=lambda w: w.start_time)
+            for o in order_service.open_orders(site, day, w.meal)]
+
+
 def _subjects(plan: Plan) -> tuple[list[MealOrder], list[ServiceRequest]]:
     site, day = plan.site, plan.service_date
     if plan.kind == PlanKind.MEALS:
         return order_service.open_orders(site, day, plan.meal), []
+    if plan.kind == PlanKind.DAY:
+        return _day_orders(site, day), _visits(site, day)
     return [], _visits(site, day)
 
 
 def _problem_for_run(plan: Plan, mode: str, basis: Plan | None):
     from dispatch.routing.solver import SolveOptions
 
+    only = (plan.summary or {}).get("job", {}).get("only") if mode == WINDOW else None
+    if only is not None and basis is not None:
+        return _window_problem(plan, basis, only)
     orders, requests = _subjects(plan)
     pins: dict[str, Pin] = {}
     resume: dict = {}
@@ -308,7 +376,7 @@ def _problem_for_run(plan: Plan, mode: str, basis: Plan | None):
         by_worker = arrangement(basis)
         initial = {w: [stop_key(s) for s in stops] for w, stops in by_worker.items()}
         # Recorded stops stay where they were served, and their workers go on from the last of them.
-        pins, resume = resume_points(by_worker, now, stop_key)
+        pins, resume = resume_points(by_worker, now, stop_key, by_load=plan.kind == PlanKind.DAY)
         for wkey, stops in by_worker.items():
             for s in stops:
                 key = stop_key(s)
@@ -332,3 +400,54 @@ def _problem_for_run(plan: Plan, mode: str, basis: Plan | None):
                    for w, ks in initial.items() if w in built.workers}
     weight = 3600 if mode == REPLAN else SolveOptions().continuity_weight
     return built, SolveOptions(initial_routes=initial or None, continuity_weight=weight)
+
+
+def _window_problem(plan: Plan, basis: Plan, only: str):
+    """The problem of a day plan's version with one window (``only``) solved again.
+
+    That window's stops are its subjects as they are now (new orders come in, cancelled ones leave), with
+    the basis's worker preferred; every other stop of the basis keeps its worker (a pin) and its time (so
+    its order too), and the basis's routes are where the search starts. What the basis left unassigned
+    outside the window stays unassigned, with its reason.
+    """
+    from dispatch.routing.solver import SolveOptions
+
+    site, day = plan.site, plan.service_date
+    if only == VISITS_PART:
+        orders, requests = [], _visits(site, day)
+    else:
+        orders, requests = order_service.open_orders(site, day, MealType(only)), []
+    now = clock.now()
+    by_worker = arrangement(basis)
+    pins, resume = resume_points(by_worker, now, stop_key, by_load=True)
+    previous: dict[str, str] = {}
+    keep: dict = {}
+    extra: dict[int, Worker] = {}
+    have = {meal_key(o.id) for o in orders} | {visit_key(r.id) for r in requests}
+    for wkey, stops in by_worker.items():
+        for s in stops:
+            key = stop_key(s)
+            if is_started(s):
+                extra[s.route.worker_id] = s.route.worker
+            elif part_of(s, only):
+                previous[key] = wkey
+                continue
+            else:
+                pins[key] = Pin(wkey)
+                if s.eta_dt is not None:
+                    keep[key] = s.eta_dt
+            if key not in have:
+                have.add(key)
+                (orders.append(s.meal_order) if s.kind == StopKind.MEAL else requests.append(s.service_request))
+    built = build_problem(site, day, PlanKind.DAY, None, orders=orders, requests=requests, pins=pins,
+                          previous=previous, extra_workers=extra, now=now, resume=resume, keep_times=keep)
+    known = {s.id for s in built.problem.stops}
+    window_keys = {meal_key(o.id) for o in orders if only != VISITS_PART and o.meal == MealType(only)} | (
+        {visit_key(r.id) for r in requests} if only == VISITS_PART else set())
+    for u in (basis.summary or {}).get("unassigned", []):
+        key = u.get("stop")
+        if key not in known and key not in window_keys and not any(x["stop"] == key for x in built.skipped):
+            built.skipped.append(dict(u))
+    initial = {w: head_first([stop_key(s) for s in stops if stop_key(s) in known], resume.get(w))
+               for w, stops in by_worker.items() if w in built.workers}
+    return built, SolveOptions(initial_routes=initial or None, continuity_weight=3600)

@@ -290,7 +290,7 @@ def problem_for_plan(plan: Plan) -> Built:
     order_ids, request_ids = set(), set()
     extra: dict[int, Worker] = {}
     by_worker = arrangement(plan)
-    pins, resume = resume_points(by_worker, as_of(plan), stop_key)
+    pins, resume = resume_points(by_worker, as_of(plan), stop_key, by_load=plan.kind == PlanKind.DAY)
     for route in plan.routes:
         extra[route.worker_id] = route.worker
         for s in route.stops:

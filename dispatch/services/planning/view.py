@@ -73,6 +73,9 @@ class RouteRow:
     work_minutes: int
     flagged: int = 0
     colour: str = ""  # the route's colour class on the map and in the routes table
+    # Each load with meals in it: (load number from 1, the meal it carries, when it leaves, how many meals).
+    loads: list[tuple[int, Any, datetime | None, int]] = field(default_factory=list)
+    visits: int = 0
 
 
 @dataclass
@@ -118,11 +121,18 @@ def plan_view(plan: Plan) -> PlanView:
                 served=s.outcome is not None or s.arrival_dt is not None, reload_departs=reloaded))
             if s.kind == StopKind.MEAL:
                 left -= 1
+        loads = []
+        for trip_no in sorted({s.trip for s in stops if s.kind == StopKind.MEAL}):
+            on_load = [s for s in stops if s.kind == StopKind.MEAL and s.trip == trip_no]
+            meal = on_load[0].meal_order.meal if on_load[0].meal_order is not None else None
+            leaves = route.departure_of(on_load[0])
+            loads.append((trip_no + 1, meal, leaves.astimezone(zone) if leaves else None, len(on_load)))
         work = int((route.end_dt - route.start_dt).total_seconds()) if route.start_dt and route.end_dt else 0
         routes.append(RouteRow(route, route.start_dt.astimezone(zone) if route.start_dt else None,
                                route.end_dt.astimezone(zone) if route.end_dt else None, rows, meals,
                                route.travel_seconds // 60, work // 60,
-                               sum(1 for r in rows if r.late or r.hold_exceeded), route_colour_class(len(routes))))
+                               sum(1 for r in rows if r.late or r.hold_exceeded), route_colour_class(len(routes)),
+                               loads, sum(1 for s in stops if s.kind == StopKind.VISIT)))
     unassigned = _unassigned_rows(summary.get("unassigned", []), zone)
     view = PlanView(plan, zone, routes, unassigned, summary.get("figures", {}), summary.get("violations", []),
                     summary.get("workers", []))

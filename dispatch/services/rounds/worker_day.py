@@ -19,7 +19,7 @@ from werkzeug.exceptions import NotFound
 
 from dispatch.extensions import db
 from dispatch.models.outcome import ConcernKind
-from dispatch.models.plan import LIVE_STATUSES, Plan, Route, Stop, StopKind, StopOutcome
+from dispatch.models.plan import LIVE_STATUSES, Plan, PlanKind, Route, Stop, StopKind, StopOutcome
 from dispatch.models.service_request import ServiceType
 from dispatch.models.worker import MapApp, Worker
 from dispatch.platform import clock
@@ -166,6 +166,7 @@ def offline_payload(day: WorkerDay) -> dict[str, Any]:
                 "outcome": s.outcome.value if s.outcome else None,
                 "outcomes": [o.value for o in outcomes_for(s)],
             })
-        routes.append({"id": rv.route.id, "title": label(rv.plan.meal) if rv.plan.meal else str(_l("Home visits")),
+        routes.append({"id": rv.route.id, "title": label(rv.plan.meal) if rv.plan.meal else str(
+                           _l("Whole day") if rv.plan.kind == PlanKind.DAY else _l("Home visits")),
                        "stops": stops})
     return {"day": day.day.isoformat(), "routes": routes}

@@ -140,6 +140,8 @@ def _current_plans(site_id: int, day: date) -> list[Plan]:
     )
     newest: dict[tuple, Plan] = {}
     for plan in plans:
+        if (plan.summary or {}).get("superseded_by"):
+            continue  # closed when the site's day plan went live: its stops are on the day plan's routes
         key = (plan.kind, plan.meal)
         if key not in newest or plan.version_number > newest[key].version_number:
             newest[key] = plan

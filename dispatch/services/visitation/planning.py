@@ -146,8 +146,9 @@ def requests_for_day(site: MealSite, day: date, *, now: datetime | None = None) 
 
 
 def sync_dues(plan: Plan) -> None:
-    """After ``plan`` (a visits plan) went live: its routed dues are planned, the ones it dropped open again."""
-    if plan.kind != PlanKind.VISITS:
+    """After ``plan`` (a visits plan or a day plan) went live: its routed dues are planned, the ones it dropped
+    open again."""
+    if plan.kind not in (PlanKind.VISITS, PlanKind.DAY):
         return
     routed = {s.service_request_id for r in plan.routes for s in r.stops if s.kind == StopKind.VISIT}
     rows = db.session.execute(

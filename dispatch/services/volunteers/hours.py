@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from dispatch.extensions import db
-from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route
+from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, StopKind
 from dispatch.models.worker import Worker, WorkerKind
 from dispatch.platform.access import workers_visible_to
 
@@ -72,11 +72,25 @@ def volunteer_hours(user, first: date, last: date, *, site_ids: set[int] | None 
         p = r.plan
         if p.version_number != latest[(p.site_id, p.service_date, p.kind, p.meal)]:
             continue
+        if (p.summary or {}).get("superseded_by"):
+            continue  # replaced by the site's day plan before anyone drove it
         h = out.setdefault(r.worker_id, Hours(r.worker))
         if p.kind == PlanKind.MEALS:
             minutes = _route_minutes(r)
             h.meal_minutes += minutes
             h.routes += minutes > 0
+        elif p.kind == PlanKind.DAY:
+            # A day route: its visits by their recorded times, the rest of the route as meal time.
+            visit_minutes = 0
+            for s in r.stops:
+                if s.kind == StopKind.VISIT and s.arrival_dt and s.departure_dt and s.departure_dt > s.arrival_dt:
+                    visit_minutes += int((s.departure_dt - s.arrival_dt).total_seconds() // 60)
+                    h.visits += 1
+            h.visit_minutes += visit_minutes
+            if any(s.kind == StopKind.MEAL for s in r.stops):
+                minutes = max(0, _route_minutes(r) - visit_minutes)
+                h.meal_minutes += minutes
+                h.routes += minutes > 0
         else:
             for s in r.stops:
                 if s.arrival_dt and s.departure_dt and s.departure_dt > s.arrival_dt:

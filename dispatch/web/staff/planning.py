@@ -111,7 +111,7 @@ def plan_start():
         kind = PlanKind(request.form.get("kind", ""))
         meal = MealType(request.form["meal"]) if kind == PlanKind.MEALS else None
     except (ValueError, KeyError):
-        return refuse(FieldError("kind", _("Choose lunch, dinner or visits.")))
+        return refuse(FieldError("kind", _("Choose lunch, dinner, visits or the whole day.")))
     try:
         plan = planning_service.start_planning(site, day, kind, meal, by=current_user)
     except (FieldError, StaleRecord) as error:
@@ -129,7 +129,9 @@ def plan_detail(plan_id: int):
     form = _move_form(plan, view) if view is not None and plan.is_editable else None
     newer = planning_service.latest_plan(plan.site, plan.service_date, plan.kind, plan.meal)
     changes = changes_for(plan) if view is not None else None
+    parts = planning_service.window_parts(plan) if plan.kind == PlanKind.DAY and view is not None else []
     return render_template("staff/planning/plan.html", plan=plan, view=view, state=state, form=form, changes=changes, retimed_minutes=RETIMED_MINUTES,
+                           window_parts=parts, meal_type=MealType,
                            job_states=JOB_STATES, label=label, newer=newer if newer.id != plan.id else None,
                            action=VersionedForm(version=plan.version))
 
@@ -236,6 +238,18 @@ def plan_replan(plan_id: int):
     plan = _plan_or_404(plan_id)
     try:
         new = planning_service.replan_published(plan, by=current_user)
+    except (FieldError, StaleRecord) as error:
+        return refuse(error)
+    return redirect(url_for("staff.plan_detail", plan_id=new.id))
+
+
+@bp.route("/plans/<id:plan_id>/replan-window", methods=["POST"])
+@role_required("admin", "staff")
+def plan_replan_window(plan_id: int):
+    """A new version of a day plan with one window (a meal, or the visits) solved again, the rest kept."""
+    plan = _plan_or_404(plan_id)
+    try:
+        new = planning_service.replan_window(plan, request.form.get("part", ""), by=current_user)
     except (FieldError, StaleRecord) as error:
         return refuse(error)
     return redirect(url_for("staff.plan_detail", plan_id=new.id))
