@@ -281,3 +281,30 @@ def test_the_pages_show_a_day_route_with_its_meal_and_visit_stops(app, client):
         html = render_template("worker/today.html", day=worker_day, worker=route.worker, offline=None)
     assert "Whole day" in html and html.count('data-kind="visit"') == 3 and html.count('data-kind="meal"') == 12
     assert "Meal: Lunch" in html and "Meal: Dinner" in html
+
+
+def test_a_driver_with_a_lunch_block_and_a_dinner_block_takes_both_meals_in_one_day_route(app):
+    """Two shifts in a day (10:00-14:00 and 16:00-19:30, no break of their own): one route for the day, the gap
+    an unpaid break in which nothing is planned, and the day's cap (7.5 h of work) not charged for the gap."""
+    from dispatch.models.worker import WorkerShift
+
+    day = shared_day(workers=0, visits=0)
+    driver = add_worker(day.site, start=time(10), end=time(14), max_minutes_per_day=450, capacity_meals=12)
+    db.session.add(WorkerShift(worker_id=driver.id, site_id=day.site.id, weekday=DAY.weekday(), start_time=time(16),
+                               end_time=time(19, 30)))
+    db.session.commit()
+    plan = plan_day(day)
+    assert planning.check_plan(plan) == []
+    assert plan.summary["unassigned"] == []
+    [route] = plan.routes
+    meals = {s.meal_order.meal for s in route.stops}
+    assert meals == {MealType.LUNCH, MealType.DINNER}
+    from dispatch.platform import clock
+
+    zone = clock.zone_of(day.site)
+    start, end = route.break_window(zone)
+    assert (start.time(), end.time()) == (time(14), time(16))
+    for stop in route.stops:  # nothing planned between the blocks
+        local = stop.eta_dt.astimezone(zone).time()
+        assert not time(14) <= local < time(16), local
+    _held_within_limit(plan)

@@ -436,6 +436,7 @@ def generate_district(
     names = _WorkerNames()
     worker_list = _workers(rng, site_list, n_workers, names)
     worker_list += _meal_runners(rng, site_list, enrollments, worker_list, names)
+    worker_list = _shared_every_day(worker_list, {site.key for site in site_list[:2]})
     holds = _holds(rng, senior_list, enrollments, today)
     requests = _service_requests(rng, senior_list, today)
     return DemoDistrict(
@@ -792,6 +793,19 @@ def _workers(rng, sites, n, names: _WorkerNames) -> list[DemoWorker]:
             kind=kind, skills=tuple(skills), travel_mode=mode, capacity_meals=rng.randint(lo, hi),
             home_site=site.key, max_minutes_per_day=max_minutes, shifts=tuple(shifts),
         ))
+    return out
+
+
+def _shared_every_day(workers: list[DemoWorker], site_keys: set[str]) -> list[DemoWorker]:
+    """The demo staff's sites roster their caregivers who also deliver meals every day, at their usual hours,
+    so *Plan the whole day* has someone who can take lunch and a bath in one route whatever day the demo
+    shows (weekends included). No random draw: the rest of the district stays as generated."""
+    out = []
+    for w in workers:
+        if w.home_site in site_keys and w.kind in ("caregiver", "nurse") and "meal_delivery" in w.skills and w.shifts:
+            first = w.shifts[0]
+            w = replace(w, shifts=tuple(replace(first, weekday=d) for d in WEEKDAYS))
+        out.append(w)
     return out
 
 

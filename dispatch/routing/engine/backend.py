@@ -97,3 +97,4 @@ def describe(engine: str | None = None) -> str:
         return f"pure-Python fallback ({ENV}=python asks for it; about a tenth of the compiled speed)"
     return "pure-Python fallback: numba is not installed (about a tenth of the compiled speed)"
 
+

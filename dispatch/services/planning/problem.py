@@ -133,14 +133,8 @@ def _priority(request: ServiceRequest) -> routing.Priority:
     return {2: routing.Priority.HIGH, 3: routing.Priority.NORMAL}.get(request.priority, routing.Priority.LOW)
 
 
-def shift_workers(site: MealSite, day: date, kind: PlanKind, window: tuple[int, int] | None
-                  ) -> list[tuple[Worker, WorkerShift]]:
-    """Active workers with a shift at ``site`` on ``day``'s weekday (or signed up for that date) that can do this
-    kind of work.
-
-    For meals the shift must overlap the meal window and the worker must carry
-    meals; for visits each worker's longest shift of the day is used.
-    """
+def _shift_rows(site: MealSite, day: date) -> list[tuple[Worker, WorkerShift]]:
+    """Every active worker's shifts at ``site`` on ``day``'s weekday, and volunteers' dated sign-ups."""
     rows = db.session.execute(
         sa.select(Worker, WorkerShift).join(WorkerShift, WorkerShift.worker_id == Worker.id).where(
             WorkerShift.site_id == site.id, WorkerShift.weekday == day.weekday(), Worker.is_active.is_(True))
@@ -149,7 +143,18 @@ def shift_workers(site: MealSite, day: date, kind: PlanKind, window: tuple[int, 
     # Volunteers signed up for a dated shift here that day are workers for its hours too.
     from dispatch.services.volunteers.shifts import signed_up_shifts
 
-    rows = [*rows, *signed_up_shifts(site.id, day)]
+    return [*rows, *signed_up_shifts(site.id, day)]
+
+
+def shift_workers(site: MealSite, day: date, kind: PlanKind, window: tuple[int, int] | None
+                  ) -> list[tuple[Worker, WorkerShift]]:
+    """Active workers with a shift at ``site`` on ``day``'s weekday (or signed up for that date) that can do this
+    kind of work.
+
+    For meals the shift must overlap the meal window and the worker must carry
+    meals; for visits each worker's longest shift of the day is used.
+    """
+    rows = _shift_rows(site, day)
     best: dict[int, tuple[Worker, WorkerShift, int]] = {}
     for worker, shift in rows:
         start, end = DayFrame.clock(shift.start_time), DayFrame.clock(shift.end_time)
@@ -164,6 +169,34 @@ def shift_workers(site: MealSite, day: date, kind: PlanKind, window: tuple[int, 
         if worker.id not in best or score > best[worker.id][2]:
             best[worker.id] = (worker, shift, score)
     return [(w, s) for w, s, _ in best.values()]
+
+
+def day_blocks(site: MealSite, day: date) -> dict[int, list[tuple[int, int, int]]]:
+    """Each worker's shifts of the day at ``site`` as (start, end, break minutes), for ``split_shift``."""
+    blocks: dict[int, list[tuple[int, int, int]]] = {}
+    for worker, shift in _shift_rows(site, day):
+        blocks.setdefault(worker.id, []).append(
+            (DayFrame.clock(shift.start_time), DayFrame.clock(shift.end_time), int(shift.break_minutes or 0)))
+    return blocks
+
+
+def split_shift(blocks: list[tuple[int, int, int]]) -> tuple[routing.TimeWindow, routing.Break, int] | None:
+    """A lunch block and a dinner block of one worker as one day route: (span, rest, gap seconds), or None.
+
+    The routing core gives a worker one shift and at most one break, and counts the working-time cap over
+    the route's whole span. Two blocks of a day with no break of their own are exactly that: one span from
+    the first start to the second end, the gap between them a break that must start when the first block
+    ends and lasts until the second begins (so nothing is planned in it), and the cap grown by the gap,
+    which is not work. Anything else (three blocks, or a block with its own break) keeps the longest block.
+    """
+    blocks = sorted(blocks)
+    if len(blocks) != 2 or any(rest for _, _, rest in blocks):
+        return None
+    (start, first_end, _), (second_start, end, _) = blocks
+    gap = second_start - first_end
+    if gap <= 0:
+        return None
+    return routing.TimeWindow(start, end), routing.Break(routing.TimeWindow(first_end, first_end), gap), gap
 
 
 def routed_elsewhere(worker_ids: set[int], day: date, site_id: int, kind: PlanKind, meal: MealType | None
@@ -308,7 +341,8 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
     """The routing problem for one site's meal window, visit shift, or whole day.
 
     A day plan (``PlanKind.DAY``) is the meal window's problem and the visits' in one: each meal order keeps
-    its own meal's window, every worker's whole (longest) shift with its break, the hold limit from the
+    its own meal's window, every worker's whole (longest) shift with its break (a lunch block and a dinner block as one span with the
+    gap as an unpaid break, ``split_shift``), the hold limit from the
     departure of each load, and the site's reload trips for each meal window (``day_trips``). The working-time
     cap is kept as it is: the routing core counts ``max_work`` over the route's whole span, waits between
     lunch and dinner included (it models no split shift), so a day route never overworks a worker even where
@@ -350,11 +384,20 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
         busy = elsewhere.get(worker_id)
         return free_part(span, [(frame.seconds(a), frame.seconds(b)) for a, b in busy], window) if busy else span
 
+    unpaid: dict[int, int] = {}  # seconds between a worker's two blocks of the day (``split_shift``)
+    blocks = day_blocks(site, day) if kind == PlanKind.DAY else {}
     for worker, shift in on_shift:
-        span = left_of(worker.id, routing.TimeWindow(DayFrame.clock(shift.start_time), DayFrame.clock(shift.end_time)))
-        if span is None:
-            continue
-        rest = break_of(span, shift.break_minutes) if kind != PlanKind.MEALS else None
+        whole = routing.TimeWindow(DayFrame.clock(shift.start_time), DayFrame.clock(shift.end_time))
+        split = split_shift(blocks.get(worker.id, []))
+        if split is not None and left_of(worker.id, split[0]) == split[0]:
+            span, rest, unpaid[worker.id] = split
+            if now_s is not None and now_s >= rest.window.start:  # re-planned after the first block: the second
+                span, rest = routing.TimeWindow(max(now_s, rest.window.start + rest.duration), span.end), None
+        else:
+            span = left_of(worker.id, whole)
+            if span is None:
+                continue
+            rest = break_of(span, shift.break_minutes) if kind != PlanKind.MEALS else None
         workers.append((worker, span, rest))
     have = {w.id for w, _, _ in workers}
     for worker in (extra_workers or {}).values():
@@ -387,7 +430,7 @@ def build_problem(site: MealSite, day: date, kind: PlanKind, meal: MealType | No
             # A certified skill (bathing, nursing) counts only while a certificate is valid that day.
             skills=frozenset(s.value for s in skills_on(worker, day)),
             capacity=(worker.capacity_meals,) if meals_kind else (),
-            mode=worker.travel_mode.value, max_work=worker.max_minutes_per_day * 60,
+            mode=worker.travel_mode.value, max_work=worker.max_minutes_per_day * 60 + unpaid.get(worker.id, 0),
             breaks=(rest,) if rest else (),
             # A route under way goes on as one load: its served stops are facts the reloads cannot sit between.
             trips=trips if reloads and under_way is None and home == depot.id and reloads_for(worker) else 1,

@@ -61,7 +61,8 @@ def timing(problem: routing.Problem, v: int, nodes: list[int], depart: int, relo
     """ETAs along a route through the checker's own walk, plus travel, load left on board and the break.
 
     ``reloads`` (positions in ``nodes``) send the worker back to the kitchen to load again, leaving at
-    ``trip_departs`` (or as soon as loaded). Reloads are for meal plans, whose workers take no break.
+    ``trip_departs`` (or as soon as loaded); the break sits on the first leg where it breaks no rule, kitchen
+    legs included (a day plan's workers reload and rest).
     """
     if reloads:
         return _timing_with_reloads(problem, v, nodes, depart, tuple(reloads), tuple(trip_departs))
@@ -83,10 +84,47 @@ def timing(problem: routing.Problem, v: int, nodes: list[int], depart: int, relo
     return Timing(starts, end, depart, travel, loads, rest)
 
 
+def _reload_break_leg(problem: routing.Problem, v: int, nodes: list[int], depart: int, reloads: tuple[int, ...],
+                      trip_departs: tuple[int, ...]) -> int | None:
+    """``break_leg`` for a route with reloads (a day plan's caregiver who also delivers, or a driver whose two
+    blocks are one route with the gap as the break): the kitchen legs count as legs."""
+    worker = problem.workers[v]
+    if not worker.breaks:
+        return None
+    best, best_faults = None, None
+    for leg in range(len(nodes) + 1 + len(reloads)):
+        timed = walk_trips(problem, v, nodes, depart, leg, reloads, trip_departs)
+        faults = (not timed.break_ok) + len(timed.late) + len(timed.early) + (timed.end > worker.shift.end)
+        if faults == 0:
+            return leg
+        if best_faults is None or faults < best_faults:
+            best, best_faults = leg, faults
+    return best
+
+
+def _leg_frees(problem: routing.Problem, v: int, nodes: list[int], timed, reloads: tuple[int, ...]) -> list[int]:
+    """When the worker sets off on each leg (the kitchen legs included), in the order ``walk_trips`` counts them."""
+    frees, free, k = [], timed.departs[0], 0
+    for pos, node in enumerate(nodes):
+        if pos in reloads:
+            frees.append(free)  # to the kitchen
+            k += 1
+            free = timed.departs[k]
+        frees.append(free)
+        free = timed.starts[pos] + problem.stops[node].service
+    frees.append(free)  # home
+    return frees
+
+
 def _timing_with_reloads(problem: routing.Problem, v: int, nodes: list[int], depart: int, reloads: tuple[int, ...],
                          trip_departs: tuple[int, ...]) -> Timing:
-    timed = walk_trips(problem, v, nodes, depart, None, reloads, trip_departs)
+    leg = _reload_break_leg(problem, v, nodes, depart, reloads, trip_departs)
+    timed = walk_trips(problem, v, nodes, depart, leg, reloads, trip_departs)
     worker = problem.workers[v]
+    rest = None
+    if leg is not None:
+        brk = worker.breaks[0]
+        rest = (max(_leg_frees(problem, v, nodes, timed, reloads)[leg], brk.window.start), brk.duration)
     kitchen = problem.kitchen_node(worker.depot)
     path, at = [problem.start_node(v)], set(reloads)
     for pos, node in enumerate(nodes):
@@ -102,7 +140,7 @@ def _timing_with_reloads(problem: routing.Problem, v: int, nodes: list[int], dep
         for i in nodes[a:b]:
             loads.append(carried)
             carried -= sum(problem.demand(problem.stops[i]))
-    return Timing(timed.starts, timed.end, depart, travel, loads, None, reloads, tuple(timed.departs))
+    return Timing(timed.starts, timed.end, depart, travel, loads, rest, reloads, tuple(timed.departs))
 
 
 def split_loads(problem: routing.Problem, v: int, nodes: list[int], depart: int) -> tuple[int, ...]:
