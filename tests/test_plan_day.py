@@ -308,3 +308,26 @@ def test_a_driver_with_a_lunch_block_and_a_dinner_block_takes_both_meals_in_one_
         local = stop.eta_dt.astimezone(zone).time()
         assert not time(14) <= local < time(16), local
     _held_within_limit(plan)
+
+
+def test_the_day_plan_page_sets_the_separate_plans_beside_it(app, client):
+    """Staff judge what planning the day at once gained: the newest separate plans' figures, summed, next to the
+    day plan's, and the windows never planned apart named."""
+    from dispatch.services.planning.view import planned_apart
+
+    day = shared_day()
+    lunch = planning.start_planning(day.site, DAY, PlanKind.MEALS, MealType.LUNCH, by=None, wait=True)
+    visits = planning.start_planning(day.site, DAY, PlanKind.VISITS, None, by=None, wait=True)
+    db.session.commit()
+    plan = plan_day(day)
+    apart = planned_apart(plan)
+    assert [p.id for p in apart.plans] == [lunch.id, visits.id]
+    assert apart.missing == ["Dinner"]
+    figures = [reloaded_plan(p.id).summary["figures"] for p in (lunch, visits)]
+    assert apart.distance_m == sum(f["distance_m"] for f in figures) > 0
+    assert apart.stops == sum(f["stops"] for f in figures) == 6 + 3
+    assert planned_apart(reloaded_plan(lunch.id)) is None  # only a day plan is compared
+    login_as(client, create_user("staff", sites=(day.site,)))
+    page = client.get(f"/staff/plans/{plan.id}").get_data(as_text=True)
+    assert "Planned apart" in page and "This day plan" in page and "Not planned apart: Dinner" in page
+    assert f"{apart.distance_m / 1000:.1f} km" in page

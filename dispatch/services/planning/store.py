@@ -265,7 +265,8 @@ def refresh_figures(plan: Plan, built: Built) -> list[routing.Violation]:
     routes = routes_as_routing(plan, built)
     violations = routing.check(built.problem, routes, unassigned_refs(plan))
     used = [r for r in plan.routes if r.stops]
-    work = sum(int((r.end_dt - r.start_dt).total_seconds()) for r in used if r.start_dt and r.end_dt)
+    work = sum(max(0, int((r.end_dt - r.start_dt).total_seconds()) - 60 * (r.break_minutes or 0))
+               for r in used if r.start_dt and r.end_dt)  # a break (or a day plan's unpaid gap) is not work
     summary = dict(plan.summary or {})
     summary["figures"] = {
         "routes": len(used), "stops": sum(len(r.stops) for r in used),

@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from dispatch.extensions import db
-from dispatch.models.plan import Plan, Stop, StopKind
+from dispatch.models.plan import Plan, PlanKind, Stop, StopKind
 from dispatch.models.senior import Senior
+from dispatch.models.site import MealType
 from dispatch.platform import clock
 from dispatch.platform.datefmt import time_text
 from dispatch.platform.labels import shown_name
@@ -78,6 +79,50 @@ class RouteRow:
     visits: int = 0
 
 
+def route_work_seconds(route) -> int:
+    """A route's working time: from leaving to getting back, less its break (a rest, or the unpaid gap
+    between a worker's lunch and dinner blocks in a day plan, is not work)."""
+    if not route.start_dt or not route.end_dt:
+        return 0
+    return max(0, int((route.end_dt - route.start_dt).total_seconds()) - 60 * (route.break_minutes or 0))
+
+
+@dataclass
+class Apart:
+    """The day's separate plans beside a day plan, so staff see what planning the day at once gained."""
+    plans: list[Plan]
+    missing: list[str]  # the day's windows with no separate plan (their stops are not in the totals)
+    distance_m: int
+    travel_seconds: int
+    work_seconds: int
+    stops: int
+
+
+def planned_apart(plan: Plan) -> Apart | None:
+    """The newest solved version of each separate plan (every meal window, the visits) of the day plan's site
+    and date, with their figures summed; None for a plan that is not a day plan or a day with none."""
+    if plan.kind != PlanKind.DAY:
+        return None
+    newest: dict[tuple, Plan] = {}
+    for other in db.session.scalars(
+        sa.select(Plan).where(Plan.site_id == plan.site_id, Plan.service_date == plan.service_date,
+                              Plan.kind != PlanKind.DAY).order_by(Plan.version_number)
+    ):
+        if (other.summary or {}).get("figures") is not None:
+            newest[(other.kind, other.meal)] = other
+    if not newest:
+        return None
+    parts = [(PlanKind.MEALS, m) for m in MealType if plan.site.window_for(m) is not None] + [(PlanKind.VISITS, None)]
+    plans = [newest[p] for p in parts if p in newest]
+    figures = [(p.summary or {})["figures"] for p in plans]
+    from dispatch.platform.labels import label
+
+    missing = [label(meal) if kind == PlanKind.MEALS else _("visits") for kind, meal in parts if (kind, meal) not in newest]
+    return Apart(plans, missing, sum(f.get("distance_m", 0) for f in figures),
+                 sum(f.get("travel_seconds", 0) for f in figures), sum(f.get("work_seconds", 0) for f in figures),
+                 sum(f.get("stops", 0) for f in figures))
+
+
 @dataclass
 class PlanView:
     plan: Plan
@@ -88,6 +133,7 @@ class PlanView:
     violations: list[dict[str, Any]]
     workers: list[dict[str, str]]
     map_spec: dict[str, Any] = field(default_factory=dict)
+    apart: Apart | None = None
 
 
 def plan_view(plan: Plan) -> PlanView:
@@ -127,7 +173,7 @@ def plan_view(plan: Plan) -> PlanView:
             meal = on_load[0].meal_order.meal if on_load[0].meal_order is not None else None
             leaves = route.departure_of(on_load[0])
             loads.append((trip_no + 1, meal, leaves.astimezone(zone) if leaves else None, len(on_load)))
-        work = int((route.end_dt - route.start_dt).total_seconds()) if route.start_dt and route.end_dt else 0
+        work = route_work_seconds(route)
         routes.append(RouteRow(route, route.start_dt.astimezone(zone) if route.start_dt else None,
                                route.end_dt.astimezone(zone) if route.end_dt else None, rows, meals,
                                route.travel_seconds // 60, work // 60,
@@ -137,6 +183,7 @@ def plan_view(plan: Plan) -> PlanView:
     view = PlanView(plan, zone, routes, unassigned, summary.get("figures", {}), summary.get("violations", []),
                     summary.get("workers", []))
     view.map_spec = _map_spec(plan, routes, unassigned)
+    view.apart = planned_apart(plan)
     return view
 
 
