@@ -16,12 +16,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from dispatch.extensions import db
 from dispatch.models.site import MealType
 from dispatch.models.types import UTCDateTime, enum_type, utcnow
+from dispatch.models.village import RouteLeg, TrunkDrop
 
 if TYPE_CHECKING:
     from dispatch.models.meals import MealOrder
     from dispatch.models.senior import Senior
     from dispatch.models.service_request import ServiceRequest
     from dispatch.models.site import MealSite
+    from dispatch.models.village import VillagePoint
     from dispatch.models.worker import Worker
 
 
@@ -115,6 +117,10 @@ class Route(db.Model):
         sa.CheckConstraint("travel_seconds >= 0", name="travel_seconds_nonneg"),
         sa.CheckConstraint("distance_m >= 0", name="distance_nonneg"),
         sa.CheckConstraint("break_minutes >= 0", name="break_minutes_nonneg"),
+        # A last-mile round walks from one village point; a trunk run and an ordinary route from the kitchen.
+        sa.CheckConstraint("(leg = 'last_mile' AND village_point_id IS NOT NULL AND held_from_dt IS NOT NULL)"
+                           " OR ((leg IS NULL OR leg = 'trunk') AND village_point_id IS NULL)",
+                           name="point_matches_leg"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -131,15 +137,28 @@ class Route(db.Model):
     # With reload trips: when each load leaves the kitchen (ISO datetimes in UTC, load 0 first); a stop's
     # ``trip`` indexes it. None for a route of one load, which leaves at ``start_dt``.
     trip_departures: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    # In a county plan (``models.village``): the trunk run or a last-mile round; None for an ordinary route.
+    leg: Mapped[RouteLeg | None] = mapped_column(enum_type(RouteLeg, "leg"))
+    village_point_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("village_point.id", ondelete="RESTRICT"), index=True
+    )
+    # A last-mile round's meals are held from when their car left the kitchen, not from the round's start.
+    held_from_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     plan: Mapped[Plan] = relationship(back_populates="routes")
     worker: Mapped[Worker] = relationship()
     stops: Mapped[list[Stop]] = relationship(
         back_populates="route", cascade="all, delete-orphan", passive_deletes=True, order_by="Stop.position"
     )
+    drops: Mapped[list[TrunkDrop]] = relationship(
+        back_populates="route", cascade="all, delete-orphan", passive_deletes=True, order_by="TrunkDrop.position"
+    )
+    village_point: Mapped[VillagePoint | None] = relationship()
 
     def departure_of(self, stop: Stop) -> datetime | None:
         """When the load that carries ``stop`` left the kitchen: its hot meal is held from then."""
+        if self.held_from_dt is not None:
+            return self.held_from_dt
         trips = self.trip_departures or []
         if stop.trip and stop.trip < len(trips):
             return datetime.fromisoformat(trips[stop.trip])
