@@ -16,7 +16,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from dispatch.extensions import db
 from dispatch.models.site import MealType
 from dispatch.models.types import UTCDateTime, enum_type, utcnow
-from dispatch.models.village import RouteLeg, TrunkDrop
 
 if TYPE_CHECKING:
     from dispatch.models.meals import MealOrder
@@ -30,6 +29,13 @@ if TYPE_CHECKING:
 class PlanKind(enum.StrEnum):
     MEALS = "meals"
     VISITS = "visits"
+
+
+class RouteLeg(enum.StrEnum):
+    """Which leg of a county plan a route is (None: an ordinary route from the kitchen to the doors)."""
+
+    TRUNK = "trunk"
+    LAST_MILE = "last_mile"
 
 
 class PlanStatus(enum.StrEnum):
@@ -240,3 +246,31 @@ class Stop(db.Model):
 
     def __repr__(self) -> str:
         return f"<Stop {self.id} route={self.route_id} #{self.position} {self.kind}>"
+
+
+class TrunkDrop(db.Model):
+    """One village point's batch on a trunk route: how many meals, when the car is there, when it is off."""
+
+    __tablename__ = "trunk_drop"
+    __table_args__ = (
+        sa.UniqueConstraint("route_id", "position"),
+        sa.CheckConstraint("position >= 0", name="position_nonneg"),
+        sa.CheckConstraint("dine_in >= 0 AND door_meals >= 0 AND meals = dine_in + door_meals", name="meals_add_up"),
+        sa.CheckConstraint("ready_dt >= eta_dt", name="ready_not_before_eta"),
+        sa.CheckConstraint("window_end_dt >= window_start_dt", name="window_end_not_before_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route_id: Mapped[int] = mapped_column(sa.ForeignKey("route.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column()
+    village_point_id: Mapped[int] = mapped_column(sa.ForeignKey("village_point.id", ondelete="RESTRICT"), index=True)
+    meals: Mapped[int] = mapped_column()
+    dine_in: Mapped[int] = mapped_column(default=0, server_default="0")
+    door_meals: Mapped[int] = mapped_column(default=0, server_default="0")
+    eta_dt: Mapped[datetime] = mapped_column(UTCDateTime)  # the car at the point
+    ready_dt: Mapped[datetime] = mapped_column(UTCDateTime)  # the boxes handed over: rounds may set out
+    window_start_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    window_end_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    route: Mapped[Route] = relationship(back_populates="drops")
+    village_point: Mapped[VillagePoint] = relationship()

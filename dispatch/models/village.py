@@ -20,7 +20,6 @@ from dispatch.extensions import db
 from dispatch.models.types import UTCDateTime, enum_type, utcnow
 
 if TYPE_CHECKING:
-    from dispatch.models.plan import Route
     from dispatch.models.site import MealSite
 
 
@@ -28,13 +27,6 @@ class VillagePointKind(enum.StrEnum):
     HAPPINESS_HOME = "happiness_home"  # 农村幸福院
     VILLAGE_COMMITTEE = "village_committee"
     SHOP = "shop"
-
-
-class RouteLeg(enum.StrEnum):
-    """Which leg of a county plan a route is (None: an ordinary route from the kitchen to the doors)."""
-
-    TRUNK = "trunk"
-    LAST_MILE = "last_mile"
 
 
 class VillagePoint(db.Model):
@@ -70,31 +62,3 @@ class VillagePoint(db.Model):
 
     def __repr__(self) -> str:
         return f"<VillagePoint {self.id} {self.name!r}>"
-
-
-class TrunkDrop(db.Model):
-    """One village point's batch on a trunk route: how many meals, when the car is there, when it is off."""
-
-    __tablename__ = "trunk_drop"
-    __table_args__ = (
-        sa.UniqueConstraint("route_id", "position"),
-        sa.CheckConstraint("position >= 0", name="position_nonneg"),
-        sa.CheckConstraint("dine_in >= 0 AND door_meals >= 0 AND meals = dine_in + door_meals", name="meals_add_up"),
-        sa.CheckConstraint("ready_dt >= eta_dt", name="ready_not_before_eta"),
-        sa.CheckConstraint("window_end_dt >= window_start_dt", name="window_end_not_before_start"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    route_id: Mapped[int] = mapped_column(sa.ForeignKey("route.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column()
-    village_point_id: Mapped[int] = mapped_column(sa.ForeignKey("village_point.id", ondelete="RESTRICT"), index=True)
-    meals: Mapped[int] = mapped_column()
-    dine_in: Mapped[int] = mapped_column(default=0, server_default="0")
-    door_meals: Mapped[int] = mapped_column(default=0, server_default="0")
-    eta_dt: Mapped[datetime] = mapped_column(UTCDateTime)  # the car at the point
-    ready_dt: Mapped[datetime] = mapped_column(UTCDateTime)  # the boxes handed over: rounds may set out
-    window_start_dt: Mapped[datetime] = mapped_column(UTCDateTime)
-    window_end_dt: Mapped[datetime] = mapped_column(UTCDateTime)
-
-    route: Mapped[Route] = relationship(back_populates="drops")
-    village_point: Mapped[VillagePoint] = relationship()

@@ -18,9 +18,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
 from dispatch.extensions import db
-from dispatch.models.plan import Plan, Route, Stop, StopKind
+from dispatch.models.plan import Plan, Route, Stop, StopKind, TrunkDrop
 from dispatch.models.senior import Senior
-from dispatch.models.village import TrunkDrop
 from dispatch.platform import audit, clock
 from dispatch.platform.access import get_site_or_404
 from dispatch.platform.labels import label
@@ -156,12 +155,13 @@ def route_sheets(plan: Plan) -> tuple[tzinfo, list[RouteSheet]]:
                       s.window_end_dt.astimezone(zone))
             for i, s in enumerate(sorted(route.stops, key=lambda s: s.position), start=1)
         ]
-        sheet = RouteSheet(route, number, stops, clock.local(route.start_dt, zone), clock.local(route.end_dt, zone))
+        county = {}
         if route.leg is not None:  # a county plan: the trunk run's drops, the rounds' insulated limit
             limit = (plan.site.insulated_hold_minutes or plan.site.hold_limit_minutes) * 60
-            sheet.drops = drop_rows(route, zone, limit)
-            sheet.held_from = clock.local(route.held_from_dt, zone) if route.held_from_dt else None
-        sheets.append(sheet)
+            county = {"drops": drop_rows(route, zone, limit),
+                      "held_from": clock.local(route.held_from_dt, zone) if route.held_from_dt else None}
+        sheets.append(RouteSheet(route, number, stops, clock.local(route.start_dt, zone),
+                                 clock.local(route.end_dt, zone), **county))
     return zone, sheets
 
 

@@ -15,9 +15,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from dispatch.extensions import db
-from dispatch.models.plan import Plan, Stop, StopKind
+from dispatch.models.plan import Plan, RouteLeg, Stop, StopKind
 from dispatch.models.senior import Senior
-from dispatch.models.village import RouteLeg
 from dispatch.platform import clock
 from dispatch.platform.datefmt import time_text
 from dispatch.platform.labels import shown_name

@@ -20,9 +20,8 @@ from sqlalchemy.exc import IntegrityError
 
 from dispatch import routing
 from dispatch.extensions import db
-from dispatch.models.plan import Plan, PlanKind, Route, Stop, StopKind
+from dispatch.models.plan import Plan, PlanKind, Route, RouteLeg, Stop, StopKind, TrunkDrop
 from dispatch.models.site import MealSite, MealType
-from dispatch.models.village import RouteLeg, TrunkDrop
 from dispatch.platform import audit
 from dispatch.platform.errors import FieldError
 from dispatch.routing.network_check import check_network
