@@ -143,6 +143,14 @@ def test_the_plan_page_and_the_sheets_show_the_trunk_runs_and_village_rounds(app
     sheets = client.get(f"/staff/plans/{plan.id}/sheets").get_data(as_text=True)
     assert 'data-leg="trunk"' in sheets and 'data-leg="last_mile"' in sheets and "within:" in sheets
     assert first.village_point.name in sheets and f"{first.meals} (" in sheets
+    # A trunk sheet's header counts its village points and meals, not the stops it has none of.
+    for route in (r for r in plan.routes if r.leg == RouteLeg.TRUNK):
+        section = re.search(rf'id="sheet-route-{route.id}".*?</section>', sheets, re.S).group(0)
+        header = re.search(r'<p class="sheet-meta">(.*?)</p>', section, re.S).group(1)
+        points = len(route.drops)
+        meals = sum(d.meals for d in route.drops)
+        words = f"{points} village point{'s' if points != 1 else ''} ({meals} meal{'s' if meals != 1 else ''})"
+        assert words in header and "0 stops" not in header, header
 
 
 # --- coverage --------------------------------------------------------------------------------

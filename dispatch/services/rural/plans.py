@@ -8,6 +8,7 @@ plan as planned and again on the rows as stored; publishing checks the stored ro
 from __future__ import annotations
 
 import time as _time
+import traceback
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,12 +23,13 @@ from dispatch import routing
 from dispatch.extensions import db
 from dispatch.models.plan import Plan, PlanKind, Route, RouteLeg, Stop, StopKind, TrunkDrop
 from dispatch.models.site import MealSite, MealType
-from dispatch.platform import audit
+from dispatch.platform import audit, clock
 from dispatch.platform.errors import FieldError
 from dispatch.routing.network_check import check_network
 from dispatch.routing.network_plan import Batch, plan_network
 from dispatch.routing.options import SolveOptions
 from dispatch.services.planning import edit, search
+from dispatch.services.planning import service as planning_service
 from dispatch.services.planning.problem import meal_key, worker_id_of, worker_key
 from dispatch.services.planning.store import latest_plan
 from dispatch.services.rural.county import CountyBuilt, build_county, point_id_of, point_key
@@ -53,20 +55,82 @@ def _refused(violations) -> FieldError:
         len(violations), first=str(violations[0])))
 
 
-def plan_county(site: MealSite, day: date, meal: MealType, *, by, planner=plan_network) -> Plan:
-    """Plan the county's ``meal`` on ``day`` and store it as the next draft version of the kitchen's plan.
+def check_county(site: MealSite, day: date, meal: MealType) -> CountyBuilt:
+    """What the request checks before it queues a county plan: every bad input ``build_county`` refuses."""
+    return build_county(site, day, MealType(meal))
 
-    Raises FieldError, storing nothing, on bad input (``county.build_county``) and when the planned legs fail
-    the independent check. ``planner`` is ``routing.network_plan.plan_network`` (a test may hand in another).
+
+def start_county(site: MealSite, day: date, meal: MealType, *, by) -> Plan:
+    """Check the county's input now (a FieldError, storing nothing) and plan it in the background job.
+
+    The plan goes through ``planning.start_planning`` like every other plan (the next draft version, the
+    job's progress on the plan page); the job ``dispatch.jobs.run_planning`` sees the county mode and calls
+    ``solve_county``.
+    """
+    check_county(site, day, meal)
+    return planning_service.start_planning(site, day, PlanKind.MEALS, MealType(meal), by=by,
+                                           mode=planning_service.COUNTY)
+
+
+def is_county_job(plan_id: int) -> bool:
+    plan = db.session.get(Plan, plan_id)
+    return plan is not None and (plan.summary or {}).get("job", {}).get("mode") == planning_service.COUNTY
+
+
+def solve_county(plan_id: int, *, planner=None) -> dict[str, Any]:
+    """The job's work for a county plan: plan both legs into the queued plan, checked before it is stored.
+
+    A refusal (the input changed since it was queued, the legs failing the check) is recorded as the job's
+    failure with its message, and no route is kept.
     """
     began = _time.monotonic()
-    meal = MealType(meal)
-    built = build_county(site, day, meal)
+    planning_service.set_job_state(plan_id, state="running", started=clock.now().isoformat())
+    try:
+        plan = db.session.get(Plan, plan_id)
+        job = dict((plan.summary or {}).get("job") or {})
+        _plan_into(plan, plan.site, plan.service_date, plan.meal, planner or plan_network)
+        summary = dict(plan.summary)
+        summary["job"] = {**job, "state": "done", "seconds": round(_time.monotonic() - began, 2)}
+        plan.summary = summary
+        audit.record("plan.county", user=None, entity_type="plan", entity_id=plan.id,
+                     detail=dict(summary[NETWORK]))
+        db.session.flush()  # the job's edge commits
+        return summary["job"]
+    except FieldError as error:
+        planning_service.record_failure(plan_id, str(error.message))
+    except Exception as error:  # recorded for the page; the traceback goes to the log
+        current_app.logger.error("Planning county plan %s failed:\n%s", plan_id, traceback.format_exc())
+        planning_service.record_failure(plan_id, str(error) or type(error).__name__)
+    return {"state": "failed"}
+
+
+def _plan_into(plan: Plan, site: MealSite, day: date, meal: MealType, planner) -> CountyBuilt:
+    """Plan the county and store both legs on ``plan``; FieldError when the input or the check refuses."""
+    built = build_county(site, day, MealType(meal))
     network = built.network
     result = planner(network, _options(len(network.door_stops) + len(network.points)))
     violations = check_network(network, result)
     if violations:
         raise _refused(violations)
+    _store(plan, built, result)
+    db.session.flush()
+    # The rows as stored, read back, must pass the same check: what workers follow is what was checked.
+    violations = check_stored(plan, built)
+    if violations:
+        raise _refused(violations)
+    return built
+
+
+def plan_county(site: MealSite, day: date, meal: MealType, *, by, planner=plan_network) -> Plan:
+    """Plan the county's ``meal`` on ``day`` now and store it as the next draft version of the kitchen's plan.
+
+    Raises FieldError, storing nothing, on bad input (``county.build_county``) and when the planned legs fail
+    the independent check. ``planner`` is ``routing.network_plan.plan_network`` (a test may hand in another).
+    The staff page goes through ``start_county`` (the background job) instead.
+    """
+    began = _time.monotonic()
+    meal = MealType(meal)
+    build_county(site, day, meal)  # bad input refused before a plan row exists
     latest = latest_plan(site, day, PlanKind.MEALS, meal)
     plan = Plan(site_id=site.id, service_date=day, kind=PlanKind.MEALS, meal=meal,
                 version_number=(latest.version_number + 1) if latest else 1, created_by_id=getattr(by, "id", None))
@@ -76,17 +140,12 @@ def plan_county(site: MealSite, day: date, meal: MealType, *, by, planner=plan_n
             db.session.flush()
     except IntegrityError:
         raise FieldError(None, _("Another plan for this day was being created at the same time; try again.")) from None
-    _store(plan, built, result)
-    db.session.flush()
-    # The rows as stored, read back, must pass the same check: what workers follow is what was checked.
-    violations = check_stored(plan, built)
-    if violations:
-        raise _refused(violations)
+    built = _plan_into(plan, site, day, meal, planner)
     summary = dict(plan.summary)
     summary["job"] = {"state": "done", "mode": "fresh", "seconds": round(_time.monotonic() - began, 2)}
     plan.summary = summary
     audit.record("plan.county", user=by, entity_type="plan", entity_id=plan.id,
-                 detail={"points": len(network.points), "door_meals": len(network.door_stops)})
+                 detail={"points": len(built.network.points), "door_meals": len(built.network.door_stops)})
     db.session.flush()
     return plan
 

@@ -116,8 +116,9 @@ def plan_start():
         return refuse(FieldError("kind", _("Choose lunch, dinner or visits.")))
     try:
         if kind == PlanKind.MEALS and rural_county.is_county(site):
-            # A kitchen with village points: both legs (trunk runs, village rounds) planned and checked together.
-            plan = rural_plans.plan_county(site, day, meal, by=current_user)
+            # A kitchen with village points: both legs (trunk runs, village rounds) planned and checked together,
+            # in the background job like every plan; bad input is refused here, before anything is queued.
+            plan = rural_plans.start_county(site, day, meal, by=current_user)
         else:
             plan = planning_service.start_planning(site, day, kind, meal, by=current_user)
     except (FieldError, StaleRecord) as error:
