@@ -109,3 +109,70 @@ def save_point(site: MealSite, data: PointData, *, by, point: VillagePoint | Non
     audit.record("village_point.save", user=by, entity_type="village_point", entity_id=point.id,
                  detail={"site": site.id})
     return point
+
+
+def count_points(site: MealSite) -> int:
+    """Active village points of ``site`` (the site page's link)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(VillagePoint).where(
+        VillagePoint.site_id == site.id, VillagePoint.is_active.is_(True))) or 0
+
+
+def set_active(point: VillagePoint, active: bool, *, by) -> bool:
+    """Deactivate (or bring back) a point; False when it already was. A point a car cannot reach (its
+    kitchen's limit tightened since) is not brought back. Seniors and volunteers keep their point: an
+    inactive point is left out of county plans, and their edit forms offer only the active ones."""
+    if point.is_active == active:
+        return False
+    if active:
+        check_reach(point.site, point.name, point.lat, point.lon, point.unload_minutes)
+    point.is_active = active
+    db.session.flush()
+    audit.record("village_point.activate" if active else "village_point.deactivate", user=by,
+                 entity_type="village_point", entity_id=point.id, detail={"site": point.site_id})
+    return True
+
+
+def point_choices_for(site: MealSite | None, current: VillagePoint | None = None) -> list[VillagePoint]:
+    """The points a senior's or volunteer's form offers: the site's active ones, and the one on record."""
+    points = points_of(site) if site is not None else []
+    if current is not None and current not in points:
+        points.append(current)
+    return points
+
+
+def _check_point_for(point_id: int | None, site_id: int | None, current_id: int | None) -> None:
+    if point_id is None or point_id == current_id:
+        return
+    point = db.session.get(VillagePoint, point_id)
+    if point is None or not point.is_active:
+        raise FieldError("village_point_id", _("Choose an active village point."))
+    if point.site_id != site_id:
+        raise FieldError("village_point_id", _("The village point must be one of the home site's."))
+
+
+def set_senior_point(senior, point_id: int | None, *, by) -> bool:
+    """Set the village point a senior gets meals through (None: none); checked against their home site."""
+    if point_id == senior.village_point_id:
+        if point_id is not None and senior.village_point.site_id != senior.home_site_id:
+            raise FieldError("village_point_id", _("The village point must be one of the home site's."))
+        return False
+    _check_point_for(point_id, senior.home_site_id, senior.village_point_id)
+    senior.village_point_id = point_id
+    db.session.flush()
+    audit.record("senior.village_point", user=by, entity_type="senior", entity_id=senior.id, senior_id=senior.id,
+                 detail={"village_point": point_id})
+    return True
+
+
+def set_worker_point(worker, point_id: int | None, *, by) -> bool:
+    """Make a worker the walking volunteer of a village point (None: none); checked against their home site."""
+    if point_id == worker.village_point_id:
+        if point_id is not None and worker.village_point.site_id != worker.home_site_id:
+            raise FieldError("village_point_id", _("The village point must be one of the home site's."))
+        return False
+    _check_point_for(point_id, worker.home_site_id, worker.village_point_id)
+    worker.village_point_id = point_id
+    db.session.flush()
+    audit.record("worker.village_point", user=by, entity_type="worker", entity_id=worker.id,
+                 detail={"village_point": point_id})
+    return True
