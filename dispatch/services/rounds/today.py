@@ -17,10 +17,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from dispatch.extensions import db
 from dispatch.models.plan import LIVE_STATUSES, Plan, Route, Stop, StopKind, TrunkDrop
-from dispatch.models.village import VillagePoint
 from dispatch.models.senior import Senior
 from dispatch.models.service_request import RequestStatus
 from dispatch.models.site import MealSite
+from dispatch.models.village import VillagePoint
 from dispatch.models.worker import MapApp, Worker, WorkerShift
 from dispatch.platform import clock
 from dispatch.platform.links import tel_uri
