@@ -38,10 +38,17 @@ def _in_app(work: Callable[[], Any]) -> Any:
 
 
 def run_planning(plan_id: int, solve: Callable | None = None) -> dict[str, Any]:
-    """Solve a plan's day and store its routes."""
+    """Solve a plan's day and store its routes (a county plan's two legs by ``services.rural``)."""
     from dispatch.services.planning import service
+    from dispatch.services.rural import plans as rural_plans
 
-    return _in_app(lambda: service.solve_and_store(plan_id, solve))
+    def work() -> dict[str, Any]:
+        # A kitchen's county meal (village points): both legs by the rural planner, in the same job.
+        if rural_plans.is_county_job(plan_id):
+            return rural_plans.solve_county(plan_id)
+        return service.solve_and_store(plan_id, solve)
+
+    return _in_app(work)
 
 
 def geocode_job(senior_ids: list[int] | None = None) -> dict[str, Any]:

@@ -112,8 +112,11 @@ def seed_command(seniors, sites, seed, reset, workers, center, today, no_logins)
 @click.option("--streets", "streets_pbf", type=click.Path(dir_okay=False), default=None, metavar="PATH.osm.pbf",
               help="Lay the district out on this OpenStreetMap extract and measure every time on its streets "
                    "(builds the network into DATA_DIR/streets, or reuses the one built from the same file).")
+@click.option("--county", is_flag=True,
+              help="Add the generated rural county: a township kitchen, its village points, 300 seniors over about "
+                   "40 km, cars for the trunk runs and walking volunteers; the staff login plans its lunch on Today.")
 @with_appcontext
-def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan, no_history, real_clock, streets_pbf):
+def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan, no_history, real_clock, streets_pbf, county):
     """Migrate, seed a demo district if the database is empty, print logins and serve on 127.0.0.1."""
     from flask_migrate import upgrade
 
@@ -152,6 +155,8 @@ def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan, no_histor
         click.echo("Error: the database holds data that is not the demo's; pass --reset to replace it "
                    "or point DISPATCH_DATA_DIR / DISPATCH_DATABASE_URL elsewhere.", err=True)
         sys.exit(EXIT_REFUSED)
+    if county:
+        _add_county(seed)
     _print_logins(logins)
     click.echo(f"Routing engine: {engine_backend.describe()}.")
     if no_serve:
@@ -159,6 +164,26 @@ def demo_command(seniors, sites, seed, reset, port, no_serve, no_plan, no_histor
     click.echo(f"Serving on http://127.0.0.1:{port}/ (two-factor not required in the demo; Ctrl+C stops).")
     # Not app.run(): Flask ignores it inside a ``flask``/``doorstep`` command.
     run_simple("127.0.0.1", port, served_app(), threaded=True)
+
+
+def _add_county(seed: int) -> None:
+    """Seed the generated rural county once (a database that has it keeps it) and give the staff login its kitchen."""
+    import sqlalchemy as sa
+
+    from dispatch.demo.county import county_site, seed_county
+    from dispatch.demo.seed import DEMO_EMAILS
+    from dispatch.extensions import db
+    from dispatch.models.user import User
+
+    if county_site() is not None:
+        click.echo("County: already seeded; plan its lunch from the staff Today page.")
+        return
+    started = time.perf_counter()
+    with transaction.unit():
+        staff = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["staff"]))
+        seeded = seed_county(clock.local_today(), seed=seed, staff=staff)
+        click.echo(f"{seeded.summary()} ({time.perf_counter() - started:.1f}s); plan it from the staff Today page "
+                   f"({seeded.site.name}).")
 
 
 def _use_streets(pbf: str):

@@ -66,6 +66,10 @@ class SeniorForm(FlaskForm):
                                  description=_l("Gate code, dog, hard of hearing: what a worker needs at the door."))
     categories = MultiCheckboxField(_l("Categories"), choices=choices(SeniorCategoryType))
     home_site_id = SelectField(_l("Home site"), coerce=optional_int, choices=[])
+    # Set apart from ``service_data``: a county senior's village point (``services.rural.points``).
+    village_point_id = SelectField(_l("Village point"), coerce=optional_int, choices=[], validators=[Optional()],
+                                   description=_l("A senior of a rural county: the point of the home site they dine "
+                                                  "at, or whose volunteer walks their meal to the door."))
     contacts = FieldList(FormField(ContactForm), label=_l("Emergency contacts"), min_entries=3, max_entries=3)
 
     def service_data(self) -> dict[str, Any]:

@@ -15,11 +15,13 @@ from dispatch.services.people.sites import (
     CIRCLE_MINUTES_RANGE,
     DAILY_CAPACITY_MAX,
     HOLD_LIMIT_RANGE,
+    INSULATED_HOLD_RANGE,
     LOAD_MINUTES_RANGE,
     PACKING_RATE_RANGE,
     READY_LEAD_RANGE,
     RELOAD_TRIPS_RANGE,
     SHIFT_CUTOFF_RANGE,
+    TRUNK_TRIP_RANGE,
     SiteData,
     WindowTimes,
     known_timezones,
@@ -84,6 +86,20 @@ class SiteForm(FlaskForm):
         description=_l("Empty: as fast as riders come. Set: riders' departures are staggered so the kitchen can "
                        "pack every box in time."),
         render_kw={"min": PACKING_RATE_RANGE[0], "max": PACKING_RATE_RANGE[1]},
+    )
+    insulated_hold_minutes = IntegerField(
+        _l("Insulated-box hold limit for village points (minutes)"),
+        validators=[Optional(), NumberRange(*INSULATED_HOLD_RANGE)],
+        description=_l("A kitchen that supplies village points: longest time from the car leaving the kitchen to "
+                       "the table or the door, longer than the hot-meal limit. Empty: the hot-meal limit."),
+        render_kw={"min": INSULATED_HOLD_RANGE[0], "max": INSULATED_HOLD_RANGE[1]},
+    )
+    trunk_trip_meals = IntegerField(
+        _l("Meals per car trip to the village points"),
+        validators=[Optional(), NumberRange(*TRUNK_TRIP_RANGE, message=_l("A trip must carry at least one meal and at "
+                                                                          "most %(max)s."))],
+        description=_l("What the car's insulated boxes hold. Empty: what each driver's record says they carry."),
+        render_kw={"min": TRUNK_TRIP_RANGE[0], "max": TRUNK_TRIP_RANGE[1]},
     )
     ready_lead_minutes = IntegerField(
         _l("Cooking ends (minutes before a meal window opens)"), default=30,
@@ -152,6 +168,7 @@ class SiteForm(FlaskForm):
             reload_trips=1 if self.reload_trips.data is None else self.reload_trips.data,
             load_minutes=5 if self.load_minutes.data is None else self.load_minutes.data,
             packing_rate=self.packing_rate.data,
+            insulated_hold_minutes=self.insulated_hold_minutes.data, trunk_trip_meals=self.trunk_trip_meals.data,
             ready_lead_minutes=30 if self.ready_lead_minutes.data is None else self.ready_lead_minutes.data,
             circle_minutes=self.circle_minutes.data, circle_mode=TravelMode(self.circle_mode.data),
             timezone=self.timezone.data, is_active=self.is_active.data, windows=windows,

@@ -16,7 +16,7 @@ from wtforms.fields import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from dispatch.forms.fields import FilterForm, MultiCheckboxField, phone_field, text_field
+from dispatch.forms.fields import FilterForm, MultiCheckboxField, optional_int, phone_field, text_field
 from dispatch.models.site import TravelMode
 from dispatch.models.worker import Skill, WorkerKind
 from dispatch.platform.labels import WEEKDAYS, choices, shown_name
@@ -83,6 +83,11 @@ class WorkerForm(FlaskForm):
                                   validators=[InputRequired(), NumberRange(*CAPACITY_MEALS_RANGE)],
                                   render_kw={"min": CAPACITY_MEALS_RANGE[0], "max": CAPACITY_MEALS_RANGE[1]})
     home_site_id = SelectField(_l("Home site"), coerce=int, choices=[])
+    # Set apart from ``to_data``: the village point whose walking volunteer this worker is.
+    village_point_id = SelectField(_l("Walking volunteer of village point"), coerce=optional_int, choices=[],
+                                   validators=[Optional()],
+                                   description=_l("A volunteer who walks meals from a village point of the home "
+                                                  "site to the doors. Empty: none."))
     max_minutes_per_day = IntegerField(
         _l("Most minutes of work per day"), default=480, validators=[InputRequired(), NumberRange(*MAX_MINUTES_RANGE)],
         render_kw={"min": MAX_MINUTES_RANGE[0], "max": MAX_MINUTES_RANGE[1]},

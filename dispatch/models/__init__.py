@@ -28,7 +28,7 @@ from dispatch.models.notification import (
 )
 from dispatch.models.onboarding import WorkerCertificate, WorkerInvitation
 from dispatch.models.outcome import AlertReraise, ConcernKind, StopEvent, StopEventKind
-from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, Stop, StopKind, StopOutcome
+from dispatch.models.plan import Plan, PlanKind, PlanStatus, Route, RouteLeg, Stop, StopKind, StopOutcome, TrunkDrop
 from dispatch.models.senior import (
     Diet,
     EmergencyContact,
@@ -54,6 +54,7 @@ from dispatch.models.statement import ProofKind, StatementLine, StatementMonth, 
 from dispatch.models.subsidy import SubsidyBudget, SubsidyRule
 from dispatch.models.types import UTCDateTime, utcnow
 from dispatch.models.user import RevokedSession, Role, RoleName, StaffSite, User, WebAuthn, roles_users
+from dispatch.models.village import VillagePoint, VillagePointKind
 from dispatch.models.visitation import (
     OPEN_DUE_STATUSES,
     TIERS,
@@ -93,5 +94,5 @@ __all__ = [
     "roles_users", "utcnow", "weekdays_to_mask",
     "OPEN_DUE_STATUSES", "TIERS", "CheckItem", "CheckStatus", "Contact", "ContactKind", "DueKind", "DueReason",
     "DueStatus", "DueVisit", "FollowUp", "FollowUpKind", "FollowUpStatus", "MealCheckCounts", "VisitationRule",
-    "VisitationTierOverride", "VisitRecord",
+    "VisitationTierOverride", "VisitRecord", "RouteLeg", "TrunkDrop", "VillagePoint", "VillagePointKind",
 ]

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from dispatch.models.senior import Senior
     from dispatch.models.service_request import ServiceRequest
     from dispatch.models.site import MealSite
+    from dispatch.models.village import VillagePoint
     from dispatch.models.worker import Worker
 
 
@@ -29,6 +30,13 @@ class PlanKind(enum.StrEnum):
     MEALS = "meals"
     VISITS = "visits"
     DAY = "day"  # the whole day of a site: every meal window and the visits, one route per worker
+
+
+class RouteLeg(enum.StrEnum):
+    """Which leg of a county plan a route is (None: an ordinary route from the kitchen to the doors)."""
+
+    TRUNK = "trunk"
+    LAST_MILE = "last_mile"
 
 
 class PlanStatus(enum.StrEnum):
@@ -116,6 +124,10 @@ class Route(db.Model):
         sa.CheckConstraint("travel_seconds >= 0", name="travel_seconds_nonneg"),
         sa.CheckConstraint("distance_m >= 0", name="distance_nonneg"),
         sa.CheckConstraint("break_minutes >= 0", name="break_minutes_nonneg"),
+        # A last-mile round walks from one village point; a trunk run and an ordinary route from the kitchen.
+        sa.CheckConstraint("(leg = 'last_mile' AND village_point_id IS NOT NULL AND held_from_dt IS NOT NULL)"
+                           " OR ((leg IS NULL OR leg = 'trunk') AND village_point_id IS NULL)",
+                           name="point_matches_leg"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,15 +144,28 @@ class Route(db.Model):
     # With reload trips: when each load leaves the kitchen (ISO datetimes in UTC, load 0 first); a stop's
     # ``trip`` indexes it. None for a route of one load, which leaves at ``start_dt``.
     trip_departures: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    # In a county plan (``models.village``): the trunk run or a last-mile round; None for an ordinary route.
+    leg: Mapped[RouteLeg | None] = mapped_column(enum_type(RouteLeg, "leg"))
+    village_point_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("village_point.id", ondelete="RESTRICT"), index=True
+    )
+    # A last-mile round's meals are held from when their car left the kitchen, not from the round's start.
+    held_from_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     plan: Mapped[Plan] = relationship(back_populates="routes")
     worker: Mapped[Worker] = relationship()
     stops: Mapped[list[Stop]] = relationship(
         back_populates="route", cascade="all, delete-orphan", passive_deletes=True, order_by="Stop.position"
     )
+    drops: Mapped[list[TrunkDrop]] = relationship(
+        back_populates="route", cascade="all, delete-orphan", passive_deletes=True, order_by="TrunkDrop.position"
+    )
+    village_point: Mapped[VillagePoint | None] = relationship()
 
     def departure_of(self, stop: Stop) -> datetime | None:
         """When the load that carries ``stop`` left the kitchen: its hot meal is held from then."""
+        if self.held_from_dt is not None:
+            return self.held_from_dt
         trips = self.trip_departures or []
         if stop.trip and stop.trip < len(trips):
             return datetime.fromisoformat(trips[stop.trip])
@@ -222,3 +247,31 @@ class Stop(db.Model):
 
     def __repr__(self) -> str:
         return f"<Stop {self.id} route={self.route_id} #{self.position} {self.kind}>"
+
+
+class TrunkDrop(db.Model):
+    """One village point's batch on a trunk route: how many meals, when the car is there, when it is off."""
+
+    __tablename__ = "trunk_drop"
+    __table_args__ = (
+        sa.UniqueConstraint("route_id", "position"),
+        sa.CheckConstraint("position >= 0", name="position_nonneg"),
+        sa.CheckConstraint("dine_in >= 0 AND door_meals >= 0 AND meals = dine_in + door_meals", name="meals_add_up"),
+        sa.CheckConstraint("ready_dt >= eta_dt", name="ready_not_before_eta"),
+        sa.CheckConstraint("window_end_dt >= window_start_dt", name="window_end_not_before_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route_id: Mapped[int] = mapped_column(sa.ForeignKey("route.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column()
+    village_point_id: Mapped[int] = mapped_column(sa.ForeignKey("village_point.id", ondelete="RESTRICT"), index=True)
+    meals: Mapped[int] = mapped_column()
+    dine_in: Mapped[int] = mapped_column(default=0, server_default="0")
+    door_meals: Mapped[int] = mapped_column(default=0, server_default="0")
+    eta_dt: Mapped[datetime] = mapped_column(UTCDateTime)  # the car at the point
+    ready_dt: Mapped[datetime] = mapped_column(UTCDateTime)  # the boxes handed over: rounds may set out
+    window_start_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    window_end_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    route: Mapped[Route] = relationship(back_populates="drops")
+    village_point: Mapped[VillagePoint] = relationship()

@@ -19,6 +19,7 @@ from dispatch.models.types import UTCDateTime, enum_type, utcnow
 if TYPE_CHECKING:
     from dispatch.models.site import MealSite
     from dispatch.models.user import User
+    from dispatch.models.village import VillagePoint
 
 
 class Gender(enum.StrEnum):
@@ -102,6 +103,11 @@ class Senior(db.Model):
     home_site_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("meal_site.id", ondelete="SET NULL"), index=True
     )
+    # A senior of a rural county gets meals through a village point of their home site: they dine there
+    # (a dine-in enrollment) or a volunteer walks the meal from it (a delivery enrollment).
+    village_point_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("village_point.id", ondelete="SET NULL"), index=True
+    )
     # Staff chose the home site by hand; automatic reassignment leaves it alone.
     home_site_overridden: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
@@ -112,6 +118,7 @@ class Senior(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     home_site: Mapped[MealSite | None] = relationship()
+    village_point: Mapped[VillagePoint | None] = relationship()
     categories: Mapped[list[SeniorCategory]] = relationship(
         back_populates="senior", cascade="all, delete-orphan", passive_deletes=True
     )

@@ -50,6 +50,9 @@ class MealSite(db.Model):
         sa.CheckConstraint("load_minutes BETWEEN 0 AND 60", name="load_minutes_range"),
         sa.CheckConstraint("packing_rate IS NULL OR packing_rate BETWEEN 1 AND 1000", name="packing_rate_range"),
         sa.CheckConstraint("ready_lead_minutes BETWEEN 0 AND 180", name="ready_lead_range"),
+        sa.CheckConstraint("insulated_hold_minutes IS NULL OR (insulated_hold_minutes > hold_limit_minutes"
+                           " AND insulated_hold_minutes <= 480)", name="insulated_hold_range"),
+        sa.CheckConstraint("trunk_trip_meals IS NULL OR trunk_trip_meals BETWEEN 1 AND 2000", name="trunk_trip_meals_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +77,11 @@ class MealSite(db.Model):
     # before a meal window opens; None: as fast as riders come (departures are then not staggered).
     packing_rate: Mapped[int | None] = mapped_column()
     ready_lead_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
+    # A kitchen that supplies village points: minutes a meal may spend in its insulated boxes, from the car
+    # leaving the kitchen to the table or the door (longer than ``hold_limit_minutes``; None: that limit), and
+    # meals the car's boxes hold per trunk trip (None: what the driver's record says they carry).
+    insulated_hold_minutes: Mapped[int | None] = mapped_column()
+    trunk_trip_meals: Mapped[int | None] = mapped_column()
     circle_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
     circle_mode: Mapped[TravelMode] = mapped_column(
         enum_type(TravelMode, "circle_mode"), default=TravelMode.WALK, server_default=TravelMode.WALK.value

@@ -19,6 +19,7 @@ from dispatch.models.types import UTCDateTime, enum_type, utcnow
 if TYPE_CHECKING:
     from dispatch.models.site import MealSite
     from dispatch.models.user import User
+    from dispatch.models.village import VillagePoint
 
 
 class WorkerKind(enum.StrEnum):
@@ -71,6 +72,10 @@ class Worker(db.Model):
     # Meals the worker can carry at once (insulated boxes on the bike).
     capacity_meals: Mapped[int] = mapped_column(default=0, server_default="0")
     home_site_id: Mapped[int] = mapped_column(sa.ForeignKey("meal_site.id", ondelete="RESTRICT"), index=True)
+    # A village volunteer walks meals from this village point (their home site's); None for everyone else.
+    village_point_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("village_point.id", ondelete="SET NULL"), index=True
+    )
     max_minutes_per_day: Mapped[int] = mapped_column(default=480, server_default="480")
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     map_app: Mapped[MapApp] = mapped_column(
@@ -80,6 +85,7 @@ class Worker(db.Model):
 
     user: Mapped[User | None] = relationship()
     home_site: Mapped[MealSite] = relationship()
+    village_point: Mapped[VillagePoint | None] = relationship()
     skills: Mapped[list[WorkerSkill]] = relationship(
         back_populates="worker", cascade="all, delete-orphan", passive_deletes=True
     )

@@ -21,6 +21,7 @@ from dispatch.models.senior import Diet, Gender, GeocodeStatus, Mobility, Senior
 from dispatch.models.service_request import RequestStatus, ServiceType
 from dispatch.models.site import MealType, SiteKind, TravelMode
 from dispatch.models.user import RoleName
+from dispatch.models.village import VillagePointKind
 from dispatch.models.volunteer_shift import ShiftRole
 from dispatch.models.worker import MapApp, Skill, WorkerKind
 
@@ -112,6 +113,8 @@ LABELS: dict[type[enum.Enum], dict[Any, Any]] = {
         Skill.EMERGENCY_ASSISTANCE: _l("Emergency assistance"), Skill.COMPANIONSHIP: _l("Companionship"),
         Skill.NURSING: _l("Nursing"), Skill.VISITATION: _l("Welfare visits"),
     },
+    VillagePointKind: {VillagePointKind.HAPPINESS_HOME: _l("Rural happiness home"),
+                       VillagePointKind.VILLAGE_COMMITTEE: _l("Village committee"), VillagePointKind.SHOP: _l("Shop")},
 }
 
 # Weekday 0 is Monday, as ``date.weekday()``, shifts and enrollments count.

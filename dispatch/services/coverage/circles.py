@@ -19,6 +19,7 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -31,6 +32,7 @@ from dispatch.platform import travel as app_travel
 from dispatch.platform.access import is_admin, seniors_visible_to, sites_visible_to
 from dispatch.routing.circles import APPROXIMATION_NOTE, CircleSite, Person, circle_polygon
 from dispatch.routing.coverage_solver import FIXED, IN_CIRCLE, OUTSIDE, UNASSIGNED, Assignment, assign
+from dispatch.services.coverage.points import through_points
 
 __all__ = ["APPROXIMATION_NOTE", "FIXED", "IN_CIRCLE", "OUTSIDE", "UNASSIGNED", "District", "Report",
            "compute_district", "coverage_report", "gaps_csv", "apply_assignment", "need_weight", "travel"]
@@ -107,6 +109,7 @@ class SeniorRow:
     weight: int
     overridden: bool
     in_circle: bool = False  # some circle holds them, full or not
+    through: Any = None  # the village point that covers them when no site's circle does (``coverage.points``)
 
 
 @dataclass
@@ -144,6 +147,11 @@ class Report:
     @property
     def gaps(self) -> list[SeniorRow]:
         return [r for r in self.seniors if not r.covered]
+
+    @property
+    def through_points(self) -> list[SeniorRow]:
+        """Seniors covered through a village point rather than a site's circle."""
+        return [r for r in self.seniors if r.through is not None]
 
     @property
     def in_full_circles(self) -> int:
@@ -187,6 +195,7 @@ def coverage_report(user, district: District | None = None) -> Report:
             int(round(int(result.seconds[i]) / 60)), district.weights[i], senior.home_site_overridden,
             bool(result.covered[i]),
         ))
+    _cover_through_points(rows, district, geo)
     totals, gaps = Counter(), Counter()
     for row in rows:
         key = row.neighbourhood or ""
@@ -195,6 +204,19 @@ def coverage_report(user, district: District | None = None) -> Report:
     by_hood = sorted(((k, gaps[k], totals[k]) for k in totals if gaps[k]), key=lambda t: (-t[1], t[0]))
     unlocated = district.unlocated if is_admin(user) else 0
     return Report(site_rows, rows, unlocated, by_hood)
+
+
+def _cover_through_points(rows: list[SeniorRow], district: District, geo) -> None:
+    """Gaps a village point is within walking minutes of are covered through that point."""
+    gaps = [r for r in rows if not r.covered]
+    if not gaps:
+        return
+    minutes = {s.id: s.circle_minutes for s in district.sites}
+    homes = {s.id: s.home_site_id for s in district.seniors}
+    found = through_points([(r.lat, r.lon, minutes.get(homes.get(r.id))) for r in gaps], geo)
+    for row, point in zip(gaps, found):
+        if point is not None:
+            row.covered, row.through = True, point
 
 
 GAP_COLUMNS = ("senior_id", "name", "neighbourhood", "lat", "lon", "need_weight", "assigned_site_id",

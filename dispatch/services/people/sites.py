@@ -33,6 +33,8 @@ RELOAD_TRIPS_RANGE = (1, 6)  # loads a rider may take at the kitchen for one mea
 LOAD_MINUTES_RANGE = (0, 60)
 PACKING_RATE_RANGE = (1, 1000)  # meals the kitchen hands out per 10 minutes
 READY_LEAD_RANGE = (0, 180)
+INSULATED_HOLD_RANGE = (2, 480)  # minutes in a village point's insulated boxes; above the hot hold limit
+TRUNK_TRIP_RANGE = (1, 2000)  # meals a car's insulated boxes hold per trunk trip
 # Hours before a volunteer shift after which a cancellation is late (its place is offered to others).
 SHIFT_CUTOFF_RANGE = (0, 168)
 CIRCLE_MINUTES_RANGE = (1, 60)
@@ -79,6 +81,8 @@ class SiteData:
     reload_trips: int = 1
     load_minutes: int = 5
     packing_rate: int | None = None
+    insulated_hold_minutes: int | None = None
+    trunk_trip_meals: int | None = None
     ready_lead_minutes: int = 30
     circle_minutes: int = 15
     circle_mode: TravelMode = TravelMode.WALK
@@ -110,6 +114,16 @@ class SiteData:
         if self.packing_rate is not None and not PACKING_RATE_RANGE[0] <= self.packing_rate <= PACKING_RATE_RANGE[1]:
             raise FieldError("packing_rate", _l("Must be between %(low)s and %(high)s.", low=PACKING_RATE_RANGE[0],
                                                 high=PACKING_RATE_RANGE[1]))
+        if self.insulated_hold_minutes is not None and not (
+                self.hold_limit_minutes < self.insulated_hold_minutes <= INSULATED_HOLD_RANGE[1]):
+            raise FieldError("insulated_hold_minutes", _l("Must be longer than the hot-meal hold limit (%(n)s min) and "
+                                                          "at most %(high)s.", n=self.hold_limit_minutes,
+                                                          high=INSULATED_HOLD_RANGE[1]))
+        if self.trunk_trip_meals is not None and self.trunk_trip_meals < 1:
+            raise FieldError("trunk_trip_meals", _l("A trip must carry at least one meal."))
+        if self.trunk_trip_meals is not None and self.trunk_trip_meals > TRUNK_TRIP_RANGE[1]:
+            raise FieldError("trunk_trip_meals", _l("Must be between %(low)s and %(high)s.", low=TRUNK_TRIP_RANGE[0],
+                                                    high=TRUNK_TRIP_RANGE[1]))
         if self.timezone not in known_timezones():
             raise FieldError("timezone", _l("Unknown timezone; use a name like Asia/Shanghai."))
         meals = [w.meal for w in self.windows]
@@ -123,7 +137,7 @@ class SiteData:
 
 _SCALARS = (
     "name", "name_zh", "kind", "address", "address_zh", "district", "neighbourhood", "lat", "lon", "phone",
-    "daily_capacity", "hold_limit_minutes", "reload_trips", "load_minutes", "packing_rate", "ready_lead_minutes", "circle_minutes", "circle_mode", "timezone", "is_active",
+    "daily_capacity", "hold_limit_minutes", "reload_trips", "load_minutes", "packing_rate", "insulated_hold_minutes", "trunk_trip_meals", "ready_lead_minutes", "circle_minutes", "circle_mode", "timezone", "is_active",
     "shift_cancel_cutoff_hours",
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time as _time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -269,13 +269,16 @@ def _schedule_and_notify(plan: Plan, *, by) -> int:
     return queued
 
 
-def publish(plan: Plan, *, version: Any, by) -> Plan:
-    """Freeze a draft and show it to workers; only a plan the checker passes is published."""
+def publish(plan: Plan, *, version: Any, by, check: Callable[[Plan], list] | None = None) -> Plan:
+    """Freeze a draft and show it to workers; only a plan the checker passes is published.
+
+    ``check`` replaces the site plan's checker for a plan of another shape (a county plan's two legs,
+    ``services.rural``)."""
     _check_version(plan, version)
     _editable(plan)
-    if not any(r.stops for r in plan.routes):
+    if not any(r.stops or r.drops for r in plan.routes):
         raise FieldError(None, _("This plan has no routes to publish."))
-    violations = store.check_plan(plan)
+    violations = (check or store.check_plan)(plan)
     if violations:
         raise FieldError(None, ngettext("The plan breaks %(num)s rule, e.g. %(first)s. Fix it before publishing.",
                                         "The plan breaks %(num)s rules, e.g. %(first)s. Fix them before publishing.",

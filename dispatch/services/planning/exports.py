@@ -7,7 +7,7 @@ iCalendar carries UTC (``Z``) so every calendar program agrees.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from xml.sax.saxutils import escape, quoteattr
 
@@ -18,13 +18,14 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
 from dispatch.extensions import db
-from dispatch.models.plan import Plan, Route, Stop, StopKind
+from dispatch.models.plan import Plan, Route, Stop, StopKind, TrunkDrop
 from dispatch.models.senior import Senior
 from dispatch.platform import audit, clock
 from dispatch.platform.access import get_site_or_404
 from dispatch.platform.labels import label
 from dispatch.platform.validation import is_id
 from dispatch.services.meals.kitchen import allergy_items
+from dispatch.services.planning.view import drop_rows
 
 PRODID = "-//Doorstep//Route plans//EN"
 
@@ -40,6 +41,8 @@ def load_plan_routes(plan: Plan, *, worker_id: int | None = None) -> list[Route]
             selectinload(Route.stops).joinedload(Stop.senior).selectinload(Senior.contacts),
             selectinload(Route.stops).joinedload(Stop.meal_order),
             selectinload(Route.stops).joinedload(Stop.service_request),
+            selectinload(Route.drops).joinedload(TrunkDrop.village_point),
+            joinedload(Route.village_point),
         )
     )
     if worker_id is not None:
@@ -122,6 +125,8 @@ class RouteSheet:
     stops: list[SheetStop]
     start: datetime | None
     end: datetime | None
+    drops: list = field(default_factory=list)  # a county plan's trunk run: ``view.DropRow`` per village point
+    held_from: datetime | None = None  # a village round: when its meals left the kitchen in the car
 
     @property
     def meal_count(self) -> int:
@@ -150,7 +155,13 @@ def route_sheets(plan: Plan) -> tuple[tzinfo, list[RouteSheet]]:
                       s.window_end_dt.astimezone(zone))
             for i, s in enumerate(sorted(route.stops, key=lambda s: s.position), start=1)
         ]
-        sheets.append(RouteSheet(route, number, stops, clock.local(route.start_dt, zone), clock.local(route.end_dt, zone)))
+        county = {}
+        if route.leg is not None:  # a county plan: the trunk run's drops, the rounds' insulated limit
+            limit = (plan.site.insulated_hold_minutes or plan.site.hold_limit_minutes) * 60
+            county = {"drops": drop_rows(route, zone, limit),
+                      "held_from": clock.local(route.held_from_dt, zone) if route.held_from_dt else None}
+        sheets.append(RouteSheet(route, number, stops, clock.local(route.start_dt, zone),
+                                 clock.local(route.end_dt, zone), **county))
     return zone, sheets
 
 

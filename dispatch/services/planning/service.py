@@ -60,6 +60,8 @@ from dispatch.services.visitation import planning as visitation_planning
 FRESH, RERUN, REPLAN = "fresh", "rerun", "replan"  # how a run treats the plan it starts from
 WINDOW = "window"  # a day plan's new version with one window solved again, every other stop kept as it was
 VISITS_PART = "visits"  # the "window" of a day plan's visits (the meal windows are named by their meal)
+# A county's meal (``services.rural``): the job ``dispatch.jobs.run_planning`` hands it to the rural planner.
+COUNTY = "county"
 
 NO_WORKERS_ERROR = "no_workers"  # the page says it in the user's language
 WORKER_LOST_ERROR = "worker_lost"  # an RQ worker died mid-solve and the job had no retries left
@@ -129,7 +131,7 @@ def start_planning(site: MealSite, day: date, kind: PlanKind, meal: MealType | N
         if day_plan is not None:
             return replan_window(day_plan, meal.value if meal else VISITS_PART, by=by, time_limit=time_limit,
                                  search_mode=search_mode, wait=wait)
-    if mode == FRESH:
+    if mode in (FRESH, COUNTY):
         _check_something_to_plan(site, day, kind, meal)
 
     for attempt in range(3):
@@ -233,6 +235,11 @@ def _set_job(plan_id: int, **state: Any) -> None:
 def _record_failure(plan_id: int, error: str) -> None:
     transaction.start_over()  # drop the half-stored routes; the plan itself was stored at the hand-off
     _set_job(plan_id, state="failed", error=error.strip()[-300:])
+
+
+# What another planner running in the same job (``services.rural``) reports its progress with.
+set_job_state = _set_job
+record_failure = _record_failure
 
 
 def solve_and_store(plan_id: int, solve: Solve | None = None) -> dict[str, Any]:

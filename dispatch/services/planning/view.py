@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from dispatch.extensions import db
-from dispatch.models.plan import Plan, PlanKind, Stop, StopKind
+from dispatch.models.plan import Plan, PlanKind, RouteLeg, Stop, StopKind
 from dispatch.models.senior import Senior
 from dispatch.models.site import MealType
 from dispatch.platform import clock
@@ -38,6 +38,9 @@ REASONS = {
     "REMOVED_BY_STAFF": _l("Taken off the routes by staff."),
     "WINDOW_PASSED": _l("Its time window ended before this plan was made: it can no longer be served on time."),
     "HOLD_PASSED": _l("Its hold limit ended before this plan was made: the meal is no longer safe to promise."),
+    "NO_POINT": _l("The senior has no village point of this kitchen: set one on the senior's page."),
+    "NO_VOLUNTEER": _l("No volunteer of the senior's village point is on shift to walk the meal."),
+    "NO_TABLE": _l("Seniors do not dine at this village point: change the enrollment to delivery or the point."),
 }
 JOB_STATES = {
     "queued": _l("Waiting for a planning worker…"),
@@ -77,6 +80,33 @@ class RouteRow:
     # Each load with meals in it: (load number from 1, the meal it carries, when it leaves, how many meals).
     loads: list[tuple[int, Any, datetime | None, int]] = field(default_factory=list)
     visits: int = 0
+    drops: list[DropRow] = field(default_factory=list)  # a county plan's trunk run: its village points
+
+    @property
+    def leg(self) -> str | None:
+        return self.route.leg.value if self.route.leg else None
+
+    @property
+    def leg_text(self) -> str:
+        """What kind of route this is, in words (a county plan's routes are told apart by more than colour)."""
+        if self.leg == RouteLeg.TRUNK:
+            return _("Trunk run")
+        if self.leg == RouteLeg.LAST_MILE:
+            return _("Village round from %(point)s", point=shown_name(self.route.village_point))
+        return ""
+
+
+@dataclass
+class DropRow:
+    """One village point's batch on a trunk run: the car there, the boxes off, within the insulated limit or not."""
+
+    drop: Any
+    eta: datetime
+    ready: datetime
+    window_start: datetime
+    window_end: datetime
+    minutes: int  # from the car leaving the kitchen to the boxes handed over
+    within: bool
 
 
 def route_work_seconds(route) -> int:
@@ -140,8 +170,10 @@ def plan_view(plan: Plan) -> PlanView:
     zone = clock.zone_of(plan.site)
     summary = plan.summary or {}
     hold = plan.site.hold_limit_minutes * 60
+    insulated = (plan.site.insulated_hold_minutes or plan.site.hold_limit_minutes) * 60
     routes = []
     for route in plan.routes:
+        limit = insulated if route.leg is not None else hold
         stops = sorted(route.stops, key=lambda s: s.position)
         meals = sum(1 for s in stops if s.kind == StopKind.MEAL)
         per_trip: dict[int, int] = {}
@@ -158,7 +190,7 @@ def plan_view(plan: Plan) -> PlanView:
             late = s.eta_dt is not None and s.eta_dt > s.window_end_dt
             left_kitchen = route.departure_of(s)
             held = (s.kind == StopKind.MEAL and s.eta_dt is not None and left_kitchen is not None
-                    and (s.eta_dt - left_kitchen).total_seconds() > hold)
+                    and (s.eta_dt - left_kitchen).total_seconds() > limit)
             rows.append(StopRow(
                 stop=s, key=meal_key(s.meal_order_id) if s.kind == StopKind.MEAL else visit_key(s.service_request_id),
                 senior=s.senior, eta=s.eta_dt.astimezone(zone) if s.eta_dt else None,
@@ -178,13 +210,24 @@ def plan_view(plan: Plan) -> PlanView:
                                route.end_dt.astimezone(zone) if route.end_dt else None, rows, meals,
                                route.travel_seconds // 60, work // 60,
                                sum(1 for r in rows if r.late or r.hold_exceeded), route_colour_class(len(routes)),
-                               loads, sum(1 for s in stops if s.kind == StopKind.VISIT)))
+                               loads, sum(1 for s in stops if s.kind == StopKind.VISIT), drop_rows(route, zone, insulated)))
+        routes[-1].flagged += sum(1 for d in routes[-1].drops if not d.within)
     unassigned = _unassigned_rows(summary.get("unassigned", []), zone)
     view = PlanView(plan, zone, routes, unassigned, summary.get("figures", {}), summary.get("violations", []),
                     summary.get("workers", []))
     view.map_spec = _map_spec(plan, routes, unassigned)
     view.apart = planned_apart(plan)
     return view
+
+
+def drop_rows(route, zone, limit: int) -> list[DropRow]:
+    """A trunk run's drops with local times and whether each batch is off the car within ``limit`` seconds."""
+    out = []
+    for d in sorted(route.drops, key=lambda d: d.position):
+        minutes = int((d.ready_dt - route.start_dt).total_seconds()) if route.start_dt else 0
+        out.append(DropRow(d, d.eta_dt.astimezone(zone), d.ready_dt.astimezone(zone), d.window_start_dt.astimezone(zone),
+                           d.window_end_dt.astimezone(zone), minutes // 60, minutes <= limit))
+    return out
 
 
 def _passed_text(u: dict[str, Any], zone) -> str | None:
@@ -230,13 +273,36 @@ def _map_spec(plan: Plan, routes: list[RouteRow], unassigned: list[dict[str, Any
                "items": [{"lat": site.lat, "lon": site.lon, "label": shown_name(site), "symbol": "\u2302",
                           "className": "map-marker--kitchen"}]}]
     lines, markers = [], []
+    trunk_lines, round_lines, village = [], [], {}
     late_word = str(_l("Late"))
     for i, row in enumerate(routes):
         colour = route_colour_class(i)
         name = shown_name(row.route.worker)
         group = str(row.route.id)
-        points = [depot] + [[r.senior.lat, r.senior.lon] for r in row.stops if r.senior.lat is not None] + [depot]
-        lines.append({"points": points, "label": name, "group": group, "className": f"map-line {colour}"})
+        if row.leg == RouteLeg.TRUNK:
+            # A county plan's trunk run: the kitchen to its village points, a thick solid line, labelled.
+            stops = [[d.drop.village_point.lat, d.drop.village_point.lon] for d in row.drops]
+            trunk_lines.append({"points": [depot, *stops], "label": f"{row.leg_text} · {name}", "group": group,
+                                "className": f"map-line map-line--trunk {colour}"})
+            for n, d in enumerate(row.drops, start=1):
+                point = d.drop.village_point
+                village[point.id] = {"lat": point.lat, "lon": point.lon, "symbol": "V",
+                                     "label": f"{shown_name(point)} · {row.leg_text} {name} #{n}",
+                                     "popup": [shown_name(point), f"{row.leg_text} · {name} #{n} · {time_text(d.eta)}",
+                                               str(_l("%(n)s meals", n=d.drop.meals))], "group": group,
+                                     "className": f"map-marker--point {colour}"}
+            continue
+        start = depot
+        if row.leg == RouteLeg.LAST_MILE and row.route.village_point is not None:
+            start = [row.route.village_point.lat, row.route.village_point.lon]
+            name = f"{row.leg_text} · {name}"
+        points = [start] + [[r.senior.lat, r.senior.lon] for r in row.stops if r.senior.lat is not None] + [start]
+        line = {"points": points, "label": name, "group": group, "className": f"map-line {colour}"}
+        if row.leg == RouteLeg.LAST_MILE:
+            line["className"] += " map-line--round"
+            round_lines.append(line)
+        else:
+            lines.append(line)
         for n, r in enumerate(row.stops, start=1):
             if r.senior.lat is None:
                 continue
@@ -252,8 +318,18 @@ def _map_spec(plan: Plan, routes: list[RouteRow], unassigned: list[dict[str, Any
             markers.append({"lat": s.lat, "lon": s.lon, "label": shown_name(s), "symbol": "?",
                             "popup": [shown_name(s), str(_l("Unassigned")), str(u["reason_text"])],
                             "className": "map-marker--unassigned"})
-    layers.append({"type": "polylines", "name": str(_l("Routes")), "items": lines,
-                   "style": {"weight": 4, "opacity": 0.85}})
+    if lines:
+        layers.append({"type": "polylines", "name": str(_l("Routes")), "items": lines,
+                       "style": {"weight": 4, "opacity": 0.85}})
+    if trunk_lines:  # solid and thick: the car's run; the village rounds dashed and thin
+        layers.append({"type": "polylines", "name": str(_l("Trunk runs")), "items": trunk_lines,
+                       "style": {"weight": 6, "opacity": 0.9}})
+    if round_lines:
+        layers.append({"type": "polylines", "name": str(_l("Village rounds")), "items": round_lines,
+                       "style": {"weight": 3, "opacity": 0.85, "dashArray": "6 6"}})
+    if village:
+        layers.append({"type": "markers", "name": str(_l("Village points")), "items": list(village.values()),
+                       "style": {"marker": "symbol"}})
     layers.append({"type": "markers", "name": str(_l("Stops")), "items": markers,
                    "style": {"marker": "symbol", "cluster": True}})
     return {"tiles": tile_spec(), "center": depot, "zoom": 14, "fitMaxZoom": 18, "fit": True, "layers": layers}

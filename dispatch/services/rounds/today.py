@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -16,10 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from dispatch.extensions import db
-from dispatch.models.plan import LIVE_STATUSES, Plan, Route, Stop, StopKind
+from dispatch.models.plan import LIVE_STATUSES, Plan, Route, Stop, StopKind, TrunkDrop
 from dispatch.models.senior import Senior
 from dispatch.models.service_request import RequestStatus
 from dispatch.models.site import MealSite
+from dispatch.models.village import VillagePoint
 from dispatch.models.worker import MapApp, Worker, WorkerShift
 from dispatch.platform import clock
 from dispatch.platform.links import tel_uri
@@ -112,6 +113,34 @@ class StopView:
 
 
 @dataclass(frozen=True)
+class DropView:
+    """One village point on a car driver's trunk run: the batch to hand over there; times in the site's zone."""
+
+    drop: TrunkDrop
+    eta: datetime
+    ready: datetime
+    window_start: datetime
+    window_end: datetime
+    boxes_off_by: datetime | None  # the insulated hold limit, from the car leaving the kitchen
+    n: int = 0
+
+    @property
+    def point(self) -> VillagePoint:
+        return self.drop.village_point
+
+    def directions_url(self, app: MapApp) -> str:
+        """The directions link into the map app the driver chose, as the meal stops have."""
+        lat, lon = self.point.lat, self.point.lon
+        if app == MapApp.AMAP:
+            query = urlencode({"position": f"{lon:.6f},{lat:.6f}", "name": self.point.address_zh or self.point.address,
+                               "coordinate": "wgs84", "callnative": "1", "src": "doorstep"})
+            return f"https://uri.amap.com/marker?{query}"
+        if app == MapApp.PHONE:
+            return f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}({quote(self.point.name)})"
+        return f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=18/{lat:.6f}/{lon:.6f}"
+
+
+@dataclass(frozen=True)
 class RouteView:
     """One of the worker's routes today, from one published plan."""
 
@@ -121,6 +150,10 @@ class RouteView:
     stops: list[StopView]
     start: datetime | None
     end: datetime | None
+    # A county plan's trunk run (``models.village``): the village points the car supplies, in order.
+    drops: list[DropView] = field(default_factory=list)
+    # A village round: when its meals left the kitchen on the car (they are held from then), in the zone.
+    held_from: datetime | None = None
 
     @property
     def done_count(self) -> int:
@@ -194,6 +227,8 @@ def worker_today(worker: Worker, *, now: Clock = clock.now) -> WorkerDay:
             selectinload(Route.stops).joinedload(Stop.senior),
             selectinload(Route.stops).joinedload(Stop.meal_order),
             selectinload(Route.stops).joinedload(Stop.service_request),
+            selectinload(Route.drops).joinedload(TrunkDrop.village_point),
+            joinedload(Route.village_point),
         )
     ).unique())
     current = _latest_versions([r.plan for r in routes])
@@ -217,8 +252,17 @@ def worker_today(worker: Worker, *, now: Clock = clock.now) -> WorkerDay:
             for i, s in enumerate(ordered)
         ]
         start = clock.local(route.start_dt, zone) or (stops[0].eta or stops[0].window_start if stops else None)
+        site = route.plan.site
+        hold = timedelta(minutes=site.insulated_hold_minutes or site.hold_limit_minutes)
+        drops = [
+            DropView(drop=d, eta=d.eta_dt.astimezone(zone), ready=d.ready_dt.astimezone(zone),
+                     window_start=d.window_start_dt.astimezone(zone), window_end=d.window_end_dt.astimezone(zone),
+                     boxes_off_by=(route.start_dt + hold).astimezone(zone) if route.start_dt else None, n=i + 1)
+            for i, d in enumerate(sorted(route.drops, key=lambda d: d.position))
+        ]
         views.append(RouteView(plan=route.plan, route=route, zone=zone, stops=stops,
-                               start=start, end=clock.local(route.end_dt, zone)))
+                               start=start, end=clock.local(route.end_dt, zone), drops=drops,
+                               held_from=clock.local(route.held_from_dt, zone)))
     far_future = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
     views.sort(key=lambda v: (v.start or far_future, v.plan.id))
     return WorkerDay(worker=worker, day=day, zone=home_zone,

@@ -92,7 +92,10 @@ def hold_deadline(route: Route, stop: Stop) -> datetime | None:
         left = min(s.window_start_dt for s in route.stops)
     if left is None:
         return None
-    return left + timedelta(minutes=route.plan.site.hold_limit_minutes)
+    site = route.plan.site
+    if route.held_from_dt is not None:  # a village round: the meal rode the car in insulated boxes
+        return left + timedelta(minutes=site.insulated_hold_minutes or site.hold_limit_minutes)
+    return left + timedelta(minutes=site.hold_limit_minutes)
 
 
 def get_stop_for_worker_or_404(stop_id: Any, worker: Worker | None, *, now: Clock = clock.now) -> Stop:

@@ -29,6 +29,7 @@ from dispatch.web.staff import (  # noqa: E402,F401  # noqa: E402,F401  # noqa: 
     sites,
     statements,
     subsidies,
+    village,
     visitation,
     workers,
 )

@@ -23,6 +23,8 @@ from dispatch.services.care import requests as request_service
 from dispatch.services.meals import orders as order_service
 from dispatch.services.planning.changes import RETIMED_MINUTES, changes_for
 from dispatch.services.planning.view import JOB_STATES, plan_view
+from dispatch.services.rural import county as rural_county
+from dispatch.services.rural import plans as rural_plans
 from dispatch.services.visitation import planning as visitation_planning
 from dispatch.web.staff import bp
 
@@ -113,7 +115,12 @@ def plan_start():
     except (ValueError, KeyError):
         return refuse(FieldError("kind", _("Choose lunch, dinner, visits or the whole day.")))
     try:
-        plan = planning_service.start_planning(site, day, kind, meal, by=current_user)
+        if kind == PlanKind.MEALS and rural_county.is_county(site):
+            # A kitchen with village points: both legs (trunk runs, village rounds) planned and checked together,
+            # in the background job like every plan; bad input is refused here, before anything is queued.
+            plan = rural_plans.start_county(site, day, meal, by=current_user)
+        else:
+            plan = planning_service.start_planning(site, day, kind, meal, by=current_user)
     except (FieldError, StaleRecord) as error:
         return refuse(error)
     return redirect(url_for("staff.plan_detail", plan_id=plan.id))
@@ -224,7 +231,10 @@ def plan_publish(plan_id: int):
     """Freeze the draft and show its routes to the workers."""
     plan = _plan_or_404(plan_id)
     try:
-        planning_service.publish(plan, version=request.form.get("version"), by=current_user)
+        if rural_plans.is_county_plan(plan):
+            rural_plans.publish_county(plan, version=request.form.get("version"), by=current_user)
+        else:
+            planning_service.publish(plan, version=request.form.get("version"), by=current_user)
     except (FieldError, StaleRecord) as error:
         return refuse(error)
     flash(_("Plan published: workers see their routes now."), "success")

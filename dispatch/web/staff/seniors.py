@@ -19,6 +19,7 @@ from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import shown_name
 from dispatch.platform.validation import parse_page
 from dispatch.services.people import seniors as service
+from dispatch.services.rural import points as point_service
 from dispatch.web.staff import bp
 
 MAX_PAGE = 10_000
@@ -52,7 +53,15 @@ def _form_for(form: SeniorForm, *, current_site: MealSite | None = None, new: bo
     elif current_user.has_role("admin"):
         choices.insert(0, SelectChoice(None, _("No home site yet")))
     form.home_site_id.choices = choices
+    set_point_choices(form, current_site)
     return form
+
+
+def set_point_choices(form, site: MealSite | None, current=None) -> None:
+    """The village points a senior's or volunteer's form offers: the home site's active ones (optional)."""
+    form.village_point_id.choices = [SelectChoice(None, _("None"))] + [
+        SelectChoice(p.id, shown_name(p) + ("" if p.is_active else " · " + _("Inactive")))
+        for p in point_service.point_choices_for(site, current)]
 
 
 @bp.route("/seniors")
@@ -120,6 +129,7 @@ def senior_edit(senior_id: int):
     """Change a senior's facts; refuses (409) if someone else saved in between."""
     senior = get_senior_or_404(senior_id, current_user, for_edit=True)
     form = _form_for(SeniorEditForm(obj=senior), current_site=senior.home_site)
+    set_point_choices(form, senior.home_site, senior.village_point)
     if request.method == "GET":
         form.categories.data = [c.category.value for c in senior.categories]
         service.record_form_read(senior, by=current_user)
@@ -127,6 +137,7 @@ def senior_edit(senior_id: int):
     if form.validate_on_submit():
         try:
             service.update_senior(senior, form.service_data(), by=current_user, expected_version=form.version.data)
+            point_service.set_senior_point(senior, form.village_point_id.data, by=current_user)
         except FieldError as error:
             show_error(form, error)
         except StaleRecord:

@@ -13,6 +13,7 @@ from dispatch.platform.access import get_site_or_404, is_admin, role_required
 from dispatch.platform.errors import FieldError
 from dispatch.platform.validation import parse_page
 from dispatch.services.people import sites as site_service
+from dispatch.services.rural import points as point_service
 from dispatch.web.staff import bp
 
 MAX_PAGE = 10_000
@@ -48,7 +49,8 @@ def site_detail(site_id: int):
     can_edit = site_service.can_edit(current_user, site)
     created_local = clock.local(site.created_dt, clock.zone_of(site))
     return render_template("staff/sites/detail.html", site=site, seniors=seniors, workers=workers,
-                           can_edit=can_edit, created_local=created_local, **labels())
+                           can_edit=can_edit, created_local=created_local,
+                           village_points=point_service.count_points(site), **labels())
 
 
 @bp.route("/sites/new", methods=["GET", "POST"])

@@ -11,7 +11,9 @@ from dispatch.platform import clock
 from dispatch.platform.access import get_worker_or_404, role_required
 from dispatch.platform.errors import FieldError
 from dispatch.services.people import workers as worker_service
+from dispatch.services.rural import points as point_service
 from dispatch.web.staff import bp
+from dispatch.web.staff.seniors import set_point_choices
 from dispatch.web.staff.sites import page_arg
 
 
@@ -69,9 +71,11 @@ def worker_edit(worker_id: int):
         form = WorkerForm(obj=_Overlay(worker, skills=[s.skill.value for s in worker.skills], shifts=[]), sites=sites)
         form.fill_shifts(worker.shifts)
         form.add_blank_shift_rows()
+    set_point_choices(form, worker.home_site, worker.village_point)
     if form.validate_on_submit():
         try:
             worker_service.update_worker(worker, form.to_data(), by=current_user)
+            point_service.set_worker_point(worker, form.village_point_id.data, by=current_user)
         except FieldError as error:
             show_error(form, error)
             worker = get_worker_or_404(worker_id, current_user, for_edit=True)
