@@ -106,6 +106,9 @@ def test_the_county_lunch_is_planned_in_two_legs_checked_together(app, client):
             assert db.session.get(Senior, s.senior_id).village_point_id == r.village_point_id
     assert walked + len(plan.summary["unassigned"]) == len(built.network.door_stops)
     assert walked == plan.summary["network"]["walked"] > 0
+    # The page's figures count both legs: a car's 40 km of county road is not "0.0 km".
+    figures = plan.summary["figures"]
+    assert figures["distance_m"] > 1000 and figures["work_seconds"] >= figures["travel_seconds"] > 0
     # Published only after the stored legs pass the check again.
     r = client.post(f"/staff/plans/{plan.id}/publish", data={"version": plan.version})
     assert r.status_code == 302, r.get_data(as_text=True)[:500]

@@ -193,6 +193,19 @@ def _store(plan: Plan, built: CountyBuilt, result) -> None:
                   for u in result.unassigned] + built.skipped
     trunk = [r for r in plan.routes if r.leg == RouteLeg.TRUNK]
     rounds = [r for r in plan.routes if r.leg == RouteLeg.LAST_MILE]
+    stops_at = {s.id: s.location for s in network.door_stops}
+    metres = 0
+    for r in result.trunk_routes:  # kitchen, the points in order, kitchen
+        if r.stops:
+            worker = next(w for w in network.trunk_workers if w.id == r.worker_id)
+            home = network.kitchen(worker.depot).location
+            metres += _metres([home, *[network.point(p).location for p in r.stops], home])
+    for r in result.rounds:  # the point, the doors in order, the point
+        if r.stops:
+            worker = next(w for w in network.volunteers if w.id == r.worker_id)
+            home = network.point(worker.depot).location
+            metres += _metres([home, *[stops_at[s] for s in r.stops], home])
+    work = sum(int((r.end_dt - r.start_dt).total_seconds()) for r in plan.routes if r.start_dt and r.end_dt)
     plan.summary = {
         NETWORK: {"points": len(network.points), "batches": len(result.batches),
                   "dine_in": sum(p.dine_in for p in network.points), "door_meals": len(network.door_stops),
@@ -200,12 +213,21 @@ def _store(plan: Plan, built: CountyBuilt, result) -> None:
         "unassigned": unassigned,
         "figures": {"routes": len(trunk) + len(rounds), "stops": sum(len(r.stops) for r in rounds),
                     "unassigned": len(unassigned), "travel_seconds": sum(r.travel_seconds for r in plan.routes),
-                    "work_seconds": 0, "distance_m": 0, "workers_on_shift": len(network.trunk_workers)
+                    "work_seconds": work, "distance_m": metres, "workers_on_shift": len(network.trunk_workers)
                     + len(network.volunteers)},
         "violations": [],
         "workers": [{"key": k, "name": w.full_name} for k, w in sorted(built.workers.items(),
                                                                        key=lambda kv: kv[1].full_name)],
     }
+
+
+def _metres(places) -> int:
+    """A leg's length as the plan page counts every plan's: great-circle distance times the circuity factor."""
+    from flask import current_app
+    from geopy.distance import great_circle
+
+    total = sum(great_circle((a.lat, a.lon), (b.lat, b.lon)).meters for a, b in zip(places, places[1:]))
+    return int(total * float(current_app.config.get("CIRCUITY_FACTOR") or 1.3))
 
 
 @dataclass(frozen=True)
