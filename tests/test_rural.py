@@ -109,6 +109,7 @@ def test_the_county_lunch_is_planned_in_two_legs_checked_together(app, client):
     # The page's figures count both legs: a car's 40 km of county road is not "0.0 km".
     figures = plan.summary["figures"]
     assert figures["distance_m"] > 1000 and figures["work_seconds"] >= figures["travel_seconds"] > 0
+    assert figures["distance_m"] == sum(r.distance_m for r in plan.routes) and all(r.distance_m > 0 for r in trunk)
     # Published only after the stored legs pass the check again.
     r = client.post(f"/staff/plans/{plan.id}/publish", data={"version": plan.version})
     assert r.status_code == 302, r.get_data(as_text=True)[:500]

@@ -194,17 +194,20 @@ def _store(plan: Plan, built: CountyBuilt, result) -> None:
     trunk = [r for r in plan.routes if r.leg == RouteLeg.TRUNK]
     rounds = [r for r in plan.routes if r.leg == RouteLeg.LAST_MILE]
     stops_at = {s.id: s.location for s in network.door_stops}
-    metres = 0
+    legs = []
     for r in result.trunk_routes:  # kitchen, the points in order, kitchen
         if r.stops:
             worker = next(w for w in network.trunk_workers if w.id == r.worker_id)
             home = network.kitchen(worker.depot).location
-            metres += _metres([home, *[network.point(p).location for p in r.stops], home])
+            legs.append(_metres([home, *[network.point(p).location for p in r.stops], home]))
     for r in result.rounds:  # the point, the doors in order, the point
         if r.stops:
             worker = next(w for w in network.volunteers if w.id == r.worker_id)
             home = network.point(worker.depot).location
-            metres += _metres([home, *[stops_at[s] for s in r.stops], home])
+            legs.append(_metres([home, *[stops_at[s] for s in r.stops], home]))
+    for route, length in zip(trunk + rounds, legs):  # stored in the same order: trunk runs, then the rounds
+        route.distance_m = length
+    metres = sum(legs)
     work = sum(int((r.end_dt - r.start_dt).total_seconds()) for r in plan.routes if r.start_dt and r.end_dt)
     plan.summary = {
         NETWORK: {"points": len(network.points), "batches": len(result.batches),
