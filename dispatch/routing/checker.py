@@ -267,16 +267,36 @@ def _check_route(problem: Problem, v: int, nodes: list[int], depart: int, reload
         out.append(Violation(Kind.PAST, f"{wid} leaves at {depart}, before now ({problem.now})", wid))
 
     # The break may sit on any leg; the route is fine if some placement breaks nothing.
-    legs = range(len(nodes) + 1 + len(reloads)) if worker.breaks else [None]
+    best = _best_leg(problem, v, nodes, stops, depart, reloads, trip_departs, trip_of)[1]
+    out.extend(best[0])
+    return out, best[1]
+
+
+def _best_leg(problem: Problem, v: int, nodes: list[int], stops: list[Stop], depart: int, reloads: Sequence,
+              trip_departs: Sequence[int], trip_of: Sequence[int]):
+    """(leg, timing verdict) of the first break placement that breaks nothing, else the one breaking least."""
+    legs = range(len(nodes) + 1 + len(reloads)) if problem.workers[v].breaks else [None]
     best = None
     for leg in legs:
         found = _timing(problem, v, nodes, stops, depart, leg, reloads, trip_departs, trip_of)
-        if best is None or len(found[0]) < len(best[0]):
-            best = found
+        if best is None or len(found[0]) < len(best[1][0]):
+            best = (leg, found)
         if not found[0]:
             break
-    out.extend(best[0])
-    return out, best[1]
+    return best
+
+
+def break_leg_of(problem: Problem, v: int, nodes: list[int], depart: int, reloads: Sequence[int] = (),
+                 trip_departs: Sequence[int] = ()) -> int | None:
+    """The leg on which this checker lets worker v's break sit on this route (None without a break): the
+    placement a caller must time the route by, or its ETAs would promise what the verdict did not check
+    (a break taken with hot meals on board, say)."""
+    if not problem.workers[v].breaks:
+        return None
+    cuts = [0, *reloads, len(nodes)]
+    trip_of = [k for k, (a, b) in enumerate(zip(cuts, cuts[1:])) for _ in range(a, b)]
+    stops = [problem.stops[i] for i in nodes]
+    return _best_leg(problem, v, nodes, stops, depart, reloads, trip_departs, trip_of)[0]
 
 
 def _timing(problem: Problem, v: int, nodes: list[int], stops: list[Stop], depart: int,

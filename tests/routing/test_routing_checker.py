@@ -135,3 +135,21 @@ def test_served_stop_cannot_disappear():
 def test_open_route_does_not_pay_the_way_back():
     p = problem([Stop("a", service=80)], [Worker("w", TimeWindow(0, 95), returns=False)])
     assert kinds(p, [Route("w", ("a",), 0)]) == []
+
+
+def test_the_break_is_placed_where_the_checker_accepts_it_not_on_the_first_leg_with_hot_meals():
+    """A rest window open from the start: resting on the first leg (meals on board) breaks the hold limit,
+    resting after the last door does not. Callers timing the route by `break_leg_of` get the second."""
+    from dispatch.routing.checker import break_leg_of
+
+    stops = [Stop("a", hot_meal=True, depot="k", windows=(TimeWindow(0, 500),)),
+             Stop("b", hot_meal=True, depot="k", windows=(TimeWindow(0, 500),))]
+    worker = Worker("w", SHIFT, depot="k", breaks=(Break(TimeWindow(0, 400), 100),))
+    p = problem(stops, [worker], depots=[Depot("k", hold_limit=45)])
+    assert kinds(p, [Route("w", ("a", "b"), 0)]) == []
+    leg = break_leg_of(p, 0, [0, 1], 0)
+    assert leg == 2  # after both doors (leg 0: to a, leg 1: a to b, leg 2: home)
+    from dispatch.routing.checker import walk
+
+    starts = walk(p, 0, [0, 1], 0, leg)[0]
+    assert max(starts) <= 45  # both meals at the door within the hold limit, as the verdict assumed

@@ -8,7 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dispatch import routing
-from dispatch.routing.checker import check_route, walk, walk_trips  # the checker's timing walk: one ETA calculator
+from dispatch.routing.checker import (  # the checker's timing walk: one ETA calculator
+    break_leg_of,
+    check_route,
+    walk,
+    walk_trips,
+)
 
 
 @dataclass(frozen=True)
@@ -38,23 +43,13 @@ def natural_depart(problem: routing.Problem, v: int, nodes: list[int]) -> int:
 
 
 def break_leg(problem: routing.Problem, v: int, nodes: list[int], depart: int) -> int | None:
-    """The leg (0 = before the first stop) on which the worker rests: the first that breaks no rule.
+    """The leg (0 = before the first stop) on which the worker rests: the one the checker accepts.
 
     The checker accepts a route if *some* leg fits the break; ETAs must use
-    such a leg too, or they would ignore the rest and promise times too early.
+    such a leg too, or they would ignore the rest and promise times too early
+    (or rest with hot meals on board, past their hold limit).
     """
-    if not problem.workers[v].breaks:
-        return None
-    shift_end = problem.workers[v].shift.end
-    best, best_faults = None, None
-    for leg in range(len(nodes) + 1):
-        _starts, end, late, fits = walk(problem, v, nodes, depart, leg)
-        faults = (not fits) + len(late) + (end > shift_end)
-        if faults == 0:
-            return leg
-        if best_faults is None or faults < best_faults:
-            best, best_faults = leg, faults
-    return best
+    return break_leg_of(problem, v, nodes, depart)
 
 
 def timing(problem: routing.Problem, v: int, nodes: list[int], depart: int, reloads=(), trip_departs=()) -> Timing:
@@ -84,24 +79,6 @@ def timing(problem: routing.Problem, v: int, nodes: list[int], depart: int, relo
     return Timing(starts, end, depart, travel, loads, rest)
 
 
-def _reload_break_leg(problem: routing.Problem, v: int, nodes: list[int], depart: int, reloads: tuple[int, ...],
-                      trip_departs: tuple[int, ...]) -> int | None:
-    """``break_leg`` for a route with reloads (a day plan's caregiver who also delivers, or a driver whose two
-    blocks are one route with the gap as the break): the kitchen legs count as legs."""
-    worker = problem.workers[v]
-    if not worker.breaks:
-        return None
-    best, best_faults = None, None
-    for leg in range(len(nodes) + 1 + len(reloads)):
-        timed = walk_trips(problem, v, nodes, depart, leg, reloads, trip_departs)
-        faults = (not timed.break_ok) + len(timed.late) + len(timed.early) + (timed.end > worker.shift.end)
-        if faults == 0:
-            return leg
-        if best_faults is None or faults < best_faults:
-            best, best_faults = leg, faults
-    return best
-
-
 def _leg_frees(problem: routing.Problem, v: int, nodes: list[int], timed, reloads: tuple[int, ...]) -> list[int]:
     """When the worker sets off on each leg (the kitchen legs included), in the order ``walk_trips`` counts them."""
     frees, free, k = [], timed.departs[0], 0
@@ -118,7 +95,7 @@ def _leg_frees(problem: routing.Problem, v: int, nodes: list[int], timed, reload
 
 def _timing_with_reloads(problem: routing.Problem, v: int, nodes: list[int], depart: int, reloads: tuple[int, ...],
                          trip_departs: tuple[int, ...]) -> Timing:
-    leg = _reload_break_leg(problem, v, nodes, depart, reloads, trip_departs)
+    leg = break_leg_of(problem, v, nodes, depart, reloads, trip_departs)  # where the checker lets it sit
     timed = walk_trips(problem, v, nodes, depart, leg, reloads, trip_departs)
     worker = problem.workers[v]
     rest = None
