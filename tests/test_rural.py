@@ -173,6 +173,12 @@ def test_coverage_counts_a_senior_through_a_village_point(app, client):
     login_as(client, admin)
     html = client.get("/coverage/").get_data(as_text=True)
     assert f"through {through[0].through.name}" in html
+    # In the Chinese UI the senior and the point go by their Chinese names.
+    senior = db.session.get(Senior, through[0].id)
+    senior.full_name_zh = "测试老人"
+    db.session.commit()
+    chinese = client.get("/coverage/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "测试老人" in chinese
 
 
 # --- bad input: a clear error, nothing changed ------------------------------------------------

@@ -110,6 +110,7 @@ class SeniorRow:
     overridden: bool
     in_circle: bool = False  # some circle holds them, full or not
     through: Any = None  # the village point that covers them when no site's circle does (``coverage.points``)
+    name_zh: str | None = None  # so ``local_name`` shows the Chinese name in the Chinese UI
 
 
 @dataclass
@@ -193,7 +194,7 @@ def coverage_report(user, district: District | None = None) -> Report:
             senior.id, senior.full_name, senior.neighbourhood, senior.lat, senior.lon,
             bool(result.served[i]), result.status[i], site, senior.home_site_id,
             int(round(int(result.seconds[i]) / 60)), district.weights[i], senior.home_site_overridden,
-            bool(result.covered[i]),
+            bool(result.covered[i]), name_zh=senior.full_name_zh,
         ))
     _cover_through_points(rows, district, geo)
     totals, gaps = Counter(), Counter()
