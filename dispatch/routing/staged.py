@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from typing import Collection, Sequence
+from typing import Callable, Collection, Sequence
 
 from .checker import check
 from .options import SolveOptions
@@ -101,10 +101,9 @@ def _stage_options(options: SolveOptions, share: float, seconds: float) -> Solve
     return replace(options, time_limit=seconds, initial_routes=None, search_iterations=iterations)
 
 
-def _segments(problem: Problem, stages: Sequence[Collection[str]], options: SolveOptions, seconds: float):
+def _segments(problem: Problem, stages: Sequence[Collection[str]], options: SolveOptions, seconds: float,
+              solve: Callable[..., Solution]):
     """Solve the stages in order; per worker, its stage routes as (departure, ids with RELOAD, trip departures)."""
-    from .solver import solve
-
     hot = [any(s.hot_meal for s in problem.stops if s.id in set(ids)) for ids in stages]
     meal_stages = max(1, sum(hot))
     known = {s.id for s in problem.stops}
@@ -209,10 +208,12 @@ def _initial(problem: Problem, parts) -> dict[str, list[str]]:
     return out
 
 
-def _staged(problem: Problem, stages: Sequence[Collection[str]], options: SolveOptions) -> Staged:
+def _staged(problem: Problem, stages: Sequence[Collection[str]], options: SolveOptions,
+            solve: Callable[..., Solution] | None = None) -> Staged:
     from .solver import read_routes
+    from .solver import solve as plain
 
-    solutions, segments = _segments(problem, stages, options, options.time_limit)
+    solutions, segments = _segments(problem, stages, options, options.time_limit, solve or plain)
     parts = _joined(problem, segments)
     routes = _initial(problem, parts)
     start = read_routes(problem, replace(options, initial_routes=routes)) if routes else None
@@ -230,31 +231,33 @@ def _staged(problem: Problem, stages: Sequence[Collection[str]], options: SolveO
     return Staged(tuple(solutions), routes, start)
 
 
-def staged_start(problem: Problem, stages: Sequence[Collection[str]], options: SolveOptions | None = None
-                 ) -> dict[str, list[str]]:
+def staged_start(problem: Problem, stages: Sequence[Collection[str]], options: SolveOptions | None = None,
+                 solve: Callable[..., Solution] | None = None) -> dict[str, list[str]]:
     """Worker id -> stop ids with `RELOAD` markers: the stages (collections of stop ids, in order) planned
-    one after another on what is left of each worker's day, joined in time order, valid on `problem`."""
-    return _staged(problem, stages, options or SolveOptions()).routes
+    one after another on what is left of each worker's day, joined in time order, valid on `problem`.
+    `solve` plans each stage (`solver.solve` unless given)."""
+    return _staged(problem, stages, options or SolveOptions(), solve).routes
 
 
 def served(solution: Solution) -> int:
     return sum(len(r.stops) for r in solution.routes)
 
 
-def solve_staged(problem: Problem, stages: Sequence[Collection[str]], options: SolveOptions | None = None
-                 ) -> Solution:
+def solve_staged(problem: Problem, stages: Sequence[Collection[str]], options: SolveOptions | None = None,
+                 solve: Callable[..., Solution] | None = None) -> Solution:
     """Plan the day in stages, then as one from them (see the module's docstring).
 
     The time limit is halved between the stages (shared by their stops) and the whole day; a fixed amount
     of search is split the same way: the engine's iterations by the stages' stops (the whole day, having
     reloads, uses none), OR-Tools' solution limit for each search. The same problem and options give the
-    same plan whenever they would for `solve`.
+    same plan whenever they would for `solve`. `solve` is the solver to use (`solver.solve` unless given).
     """
-    from .solver import solve
+    if solve is None:
+        from .solver import solve
 
     options = options or SolveOptions()
     half = replace(options, time_limit=options.time_limit / 2)
-    staged = _staged(problem, stages, half)
+    staged = _staged(problem, stages, half, solve)
     start = staged.start
     if start is None:
         return solve(problem, half)
