@@ -30,7 +30,8 @@ from .trips import RELOAD
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Staged", "busy_of", "longest_free", "solve_staged", "stage_problem", "staged_start", "within"]
+__all__ = ["Staged", "busy_of", "longest_free", "plan_stages", "solve_staged", "stage_problem", "staged_start",
+           "within"]
 
 MIN_SPAN = 15 * 60  # a part of a shift shorter than this is no use to a stage
 
@@ -118,7 +119,9 @@ def _segments(problem: Problem, stages: Sequence[Collection[str]], options: Solv
         stops = [s for s in problem.stops if s.id in ids]
         team = []
         for w in problem.workers:
-            if not any(problem.can_serve(w, s) for s in stops):
+            cap = problem.capacity(w)
+            if not any(problem.can_serve(w, s) and (cap is None or all(
+                    d <= c for d, c in zip(problem.demand(s), cap))) for s in stops):
                 continue
             done = busy[w.id]
             if meals:
@@ -208,7 +211,7 @@ def _initial(problem: Problem, parts) -> dict[str, list[str]]:
     return out
 
 
-def _staged(problem: Problem, stages: Sequence[Collection[str]], options: SolveOptions,
+def plan_stages(problem: Problem, stages: Sequence[Collection[str]], options: SolveOptions,
             solve: Callable[..., Solution] | None = None) -> Staged:
     from .solver import read_routes
     from .solver import solve as plain
@@ -236,7 +239,7 @@ def staged_start(problem: Problem, stages: Sequence[Collection[str]], options: S
     """Worker id -> stop ids with `RELOAD` markers: the stages (collections of stop ids, in order) planned
     one after another on what is left of each worker's day, joined in time order, valid on `problem`.
     `solve` plans each stage (`solver.solve` unless given)."""
-    return _staged(problem, stages, options or SolveOptions(), solve).routes
+    return plan_stages(problem, stages, options or SolveOptions(), solve).routes
 
 
 def served(solution: Solution) -> int:
@@ -257,7 +260,7 @@ def solve_staged(problem: Problem, stages: Sequence[Collection[str]], options: S
 
     options = options or SolveOptions()
     half = replace(options, time_limit=options.time_limit / 2)
-    staged = _staged(problem, stages, half, solve)
+    staged = plan_stages(problem, stages, half, solve)
     start = staged.start
     if start is None:
         return solve(problem, half)

@@ -18,7 +18,7 @@ from dispatch.routing import (
     check,
 )
 from dispatch.routing.options import SolveOptions
-from dispatch.routing.staged import Staged, _staged, longest_free, solve_staged, staged_start, within
+from dispatch.routing.staged import Staged, longest_free, plan_stages, solve_staged, staged_start, within
 from dispatch.routing.trips import RELOAD
 
 H = 3600
@@ -62,7 +62,7 @@ def small_day(seed: int = 0, lunch: int = 20, dinner: int = 10, visits: int = 6)
 @pytest.fixture(scope="module")
 def day():
     problem, stages = small_day()
-    return problem, stages, _staged(problem, stages, FIXED)
+    return problem, stages, plan_stages(problem, stages, FIXED)
 
 
 def test_longest_free_and_within():
