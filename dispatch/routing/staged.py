@@ -163,16 +163,24 @@ def _route(problem: Problem, v: int, parts: list[tuple[int, list[str], list[int]
     flat = [x for _t, ids, _d in parts for x in ids]
     departs = [d for _t, _ids, ds in parts for d in ds]
     depart = parts[0][0]
-    if flat and flat[0] == RELOAD and problem.first_trip_loaded(v):
-        flat, departs = flat[1:], departs[1:]
-    stops, reloads = [], []
+    stops, reloads, leaves, k = [], [], [], 0
     for x in flat:
-        if x == RELOAD:
-            reloads.append(len(stops))
-        else:
+        if x != RELOAD:
             stops.append(x)
-    reloads = sorted(set(reloads))
-    trip_departs = (depart, *departs) if reloads and len(departs) == len(reloads) else ()
+            continue
+        leave = departs[k] if k < len(departs) else None
+        k += 1
+        if reloads and reloads[-1] == len(stops):
+            # A stage route that reloads straight after leaving (or a load on a load): one load, the later one.
+            leaves[-1] = leave
+        else:
+            reloads.append(len(stops))
+            leaves.append(leave)
+    if reloads[:1] == [0] and problem.first_trip_loaded(v):
+        # The first load is taken on leaving the kitchen, when that load leaves.
+        depart = leaves[0] if leaves[0] is not None else depart
+        reloads, leaves = reloads[1:], leaves[1:]
+    trip_departs = (depart, *leaves) if reloads and None not in leaves else ()
     return Route(worker.id, tuple(stops), depart, reloads=tuple(reloads), trip_departs=trip_departs)
 
 
