@@ -331,3 +331,30 @@ def test_the_day_plan_page_sets_the_separate_plans_beside_it(app, client):
     page = client.get(f"/staff/plans/{plan.id}").get_data(as_text=True)
     assert "Planned apart" in page and "This day plan" in page and "Not planned apart: Dinner" in page
     assert f"{apart.distance_m / 1000:.1f} km" in page
+
+
+def test_the_day_plan_travels_no_more_than_lunch_dinner_and_visits_planned_apart_and_repeats(app):
+    """The day is planned in stages (lunch, dinner, visits, each polished by the engine) and then as one from
+    them (``routing.staged``): never more travel, nor fewer stops, than the three plans made apart; with a fixed
+    amount of search (PLAN_SEARCH=fixed) the same day gives the same routes."""
+    day = shared_day()
+    apart = []
+    for kind, meal in ((PlanKind.MEALS, MealType.LUNCH), (PlanKind.MEALS, MealType.DINNER), (PlanKind.VISITS, None)):
+        p = planning.start_planning(day.site, DAY, kind, meal, by=None, wait=True)
+        db.session.commit()
+        apart.append(reloaded_plan(p.id))
+    assert all(p.summary["job"]["state"] == "done" for p in apart)
+    plan = plan_day(day)
+    assert planning.check_plan(plan) == []
+    figures = plan.summary["figures"]
+    served_apart = sum(p.summary["figures"]["stops"] for p in apart)
+    assert figures["stops"] >= served_apart == 6 + 6 + 3
+    assert figures["travel_seconds"] <= sum(p.summary["figures"]["travel_seconds"] for p in apart)
+    _held_within_limit(plan)
+    again = plan_day(day)
+
+    def routes(p):
+        return sorted((r.worker_id, [(s.kind, s.meal_order_id, s.service_request_id, s.trip)
+                                     for s in sorted(r.stops, key=lambda s: s.position)]) for r in p.routes)
+
+    assert routes(again) == routes(plan)

@@ -24,7 +24,7 @@ from .trips import RELOAD, named_reloads, with_reloads
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SolveOptions", "drop_penalties", "ortools_budget", "plan_cost", "solve"]
+__all__ = ["SolveOptions", "drop_penalties", "ortools_budget", "plan_cost", "read_routes", "solve"]
 
 
 def _empty(problem: Problem, reasons, status: str, wall: float) -> Solution:
@@ -108,6 +108,31 @@ def solve(problem: Problem, options: SolveOptions | None = None, **overrides) ->
         solution = _polished(model, search, solution, assignment.ObjectiveValue(), allowed, reasons, deadline,
                              began)
     return _repaired(solution)
+
+
+def read_routes(problem: Problem, options: SolveOptions) -> Solution | None:
+    """The plan `options.initial_routes` spell out (their `RELOAD` markers kept), read back by OR-Tools
+    without any search: its times and its objective (drop penalties included, so it compares with what
+    `solve` returns for the same problem and options); None when OR-Tools refuses it as written."""
+    began = _time.monotonic()
+    allowed, reasons = eligible_workers(problem)
+    if not options.initial_routes or not any(allowed):
+        return None
+    model = Model(problem, options, allowed)
+    model.apply_pins()
+    routes = _initial_routes(model, options, allowed)
+    params = model.parameters(max(1.0, options.time_limit))
+    params.time_limit.FromMilliseconds(int(1000 * max(1.0, options.time_limit)))
+    params.solution_limit = 1
+    model.routing.CloseModelWithParameters(params)
+    hint = model.routing.solver().Assignment()
+    if not model.routing.RoutesToAssignment(routes, True, True, hint):
+        return None
+    assignment = model.routing.SolveFromAssignmentWithParameters(hint, params)
+    if assignment is None or model.routes_of(assignment) != routes:
+        return None
+    solution = model.read(assignment, reasons, "read back", _time.monotonic() - began)
+    return None if check(problem, solution.routes, solution.unassigned) else solution
 
 
 def _engine(model: Model, allowed):

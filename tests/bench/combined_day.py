@@ -15,8 +15,9 @@ day is planned at once.
 Separate: lunch is planned first (riders and shared workers), then dinner with what is left of their shifts
 after lunch, then the visits with the longest free part of each shared worker's shift (what
 `planning.problem.free_part` gives today), each with a third of the total search time. Combined: one
-problem with every stop and every worker's whole shift: started from the separate plans (half the time on
-them, half on the whole day), and from scratch with the whole time. Reports stops served, travel and working
+problem with every stop and every worker's whole shift, solved by the routing core's `staged.solve_staged`
+(the stages first with half the time, shared by their stops, then the whole day started from them with the
+other half), and from scratch with the whole time. Reports stops served, travel and working
 time, and the independent checker's verdict on every plan.
 """
 
@@ -46,7 +47,8 @@ from dispatch.routing import (  # noqa: E402
     check,
     solve,
 )
-from dispatch.routing.trips import RELOAD  # noqa: E402
+from dispatch.routing.options import SolveOptions  # noqa: E402
+from dispatch.routing.staged import busy_of, longest_free, plan_stages, solve_staged, within  # noqa: E402
 
 CENTRE = (31.2304, 121.4737)
 H = 3600
@@ -93,34 +95,6 @@ def build(stops, workers, kitchen) -> Problem:
 def whole_day(workers) -> list[Worker]:
     """The workers for one plan of the day: four loads per meal, as each meal's own plan allows them."""
     return [Worker(**{**w.__dict__, "trips": 2 * w.trips}) if w.trips > 1 else w for w in workers]
-
-
-def within(worker: Worker, span: TimeWindow | None) -> Worker | None:
-    """The worker on part of their shift (a break that no longer fits is dropped with the rest of the day)."""
-    if span is None or span.end - span.start < 15 * 60:
-        return None
-    breaks = tuple(b for b in worker.breaks if max(b.window.start, span.start) + b.duration <= span.end
-                   and b.window.end >= span.start)
-    return Worker(**{**worker.__dict__, "shift": span, "breaks": breaks})
-
-
-def busy_of(solution) -> dict[str, tuple[int, int]]:
-    return {r.worker_id: (r.depart, r.end) for r in solution.routes if r.stops}
-
-
-def longest_free(shift: TimeWindow, busy: list[tuple[int, int]]) -> TimeWindow | None:
-    gaps, t = [], shift.start
-    for a, b in sorted(busy):
-        if a > t:
-            gaps.append((t, min(a, shift.end)))
-        t = max(t, b)
-    if t < shift.end:
-        gaps.append((t, shift.end))
-    gaps = [g for g in gaps if g[1] > g[0]]
-    if not gaps:
-        return None
-    a, b = max(gaps, key=lambda g: g[1] - g[0])
-    return TimeWindow(a, b)
 
 
 def figures(solutions) -> dict:
@@ -182,26 +156,14 @@ def main() -> None:
         cold["wall"] = time.monotonic() - began
         # The same total: half of it on the separate plans, the other half improving them as one day.
         began = time.monotonic()
-        start = separate(stops, workers, kitchen, args.total / 6, seed)
-        # Each worker's routes of the three plans in time order, each plan's own loads kept: a meal route after
-        # the first begins with a load at the kitchen, its reloads where its plan put them.
-        segments: dict[str, list[tuple[int, list[str]]]] = {}
-        for solution in start:
-            for r in solution.routes:
-                if not r.stops:
-                    continue
-                ids = [x for pos, sid in enumerate(r.stops) for x in ([RELOAD] if pos in r.reloads else []) + [sid]]
-                meals = any(sid.startswith(("lunch", "dinner")) for sid in r.stops)
-                segments.setdefault(r.worker_id, []).append((r.depart, ([RELOAD] if meals else []) + ids))
-        initial = {}
-        for w, parts in segments.items():
-            parts.sort(key=lambda part: part[0])
-            flat = [x for _t, ids in parts for x in ids]
-            initial[w] = flat[1:] if flat and flat[0] == RELOAD else flat  # the first load is taken on leaving
-        together = figures([solve(build(stops, whole_day(workers), kitchen), time_limit=args.total / 2, seed=seed,
-                                  initial_routes=initial)])
+        problem = build(stops, whole_day(workers), kitchen)
+        stages = [[s.id for s in stops if s.id.startswith(p)] for p in ("lunch", "dinner", "visit")]
+        options = SolveOptions(time_limit=args.total, seed=seed)
+        together = figures([solve_staged(problem, stages, options)])
         together["wall"] = time.monotonic() - began
-        together["start"] = figures(start)["served"]
+        # What the staged start alone serves (its stages again, outside the timed run).
+        start = plan_stages(problem, stages, SolveOptions(time_limit=args.total / 2, seed=seed)).start
+        together["start"] = figures([start])["served"] if start is not None else 0
         rows.append((seed, len(stops), apart, together, cold))
         print(f"seed {seed}: separate {apart}, combined {together}, combined from scratch {cold}", flush=True)
 

@@ -35,6 +35,7 @@ from dispatch.platform import audit, clock, collaborators, jobs, transaction
 from dispatch.platform.datefmt import date_text
 from dispatch.platform.errors import FieldError, StaleRecord
 from dispatch.platform.labels import label
+from dispatch.routing import staged
 from dispatch.services.care import requests as request_service
 from dispatch.services.meals import orders as order_service
 from dispatch.services.planning import search
@@ -264,7 +265,12 @@ def solve_and_store(plan_id: int, solve: Solve | None = None) -> dict[str, Any]:
                 options, seconds = search.apply(budget, options), budget.time_limit
             else:
                 seconds = small_plan_limit(built.problem, options, limit)
-            solution = (solve or collaborators.solve)(built.problem, options, time_limit=seconds)
+            stages = day_stages(plan, built, options) if mode != WINDOW else None
+            if stages:
+                solution = staged.solve_staged(built.problem, stages, replace(options, time_limit=seconds),
+                                               solve=solve or collaborators.solve)
+            else:
+                solution = (solve or collaborators.solve)(built.problem, options, time_limit=seconds)
             _hold_day(plan)
             store_solution(plan, built, solution, carry=carry_from(basis))
             db.session.flush()
@@ -290,6 +296,24 @@ def solve_and_store(plan_id: int, solve: Solve | None = None) -> dict[str, Any]:
         current_app.logger.error("Planning plan %s failed:\n%s", plan_id, traceback.format_exc())
         _record_failure(plan_id, str(error) or type(error).__name__)
     return {"state": "failed"}
+
+
+def day_stages(plan: Plan, built, options) -> list[list[str]] | None:
+    """A fresh day plan's stages (``routing.staged``): each meal window's orders in the order of the windows,
+    then the visits; None for any other plan, and for a day started from routes or with stops pinned (a
+    re-run, a re-plan, a day under way), which must stay close to what it starts from."""
+    if plan.kind != PlanKind.DAY or options.initial_routes:
+        return None
+    if any(s.pinned_worker is not None or s.served for s in built.problem.stops):
+        return None
+    known = {s.id for s in built.problem.stops}
+    windows = {w.meal: w.start_time for w in built.site.windows}
+    meals = sorted({MealType(o.meal) for o in built.orders.values()}, key=lambda m: (windows.get(m) is None,
+                                                                                      windows.get(m), m.value))
+    stages = [[k for k, o in built.orders.items() if MealType(o.meal) == m and k in known] for m in meals]
+    stages.append([k for k in built.requests if k in known])
+    stages = [s for s in stages if s]
+    return stages if len(stages) > 1 else None
 
 
 def small_plan_limit(problem: routing.Problem, options, limit: float) -> float:
