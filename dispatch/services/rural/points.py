@@ -152,27 +152,24 @@ def _check_point_for(point_id: int | None, site_id: int | None, current_id: int 
 
 def set_senior_point(senior, point_id: int | None, *, by) -> bool:
     """Set the village point a senior gets meals through (None: none); checked against their home site."""
-    if point_id == senior.village_point_id:
-        if point_id is not None and senior.village_point.site_id != senior.home_site_id:
-            raise FieldError("village_point_id", _("The village point must be one of the home site's."))
-        return False
-    _check_point_for(point_id, senior.home_site_id, senior.village_point_id)
-    senior.village_point_id = point_id
-    db.session.flush()
-    audit.record("senior.village_point", user=by, entity_type="senior", entity_id=senior.id, senior_id=senior.id,
-                 detail={"village_point": point_id})
-    return True
+    return _set_point(senior, point_id, by=by, entity_type="senior", senior_id=senior.id)
 
 
 def set_worker_point(worker, point_id: int | None, *, by) -> bool:
     """Make a worker the walking volunteer of a village point (None: none); checked against their home site."""
-    if point_id == worker.village_point_id:
-        if point_id is not None and worker.village_point.site_id != worker.home_site_id:
+    return _set_point(worker, point_id, by=by, entity_type="worker")
+
+
+def _set_point(record, point_id: int | None, *, by, entity_type: str, **audit_kw) -> bool:
+    """A senior's or a worker's village point, which must be an active point of their home site; audited as
+    ``<entity_type>.village_point``. False when nothing changed."""
+    if point_id == record.village_point_id:
+        if point_id is not None and record.village_point.site_id != record.home_site_id:
             raise FieldError("village_point_id", _("The village point must be one of the home site's."))
         return False
-    _check_point_for(point_id, worker.home_site_id, worker.village_point_id)
-    worker.village_point_id = point_id
+    _check_point_for(point_id, record.home_site_id, record.village_point_id)
+    record.village_point_id = point_id
     db.session.flush()
-    audit.record("worker.village_point", user=by, entity_type="worker", entity_id=worker.id,
-                 detail={"village_point": point_id})
+    audit.record(f"{entity_type}.village_point", user=by, entity_type=entity_type, entity_id=record.id,
+                 detail={"village_point": point_id}, **audit_kw)
     return True
