@@ -118,3 +118,59 @@ def test_day_plan_migration_up_and_down_on_postgresql(app_config):
         with engine.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+HANDOVER_COLUMNS = {"handed_over_dt", "handed_over_by_id", "handover_key", "handed_over_claimed_dt"}
+
+
+def _handover_round_trip(app) -> None:
+    """Up: a trunk drop gets its hand-over time, user, key (unique) and claim; down: they go, the drops stay."""
+    with app.app_context():
+        def columns():
+            return {c["name"] for c in sa.inspect(db.engine).get_columns("trunk_drop")}
+
+        assert HANDOVER_COLUMNS <= columns()
+        inspector = sa.inspect(db.engine)
+        assert any(u["column_names"] == ["handover_key"] for u in inspector.get_unique_constraints("trunk_drop"))
+        assert any(f["constrained_columns"] == ["handed_over_by_id"] and f["referred_table"] == "user"
+                   and (f.get("options") or {}).get("ondelete") == "SET NULL"
+                   for f in inspector.get_foreign_keys("trunk_drop"))
+        downgrade(revision="7c2f4e8a1b93")
+        assert not HANDOVER_COLUMNS & columns()
+        assert "route_id" in columns()
+        upgrade()
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+            assert compare_metadata(context, db.metadata) == []
+        db.engine.dispose()
+
+
+def test_handover_migration_up_and_down_on_sqlite(app_config, tmp_path):
+    url = f"sqlite:///{tmp_path / 'handover.sqlite3'}"
+    app = create_app({**app_config, "DATABASE_URL": url, "SQLALCHEMY_ENGINE_OPTIONS": {}})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    _handover_round_trip(app)
+
+
+def test_handover_migration_up_and_down_on_postgresql(app_config):
+    import os
+    import uuid
+
+    url = os.environ.get("DISPATCH_TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    schema = f"handover_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        app = create_app({**app_config, "DATABASE_URL": url,
+                          "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}}})
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        _handover_round_trip(app)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()

@@ -259,6 +259,11 @@ class TrunkDrop(db.Model):
         sa.CheckConstraint("dine_in >= 0 AND door_meals >= 0 AND meals = dine_in + door_meals", name="meals_add_up"),
         sa.CheckConstraint("ready_dt >= eta_dt", name="ready_not_before_eta"),
         sa.CheckConstraint("window_end_dt >= window_start_dt", name="window_end_not_before_start"),
+        # The phone's key for the hand-over tap: a retry of it is recognised (``services.rounds.handover``).
+        sa.UniqueConstraint("handover_key", name="uq_trunk_drop_handover_key"),
+        sa.CheckConstraint("(handed_over_dt IS NULL AND handover_key IS NULL)"
+                           " OR (handed_over_dt IS NOT NULL AND handover_key IS NOT NULL)",
+                           name="handover_key_with_time"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -272,6 +277,12 @@ class TrunkDrop(db.Model):
     ready_dt: Mapped[datetime] = mapped_column(UTCDateTime)  # the boxes handed over: rounds may set out
     window_start_dt: Mapped[datetime] = mapped_column(UTCDateTime)
     window_end_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The driver handed the batch over: the server's clock when the tap arrived (the proof), who tapped,
+    # the tap's key (a retry is the same hand-over) and the phone's own time for it (a claim, never proof).
+    handed_over_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handed_over_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    handover_key: Mapped[str | None] = mapped_column(sa.String(64))
+    handed_over_claimed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     route: Mapped[Route] = relationship(back_populates="drops")
     village_point: Mapped[VillagePoint] = relationship()
