@@ -45,6 +45,7 @@ KINDS = {
     "stop": _l("Stop"),
     "enrollment_request": _l("Enrollment request"),
     "dine_in_meal": _l("Counter meal"),
+    "trunk_drop": _l("Village point drop"),
 }
 
 

@@ -123,6 +123,7 @@ class DropView:
     window_end: datetime
     boxes_off_by: datetime | None  # the insulated hold limit, from the car leaving the kitchen
     n: int = 0
+    handed_over: datetime | None = None  # when the driver handed the batch over (the server's clock)
 
     @property
     def point(self) -> VillagePoint:
@@ -257,7 +258,8 @@ def worker_today(worker: Worker, *, now: Clock = clock.now) -> WorkerDay:
         drops = [
             DropView(drop=d, eta=d.eta_dt.astimezone(zone), ready=d.ready_dt.astimezone(zone),
                      window_start=d.window_start_dt.astimezone(zone), window_end=d.window_end_dt.astimezone(zone),
-                     boxes_off_by=(route.start_dt + hold).astimezone(zone) if route.start_dt else None, n=i + 1)
+                     boxes_off_by=(route.start_dt + hold).astimezone(zone) if route.start_dt else None, n=i + 1,
+                     handed_over=clock.local(d.handed_over_dt, zone))
             for i, d in enumerate(sorted(route.drops, key=lambda d: d.position))
         ]
         views.append(RouteView(plan=route.plan, route=route, zone=zone, stops=stops,

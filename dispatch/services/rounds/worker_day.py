@@ -19,7 +19,7 @@ from werkzeug.exceptions import NotFound
 
 from dispatch.extensions import db
 from dispatch.models.outcome import ConcernKind
-from dispatch.models.plan import LIVE_STATUSES, Plan, PlanKind, Route, Stop, StopKind, StopOutcome
+from dispatch.models.plan import LIVE_STATUSES, Plan, PlanKind, Route, RouteLeg, Stop, StopKind, StopOutcome, TrunkDrop
 from dispatch.models.service_request import ServiceType
 from dispatch.models.worker import MapApp, Worker
 from dispatch.platform import clock
@@ -114,7 +114,29 @@ def get_stop_for_worker_or_404(stop_id: Any, worker: Worker | None, *, now: Cloc
     )
     if stop is None:
         raise NotFound()
-    plan = stop.route.plan
+    _today_and_current_or_404(stop.route.plan, now)
+    return stop
+
+
+def get_drop_for_worker_or_404(drop_id: Any, worker: Worker | None, *, now: Clock = clock.now) -> TrunkDrop:
+    """A village point's drop on ``worker``'s own trunk run of a current published plan dated today, else 404
+    (the same rule as a stop: another driver's drop, another day's run or an unknown id all answer 404)."""
+    drop_id = id_or_none(drop_id)
+    if worker is None or drop_id is None:
+        raise NotFound()
+    drop = db.session.scalar(
+        sa.select(TrunkDrop).join(Route, TrunkDrop.route_id == Route.id).join(Plan, Route.plan_id == Plan.id)
+        .where(TrunkDrop.id == drop_id, Route.worker_id == worker.id, Route.leg == RouteLeg.TRUNK,
+               Plan.status.in_(LIVE_STATUSES))
+        .options(joinedload(TrunkDrop.route).joinedload(Route.plan).joinedload(Plan.site))
+    )
+    if drop is None:
+        raise NotFound()
+    _today_and_current_or_404(drop.route.plan, now)
+    return drop
+
+
+def _today_and_current_or_404(plan: Plan, now: Clock) -> None:
     if plan.service_date != now().astimezone(clock.zone_of(plan.site)).date():
         raise NotFound()
     newer = db.session.scalar(
@@ -126,7 +148,6 @@ def get_stop_for_worker_or_404(stop_id: Any, worker: Worker | None, *, now: Cloc
     )
     if newer:
         raise NotFound()  # re-planned: the stop now lives (or not) on the newer version
-    return stop
 
 
 def set_map_app(worker: Worker, value: Any) -> MapApp:

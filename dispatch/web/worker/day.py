@@ -35,7 +35,7 @@ from dispatch.platform.access import role_required, worker_for
 from dispatch.platform.errors import FieldError
 from dispatch.platform.labels import label
 from dispatch.platform.links import tel_uri
-from dispatch.services.rounds import outcomes, worker_day
+from dispatch.services.rounds import handover, outcomes, worker_day
 from dispatch.services.rounds import today as today_service
 from dispatch.services.visitation import meal_checks
 from dispatch.services.visitation import records as visit_records
@@ -143,6 +143,22 @@ def tap(stop_id: int):
     return redirect(url_for(".today", _anchor=f"stop-{stop_id}"), code=303)
 
 
+@bp.route("/drops/<id:drop_id>/hand-over", methods=["POST"])
+@role_required("worker")
+def hand_over(drop_id: int):
+    """The driver handed a village point its batch (a plain form post; the form's key makes a resend harmless)."""
+    drop = worker_day.get_drop_for_worker_or_404(drop_id, worker_for(current_user))
+    try:
+        done = handover.hand_over(drop, by=current_user, key=request.form.get("key"))
+    except FieldError as error:
+        transaction.doom()
+        flash(str(error.message), "error")
+        return redirect(url_for(".today", _anchor=f"drop-{drop_id}"), code=303)
+    if not done.replay:
+        flash(_("Saved."), "success")
+    return redirect(url_for(".today", _anchor=f"drop-{drop_id}"), code=303)
+
+
 @bp.route("/settings/map-app", methods=["POST"])
 @role_required("worker")
 def map_app():
@@ -237,6 +253,25 @@ def api_record(stop_id: int):
         return jsonify({"error": "invalid", "field": error.field, "message": str(error.message)}), 422
     return jsonify({**recorded.result, "replay": recorded.replay}), 200
 
+
+
+@bp.route("/api/drops/<id:drop_id>/hand-over", methods=["POST"])
+@role_required("worker")
+def api_hand_over(drop_id: int):
+    """The driver handed a village point its batch, from the phone: ``{"key": ..., "recorded_dt": ...}``
+    (``client_id`` is taken for ``key``, as the stop taps send it); a replay of the key returns the first result."""
+    drop = worker_day.get_drop_for_worker_or_404(drop_id, worker_for(current_user))
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify({"error": "invalid", "field": None, "message": _("Send a JSON object.")}), 400
+    try:
+        claimed = outcomes.parse_claimed_time(data.get("recorded_dt"))
+        done = handover.hand_over(drop, by=current_user, key=data.get("key") or data.get("client_id"),
+                                  claimed_at=claimed)
+    except FieldError as error:
+        transaction.doom()
+        return jsonify({"error": "invalid", "field": error.field, "message": str(error.message)}), 422
+    return jsonify({**done.result, "replay": done.replay}), 200
 
 
 @bp.route("/api/stops/<id:stop_id>/visit-record", methods=["POST"])
