@@ -175,8 +175,9 @@ def main() -> None:
              f"* {args.total:g} s of search per site for each set-up. Separate: a third each for lunch, dinner and "
              "visits, planned in that order. Combined: the separate plans with half the time, then one problem "
              "started from them (each worker's stops in time order) with the other half. From scratch: one "
-             "problem with the whole time. Reload trips in all; OR-Tools alone in all (the engine does not "
-             "polish plans with reloads)", "",
+             "problem with the whole time. Reload trips in all; each separate plan is searched by the engine "
+             "(routing.staged, as the app's day plans), the one-problem solves by OR-Tools alone (the engine "
+             "does not search plans with reloads)", "",
              "| seed | stops | separate: served | travel min | work min | combined: served | travel min | work min "
              "| travel | work | from scratch: served | work min | rules broken |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
