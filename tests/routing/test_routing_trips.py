@@ -380,3 +380,53 @@ def test_named_reloads_take_the_workers_places_in_order_and_drop_what_is_left_ov
     index = {"a": 0, "b": 1}
     assert named_reloads(["a", RELOAD, "b", RELOAD, RELOAD, "gone"], index, [100, 101]) == [0, 100, 1, 101]
     assert named_reloads([RELOAD, "a"], index, []) == [0]  # a worker with one load: the mark means nothing
+
+
+# --- a whole day on one route: visits, a lunch load, a split-shift gap, a dinner load -----------
+
+def day_site():
+    """One worker's whole day from a kitchen at 0: a morning visit at 10, two lunches at 20 and 30 (11:00-12:30
+    as 1000-1100), a dinner at 40 (5000-5100); the lunch block ends at 2000 and the dinner block starts at 4000,
+    so the gap is a break that starts at 2000 and lasts 2000 (`planning.problem.split_shift`). Four loads."""
+    kitchen = Depot("k", hold_limit=100, load_time=5)
+    stops = [(Stop("v", windows=(TimeWindow(100, 200),), service=50), 10),
+             hot("l1", 20, windows=(TimeWindow(1000, 1100),)), hot("l2", 30, windows=(TimeWindow(1000, 1100),)),
+             hot("d1", 40, windows=(TimeWindow(5000, 5100),))]
+    gap = Break(TimeWindow(2000, 2000), 2000)
+    worker = Worker("w", TimeWindow(0, 6000), depot="k", capacity=(4,), trips=3, breaks=(gap,))
+    return line(stops, [worker], [kitchen], starts=[0], kitchens=[0])
+
+
+def test_a_whole_day_route_within_every_rule_passes():
+    p = day_site()
+    # Visit, back to load lunch (leaves 960), lunches, the gap, back to load dinner (leaves 4950), dinner.
+    route = Route("w", ("v", "l1", "l2", "d1"), 0, reloads=(1, 3), trip_departs=(0, 960, 4950))
+    assert kinds(p, [route]) == []
+
+
+def test_a_whole_day_route_with_the_dinner_on_the_lunch_load_breaks_the_hold_limit():
+    p = day_site()
+    route = Route("w", ("v", "l1", "l2", "d1"), 0, reloads=(1,), trip_departs=(0, 960))
+    assert Kind.HOLD_LIMIT in kinds(p, [route])
+
+
+def test_a_whole_day_route_with_a_stop_in_the_split_shift_gap_breaks_the_break():
+    from dataclasses import replace
+
+    p = day_site()
+    # A visit booked at 2500, inside the unpaid gap between the blocks (2000-4000).
+    v2 = Stop("v2", windows=(TimeWindow(2500, 2600),), service=10)
+    stops = [(s, x) for s, x in zip(p.stops, (10, 20, 30, 40))] + [(v2, 25)]
+    p = line(stops, list(p.workers), [p.depot("k")], starts=[0], kitchens=[0])
+    route = Route("w", ("v", "l1", "l2", "v2", "d1"), 0, reloads=(1, 4), trip_departs=(0, 960, 4950))
+    broken = set(kinds(p, [route]))
+    assert broken and broken <= {Kind.BREAK, Kind.TIME_WINDOW}
+    # The same route for a worker without the gap is fine: the gap is what it breaks.
+    free = line(stops, [replace(p.workers[0], breaks=())], [p.depot("k")], starts=[0], kitchens=[0])
+    assert kinds(free, [route]) == []
+
+
+def test_a_whole_day_route_taking_more_loads_than_the_day_allows_breaks_the_trips_rule():
+    p = day_site()
+    route = Route("w", ("v", "l1", "l2", "d1"), 0, reloads=(1, 2, 3), trip_departs=(0, 960, 990, 4950))
+    assert Kind.TRIPS in kinds(p, [route])
