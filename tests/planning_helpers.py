@@ -78,3 +78,18 @@ def plan_lunch(client, site, day: date = DAY):
     plan = reloaded_plan(int(r.headers["Location"].rstrip("/").split("/")[-1]))
     assert plan.summary["job"]["state"] == "done", plan.summary
     return plan
+
+
+def published_county(*, seniors: int = 20, points: int = 3):
+    """The demo's generated county, small, with its lunch planned by the county planner and published."""
+    from dispatch.demo.county import seed_county
+    from dispatch.services.rural import plans as rural_plans
+
+    seeded = seed_county(DAY, seniors=seniors, points=points)
+    db.session.commit()
+    plan = rural_plans.plan_county(seeded.site, DAY, "lunch", by=None)
+    db.session.commit()
+    rural_plans.publish_county(plan, version=plan.version, by=None)
+    db.session.commit()
+    return reloaded_plan(plan.id)
+

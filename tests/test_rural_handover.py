@@ -9,16 +9,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from dispatch.demo.county import seed_county
 from dispatch.extensions import db
 from dispatch.models import AuditEvent
 from dispatch.models.plan import PlanStatus, RouteLeg, TrunkDrop
 from dispatch.platform.clock import FixedClock
 from dispatch.platform.errors import FieldError
 from dispatch.services.rounds import handover
-from dispatch.services.rural import plans as rural_plans
 from tests.factories import create_user, create_worker, login_as
-from tests.planning_helpers import DAY, reloaded_plan
+from tests.planning_helpers import DAY, published_county, reloaded_plan
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AT_1047 = datetime(DAY.year, DAY.month, DAY.day, 10, 47, 12, tzinfo=SHANGHAI)
@@ -28,16 +26,6 @@ KEY = "handover-key-0001"
 @pytest.fixture
 def app_clock():
     return FixedClock(datetime(DAY.year, DAY.month, DAY.day, 8, 0, tzinfo=SHANGHAI))
-
-
-def _published_county():
-    seeded = seed_county(DAY, seniors=20, points=3)
-    db.session.commit()
-    plan = rural_plans.plan_county(seeded.site, DAY, "lunch", by=None)
-    db.session.commit()
-    rural_plans.publish_county(plan, version=plan.version, by=None)
-    db.session.commit()
-    return reloaded_plan(plan.id)
 
 
 def _trunk(plan):
@@ -62,7 +50,7 @@ def _drop(drop_id):
 
 
 def test_the_hand_over_is_timed_by_the_server_once_per_batch(app, app_clock):
-    plan = _published_county()
+    plan = published_county()
     trunk = _trunk(plan)
     user = _driver(trunk)
     drop = sorted(trunk.drops, key=lambda d: d.position)[0]
@@ -102,7 +90,7 @@ def test_the_hand_over_is_timed_by_the_server_once_per_batch(app, app_clock):
 
 
 def test_only_the_driver_on_the_day_of_the_run(app, app_clock):
-    plan = _published_county()
+    plan = published_county()
     trunk = _trunk(plan)
     user = _driver(trunk)
     drop = trunk.drops[0]
@@ -123,7 +111,7 @@ def test_only_the_driver_on_the_day_of_the_run(app, app_clock):
 
 
 def test_the_driver_taps_handed_over_and_the_card_says_when(app, client, app_clock):
-    plan = _published_county()
+    plan = published_county()
     trunk = _trunk(plan)
     login_as(client, _driver(trunk))
     drop = sorted(trunk.drops, key=lambda d: d.position)[0]
@@ -158,7 +146,7 @@ def test_the_driver_taps_handed_over_and_the_card_says_when(app, client, app_clo
 
 
 def test_the_api_twin_answers_like_a_stop_tap(app, client, app_clock):
-    plan = _published_county()
+    plan = published_county()
     trunk = _trunk(plan)
     login_as(client, _driver(trunk))
     drop = trunk.drops[0]
@@ -181,7 +169,7 @@ def test_the_api_twin_answers_like_a_stop_tap(app, client, app_clock):
 
 
 def test_another_drivers_drop_or_another_days_run_is_not_found(app, client, app_clock):
-    plan = _published_county()
+    plan = published_county()
     trunk = _trunk(plan)
     driver = _driver(trunk)
     drop = trunk.drops[0]

@@ -8,13 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dispatch.demo.county import seed_county
 from dispatch.extensions import db
 from dispatch.models.plan import RouteLeg
 from dispatch.platform.clock import FixedClock
-from dispatch.services.rural import plans as rural_plans
 from tests.factories import create_user, login_as
-from tests.planning_helpers import DAY, reloaded_plan
+from tests.planning_helpers import DAY, published_county
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -22,16 +20,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 @pytest.fixture
 def app_clock():
     return FixedClock(datetime(DAY.year, DAY.month, DAY.day, 8, 0, tzinfo=SHANGHAI))
-
-
-def _published_county():
-    seeded = seed_county(DAY, seniors=20, points=3)
-    db.session.commit()
-    plan = rural_plans.plan_county(seeded.site, DAY, "lunch", by=None)
-    db.session.commit()
-    rural_plans.publish_county(plan, version=plan.version, by=None)
-    db.session.commit()
-    return reloaded_plan(plan.id)
 
 
 def _as_worker(client, worker):
@@ -42,7 +30,7 @@ def _as_worker(client, worker):
 
 
 def test_the_drivers_phone_page_lists_the_village_points_in_order(app, client):
-    plan = _published_county()
+    plan = published_county()
     trunk = next(r for r in plan.routes if r.leg == RouteLeg.TRUNK and len(r.drops) >= 1)
     drops = sorted(trunk.drops, key=lambda d: d.position)
     _as_worker(client, trunk.worker)
@@ -68,7 +56,7 @@ def test_the_drivers_phone_page_lists_the_village_points_in_order(app, client):
 
 
 def test_the_drivers_page_reads_the_chinese_name_in_the_chinese_ui(app, client):
-    plan = _published_county()
+    plan = published_county()
     trunk = next(r for r in plan.routes if r.leg == RouteLeg.TRUNK)
     point = sorted(trunk.drops, key=lambda d: d.position)[0].village_point
     _as_worker(client, trunk.worker)
@@ -79,7 +67,7 @@ def test_the_drivers_page_reads_the_chinese_name_in_the_chinese_ui(app, client):
 
 
 def test_a_village_volunteers_meals_are_held_from_the_cars_departure(app, client):
-    plan = _published_county()
+    plan = published_county()
     round_ = next(r for r in plan.routes if r.leg == RouteLeg.LAST_MILE and r.stops)
     _as_worker(client, round_.worker)
     html = client.get("/worker/today").get_data(as_text=True)

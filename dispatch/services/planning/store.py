@@ -226,10 +226,14 @@ def write_routes(plan: Plan, built: Built, arrangement: dict[str, list[str]], de
 
 
 def _distance(problem: routing.Problem, v: int, nodes: list[int]) -> int:
+    places = [problem.workers[v].start, *[problem.stops[i].location for i in nodes], problem.workers[v].end]
+    return metres_along([p for p in places if p is not None])
+
+
+def metres_along(places) -> int:
+    """A route's length as every plan page counts it: great-circle distance times the circuity factor."""
     from geopy.distance import great_circle
 
-    places = [problem.workers[v].start, *[problem.stops[i].location for i in nodes], problem.workers[v].end]
-    places = [p for p in places if p is not None]
     metres = sum(great_circle((a.lat, a.lon), (b.lat, b.lon)).meters for a, b in zip(places, places[1:]))
     return int(metres * float(current_app.config.get("CIRCUITY_FACTOR") or 1.3))
 

@@ -20,7 +20,7 @@ from dispatch.models.senior import Senior
 from dispatch.models.site import MealType
 from dispatch.platform import clock
 from dispatch.platform.datefmt import time_text
-from dispatch.platform.labels import shown_name
+from dispatch.platform.labels import label, shown_name
 from dispatch.platform.maps import tile_spec
 from dispatch.services.planning.live import HOLD_PASSED, WINDOW_PASSED
 from dispatch.services.planning.problem import meal_key, visit_key
@@ -145,8 +145,6 @@ def planned_apart(plan: Plan) -> Apart | None:
     parts = [(PlanKind.MEALS, m) for m in MealType if plan.site.window_for(m) is not None] + [(PlanKind.VISITS, None)]
     plans = [newest[p] for p in parts if p in newest]
     figures = [(p.summary or {})["figures"] for p in plans]
-    from dispatch.platform.labels import label
-
     missing = [label(meal) if kind == PlanKind.MEALS else _("visits") for kind, meal in parts if (kind, meal) not in newest]
     return Apart(plans, missing, sum(f.get("distance_m", 0) for f in figures),
                  sum(f.get("travel_seconds", 0) for f in figures), sum(f.get("work_seconds", 0) for f in figures),

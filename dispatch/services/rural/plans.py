@@ -31,7 +31,7 @@ from dispatch.routing.options import SolveOptions
 from dispatch.services.planning import edit, search
 from dispatch.services.planning import service as planning_service
 from dispatch.services.planning.problem import meal_key, worker_id_of, worker_key
-from dispatch.services.planning.store import latest_plan
+from dispatch.services.planning.store import latest_plan, metres_along
 from dispatch.services.rural.county import CountyBuilt, build_county, point_id_of, point_key
 
 NETWORK = "network"  # the summary key that marks a county plan
@@ -199,12 +199,12 @@ def _store(plan: Plan, built: CountyBuilt, result) -> None:
         if r.stops:
             worker = next(w for w in network.trunk_workers if w.id == r.worker_id)
             home = network.kitchen(worker.depot).location
-            legs.append(_metres([home, *[network.point(p).location for p in r.stops], home]))
+            legs.append(metres_along([home, *[network.point(p).location for p in r.stops], home]))
     for r in result.rounds:  # the point, the doors in order, the point
         if r.stops:
             worker = next(w for w in network.volunteers if w.id == r.worker_id)
             home = network.point(worker.depot).location
-            legs.append(_metres([home, *[stops_at[s] for s in r.stops], home]))
+            legs.append(metres_along([home, *[stops_at[s] for s in r.stops], home]))
     for route, length in zip(trunk + rounds, legs):  # stored in the same order: trunk runs, then the rounds
         route.distance_m = length
     metres = sum(legs)
@@ -222,15 +222,6 @@ def _store(plan: Plan, built: CountyBuilt, result) -> None:
         "workers": [{"key": k, "name": w.full_name} for k, w in sorted(built.workers.items(),
                                                                        key=lambda kv: kv[1].full_name)],
     }
-
-
-def _metres(places) -> int:
-    """A leg's length as the plan page counts every plan's: great-circle distance times the circuity factor."""
-    from flask import current_app
-    from geopy.distance import great_circle
-
-    total = sum(great_circle((a.lat, a.lon), (b.lat, b.lon)).meters for a, b in zip(places, places[1:]))
-    return int(total * float(current_app.config.get("CIRCUITY_FACTOR") or 1.3))
 
 
 @dataclass(frozen=True)
